@@ -1,8 +1,8 @@
 """Command line entry point.
 
 No sub-command opens the GUI. Each sub-command lives in a module of `ctctdesk.commands` that exposes
-`register(subparsers, common)`; keeping them apart lets each feature own its commands without this file
-growing. Heavy imports (Qt, the database, HTTP) happen inside the command functions so that
+`register(subparsers, common)`; the modules are found by listing that package, so a feature adds its
+commands without touching this file. Heavy imports (Qt, the database, HTTP) happen inside the command functions so that
 `ctctdesk --help` stays instant.
 """
 
@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
-from ctctdesk import __version__
+from ctctdesk import __version__, commands
 
-# Modules under ctctdesk.commands, each with register(subparsers, common) -> None.
-COMMAND_MODULES: tuple[str, ...] = ()
+
+def command_modules() -> list[str]:
+    """Modules under ctctdesk.commands, each with register(subparsers, common) -> None, in name order."""
+    return sorted(
+        f"{commands.__name__}.{info.name}"
+        for info in pkgutil.iter_modules(commands.__path__)
+        if not info.name.startswith("_")
+    )
 
 
 def common_options(*, suppress_defaults: bool) -> argparse.ArgumentParser:
@@ -56,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = common_options(suppress_defaults=True)
-    for module_name in COMMAND_MODULES:
+    for module_name in command_modules():
         importlib.import_module(module_name).register(subparsers, common)
     return parser
 
