@@ -31,6 +31,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
@@ -55,7 +56,10 @@ SCOPES: dict[str, str] = {
     "offline_access": "Stay connected when you are not using the application (refresh token)",
 }
 
-AUTHORIZATION_CODE_LIFETIME = 600
+# Constant Contact support: "the Auth Code expires after 5 min and can only be used once".
+AUTHORIZATION_CODE_LIFETIME = 300
+# Constant Contact support: a refresh token not used within 180 days expires (each use gives a new one).
+REFRESH_TOKEN_LIFETIME = 180 * 86_400
 DEVICE_CODE_LIFETIME = 600
 DEVICE_POLL_INTERVAL = 5
 SLOW_DOWN_STEP = 5
@@ -129,6 +133,7 @@ class _RefreshToken:
     scopes: list[str]
     grant_id: str
     status: str = "active"  # active | rotated | revoked
+    expires_at: float | None = None
 
 
 @dataclass
@@ -478,6 +483,7 @@ class OAuthServer:
                 client_id=client_id,
                 scopes=list(refresh_scopes if refresh_scopes is not None else scopes),
                 grant_id=grant_id,
+                expires_at=self._clock.now() + REFRESH_TOKEN_LIFETIME,
             )
             body["refresh_token"] = refresh_token
         return body
@@ -493,15 +499,16 @@ class OAuthServer:
 
     # --- token endpoint -------------------------------------------------------------------------------
 
-    def _public_client(self, request: Request) -> str:
-        """The client id of a public client, which identifies itself in the body and never authenticates."""
+    @staticmethod
+    def _public_client(request: Request, params: MultiDict[str, str]) -> str:
+        """The client id of a public client, which names itself in a parameter and never authenticates."""
         if request.headers.get("Authorization"):
             raise _OAuthError(
                 "invalid_client",
-                "Client authentication is not allowed for a public client; send client_id in the body.",
+                "Client authentication is not allowed for a public client; send client_id as a parameter.",
                 401,
             )
-        client_id = request.form.get("client_id")
+        client_id = params.get("client_id")
         if not client_id:
             raise _OAuthError("invalid_client", "client_id is required.", 401)
         if not _client_registered(client_id):
@@ -509,41 +516,48 @@ class OAuthServer:
         return client_id
 
     @staticmethod
-    def _require_form(request: Request) -> None:
-        if request.mimetype != "application/x-www-form-urlencoded":
+    def _endpoint_params(request: Request) -> MultiDict[str, str]:
+        """The parameters of a token, device or revoke request: form body and query string together.
+
+        Constant Contact's own examples put them in the query string of the POST; RFC 6749 puts them in a
+        form body. Both are accepted; any other kind of body, or a parameter given twice, is refused.
+        """
+        if request.mimetype and request.mimetype != "application/x-www-form-urlencoded":
             raise _OAuthError("invalid_request", "The body must be application/x-www-form-urlencoded.")
-        for key in request.form:
-            if len(request.form.getlist(key)) > 1:
+        params = request.values
+        for key in params:
+            if len(params.getlist(key)) > 1:
                 raise _OAuthError("invalid_request", f"The parameter {key} is repeated.")
+        return params
 
     @staticmethod
-    def _param(request: Request, name: str) -> str:
-        value = request.form.get(name)
+    def _param(params: MultiDict[str, str], name: str) -> str:
+        value = params.get(name)
         if not value:
             raise _OAuthError("invalid_request", f"The parameter {name} is required.")
         return value
 
     def _token(self, request: Request) -> Response:
         try:
-            self._require_form(request)
-            client_id = self._public_client(request)
-            grant_type = self._param(request, "grant_type")
+            params = self._endpoint_params(request)
+            client_id = self._public_client(request, params)
+            grant_type = self._param(params, "grant_type")
             if grant_type == "authorization_code":
-                body = self._exchange_code(request, client_id)
+                body = self._exchange_code(params, client_id)
             elif grant_type == "refresh_token":
-                body = self._refresh(request, client_id)
+                body = self._refresh(params, client_id)
             elif grant_type == DEVICE_GRANT_TYPE:
-                body = self._poll_device(request, client_id)
+                body = self._poll_device(params, client_id)
             else:
                 raise _OAuthError("unsupported_grant_type", f"The grant type {grant_type} is not supported.")
         except _OAuthError as error:
             return _error_json(error)
         return _json(body)
 
-    def _exchange_code(self, request: Request, client_id: str) -> dict[str, Any]:
-        code = self._param(request, "code")
-        redirect_uri = self._param(request, "redirect_uri")
-        verifier = self._param(request, "code_verifier")
+    def _exchange_code(self, params: MultiDict[str, str], client_id: str) -> dict[str, Any]:
+        code = self._param(params, "code")
+        redirect_uri = self._param(params, "redirect_uri")
+        verifier = self._param(params, "code_verifier")
         if not _PKCE_VERIFIER.match(verifier):
             raise _OAuthError(
                 "invalid_request", "The code_verifier is malformed (43-128 unreserved characters)."
@@ -570,18 +584,21 @@ class OAuthServer:
             with_refresh="offline_access" in record.scopes,
         )
 
-    def _refresh(self, request: Request, client_id: str) -> dict[str, Any]:
-        token = self._param(request, "refresh_token")
+    def _refresh(self, params: MultiDict[str, str], client_id: str) -> dict[str, Any]:
+        token = self._param(params, "refresh_token")
         record = self._refresh_tokens.get(token)
-        if record is None or record.status != "active":
+        expired = (
+            record is not None and record.expires_at is not None and self._clock.now() >= record.expires_at
+        )
+        if record is None or record.status != "active" or expired:
             raise _OAuthError(
-                "invalid_grant", "The refresh token is invalid, revoked or has already been used."
+                "invalid_grant", "The refresh token is invalid, expired, revoked or has already been used."
             )
         if record.client_id != client_id:
             raise _OAuthError("invalid_grant", "The refresh token was issued to another client.")
         scopes = record.scopes
-        if request.form.get("scope"):
-            scopes = _parse_scopes(request.form["scope"])
+        if params.get("scope"):
+            scopes = _parse_scopes(params["scope"])
             if not set(scopes) <= set(record.scopes):
                 raise _OAuthError("invalid_scope", "The requested scope exceeds the one originally granted.")
         record.status = "rotated"
@@ -594,8 +611,8 @@ class OAuthServer:
             refresh_scopes=record.scopes,
         )
 
-    def _poll_device(self, request: Request, client_id: str) -> dict[str, Any]:
-        device_code = self._param(request, "device_code")
+    def _poll_device(self, params: MultiDict[str, str], client_id: str) -> dict[str, Any]:
+        device_code = self._param(params, "device_code")
         record = self._device_authorizations.get(device_code)
         if record is None or record.status == "used":
             raise _OAuthError("invalid_grant", "The device code is invalid or has already been used.")
@@ -628,9 +645,9 @@ class OAuthServer:
 
     def _device_authorize(self, request: Request) -> Response:
         try:
-            self._require_form(request)
-            client_id = self._public_client(request)
-            scopes = _parse_scopes(request.form.get("scope"))
+            params = self._endpoint_params(request)
+            client_id = self._public_client(request, params)
+            scopes = _parse_scopes(params.get("scope"))
         except _OAuthError as error:
             return _error_json(error)
         device_code = secrets.token_urlsafe(32)
@@ -665,9 +682,9 @@ class OAuthServer:
     def _revoke(self, request: Request) -> Response:
         """RFC 7009: 200 whether or not the token was known, so the answer reveals nothing."""
         try:
-            self._require_form(request)
-            client_id = self._public_client(request)
-            token = self._param(request, "token")
+            params = self._endpoint_params(request)
+            client_id = self._public_client(request, params)
+            token = self._param(params, "token")
         except _OAuthError as error:
             return _error_json(error)
         # The token_type_hint is only an optimisation hint (RFC 7009 2.1); both tables are searched.

@@ -349,10 +349,10 @@ def test_code_is_single_use_and_a_replay_withdraws_its_tokens(http: Client, serv
     assert refresh.json["error"] == "invalid_grant"
 
 
-def test_code_expires_after_ten_minutes_of_sandbox_time(http: Client, clock: Clock) -> None:
+def test_code_expires_after_five_minutes_of_sandbox_time(http: Client, clock: Clock) -> None:
     verifier, challenge = pkce_pair()
     code = get_code(http, challenge)
-    clock.advance(601)
+    clock.advance(301)
     response = exchange(http, code, verifier)
     assert response.status_code == 400
     assert response.json["error"] == "invalid_grant"
@@ -361,8 +361,33 @@ def test_code_expires_after_ten_minutes_of_sandbox_time(http: Client, clock: Clo
 def test_code_is_still_good_just_before_expiry(http: Client, clock: Clock) -> None:
     verifier, challenge = pkce_pair()
     code = get_code(http, challenge)
-    clock.advance(590)
+    clock.advance(290)
     assert exchange(http, code, verifier).status_code == 200
+
+
+def test_token_parameters_may_come_in_the_query_string_as_in_constant_contacts_examples(http: Client) -> None:
+    verifier, challenge = pkce_pair()
+    code = get_code(http, challenge)
+    query = {
+        "client_id": DEMO_CLIENT_ID,
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
+    response = http.post(BASE + "token", query_string=query)
+    assert response.status_code == 200
+    assert response.json["access_token"]
+
+
+def test_a_parameter_given_twice_is_refused(http: Client) -> None:
+    response = http.post(
+        BASE + "token",
+        query_string={"grant_type": "refresh_token"},
+        data={"grant_type": "refresh_token", "client_id": DEMO_CLIENT_ID, "refresh_token": "x"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
 
 
 # --- token endpoint errors ---------------------------------------------------------------------------
@@ -430,6 +455,20 @@ def test_refresh_rotates_and_the_old_refresh_token_stops_working(http: Client, s
 
     third = token(http, grant_type="refresh_token", refresh_token=body["refresh_token"])
     assert third.status_code == 200
+
+
+def test_unused_refresh_token_expires_after_180_days(http: Client, clock: Clock) -> None:
+    body = connected(http)
+    clock.advance(179 * 86_400)
+    renewed = token(http, grant_type="refresh_token", refresh_token=body["refresh_token"])
+    assert renewed.status_code == 200
+    clock.advance(179 * 86_400)  # the new refresh token has its own 180 days
+    again = token(http, grant_type="refresh_token", refresh_token=renewed.json["refresh_token"])
+    assert again.status_code == 200
+    clock.advance(181 * 86_400)
+    late = token(http, grant_type="refresh_token", refresh_token=again.json["refresh_token"])
+    assert late.status_code == 400
+    assert late.json["error"] == "invalid_grant"
 
 
 def test_refresh_may_narrow_the_scope_but_not_widen_it(http: Client, server: OAuthServer) -> None:
