@@ -253,7 +253,10 @@ def _json(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def _error_json(error: _OAuthError) -> Response:
-    return _json({"error": error.error, "error_description": error.description}, error.status)
+    response = _json({"error": error.error, "error_description": error.description}, error.status)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="ctctdesk sandbox"'
+    return response
 
 
 def _page(title: str, body: str, status: int = 200) -> Response:
@@ -800,7 +803,7 @@ class OAuthServer:
 <h1>Sign in</h1>
 <p>Sign in to your Constant Contact account to connect <b>{_esc(DEMO_CLIENT_NAME)}</b>.</p>
 {error_html}
-<form method="post" action="{_esc(request.path)}">
+<form method="post" action="{_esc(request.script_root + request.path)}">
   <input type="hidden" name="transaction" value="{_esc(transaction_id)}">
   <input type="hidden" name="step" value="signin">
   <label for="username">Email or username</label>
@@ -820,7 +823,7 @@ class OAuthServer:
 <p><b>{_esc(DEMO_CLIENT_NAME)}</b> would like to:</p>
 {_scope_list(transaction.scopes)}
 {extra}
-<form method="post" action="{_esc(request.path)}">
+<form method="post" action="{_esc(request.script_root + request.path)}">
   <input type="hidden" name="transaction" value="{_esc(transaction_id)}">
   <input type="hidden" name="step" value="consent">
   <div class="buttons">
@@ -928,7 +931,7 @@ class OAuthServer:
 <h1>Connect a device</h1>
 <p>Enter the code shown by the application and sign in to your Constant Contact account.</p>
 {error_html}
-<form method="post" action="{_esc(request.path)}">
+<form method="post" action="{_esc(request.script_root + request.path)}">
   <input type="hidden" name="step" value="signin">
   <label for="user_code">Code</label>
   <input type="text" id="user_code" name="user_code" class="code" value="{_esc(user_code)}"
