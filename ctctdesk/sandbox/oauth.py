@@ -335,16 +335,17 @@ class OAuthServer:
         """A token response for the demo account and client, without a browser (control interface).
 
         Unlike the token endpoint, it always includes a refresh token, so scripts can exercise refresh.
-        Raises ValueError on unknown scopes or a lifetime that is not a positive whole number of seconds.
+        `expires_in=0` gives a token that is already expired (handy for testing the refresh path). Raises
+        ValueError on unknown scopes or a lifetime that is not a whole number of seconds >= 0.
         """
         try:
             names = _parse_scopes(scopes)
         except _OAuthError as error:
             raise ValueError(error.description) from None
         if expires_in is not None and (
-            isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in <= 0
+            isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0
         ):
-            raise ValueError("expires_in must be a positive number of seconds")
+            raise ValueError("expires_in must be a whole number of seconds, 0 or more")
         with self._lock:
             return self._issue_tokens(
                 DEMO_ACCOUNT_ID,

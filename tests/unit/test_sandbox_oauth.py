@@ -791,7 +791,17 @@ def test_issue_token_for_the_demo_account(server: OAuthServer) -> None:
     with pytest.raises(ValueError):
         server.issue_token("contact_data superpowers")
     with pytest.raises(ValueError):
-        server.issue_token("contact_data", expires_in=0)
+        server.issue_token("contact_data", expires_in=-1)
+    with pytest.raises(ValueError):
+        server.issue_token("")
+
+
+def test_issue_token_with_no_lifetime_left_gives_an_expired_token(server: OAuthServer) -> None:
+    body = server.issue_token("contact_data", expires_in=0)
+    assert body["expires_in"] == 0
+    with pytest.raises(BearerRejected) as rejected:
+        server.check_bearer(bearer(body))
+    assert rejected.value.reason == "expired"
 
 
 def test_refresh_token_from_issue_token_works_at_the_token_endpoint(
