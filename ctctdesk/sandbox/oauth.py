@@ -773,6 +773,9 @@ class OAuthServer:
             return refuse("invalid_request", f"The parameter {repeated[0]} is repeated.")
         if args.get("response_type") != "code":
             return refuse("unsupported_response_type", "Only response_type=code is supported.")
+        if not state:
+            # Constant Contact's authorization server (Okta) requires state, the client's CSRF defence.
+            return refuse("invalid_request", "The authorization request must include a state parameter.")
         challenge = args.get("code_challenge")
         if not challenge:
             return refuse("invalid_request", "PKCE code_challenge is required for public clients.")

@@ -265,6 +265,16 @@ def test_bad_authorize_requests_are_redirected_with_an_error_and_the_state(
     assert "code" not in params
 
 
+def test_state_is_required(http: Client) -> None:
+    _, challenge = pkce_pair()
+    response = http.get(BASE + "authorize", query_string=authorize_params(challenge, state=None))
+    assert response.status_code == 302
+    params = query_of(response.headers["Location"])
+    assert params["error"] == "invalid_request"
+    assert "state" in params["error_description"]
+    assert "code" not in params
+
+
 def test_deny_redirects_with_access_denied_and_state(http: Client) -> None:
     _, challenge = pkce_pair()
     start = http.get(BASE + "authorize", query_string=authorize_params(challenge))
