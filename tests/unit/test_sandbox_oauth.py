@@ -566,6 +566,20 @@ def test_device_authorization_answer(http: Client) -> None:
     assert started["device_code"]
 
 
+def test_device_flow_parameters_may_come_in_the_query_string(http: Client, server: OAuthServer) -> None:
+    started = http.post(
+        BASE + "device/authorize", query_string={"client_id": DEMO_CLIENT_ID, "scope": SCOPES}
+    )
+    assert started.status_code == 200
+    assert server.approve_device(started.json["user_code"]) == 1
+    query = {
+        "client_id": DEMO_CLIENT_ID,
+        "grant_type": DEVICE_GRANT_TYPE,
+        "device_code": started.json["device_code"],
+    }
+    assert http.post(BASE + "token", query_string=query).status_code == 200
+
+
 def test_device_authorization_errors(http: Client) -> None:
     unknown = http.post(BASE + "device/authorize", data={"client_id": "nobody", "scope": "contact_data"})
     assert unknown.status_code == 401
