@@ -129,12 +129,14 @@ class RetryPolicy:
     attempts: int = 6
     base: float = 0.5
     cap: float = 30.0
+    #: a longer Retry-After (e.g. the daily limit) is not waited out inside a call
+    max_retry_after: float = 120.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         backoff = min(self.cap, self.base * (2 ** attempt))
         jittered = random.uniform(backoff / 2, backoff)
         if retry_after is not None:
-            return max(min(retry_after, self.cap * 4), jittered)
+            return max(retry_after, jittered)
         return jittered
 
 
@@ -268,9 +270,11 @@ class ApiTransport:
                 refreshed = True
                 token = self.tokens.refresh_after_unauthorized(token)
                 continue
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
             retryable = status == 429 or (safe and status in RETRYABLE_STATUS)
+            if retry_after is not None and retry_after > self.retry.max_retry_after:
+                retryable = False
             if retryable and attempt + 1 < self.retry.attempts:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 self._sleep(self.retry.delay(attempt, retry_after))
                 attempt += 1
                 continue
