@@ -65,29 +65,41 @@ class ContactRow:
 
 
 def filtered_query(contact_filter: ContactFilter, *columns: peewee.Node) -> peewee.ModelSelect:
-    """SELECT `columns` (default: Contact.id) of the contacts matching the filter, joined to Company."""
-    query = Contact.select(*(columns or (Contact.id,))).join(Company)
+    """SELECT `columns` (default: Contact.id) of the contacts matching the filter.
+
+    Company conditions are subqueries rather than a join: with no company condition SQLite then answers
+    from the (last name, first name) index alone, which is what keeps 100,000 rows fast.
+    """
+    query = Contact.select(*(columns or (Contact.id,)))
     if contact_filter.company_type:
         if contact_filter.company_type not in COMPANY_TYPES:
             raise CrmError(f"Unknown contact type {contact_filter.company_type!r}.")
-        query = query.where(Company.type == contact_filter.company_type)
+        of_type = Company.select(Company.id).where(Company.type == contact_filter.company_type)
+        query = query.where(Contact.company.in_(of_type))
     if contact_filter.tag_id is not None:
         tagged = CompanyTag.select(CompanyTag.company).where(CompanyTag.tag == contact_filter.tag_id)
         query = query.where(Contact.company.in_(tagged))
     for word in contact_filter.search.split():
+        named = Company.select(Company.id).where(Company.name.contains(word))
         query = query.where(
             Contact.first_name.contains(word)
             | Contact.last_name.contains(word)
             | Contact.email.contains(word)
-            | Company.name.contains(word)
+            | Contact.company.in_(named)
         )
     return query
 
 
 def matching_ids(contact_filter: ContactFilter) -> list[int]:
     """Ordered ids (last name, first name, id) of every contact matching the filter."""
-    query = filtered_query(contact_filter).order_by(Contact.last_name, Contact.first_name, Contact.id)
-    return [row[0] for row in query.tuples().iterator()]
+    if contact_filter.search.strip():
+        # A search matches few rows: scanning the table and sorting the matches beats walking the name
+        # index (which SQLite would otherwise pick for the ORDER BY). `|| ''` hides the index, portably.
+        order = (Contact.last_name.concat(""), Contact.first_name, Contact.id)
+    else:
+        order = (Contact.last_name, Contact.first_name, Contact.id)
+    query = filtered_query(contact_filter).order_by(*order)
+    return [row[0] for row in database_proxy.execute(query)]
 
 
 def count_matching(contact_filter: ContactFilter, *, eligible_only: bool = False) -> int:
