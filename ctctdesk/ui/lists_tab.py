@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -185,7 +186,7 @@ class ListsTab(QWidget):
         tag_label = QLabel("Marketing &tag:")
         self.tag_filter = QComboBox()
         self.tag_filter.setObjectName("tagFilter")
-        self.tag_filter.setMinimumContentsLength(14)
+        self.tag_filter.setMinimumContentsLength(10)
         self.tag_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         tag_label.setBuddy(self.tag_filter)
         self.apply_button = QPushButton("Apply Filter")
@@ -194,11 +195,10 @@ class ListsTab(QWidget):
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Search name, company or email")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(220)
+        self.search_box.setMinimumWidth(180)
         for widget in (type_label, self.type_filter, tag_label, self.tag_filter, self.apply_button):
             filters.addWidget(widget)
         filters.addStretch(1)
-        filters.addWidget(self.search_box)
         layout.addLayout(filters)
 
         select_row = QHBoxLayout()
@@ -210,9 +210,11 @@ class ListsTab(QWidget):
         )
         self.shown_label = QLabel()
         self.shown_label.setObjectName("shownCountLabel")
+        self.shown_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         select_row.addWidget(self.select_all)
         select_row.addSpacing(12)
         select_row.addWidget(self.shown_label, 1)
+        select_row.addWidget(self.search_box)
         layout.addLayout(select_row)
 
         self.table = ContactTable()

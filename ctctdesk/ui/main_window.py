@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -123,13 +123,13 @@ class MainWindow(QMainWindow):
         location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addPermanentWidget(location)
         self.resize(1200, 760)
-        self._restored = False
+        self._tabs_restored = False
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a feature tab before Settings; returns its index. Give `widget` an objectName so its sizes
         are remembered."""
         index = self.tabs.insertTab(self.tabs.indexOf(self.settings_tab), widget, title)
-        if self._restored:
+        if self._tabs_restored:
             self._restore_tab(widget)
         return index
 
@@ -146,18 +146,35 @@ class MainWindow(QMainWindow):
                 self.ui_state.endGroup()
 
     def restore_state(self) -> None:
-        """Geometry, current tab and each tab's sizes from the last run (called once tabs are added)."""
+        """Geometry and current tab from the last run (called once the tabs are added). The tabs' own
+        sizes follow when the window is first shown: a splitter laid out before it has its real width
+        would scale the remembered sizes."""
         geometry = self.ui_state.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        for widget in self._tab_widgets():
-            self._restore_tab(widget)
+        size = self.ui_state.value("window/size")
+        if size is not None and not self.isMaximized():
+            # restoreGeometry alone can be off by the frame on some platforms (offscreen, some X11 WMs)
+            self.resize(size)
         current = int(self.ui_state.value("window/currentTab", 0))
         self.tabs.setCurrentIndex(current if 0 <= current < self.tabs.count() else 0)
         self._restored = True
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not self._tabs_restored:
+            self._tabs_restored = True
+            # after the show has settled the layout (and the window manager its size)
+            QTimer.singleShot(0, self._restore_tabs)
+
+    def _restore_tabs(self) -> None:
+        for widget in self._tab_widgets():
+            self._restore_tab(widget)
+
     def save_state(self) -> None:
         self.ui_state.setValue("window/geometry", self.saveGeometry())
+        if not self.isMaximized():
+            self.ui_state.setValue("window/size", self.size())
         self.ui_state.setValue("window/currentTab", self.tabs.currentIndex())
         for widget in self._tab_widgets():
             save = getattr(widget, "save_state", None)
