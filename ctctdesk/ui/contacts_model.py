@@ -48,6 +48,8 @@ class ContactsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._ids: list[int] = []
+        self._eligible = 0
+        self._members: set[int] = set()  # members of the bound list (all, not only the visible ones)
         self._blocks: OrderedDict[int, dict[int, ContactRow]] = OrderedDict()
         self._filter = ContactFilter()
         self._list_id: int | None = None
@@ -64,11 +66,22 @@ class ContactsModel(QAbstractTableModel):
     def list_id(self) -> int | None:
         return self._list_id
 
+    @property
+    def eligible_count(self) -> int:
+        """How many of the shown contacts may be in lists."""
+        return self._eligible
+
+    def visible_member_count(self) -> int:
+        """How many of the shown contacts are in the bound list."""
+        return len(self._members.intersection(self._ids)) if self._members else 0
+
     def set_filter(self, contact_filter: ContactFilter) -> None:
         """Run the filter in the database and show its result from the first row."""
+        found = contacts.match(contact_filter)
         self.beginResetModel()
         self._filter = contact_filter
-        self._ids = contacts.matching_ids(contact_filter)
+        self._ids = found.ids
+        self._eligible = found.eligible
         self._blocks.clear()
         self.endResetModel()
 
@@ -81,7 +94,8 @@ class ContactsModel(QAbstractTableModel):
         self.refresh_ticks()
 
     def refresh_ticks(self) -> None:
-        """Re-read the rows after a bulk change (Select All); cheap, only painted rows are reloaded."""
+        """Re-read the members after a bulk change (Select All); only painted rows are reloaded."""
+        self._members = lists.member_ids(self._list_id) if self._list_id is not None else set()
         self._blocks.clear()
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.HEADERS) - 1))
@@ -94,7 +108,7 @@ class ContactsModel(QAbstractTableModel):
         if block is None:
             start = block_number * BLOCK_SIZE
             block_ids = self._ids[start : start + BLOCK_SIZE]
-            block = {r.id: r for r in contacts.rows(block_ids, self._list_id)}
+            block = {r.id: r for r in contacts.rows(block_ids, self._list_id, self._members)}
             self._blocks[block_number] = block
             while len(self._blocks) > CACHED_BLOCKS:
                 self._blocks.popitem(last=False)
@@ -216,6 +230,10 @@ class ContactsModel(QAbstractTableModel):
             self.errorOccurred.emit(str(error))
             return False
         self._blocks[row // BLOCK_SIZE][contact.id] = dataclasses.replace(contact, is_member=ticked)
+        if ticked:
+            self._members.add(contact.id)
+        else:
+            self._members.discard(contact.id)
         tick_index = self.index(row, self.TICK)
         self.dataChanged.emit(tick_index, tick_index, [Qt.ItemDataRole.CheckStateRole])
         self.membershipChanged.emit(self._list_id, 1 if ticked else -1)

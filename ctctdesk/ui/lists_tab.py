@@ -326,10 +326,8 @@ class ListsTab(QWidget):
             QApplication.restoreOverrideCursor()
 
     def _recount_visible(self) -> None:
-        contact_filter = self.contacts_model.contact_filter
-        self._visible_eligible = contacts.count_matching(contact_filter, eligible_only=True)
-        list_id = self.contacts_model.list_id
-        self._visible_members = lists.count_members_matching(list_id, contact_filter) if list_id else 0
+        self._visible_eligible = self.contacts_model.eligible_count
+        self._visible_members = self.contacts_model.visible_member_count()
         self._update_labels()
 
     def _update_labels(self) -> None:
