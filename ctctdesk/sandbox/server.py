@@ -235,6 +235,7 @@ class SandboxServer:
             time.sleep(max(0.0, fault.delay))
             return None
         if fault.kind == "drop":
+            request.environ["ctctdesk.sandbox.dropped"] = True
             sock = request.environ.get("werkzeug.socket")
             if sock is not None:
                 try:
