@@ -18,10 +18,6 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.oauth_standin import install_if_missing  # noqa: E402
-
-install_if_missing()
-
 from ctctdesk.sandbox.server import SandboxConfig, SandboxServer  # noqa: E402
 
 

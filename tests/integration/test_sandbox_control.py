@@ -182,3 +182,28 @@ def test_concurrent_requests_are_served(sandbox_api):
         sizes = list(pool.map(lambda _: len(Api(sandbox_api.base, sandbox_api.session.headers["Authorization"][7:])
                                              .all_contacts()), range(16)))
     assert sizes == [200] * 16
+
+
+def test_control_tokens_refuse_unknown_scopes_and_bad_lifetimes(sandbox_api):
+    assert sandbox_api.control("tokens", {"scopes": "contact_data mind_reading"}).status_code == 400
+    assert sandbox_api.control("tokens", {"scopes": "contact_data", "expires_in": -1}).status_code == 400
+    assert sandbox_api.control("tokens", {"scopes": 5}).status_code == 400
+
+
+def test_device_code_approved_through_the_control_interface(sandbox):
+    from ctctdesk.sandbox import oauth
+
+    started = requests.post(sandbox.base_url + "/oauth2/default/v1/device/authorize",
+                            data={"client_id": oauth.DEMO_CLIENT_ID, "scope": "contact_data offline_access"},
+                            timeout=5).json()
+    assert requests.get(sandbox.base_url + "/activate", timeout=5).status_code == 200
+    poll = {"grant_type": oauth.DEVICE_GRANT_TYPE, "device_code": started["device_code"],
+            "client_id": oauth.DEMO_CLIENT_ID}
+    pending = requests.post(sandbox.base_url + "/oauth2/default/v1/token", data=poll, timeout=5)
+    assert pending.json()["error"] == "authorization_pending"
+    approved = requests.post(sandbox.base_url + "/_sandbox/device/approve",
+                             json={"user_code": started["user_code"]}, timeout=5).json()
+    assert approved == {"approved": 1}
+    sandbox.clock.advance(10)
+    token = requests.post(sandbox.base_url + "/oauth2/default/v1/token", data=poll, timeout=5).json()
+    assert Api(sandbox.base_url, token["access_token"]).get("/v3/contacts").status_code == 200

@@ -19,11 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.oauth_standin import install_if_missing
-
-install_if_missing()
-
-from ctctdesk.sandbox.server import SandboxConfig, SandboxServer  # noqa: E402
+from ctctdesk.sandbox.server import SandboxConfig, SandboxServer
 
 TEST_DEFAULTS: dict[str, Any] = {"rate_limit_per_second": None, "daily_limit": None, "activity_delay": 0.0}
 
