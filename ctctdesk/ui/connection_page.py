@@ -112,7 +112,9 @@ class ConnectionPage(QWidget):
         self.banner.reconnectRequested.connect(self.start_browser_connect)
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._on_status_changed, Qt.ConnectionType.QueuedConnection)
-        connection.add_listener(self._bridge.changed.emit)
+        listener = self._bridge.changed.emit
+        connection.add_listener(listener)
+        self.destroyed.connect(lambda *_: connection.remove_listener(listener))
         self._build()
         self.refresh()
 
