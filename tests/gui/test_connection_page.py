@@ -5,7 +5,7 @@ import threading
 
 import pytest
 import requests
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
 
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.errors import AuthRevoked
@@ -127,7 +127,10 @@ def test_disconnect_asks_first_then_revokes_and_forgets(window, qtbot, sandbox_c
 
 
 def test_broken_connection_shows_the_banner_and_logs(window, qtbot, sandbox, sandbox_connection,  # noqa: F811
-                                                     caplog):
+                                                     caplog, monkeypatch):
+    notifications = []
+    monkeypatch.setattr(QSystemTrayIcon, "isSystemTrayAvailable", staticmethod(lambda: True))
+    monkeypatch.setattr(QSystemTrayIcon, "showMessage", lambda icon, *args: notifications.append(args))
     connect_through_browser(sandbox_connection)
     page = window()
     tokens = TokenStore().load(sandbox_connection.settings.profile)
@@ -152,6 +155,7 @@ def test_broken_connection_shows_the_banner_and_logs(window, qtbot, sandbox, san
     assert "broken" in find(page, QLabel, "connectionStatusLabel").text()
     assert find(page, QPushButton, "connectButton").text() == "Reconnect"
     assert "connection broken" in caplog.text
+    assert len(notifications) == 1 and "connection broken" in notifications[0][0]
     # Reconnect from the banner repairs it
     qtbot.mouseClick(find(page, QPushButton, "reconnectButton"), qtbot_left())
     qtbot.waitUntil(lambda: not page.busy and not banner.isVisible(), timeout=20_000)
