@@ -16,14 +16,14 @@ Decisions worth knowing (product rules in brackets):
   becomes Do Not Contact or unsubscribed in the CRM is removed from its Constant Contact lists (R2).
   A contact unsubscribed in Constant Contact is never updated, added or re-imported (R3). A contact
   deleted in Constant Contact is left alone by a push (it is pending for the pull, R4).
-* Pull (``from_cc``) brings every non-deleted Constant Contact contact into the CRM (first pull =
-  initial activation, C5), creating companies missing by name (R9, new companies are customers) and
+* Pull (``from_cc``) brings every Constant Contact contact that is in a list into the CRM (first
+  pull = initial activation, C5; unsubscribed ones too, marked so), creating companies missing by name (R9, new companies are customers) and
   lists (the default list included). An unsubscribe marks the CRM contact unsubscribed and removes it
   from every local list (R3); a deletion removes it from the local lists and keeps the record (R4).
   Only eligible contacts are added to local lists (they are the only ones that can be ticked, L6).
 * A first sync of a pair (no baseline yet) never removes anything and never blanks a value: an empty
   source value leaves the target's value in place (pending the other way).
-* The account's default list is never deleted (R6); the link is dropped instead.
+* The account's default list is never deleted (R6); it stays linked, and each push lists it as skipped.
 * R10: values are compared and sent in Constant Contact space (shortened to the limits); every
   shortened value sent is listed as a :class:`Truncation`. The CRM keeps its full value.
 * R14: a baseline recorded for another account is ignored (``Plan.baseline_ignored``): the run plans
@@ -41,6 +41,9 @@ Executor contract (see also :mod:`ctctdesk.sync.baseline_update`):
   operations (``changes_data`` False) need no I/O; apply a ``ForgetContact`` only once the ops in its
   ``after`` are confirmed. An operation that failed is simply not applied: the next plan redoes it.
 * ``UpdateRemoteContact`` with an ``email`` change must be sent by contact id, not by email import.
+* An incremental remote read (``complete=False``) must hold every contact updated since the start of
+  the read of the last successful **pull**, not of the last push: a push leaves Constant Contact's own
+  changes pending (R8), so later runs must still see them.
 """
 
 from __future__ import annotations
@@ -169,8 +172,9 @@ def plan(
 # ---------------------------------------------------------------------------------------------------
 # Internals
 
-# Phases give the execution order: creations before what refers to them, removals and deletions last.
-_PH_COMPANY, _PH_LIST, _PH_CONTACT, _PH_ADD, _PH_REMOVE, _PH_DELETE, _PH_FORGET = range(7)
+# Phases give the execution order: list deletions free their names for creations and renames;
+# creations come before what refers to them; link removals last.
+_PH_COMPANY, _PH_DELETE, _PH_LIST, _PH_CONTACT, _PH_ADD, _PH_REMOVE, _PH_FORGET = range(7)
 
 
 class _Draft:
@@ -187,7 +191,7 @@ class _Draft:
 class _ListPair:
     """One list as seen on both sides and in the baseline, plus what this run does with it."""
 
-    __slots__ = ("slot", "local", "remote", "base", "alive", "fresh", "local_id", "cc_id", "name")
+    __slots__ = ("slot", "local", "remote", "base", "alive", "fresh", "dying", "local_id", "cc_id", "name")
 
     def __init__(self, slot: int, local: LocalList | None, remote: RemoteList | None,
                  base: BaselineList | None) -> None:  # fmt: skip
@@ -197,6 +201,7 @@ class _ListPair:
         self.base = base
         self.alive = False  # memberships of this list are synced in this run
         self.fresh = base is None  # the baseline's memberships do not apply (new link / recreated)
+        self.dying = False  # deleted on the target by this run
         self.local_id = local.local_id if local else (base.local_id if base else None)
         self.cc_id = remote.cc_id if remote else (base.cc_id if base else None)
         self.name = local.name if local else (remote.name if remote else base.name if base else "")
@@ -232,6 +237,7 @@ class _Planner:
         self.new_companies: set[str] = set()
         self.known_companies = {company_key(c.name) for c in local.companies.values()}
         self.removal_count = 0
+        self._email_owner: dict[str, object] | None = None
         self.target_emptied = False
 
     # -- driver ---------------------------------------------------------------------------------------
@@ -320,20 +326,21 @@ class _Planner:
             taken = {list_name_key(r.name): r.cc_id for r in self.remote.lists.values()}
         else:
             taken = {list_name_key(x.name): x.local_id for x in self.local.lists.values()}
+        # Renames first (in an order that frees names for each other), then creations.
+        self._renames: list[tuple[_ListPair, str, str, Conflict | None]] = []
+        creates: list[tuple[_ListPair, str, Conflict | None]] = []
         for pair in self.pairs:
             src, tgt = (pair.local, pair.remote) if self.push else (pair.remote, pair.local)
             base = pair.base
             if base is not None and src is not None and tgt is not None:
-                self._linked_list_both(pair, src.name, tgt.name, base.name, taken)
+                self._linked_list_both(pair, src.name, tgt.name, base.name)
             elif base is not None and src is None and tgt is not None:
-                self._source_deleted_list(pair, tgt.name)
+                self._source_deleted_list(pair, tgt.name, taken)
             elif base is not None and src is not None:  # target deleted it
                 if src.name != base.name or self._source_members_changed(pair):
                     pair.fresh = True
-                    self._create_target_list(pair, src.name, taken)
-                    self.conflicts.append(
-                        Conflict("list", src.name, "(deleted)", self._source_side, list=pair.ref())
-                    )
+                    conflict = Conflict("list", src.name, "(deleted)", self._source_side, list=pair.ref())
+                    creates.append((pair, src.name, conflict))
                 else:
                     self.pending += 1
             elif base is not None:  # gone on both sides
@@ -342,43 +349,61 @@ class _Planner:
                 pair.alive = True
                 self._emit(_PH_LIST, LinkList, list=ListRef(pair.local_id, pair.cc_id, tgt.name))
                 if src.name != tgt.name:
-                    self._rename_target(pair, src.name)
+                    self._renames.append((pair, tgt.name, src.name, None))
             elif src is not None:
-                self._create_target_list(pair, src.name, taken)
+                creates.append((pair, src.name, None))
             else:
                 self.pending += 1  # exists only on the target: created there by the other direction
+        todo, progress = self._renames, True
+        while todo and progress:
+            progress, rest = False, []
+            for pair, old, new, conflict in todo:
+                owner = taken.get(list_name_key(new))
+                if owner is not None and owner != (pair.cc_id if self.push else pair.local_id):
+                    rest.append((pair, old, new, conflict))
+                    continue
+                if conflict is not None:
+                    self.conflicts.append(conflict)
+                self._rename_target(pair, old, new, taken)
+                progress = True
+            todo = rest
+        for pair, _, _, _ in todo:  # a cycle of renames (A↔B) cannot be done without a temporary name
+            self.skips.append(Skip(SkipReason.LIST_NAME_TAKEN, list=pair.ref()))
+        for pair, name, conflict in creates:
+            if self._create_target_list(pair, name, taken) and conflict is not None:
+                self.conflicts.append(conflict)
 
     @property
     def _source_side(self) -> Side:
         return Side.CRM if self.push else Side.CC
 
-    def _linked_list_both(self, pair: _ListPair, sname: str, tname: str, bname: str,
-                          taken: dict) -> None:  # fmt: skip
+    def _linked_list_both(self, pair: _ListPair, sname: str, tname: str, bname: str) -> None:
         pair.alive = True
         if sname != bname:
             if tname != sname:
-                key = list_name_key(sname)
-                if key in taken and taken[key] != (pair.cc_id if self.push else pair.local_id):
-                    self.skips.append(Skip(SkipReason.LIST_NAME_TAKEN, list=pair.ref()))
-                    return
+                conflict = None
                 if tname != bname:
-                    self.conflicts.append(Conflict("name", sname, tname, self._source_side, list=pair.ref()))
-                self._rename_target(pair, sname)
+                    conflict = Conflict("name", sname, tname, self._source_side, list=pair.ref())
+                self._renames.append((pair, tname, sname, conflict))
             else:
                 self._emit(_PH_LIST, LinkList, list=ListRef(pair.local_id, pair.cc_id, sname))
         elif tname != bname:
             self.pending += 1
 
-    def _rename_target(self, pair: _ListPair, new_name: str) -> None:
+    def _rename_target(self, pair: _ListPair, old_name: str, new_name: str, taken: dict) -> None:
+        mine = pair.cc_id if self.push else pair.local_id
+        if taken.get(list_name_key(old_name)) == mine:
+            del taken[list_name_key(old_name)]
+        taken[list_name_key(new_name)] = mine
         pair.name = new_name
         cls = RenameRemoteList if self.push else RenameLocalList
         self._emit(_PH_LIST, cls, list=pair.ref(), new_name=new_name)
 
-    def _create_target_list(self, pair: _ListPair, name: str, taken: dict) -> None:
+    def _create_target_list(self, pair: _ListPair, name: str, taken: dict) -> bool:
         key = list_name_key(name)
         if key in taken:
             self.skips.append(Skip(SkipReason.LIST_NAME_TAKEN, list=pair.ref()))
-            return
+            return False
         taken[key] = None
         pair.alive = True
         pair.fresh = True
@@ -389,18 +414,23 @@ class _Planner:
         else:
             pair.local_id = None
             self._emit(_PH_LIST, CreateLocalList, list=pair.ref())
+        return True
 
-    def _source_deleted_list(self, pair: _ListPair, tname: str) -> None:
+    def _source_deleted_list(self, pair: _ListPair, tname: str, taken: dict) -> None:
         base = pair.base
         assert base is not None
         if self.push and self._is_default(pair.remote):
+            # Kept in Constant Contact and kept linked: a pull does not bring it back unless it
+            # changes there, and each push says why it stays.
             self.skips.append(Skip(SkipReason.DEFAULT_LIST, list=pair.ref()))
-            self._emit(_PH_FORGET, ForgetList, list=pair.ref())
             return
         if tname != base.name:
             self.conflicts.append(Conflict("list", "(deleted)", tname, self._source_side, list=pair.ref()))
         cls = DeleteRemoteList if self.push else DeleteLocalList
+        pair.dying = True
         self._emit(_PH_DELETE, cls, list=pair.ref())
+        if taken.get(list_name_key(tname)) == (pair.cc_id if self.push else pair.local_id):
+            del taken[list_name_key(tname)]
         self.removal_count += 1 + len(base.member_ids)
 
     def _source_members_changed(self, pair: _ListPair) -> bool:
@@ -434,8 +464,8 @@ class _Planner:
         self.base_lists_of: dict[int, list[int]] = {}
         for b in self.base.lists.values():
             slot = self.slot_by_local[b.local_id]
-            if self.pairs[slot].fresh:
-                continue
+            # Kept even for "fresh" pairs: an unchanged remote contact still has these memberships;
+            # the merge ignores the baseline of fresh pairs itself.
             for cid in b.member_ids:
                 self.base_lists_of.setdefault(cid, []).append(slot)
         self.remote_list_present = frozenset(
@@ -611,7 +641,7 @@ class _Planner:
     def _pair_push(self, lc, cc_id, rvals, rmem, rstatus, b, lmem, bmem) -> None:
         if lc is None:
             if b is None:  # only in Constant Contact: the pull will bring it
-                if rstatus == RemoteStatus.ACTIVE:
+                if rstatus == RemoteStatus.ACTIVE and rmem:
                     self.pending += 1
                 return
             # Deleted from the CRM: take it out of the Constant Contact lists, keep the contact (R5).
@@ -673,7 +703,7 @@ class _Planner:
                 self._emit(_PH_CONTACT, MarkLocalUnsubscribed, contact=ref)
             for slot in sorted(lmem):
                 pair = self.pairs[slot]
-                if pair.local is not None:
+                if pair.local is not None and not pair.dying:
                     self._emit(_PH_REMOVE, RemoveLocalMembership, list=pair.ref(), contact=ref)
                     self.removal_count += 1
             return
@@ -686,9 +716,16 @@ class _Planner:
             self.skips.append(Skip(reason, contact=ref, lists=tuple(self.pairs[s].name for s in blocked)))
 
     def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool) -> None:
-        """A Constant Contact contact with no CRM record: create it (C5, R9)."""
+        """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.
+
+        Contacts in no list stay in Constant Contact only (a contact deleted from the CRM is not
+        brought back just because Constant Contact keeps it, R5). Unsubscribed ones are recorded,
+        marked unsubscribed, so that the CRM knows never to send them (R3).
+        """
         ref = ContactRef(None, cc_id, rvals.email)
         slots = self._alive(rmem)
+        if not slots and not unsubscribed:
+            return
         lists: tuple[ListRef, ...] = ()
         if unsubscribed:
             status = EmailStatus.UNSUBSCRIBED
@@ -753,6 +790,9 @@ class _Planner:
                 target_only = True
         if target_only:
             self.pending += 1
+        if "email" in changes and self._email_taken(changes["email"], ref):
+            self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
+            return {}
         if changes:
             # The baseline after the update: what the target then holds, which for every source-changed
             # field is the source value and elsewhere the unchanged baseline value (= source value).
@@ -790,6 +830,28 @@ class _Planner:
             elif t != o and can_add:
                 self.pending += 1
         return blocked
+
+    def _email_taken(self, email: str, ref: ContactRef) -> bool:
+        """Would this email change make two contacts share an address on the target? (R9)"""
+        if not email:
+            return False
+        if self._email_owner is None:
+            owners: dict[str, object] = {}
+            if self.push:
+                snap = self.remote.contacts
+                for b in self.base.contacts.values():
+                    if b.cc_id not in snap:
+                        owners[b.fields.email] = b.cc_id
+                for rc in snap.values():
+                    if rc.status != RemoteStatus.DELETED:
+                        owners[cc_value("email", rc.email)] = rc.cc_id
+            else:
+                for lc in self.local.contacts.values():
+                    owners.setdefault(cc_value("email", lc.email), lc.local_id)
+            self._email_owner = owners
+        owner = self._email_owner.get(email)
+        mine = ref.cc_id if self.push else ref.local_id
+        return owner is not None and owner != mine
 
     # -- R14 -------------------------------------------------------------------------------------------
 
