@@ -169,6 +169,13 @@ class SyncTab(QWidget):
         hint.addWidget(self.openSettingsButton)
         self.connectionBox.hide()
         layout.addWidget(self.connectionBox)
+        self.noteLabel = QLabel()
+        self.noteLabel.setObjectName("syncNoteLabel")
+        self.noteLabel.setWordWrap(True)
+        self.noteLabel.setStyleSheet("#syncNoteLabel { background: #f3f7ee; border: 1px solid #c5d9b0;"
+                                     " border-radius: 4px; padding: 6px 10px; }")
+        self.noteLabel.hide()
+        layout.addWidget(self.noteLabel)
 
         # S1: the two directions, each with its warning
         self.pushButton = QPushButton(BUTTON_TEXT[Direction.TO_CC])
@@ -363,6 +370,39 @@ class SyncTab(QWidget):
             if not self.busy:
                 self.syncPhaseLabel.setText(NOT_CONNECTED_TEXT)
         self._update_buttons()
+
+    def set_note(self, text: str) -> None:
+        """A standing note above the buttons (demo mode says where the data lives)."""
+        self.noteLabel.setText(text)
+        self.noteLabel.setVisible(bool(text))
+
+    # -- activation (C5) ----------------------------------------------------------------------------
+    @Slot()
+    def start_activation(self) -> None:
+        """The first pull after connecting: Constant Contact's lists and contacts come into the CRM."""
+        if self.busy:
+            return
+        cancel = threading.Event()
+        self._direction = None
+        self._set_preview(None)
+        self.planTitle.setText("Preview")
+
+        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
+            summary = self.service.activate(on_progress=report, cancel=cancel)
+            return summary, summary_tree(summary)
+
+        self._start(work, cancel, "Initial activation: bringing Constant Contact's lists into the CRM…",
+                    self._activated)
+
+    def _activated(self, result: tuple[Any, Any]) -> None:
+        summary, tree = result
+        self.last_summary = summary
+        self._show_summary(summary, tree, title="Initial activation")
+        first = tree.children[0].text if tree.children else "Done"
+        self.syncPhaseLabel.setText(f"Initial activation: {first.lower()}. Constant Contact's lists are now "
+                                    "in the CRM; preview either direction to continue.")
+        self.crmChanged.emit()
+        self.reload_history(select_run=summary.run_id)
 
     # -- preview ------------------------------------------------------------------------------------
     def choose(self, direction: Direction | str) -> None:
@@ -655,9 +695,10 @@ class SyncTab(QWidget):
 
 
 def install_sync_ui(window: Any, service: Any, connection: Any, *, connection_page: Any = None,
-                    on_crm_changed: Callable[[], None] | None = None) -> SyncTab:  # fmt: skip
+                    on_crm_changed: Callable[[], None] | None = None, note: str = "") -> SyncTab:  # fmt: skip
     """Mount the tab in the main window: Settings link, reconnect banner, lists reload, quit handling."""
     tab = SyncTab(service, connection)
+    tab.set_note(note)
     window.add_tab(tab, TAB_TITLE)
 
     def open_settings() -> None:

@@ -221,7 +221,8 @@ def _place(op: Operation, entry, created: _Group, updated: _Group, unsubscribed:
     if isinstance(op, (CreateRemoteList, CreateLocalList)):
         entry(op.list.name).actions.append(f"Create the list in {target}")
     elif isinstance(op, (RenameRemoteList, RenameLocalList)):
-        entry(op.new_name).actions.append(f'Rename in {target}: "{op.list.name}" → "{op.new_name}"')
+        # the ref carries the list's name after the rename; the row sits under that name
+        entry(op.new_name).actions.append(f'Rename the list in {target} to "{op.new_name}"')
     elif isinstance(op, (DeleteRemoteList, DeleteLocalList)):
         entry(op.list.name).actions.append(f"Delete the list in {target} (its contacts are kept)")
     elif isinstance(op, (AddRemoteMembership, AddLocalMembership)):
@@ -248,7 +249,7 @@ def _add_skips(root: Node, plan: Plan) -> None:
     by_reason: dict[str, _Group] = {}
     for skip in plan.skips:
         reason = SKIP_TEXT.get(skip.reason, str(skip.reason))
-        group = by_reason.setdefault(reason, _Group(reason.capitalize(), "skip"))
+        group = by_reason.setdefault(reason, _Group(reason[:1].upper() + reason[1:], "skip"))
         if skip.contact is not None:
             where = f" ({', '.join(skip.lists)})" if skip.lists else ""
             group.rows.append(_contact_line(skip.contact) + where)
