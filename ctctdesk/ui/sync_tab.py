@@ -42,7 +42,7 @@ from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
 from ctctdesk.sync.errors import SyncError
 from ctctdesk.sync.operations import Direction
 from ctctdesk.ui.history_model import HistoryModel
-from ctctdesk.ui.sync_tree import DIRECTION_TEXT, pending_text, plan_tree, side_of, summary_tree
+from ctctdesk.ui.sync_tree import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
 from ctctdesk.ui.tree_model import NodeTreeModel
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ class SyncTab(QWidget):
     crmChanged = Signal()  # a run changed the CRM: the lists tab reloads
     openSettingsRequested = Signal()  # "Open Settings → Constant Contact"
     reconnectNeeded = Signal()  # Constant Contact refused the access during a preview or run (C7)
+    progressed = Signal(object)  # every Progress the engine reported, on the GUI thread (status bar, tests)
 
     def __init__(self, service: Any, connection: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -217,6 +218,7 @@ class SyncTab(QWidget):
         self.syncProgress.setValue(0)
         self.syncProgress.setTextVisible(False)
         self.syncProgress.setMinimumWidth(220)
+        self.syncProgress.hide()  # shown while a preview or run works
         self.syncPhaseLabel = QLabel("Choose a direction to see what it would change.")
         self.syncPhaseLabel.setObjectName("syncPhaseLabel")
         self.syncPhaseLabel.setWordWrap(True)
@@ -287,17 +289,20 @@ class SyncTab(QWidget):
         self.historyView.setAlternatingRowColors(True)
         self.historyView.verticalHeader().hide()
         self.historyView.horizontalHeader().setStretchLastSection(True)
-        self.historyView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.historyView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.historyView.verticalHeader().setDefaultSectionSize(24)
         self.historyView.selectionModel().currentRowChanged.connect(self._history_row_changed)
         history_layout.addWidget(self.historyView, 1)
         right.addWidget(history_box)
         right.setSizes([300, 260])
         self.right_splitter = right
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 680])
         layout.addWidget(self.splitter, 1)
         self._show_placeholder()
+        self._show_summary_placeholder()
 
     def _tree_view(self, name: str, model: NodeTreeModel) -> QTreeView:
         view = QTreeView()
@@ -313,12 +318,16 @@ class SyncTab(QWidget):
         return view
 
     def _show_placeholder(self) -> None:
-        from ctctdesk.ui.sync_tree import Node
-
         root = Node("plan")
         root.add(Node("Choose “Update Constant Contact from CRM” or “Update CRM from Constant Contact” above "
                       "to see here what would change. Nothing changes until you press Run.", kind="note"))
         self.plan_model.set_root(root)
+
+    def _show_summary_placeholder(self) -> None:
+        root = Node("summary")
+        root.add(Node("After a run, what changed on each side appears here. Select a run in the history "
+                      "to see its details.", kind="note"))
+        self.summary_model.set_root(root)
 
     # -- state --------------------------------------------------------------------------------------
     @property
@@ -356,7 +365,16 @@ class SyncTab(QWidget):
     # -- connection ---------------------------------------------------------------------------------
     def refresh_connection(self) -> None:
         """Read the connection state in the background (keyring access can be slow)."""
-        self._helper(lambda report: self.connection.status(), self._show_connection)
+        self._helper(lambda report: self.connection.status(), self._show_connection,
+                     on_failure=self._connection_unknown)
+
+    def _connection_unknown(self, error: Exception) -> None:
+        """The state could not be read (e.g. no keyring): behave as not connected, and say why."""
+        self._status = None
+        message = str(error) if isinstance(error, CtctError) else NOT_CONNECTED_TEXT
+        self.connectionLabel.setText(message)
+        self.connectionBox.show()
+        self._update_buttons()
 
     @Slot(object)
     def _show_connection(self, status: ConnectionStatus) -> None:
@@ -525,6 +543,7 @@ class SyncTab(QWidget):
     def reload_history(self, select_run: int | None = None) -> None:
         def loaded(runs: list[Any]) -> None:
             self.history_model.set_runs(runs)
+            self.historyView.resizeColumnsToContents()
             if select_run is not None:
                 row = self.history_model.row_of(select_run)
                 if row >= 0:
@@ -564,6 +583,7 @@ class SyncTab(QWidget):
         worker.finished.connect(self._finished)
         self.syncPhaseLabel.setText(phase)
         self.syncProgress.setRange(0, 0)  # busy until the engine tells a total
+        self.syncProgress.show()
         self._update_buttons()
         worker.start()
 
@@ -571,6 +591,7 @@ class SyncTab(QWidget):
     def _progress(self, progress: Any) -> None:
         if self.sender() is not self._worker:
             return
+        self.progressed.emit(progress)
         if progress.total > 0:
             self.syncProgress.setRange(0, progress.total)
             self.syncProgress.setValue(min(progress.done, progress.total))
@@ -595,6 +616,7 @@ class SyncTab(QWidget):
             self._cancel = None
             self.syncProgress.setRange(0, 1)
             self.syncProgress.setValue(1 if self._preview_ran else 0)
+            self.syncProgress.hide()
         if isinstance(worker, QThread):
             worker.deleteLater()
         self._update_buttons()
@@ -645,12 +667,13 @@ class SyncTab(QWidget):
         self.messageLabel.clear()
         self.messageLabel.hide()
 
-    def _helper(self, work: Callable[[Callable[[Any], None]], Any], on_success: Callable[[Any], None]) -> None:
+    def _helper(self, work: Callable[[Callable[[Any], None]], Any], on_success: Callable[[Any], None], *,
+                on_failure: Callable[[Exception], None] | None = None) -> None:  # fmt: skip
         """A short background read (status, history) that does not make the tab busy."""
         worker = _Worker(work, self)
         self._helpers.add(worker)
         worker.succeeded.connect(on_success)
-        worker.failed.connect(self._helper_failed)
+        worker.failed.connect(on_failure or self._helper_failed)
         worker.finished.connect(lambda: self._helper_done(worker))
         worker.start()
 
