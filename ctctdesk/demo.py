@@ -117,7 +117,10 @@ def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | 
         sandbox.stop()
         context.close()
         raise
-    context.extras["connection"] = connection
+    from ctctdesk.sync.service import SyncService
+
+    context.connection = connection  # replaces the data folder's own: this one talks to the sandbox
+    context.sync = SyncService(context.database, connection)
     context.extras["demo_note"] = DEMO_NOTE
     log.info("Demo started: sandbox at %s, data folder %s", sandbox.base_url, data_dir)
     return Demo(data_dir, context, sandbox, connection, facts)

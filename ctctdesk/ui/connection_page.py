@@ -403,7 +403,7 @@ def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage
     """Mount the page in Settings and the banner above the tabs of the main window."""
     page = ConnectionPage(connection, window)
     window.settings_tab.add_page(PAGE_TITLE, page)
-    window.banner_area.addWidget(page.banner)
+    window.banner_area.layout().addWidget(page.banner)
 
     def reconnect() -> None:
         window.settings_tab.show_page(PAGE_TITLE)
