@@ -148,7 +148,7 @@ def test_activation_then_push_preview_run_summary_and_history(qtbot, demo_window
     assert "Create the list in Constant Contact" in [child.text for child in node.children]
     added = node.find("Contacts added")
     assert added is not None and added.count > 0
-    assert tab.plan_model.root.find("Skipped") is not None  # the sample CRM has role addresses, DNC…
+    assert tab.plan_model.root.find("New contacts in Constant Contact").count > 0
 
     seen = run(qtbot, demo_window)
     assert seen, "the run reported its progress"
@@ -262,7 +262,9 @@ def test_mass_removal_asks_before_running(qtbot, demo_window, demo):
     run(qtbot, demo_window)
     assert len(questions) == 2
     assert tab.last_summary.ok
-    assert not demo.sandbox.state.members.get(cc_list["list_id"])
+    left = {demo.sandbox.state.contacts[cid].email for cid in demo.sandbox.state.members[cc_list["list_id"]]}
+    # only the people who unsubscribed there stay: ctctdesk never touches them again (R3)
+    assert left <= set(demo.facts["unsubscribed_in_cc"])
 
 
 def test_disconnecting_puts_the_tab_in_the_not_connected_state(qtbot, demo_window, demo):
