@@ -144,7 +144,10 @@ class BaselineBuilder:
             case AddRemoteMembership(list=lst, contact=ref) | AddLocalMembership(list=lst, contact=ref):
                 self._members[self._list_id(lst)].add(self._contact_id(ref))
             case RemoveRemoteMembership(list=lst, contact=ref) | RemoveLocalMembership(list=lst, contact=ref):
-                self._members[self._list_id(lst)].discard(self._contact_id(ref))
+                # R3 takes an unsubscribed contact off every local list, linked or not; a list that is
+                # not linked has no baseline memberships to drop
+                if self._is_linked(lst):
+                    self._members[self._list_id(lst)].discard(self._contact_id(ref))
             case AgreeMembership(list=lst, contact=ref, member=member):
                 members = self._members[self._list_id(lst)]
                 local_id = self._contact_id(ref)
@@ -177,6 +180,10 @@ class BaselineBuilder:
         return Baseline(self.account_id, dict(self._contacts), lists)
 
     # -- internals -----------------------------------------------------------------------------------------
+
+    def _is_linked(self, ref: ListRef) -> bool:
+        return (ref.local_id is not None and ref.local_id in self._lists) or (
+            ref.cc_id is not None and ref.cc_id in self._lists_by_cc)
 
     def _list_id(self, ref: ListRef) -> int:
         if ref.local_id is not None and ref.local_id in self._lists:
