@@ -42,8 +42,9 @@ DEMO_CRM_SEED = 7
 SHARED_LIST = "Monthly Newsletter"
 SHARED_PEOPLE = 24
 CC_ONLY_PEOPLE = 36
-DEMO_NOTE = ("Demo mode: a built-in Constant Contact sandbox with sample data, in a temporary data folder. "
-             "The sign-in is kept in memory only. Start with “Update CRM from Constant Contact”.")
+DEMO_NOTE = ("Demo mode: a built-in Constant Contact sandbox with sample data on both sides, in a temporary "
+             "data folder; the sign-in is kept in memory only. The initial activation runs at start — then "
+             "preview either direction and run it.")
 
 
 class DemoTokenStore(TokenStore):

@@ -520,8 +520,11 @@ class SyncTab(QWidget):
         self.last_summary = summary
         self._show_summary(summary, tree, title="Summary of this run")
         first = tree.children[0].text if tree.children else "Done"
-        self.syncPhaseLabel.setText(f"{first}. Preview again to see what is left." if not summary.ok
-                                    else f"{first}. Both sides are up to date in this direction.")
+        if summary.ok and summary.direction in ("to_cc", "from_cc"):
+            target, source = side_of(summary.direction)
+            self.syncPhaseLabel.setText(f"{first}. {target[:1].upper() + target[1:]} now matches {source}.")
+        else:
+            self.syncPhaseLabel.setText(f"{first}. Preview again to see what is left.")
         self.planTitle.setText(self.planTitle.text().split(" (")[0] + " (already run)")
         if summary.direction in ("from_cc", "both"):
             self.crmChanged.emit()
