@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -144,8 +145,16 @@ class SyncTab(QWidget):
         connection.add_listener(listener)
         self.destroyed.connect(lambda *_: connection.remove_listener(listener))
         self._update_buttons()
-        self.refresh_connection()
-        self.reload_history()
+        self._first_shown = False
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        """Read the connection state and the history when the tab is first looked at, not at start-up:
+        a window opened on another tab does no sync work at all."""
+        super().showEvent(event)
+        if not self._first_shown:
+            self._first_shown = True
+            self.refresh_connection()
+            self.reload_history()
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
