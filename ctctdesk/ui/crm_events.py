@@ -1,0 +1,51 @@
+"""One signal hub for "the CRM changed", so every tab shows an edit at once without a restart.
+
+Editors emit after they saved (`events.emit(CrmChange.CONTACTS, contact_ids=[...])`); views that show CRM
+data (the Manage Email Lists tab, the Companies tab, the tag filters) connect to `changed` and reload what
+concerns them. The hub carries no data beyond what changed: views read the database again through the crm
+services, which is cheap because they only read what is on screen.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+
+
+class CrmChange(enum.Flag):
+    """What kind of records an edit touched (combine with |)."""
+
+    COMPANIES = enum.auto()
+    CONTACTS = enum.auto()
+    TAGS = enum.auto()
+    MEMBERSHIPS = enum.auto()  # list membership changed as a side effect (Do Not Contact, delete, rules)
+    RULES = enum.auto()  # eligibility rules (role-address list) changed
+
+
+@dataclass(frozen=True)
+class CrmChangeEvent:
+    """What the `changed` signal carries; empty id tuples mean "possibly any"."""
+
+    kinds: CrmChange
+    company_ids: tuple[int, ...] = ()
+    contact_ids: tuple[int, ...] = ()
+
+    def touches(self, kinds: CrmChange) -> bool:
+        return bool(self.kinds & kinds)
+
+
+class CrmEvents(QObject):
+    """The hub; the app creates one and hands it to every widget that edits or shows CRM data."""
+
+    changed = Signal(object)  # CrmChangeEvent
+
+    def emit(
+        self,
+        kinds: CrmChange,
+        *,
+        company_ids: tuple[int, ...] | list[int] = (),
+        contact_ids: tuple[int, ...] | list[int] = (),
+    ) -> None:
+        self.changed.emit(CrmChangeEvent(kinds, tuple(company_ids), tuple(contact_ids)))
