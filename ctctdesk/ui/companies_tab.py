@@ -314,7 +314,7 @@ class CompaniesTab(QWidget):
             return
         dialog = CompanyDialog(details, self)
         if dialog.exec() == CompanyDialog.DialogCode.Accepted:
-            self.events.emit(CrmChange.COMPANIES | CrmChange.TAGS, company_ids=[company_id])
+            self.events.emit(CrmChange.COMPANIES | CrmChange.COMPANY_TAGS, company_ids=[company_id])
             self.status_message.emit(f"Company “{dialog.name.text().strip()}” saved.")
 
     def delete_companies(self) -> None:
@@ -372,7 +372,7 @@ class CompaniesTab(QWidget):
             return 0
         if changed:
             self.undo_stack.push(TagAssignmentCommand(self.undo_stack, tag_id, tag_name, changed, assign))
-            self.events.emit(CrmChange.COMPANIES | CrmChange.TAGS, company_ids=changed)
+            self.events.emit(CrmChange.COMPANY_TAGS, company_ids=changed)
         verb = "now carry" if assign else "no longer carry"
         self.status_message.emit(f"{_plural(len(changed), 'company', 'companies')} {verb} “{tag_name}”.")
         return len(changed)
@@ -437,7 +437,7 @@ class CompaniesTab(QWidget):
             return
         self.editor.clear()
         self.events.emit(
-            CrmChange.CONTACTS | CrmChange.MEMBERSHIPS | CrmChange.COMPANIES,
+            CrmChange.CONTACTS | CrmChange.MEMBERSHIPS,
             company_ids=[self.contact_model.company_id or 0],
             contact_ids=ids,
         )
@@ -464,7 +464,7 @@ class CompaniesTab(QWidget):
             return
         self.undo_stack.push(MoveContactsCommand(self.undo_stack, previous, company_id, company_name))
         self.events.emit(
-            CrmChange.CONTACTS | CrmChange.COMPANIES,
+            CrmChange.CONTACTS,
             company_ids=sorted({company_id, *previous.values()}),
             contact_ids=contact_ids,
         )
@@ -474,8 +474,13 @@ class CompaniesTab(QWidget):
     def _on_crm_changed(self, event: CrmChangeEvent) -> None:
         if event.touches(CrmChange.TAGS):
             self._fill_tag_filter()
-        if event.touches(CrmChange.COMPANIES | CrmChange.TAGS | CrmChange.CONTACTS):
-            self._reload_companies(self.selected_company_ids())
+        filtered_by_tag = self.tag_filter.currentData() is not None
+        if event.touches(CrmChange.COMPANIES) or (
+            filtered_by_tag and event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS)
+        ):
+            self._reload_companies(self.selected_company_ids())  # which companies match may change
+        elif event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.CONTACTS):
+            self.company_model.refresh_rows()  # same companies; tags or contact counts changed
         if event.touches(CrmChange.CONTACTS | CrmChange.RULES | CrmChange.MEMBERSHIPS) and (
             self.contact_model.company_id is not None
         ):

@@ -365,7 +365,7 @@ class ContactEditor(QFrame):
         self.show_contact(contact_id)
         self.saved.emit(contact_id)
         self._events.emit(
-            CrmChange.CONTACTS | CrmChange.MEMBERSHIPS | CrmChange.COMPANIES,
+            CrmChange.CONTACTS | CrmChange.MEMBERSHIPS,
             company_ids=[self._company_id],
             contact_ids=[contact_id],
         )

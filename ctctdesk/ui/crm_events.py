@@ -17,9 +17,10 @@ from PySide6.QtCore import QObject, Signal
 class CrmChange(enum.Flag):
     """What kind of records an edit touched (combine with |)."""
 
-    COMPANIES = enum.auto()
-    CONTACTS = enum.auto()
-    TAGS = enum.auto()
+    COMPANIES = enum.auto()  # companies added, deleted, renamed or retyped
+    CONTACTS = enum.auto()  # contacts added, deleted, edited or moved
+    TAGS = enum.auto()  # tags created, renamed, merged or deleted
+    COMPANY_TAGS = enum.auto()  # tags given to or taken from companies
     MEMBERSHIPS = enum.auto()  # list membership changed as a side effect (Do Not Contact, delete, rules)
     RULES = enum.auto()  # eligibility rules (role-address list) changed
 

@@ -140,10 +140,10 @@ class TagsSettingsPage(QWidget):
     def _changed(self, select_ids: list[int], text: str) -> None:
         self.reload(select_ids)
         self.message.setText(text)
-        self.events.emit(CrmChange.TAGS | CrmChange.COMPANIES)
+        self.events.emit(CrmChange.TAGS | CrmChange.COMPANY_TAGS)
 
     def _on_crm_changed(self, event: CrmChangeEvent) -> None:
-        if event.touches(CrmChange.TAGS | CrmChange.COMPANIES):
+        if event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.COMPANIES):
             self.reload()
 
     # --- actions ---

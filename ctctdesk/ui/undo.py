@@ -88,7 +88,7 @@ class TagAssignmentCommand(_DoneCommand):
             editing.assign_tag(self.tag_id, self.company_ids)
         else:
             editing.remove_tag(self.tag_id, self.company_ids)
-        self._stack.events.emit(CrmChange.COMPANIES | CrmChange.TAGS, company_ids=self.company_ids)
+        self._stack.events.emit(CrmChange.COMPANY_TAGS, company_ids=self.company_ids)
 
     def apply(self) -> None:
         self._set(self.assigned)
@@ -134,11 +134,11 @@ class RenameTagCommand(_DoneCommand):
 
     def apply(self) -> None:
         editing.rename_tag(self.tag_id, self.new_name)
-        self._stack.events.emit(CrmChange.TAGS | CrmChange.COMPANIES)
+        self._stack.events.emit(CrmChange.TAGS)
 
     def revert(self) -> None:
         editing.rename_tag(self.tag_id, self.old_name)
-        self._stack.events.emit(CrmChange.TAGS | CrmChange.COMPANIES)
+        self._stack.events.emit(CrmChange.TAGS)
 
 
 class MoveContactsCommand(_DoneCommand):
@@ -150,7 +150,7 @@ class MoveContactsCommand(_DoneCommand):
     def _emit(self) -> None:
         companies = {self.company_id, *self.previous.values()}
         self._stack.events.emit(
-            CrmChange.CONTACTS | CrmChange.COMPANIES,
+            CrmChange.CONTACTS,
             company_ids=sorted(companies),
             contact_ids=list(self.previous),
         )

@@ -78,7 +78,7 @@ def test_deleting_a_tag_asks_and_says_how_many_companies_carry_it(qtbot, tags_pa
 def test_tag_counts_follow_assignments_made_elsewhere(qtbot, tags_page, office, events):
     healthcare = contacts.find_or_create_tag("Healthcare").id
     editing.assign_tag(healthcare, [office["acme"]])
-    events.emit(CrmChange.COMPANIES | CrmChange.TAGS)
+    events.emit(CrmChange.COMPANY_TAGS, company_ids=[office["acme"]])
     assert ("Healthcare", 2) in tag_rows(tags_page)
 
 
