@@ -9,7 +9,6 @@ shows it without a restart. Tag assignment, Do Not Contact and moves can be undo
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,7 +34,7 @@ from ctctdesk.ui.company_dialogs import CompanyChooserDialog, CompanyDialog, Tag
 from ctctdesk.ui.company_models import CompanyTableModel, ContactTableModel
 from ctctdesk.ui.contact_editor import ContactEditor
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
-from ctctdesk.ui.undo import CrmUndoStack, MoveContactsCommand, TagAssignmentCommand
+from ctctdesk.ui.undo import CrmUndoStack, MoveContactsCommand, TagAssignmentCommand, add_undo_shortcuts
 
 LINKED_NOTE = (
     "Contacts that are already in Constant Contact are not deleted there: they leave the linked lists on "
@@ -168,13 +167,7 @@ class CompaniesTab(QWidget):
         layout.addWidget(splitter)
 
         # --- undo / redo ---
-        self.undo_action = self.undo_stack.createUndoAction(self, "Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo_stack.createRedoAction(self, "Redo")
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        for action in (self.undo_action, self.redo_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            self.addAction(action)
+        self.undo_action, self.redo_action = add_undo_shortcuts(self, self.undo_stack)
         self.undo_stack.failed.connect(lambda message: QMessageBox.warning(self, "Undo", message))
 
         # --- wiring ---

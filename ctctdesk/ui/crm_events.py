@@ -9,9 +9,11 @@ services, which is cheap because they only read what is on screen.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 
 class CrmChange(enum.Flag):
@@ -50,3 +52,32 @@ class CrmEvents(QObject):
         contact_ids: tuple[int, ...] | list[int] = (),
     ) -> None:
         self.changed.emit(CrmChangeEvent(kinds, tuple(company_ids), tuple(contact_ids)))
+
+
+class ReloadWhenShown(QObject):
+    """Connects a view that only knows `reload()` (e.g. the Manage Email Lists tab) to the hub.
+
+    A visible view reloads at once; a hidden one (another tab is in front) is only marked stale and
+    reloads when it is shown, so a burst of edits in the Companies tab costs one reload, not one each.
+    """
+
+    def __init__(self, widget: QWidget, reload: Callable[[], None], events: CrmEvents) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._reload = reload
+        self.stale = False
+        events.changed.connect(self._on_changed)
+        widget.installEventFilter(self)
+
+    def _on_changed(self, _event: CrmChangeEvent) -> None:
+        if self._widget.isVisible():
+            self.stale = False
+            self._reload()
+        else:
+            self.stale = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if watched is self._widget and event.type() == QEvent.Type.Show and self.stale:
+            self.stale = False
+            self._reload()
+        return False

@@ -25,7 +25,7 @@ from ctctdesk.crm import editing
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.company_models import TagTableModel
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
-from ctctdesk.ui.undo import CrmUndoStack, RenameTagCommand
+from ctctdesk.ui.undo import CrmUndoStack, RenameTagCommand, add_undo_shortcuts
 
 
 def _companies(count: int) -> str:
@@ -106,6 +106,7 @@ class TagsSettingsPage(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.rename_selected())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         events.changed.connect(self._on_crm_changed)
+        self.undo_action, self.redo_action = add_undo_shortcuts(self, self.undo_stack)
         self.reload()
 
     # --- helpers ---

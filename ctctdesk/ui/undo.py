@@ -12,14 +12,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QWidget
 
 from ctctdesk.crm import contacts, editing
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.crm_events import CrmChange, CrmEvents
 
 log = logging.getLogger(__name__)
+
+
+def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAction]:
+    """Ctrl+Z / Ctrl+Shift+Z on `widget` and its children (each tab gets its own pair: one window-wide pair
+    would clash with them, and Qt fires neither of two ambiguous shortcuts)."""
+    undo = stack.createUndoAction(widget, "Undo")
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    redo = stack.createRedoAction(widget, "Redo")
+    redo.setShortcut(QKeySequence.StandardKey.Redo)
+    for action in (undo, redo):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        widget.addAction(action)
+    return undo, redo
 
 
 class CrmUndoStack(QUndoStack):
@@ -30,10 +44,6 @@ class CrmUndoStack(QUndoStack):
     def __init__(self, events: CrmEvents, parent=None) -> None:
         super().__init__(parent)
         self.events = events
-
-    def push_done(self, command: _DoneCommand) -> None:
-        """Record an edit that has already been applied (its first redo is skipped)."""
-        self.push(command)
 
 
 class _DoneCommand(QUndoCommand):
