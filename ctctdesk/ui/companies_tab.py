@@ -263,6 +263,7 @@ class CompaniesTab(QWidget):
         self.delete_button.setEnabled(bool(ids))
         self.tags_button.setEnabled(bool(ids))
         if company_id != self.contact_model.company_id:
+            self._offer_to_save()
             self.contact_model.set_company(company_id)
             self.editor.clear()
         if company_id is None:
@@ -380,9 +381,27 @@ class CompaniesTab(QWidget):
         self.delete_contact_button.setEnabled(bool(ids))
         self.move_contact_button.setEnabled(bool(ids))
         if len(ids) == 1 and ids[0] != self.editor.contact_id:
+            self._offer_to_save()
             self.editor.show_contact(ids[0])
         elif not ids and self.editor.contact_id is not None:
+            self._offer_to_save()
             self.editor.clear()
+
+    def _offer_to_save(self) -> None:
+        """Typing is not lost by clicking elsewhere: offer to save what the editor holds."""
+        if not self.editor.is_dirty:
+            return
+        who = self.editor.title()
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"Save the changes you made to {who}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Yes and not self.editor.save():
+            QMessageBox.warning(self, "Unsaved changes", self.editor.error_label.text() or "Not saved.")
+        self.editor.discard_changes()
 
     def select_contact(self, contact_id: int) -> None:
         row = self.contact_model.row_of(contact_id)
@@ -393,11 +412,16 @@ class CompaniesTab(QWidget):
         company_id = self.current_company_id()
         if company_id is None:
             return
+        self._offer_to_save()
         self.contact_table.clearSelection()
         row = self.company_model.company_row(self.company_model.row_of(company_id))
         self.editor.new_contact(company_id, row.name if row else "")
 
     def _on_contact_saved(self, contact_id: int) -> None:
+        """A new contact joins the table and becomes the selected one; an edited one keeps the selection
+        (the CRM event that follows refreshes its row)."""
+        if self.contact_model.row_of(contact_id) >= 0:
+            return
         self.contact_model.reload()
         self.contact_table.selectionModel().blockSignals(True)
         self.select_contact(contact_id)

@@ -166,6 +166,10 @@ class ContactTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             eligibility = "Can be added" if contact.reason is None else contact.reason.text
             return (contact.name, contact.job_title, contact.email, contact.phone, eligibility)[column]
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
+            if contact.reason is None:
+                return "Can be ticked in email lists"
+            return f"Cannot be in email lists: {contact.reason.text}"
         if role == Qt.ItemDataRole.ForegroundRole and column == 4 and contact.reason is not None:
             return QBrush(_MUTED)
         return None

@@ -218,6 +218,14 @@ class ContactEditor(QFrame):
     def is_dirty(self) -> bool:
         return self._dirty
 
+    def title(self) -> str:
+        """Who is being edited, as the header says it ("Alice Archer" or "New contact at Acme")."""
+        return self._title.text().split(" — ")[0]
+
+    def discard_changes(self) -> None:
+        """Forget unsaved typing (the caller is about to show something else)."""
+        self._set_dirty(False)
+
     def clear(self) -> None:
         """No contact: everything empty and disabled."""
         self._contact_id = None
@@ -400,7 +408,7 @@ class ContactEditor(QFrame):
             self._set_dirty(True)  # a new contact: saved with the rest
             return
         lists = editing.contact_list_names(self._contact_id)
-        name = self._title.text().split(" — ")[0]
+        name = self.title()
         if checked and lists:
             answer = QMessageBox.question(
                 self,

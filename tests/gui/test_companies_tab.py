@@ -224,3 +224,16 @@ def test_search_and_filters_narrow_the_companies(qtbot, tab, office):
     tab.tag_filter.setCurrentIndex(tab.tag_filter.findText("Newsletter"))
     assert company_names(tab) == ["Acme Plumbing"]
     assert tab.count_label.text() == "1 company"
+
+
+def test_unsaved_typing_is_offered_for_saving_when_another_contact_is_chosen(qtbot, tab, office, monkeypatch):
+    answers = Answers(monkeypatch)
+    select_company(tab, "Acme Plumbing")
+    tab.select_contact(office["alice"])
+    qtbot.keyClicks(tab.editor.job_title, "Director")
+    tab.select_contact(office["info"])
+    assert "Alice Archer" in answers.asked[-1]
+    assert editing.contact_details(office["alice"]).job_title == "Director"
+    assert tab.editor.contact_id == office["info"]
+    selected = tab.selected_contact_ids()
+    assert selected == [office["info"]], "the table and the editor show the same contact"
