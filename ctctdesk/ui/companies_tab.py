@@ -64,12 +64,15 @@ class CompaniesTab(QWidget):
         self.search = QLineEdit(objectName="companySearch")
         self.search.setPlaceholderText("Search companies by name, phone or address…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(140)
         self.type_filter = QComboBox(objectName="companyTypeFilter")
         self.type_filter.addItem("All types", None)
         self.type_filter.addItem("Customers only", "customer")
         self.type_filter.addItem("Prospects only", "prospect")
         self.tag_filter = QComboBox(objectName="companyTagFilter")
-        self.tag_filter.setMinimumContentsLength(16)
+        for combo in (self.type_filter, self.tag_filter):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(9)
         self.add_button = QPushButton("Add company…", objectName="addCompanyButton")
         self.edit_button = QPushButton("Edit…", objectName="editCompanyButton")
         self.delete_button = QPushButton("Delete…", objectName="deleteCompanyButton")
@@ -88,11 +91,10 @@ class CompaniesTab(QWidget):
         filters.addWidget(self.type_filter)
         filters.addWidget(QLabel("Marketing tag:"))
         filters.addWidget(self.tag_filter)
-        filters.addSpacing(16)
-        filters.addWidget(self.add_button)
-        filters.addWidget(self.edit_button)
-        filters.addWidget(self.delete_button)
-        filters.addWidget(self.tags_button)
+        company_actions = QHBoxLayout()
+        for widget in (self.add_button, self.edit_button, self.delete_button, self.tags_button):
+            company_actions.addWidget(widget)
+        company_actions.addStretch(1)
 
         # --- companies table ---
         self.company_model = CompanyTableModel(self)
@@ -114,7 +116,7 @@ class CompaniesTab(QWidget):
 
         # --- contacts of the selected company ---
         self.contact_model = ContactTableModel(self)
-        self.contact_table = QTableView(objectName="contactTable")
+        self.contact_table = QTableView(objectName="companyContactTable")
         self.contact_table.setModel(self.contact_model)
         self.contact_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.contact_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -154,7 +156,8 @@ class CompaniesTab(QWidget):
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addLayout(filters)
         upper_layout.addWidget(self.company_table, 1)
-        upper_layout.addWidget(self.count_label)
+        company_actions.addWidget(self.count_label)
+        upper_layout.addLayout(company_actions)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)

@@ -131,8 +131,9 @@ class ContactEditor(QFrame):
         self.email.setPlaceholderText("name@company.com")
         self.email_reason = QLabel(objectName="emailReasonLabel")
         self.phone = QLineEdit(objectName="phoneEdit")
-        self.do_not_contact = QCheckBox(
-            "Do Not Contact (never sent to Constant Contact)", objectName="doNotContactCheck"
+        self.do_not_contact = QCheckBox("Do Not Contact", objectName="doNotContactCheck")
+        self.do_not_contact.setToolTip(
+            "Never sent to Constant Contact; ticking it takes the contact out of its email lists"
         )
         self.email_status = QLabel(objectName="emailStatusLabel")
         self.lists_label = QLabel(objectName="contactListsLabel")
@@ -161,7 +162,7 @@ class ContactEditor(QFrame):
         self.fields_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.fields_view.setMinimumHeight(90)
         self.add_field_button = QPushButton("Add field", objectName="addFieldButton")
-        self.remove_field_button = QPushButton("Remove field", objectName="removeFieldButton")
+        self.remove_field_button = QPushButton("Remove", objectName="removeFieldButton")
         field_buttons = QHBoxLayout()
         field_buttons.addWidget(QLabel("Custom fields"))
         field_buttons.addStretch()

@@ -198,7 +198,7 @@ def test_rename_and_delete_list(qtbot, office_dir, open_window):
 
 def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     window = open_window(office_dir)
-    assert window.settings_tab.page_titles() == ["General"]
+    assert window.settings_tab.page_titles()[0] == "General"  # feature pages (tags, email rules) follow
     extra = QLabel("extra page")
     window.settings_tab.add_page("Constant Contact", extra)
     window.settings_tab.show_page("Constant Contact")
