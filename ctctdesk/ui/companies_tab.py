@@ -8,7 +8,7 @@ shows it without a restart. Tag assignment, Do Not Contact and moves can be undo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -144,12 +144,13 @@ class CompaniesTab(QWidget):
 
         self.editor = ContactEditor(events, self.undo_stack, self)
 
-        lower = QSplitter(Qt.Orientation.Horizontal)
+        self.lower_splitter = lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.contacts_box)
         lower.addWidget(self.editor)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
         lower.setChildrenCollapsible(False)
+        lower.setSizes([700, 460])
 
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
@@ -159,12 +160,13 @@ class CompaniesTab(QWidget):
         company_actions.addWidget(self.count_label)
         upper_layout.addLayout(company_actions)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([380, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
@@ -191,10 +193,34 @@ class CompaniesTab(QWidget):
         self.delete_contact_button.clicked.connect(self.delete_contacts)
         self.move_contact_button.clicked.connect(self.move_contacts)
         self.editor.saved.connect(self._on_contact_saved)
+        self.contact_model.modelReset.connect(self._fit_contact_columns)
         events.changed.connect(self._on_crm_changed)
 
         self._fill_tag_filter()
         self.apply_filter()
+
+    # --- remembered sizes (the main window calls these) ---
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue("lowerSplitter", self.lower_splitter.saveState())
+        settings.setValue("companyColumns", self.company_table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, target in (
+            ("splitter", self.splitter),
+            ("lowerSplitter", self.lower_splitter),
+            ("companyColumns", self.company_table.horizontalHeader()),
+        ):
+            state = settings.value(key)
+            if state is not None:
+                target.restoreState(state)
+
+    def _fit_contact_columns(self) -> None:
+        """A company has a handful of people: size the columns to what they hold, within reason."""
+        self.contact_table.resizeColumnsToContents()
+        for column, (least, most) in enumerate(((110, 200), (90, 180), (160, 280), (90, 140))):
+            width = self.contact_table.columnWidth(column)
+            self.contact_table.setColumnWidth(column, max(least, min(most, width)))
 
     # --- companies ---
     def current_filter(self) -> CompanyFilter:

@@ -89,7 +89,13 @@ class TagsSettingsPage(QWidget):
         self.message = QLabel(objectName="tagsMessage")
         self.message.setWordWrap(True)
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        content.setMaximumWidth(760)  # a short list reads better than a table as wide as the screen
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(content, 1)
+        outer.addStretch(0)
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(10)
         layout.addWidget(title)
