@@ -82,10 +82,8 @@ class ReconnectBanner(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setStyleSheet("#reconnectBanner { background: #fff3cd; border: 1px solid #e0b000; }")
         layout = QHBoxLayout(self)
-        self.message = QLabel(
-            "Constant Contact no longer accepts ctctdesk's access. Nothing is lost: "
-            "reconnect and the next sync catches up."
-        )
+        self.message = QLabel("Constant Contact no longer accepts ctctdesk's access. Nothing is lost: "
+                              "reconnect and the next sync catches up.")
         self.message.setWordWrap(True)
         button = QPushButton("Reconnect")
         button.setObjectName("reconnectButton")
@@ -100,13 +98,8 @@ class ConnectionPage(QWidget):
 
     statusChanged = Signal(object)
 
-    def __init__(
-        self,
-        connection: Connection,
-        parent: QWidget | None = None,
-        *,
-        open_url: Callable[[str], None] | None = None,
-    ) -> None:
+    def __init__(self, connection: Connection, parent: QWidget | None = None, *,
+                 open_url: Callable[[str], None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionPage")
         self.connection = connection
@@ -215,9 +208,8 @@ class ConnectionPage(QWidget):
         """Re-read the status in the background (with the account summary when asked)."""
         if self.busy:
             return
-        self._run(
-            lambda task: self.connection.status(refresh_account=ask_constant_contact), self._show_status
-        )
+        self._run(lambda task: self.connection.status(refresh_account=ask_constant_contact),
+                  self._show_status)
 
     def _show_status(self, status: ConnectionStatus) -> None:
         previous = self._status
@@ -237,18 +229,15 @@ class ConnectionPage(QWidget):
             self.usageLabel.setText(f"{status.requests_today:,} of {status.daily_allowance:,}")
             self.connectButton.setText("Connect")
         elif status.state is ConnectionState.BROKEN:
-            self.statusLabel.setText(
-                f"The connection is broken: {status.broken_reason} "
-                "Reconnect to continue; nothing has been lost."
-            )
+            self.statusLabel.setText(f"The connection is broken: {status.broken_reason} "
+                                     "Reconnect to continue; nothing has been lost.")
             self.connectButton.setText("Reconnect")
         else:
             self.statusLabel.setText("Not connected to Constant Contact.")
             self.connectButton.setText("Connect")
         self.banner.setVisible(status.state is ConnectionState.BROKEN)
-        if status.state is ConnectionState.BROKEN and (
-            previous is None or previous.state is not ConnectionState.BROKEN
-        ):
+        if (status.state is ConnectionState.BROKEN
+                and (previous is None or previous.state is not ConnectionState.BROKEN)):
             self._announce_broken(status)
         self.statusChanged.emit(status)
 
@@ -268,11 +257,9 @@ class ConnectionPage(QWidget):
             icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             self._tray = QSystemTrayIcon(icon, self)
         self._tray.show()
-        self._tray.showMessage(
-            "ctctdesk: Constant Contact connection broken",
-            "Reconnect in Settings → Constant Contact. Nothing is lost.",
-            QSystemTrayIcon.MessageIcon.Warning,
-        )
+        self._tray.showMessage("ctctdesk: Constant Contact connection broken",
+                               "Reconnect in Settings → Constant Contact. Nothing is lost.",
+                               QSystemTrayIcon.MessageIcon.Warning)
 
     # -- actions ------------------------------------------------------------------------------------
     def _save_api_key(self) -> None:
@@ -296,9 +283,8 @@ class ConnectionPage(QWidget):
     def start_browser_connect(self) -> None:
         if self.busy:
             return
-        cancel = self._begin_waiting(
-            "Your browser shows Constant Contact's sign-in page. Waiting for you to allow access…"
-        )
+        cancel = self._begin_waiting("Your browser shows Constant Contact's sign-in page. "
+                                     "Waiting for you to allow access…")
 
         def work(task: _Task) -> ConnectionStatus:
             return self.connection.connect_browser(task.urlReady.emit, cancel=cancel)
@@ -322,16 +308,14 @@ class ConnectionPage(QWidget):
     def _browser_url_ready(self, url: str) -> None:
         self.waitingLabel.setText(
             "Your browser shows Constant Contact's sign-in page. Waiting for you to allow access…\n"
-            f"If no browser opened, visit: {url}"
-        )
+            f"If no browser opened, visit: {url}")
         self._open_url(url)
 
     @Slot(object)
     def _device_code_ready(self, device: DeviceAuthorization) -> None:
         self.waitingLabel.setText(
             f"On any device, open {device.verification_uri} and enter the code {device.user_code}.\n"
-            "Waiting for you to allow access…"
-        )
+            "Waiting for you to allow access…")
 
     @Slot()
     def cancel_connect(self) -> None:
@@ -346,13 +330,9 @@ class ConnectionPage(QWidget):
 
     def confirm(self, question: str) -> bool:
         """Ask the admin; tests replace this method."""
-        answer = QMessageBox.question(
-            self,
-            "Disconnect from Constant Contact",
-            question,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
+        answer = QMessageBox.question(self, "Disconnect from Constant Contact", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
     @Slot()
@@ -360,25 +340,22 @@ class ConnectionPage(QWidget):
         if self.busy:
             return
         name = self._status.account_name if self._status else ""
-        if not self.confirm(
-            f"Disconnect ctctdesk from the Constant Contact account {name}? "
-            "ctctdesk's access is revoked and the saved sign-in removed from this "
-            "computer. Companies and contacts stay in ctctdesk."
-        ):
+        if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}? "
+                            "ctctdesk's access is revoked and the saved sign-in removed from this "
+                            "computer. Companies and contacts stay in ctctdesk."):
             return
         self.disconnectButton.setEnabled(False)
         self.statusLabel.setText("Disconnecting…")
-        self._run(lambda task: (self.connection.disconnect(), self.connection.status()), self._disconnected)
+        self._run(lambda task: (self.connection.disconnect(), self.connection.status()),
+                  self._disconnected)
 
     def _disconnected(self, result: tuple[bool, ConnectionStatus]) -> None:
         revoked, status = result
         self.disconnectButton.setEnabled(True)
         self._show_status(status)
         if not revoked:
-            self.statusLabel.setText(
-                "Disconnected. Constant Contact could not be reached to revoke the "
-                "access; it expires on its own."
-            )
+            self.statusLabel.setText("Disconnected. Constant Contact could not be reached to revoke the "
+                                     "access; it expires on its own.")
 
     # -- background work ----------------------------------------------------------------------------
     def _run(self, work: Callable[[_Task], Any], on_success: Callable[[Any], None]) -> _Task:

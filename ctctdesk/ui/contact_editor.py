@@ -1,8 +1,9 @@
 """The contact editor (D2): one person's details, checked as you type with the shared eligibility rules.
 
-It sits beside a company's contacts in the Companies tab. Text fields are saved with Save (or Ctrl+S):
-the email is validated on every keystroke and the reason a contact cannot be in email lists is shown
-under it (L6). Do Not Contact applies at once, after saying which lists the contact will leave (R2), and
+It sits beside a company's contacts in the Companies tab. An existing contact is saved as soon as a field
+is left (or with Enter, Ctrl+S, Save); a new one when Save is pressed, so nobody half-typed is created.
+The email is validated on every keystroke and the reason a contact cannot be in email lists is shown
+under it (L6); an invalid address is refused. Do Not Contact applies at once, after saying which lists the contact will leave (R2), and
 can be undone with Ctrl+Z. Saving a changed email keeps the same record, so the sync keeps the Constant
 Contact identity linked to it (R7).
 """
@@ -124,6 +125,9 @@ class ContactEditor(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self._title.setFont(font)
 
+        self._hint = QLabel(objectName="contactEditorHint")
+        self._hint.setStyleSheet("color: #666;")
+
         self.first_name = QLineEdit(objectName="firstNameEdit")
         self.last_name = QLineEdit(objectName="lastNameEdit")
         self.job_title = QLineEdit(objectName="jobTitleEdit")
@@ -183,21 +187,21 @@ class ContactEditor(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.addWidget(self._title)
+        layout.addWidget(self._hint)
         layout.addLayout(form)
         layout.addLayout(field_buttons)
         layout.addWidget(self.fields_view, 1)
         layout.addLayout(buttons)
 
-        for edit in (self.first_name, self.last_name, self.job_title, self.phone):
+        for edit in (self.first_name, self.last_name, self.job_title, self.email, self.phone):
             edit.textEdited.connect(self._on_edited)
             edit.returnPressed.connect(self.save)
+            edit.editingFinished.connect(self._autosave)
         self.email.textChanged.connect(self._check_email)
-        self.email.textEdited.connect(self._on_edited)
-        self.email.returnPressed.connect(self.save)
         self.do_not_contact.clicked.connect(self._on_do_not_contact_clicked)
         self.add_field_button.clicked.connect(self._add_field)
         self.remove_field_button.clicked.connect(self._remove_field)
-        self.fields_model.dataChanged.connect(self._on_edited)
+        self.fields_model.dataChanged.connect(self._on_field_changed)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
         QShortcut(
@@ -208,6 +212,7 @@ class ContactEditor(QFrame):
         )
         events.changed.connect(self._on_crm_changed)
         self._dirty = False
+        self._saving = False
         self.clear()
 
     # --- what is shown ---
@@ -233,6 +238,7 @@ class ContactEditor(QFrame):
         self._company_id = None
         self._fill_empty()
         self._title.setText("No contact selected")
+        self._hint.setText("Choose a person in the list, or Add contact.")
         self._set_enabled(False)
 
     def new_contact(self, company_id: int, company_name: str) -> None:
@@ -242,6 +248,7 @@ class ContactEditor(QFrame):
         self._prefixes = rules.load_role_prefixes()
         self._fill_empty()
         self._title.setText(f"New contact at {company_name}")
+        self._hint.setText("Type the details, then press Save to add this person.")
         self._set_enabled(True)
         self.first_name.setFocus()
 
@@ -268,6 +275,7 @@ class ContactEditor(QFrame):
         self.fields_model.set_fields(details.fields)
         name = " ".join(p for p in (details.first_name, details.last_name) if p) or details.email
         self._title.setText(f"{name} — {details.company_name}")
+        self._hint.setText("Changes are saved as soon as you leave a field.")
         self.error_label.clear()
         self._set_enabled(True)
         self._check_email()
@@ -342,10 +350,28 @@ class ContactEditor(QFrame):
         self._update_buttons()
 
     # --- saving ---
+    def _autosave(self) -> None:
+        """An existing contact is saved as soon as a field is left (like every tick in the lists tab);
+        a new one waits for Save, so a half-typed person is not created."""
+        if self._contact_id is not None and self._dirty and not self._saving:
+            self.save()
+
+    def _on_field_changed(self, *_args) -> None:
+        self._on_edited()
+        if all(name.strip() for name, _value in self.fields_model.fields()):
+            self._autosave()  # a row without a name yet is still being typed
+
     def save(self) -> bool:
         """Write the form; returns True when saved. Errors are shown under the form, nothing half-saved."""
-        if self._company_id is None or not self._dirty:
+        if self._company_id is None or not self._dirty or self._saving:
             return False
+        self._saving = True
+        try:
+            return self._save()
+        finally:
+            self._saving = False
+
+    def _save(self) -> bool:
         if not self._email_acceptable():
             self.error_label.setText(
                 f"Not saved: {Ineligibility.INVALID_EMAIL.text} “{self.email.text().strip()}”."

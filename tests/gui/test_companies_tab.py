@@ -122,12 +122,24 @@ def test_custom_fields_are_added_and_removed(qtbot, tab, office):
     model = editor.fields_model
     model.setData(model.index(0, 0), "Birthday")
     model.setData(model.index(0, 1), "1 May")
-    click(qtbot, editor.save_button)
-    assert editing.contact_details(office["alice"]).fields == (("Birthday", "1 May"),)
+    assert editing.contact_details(office["alice"]).fields == (("Birthday", "1 May"),)  # saved at once
     editor.fields_view.setCurrentIndex(model.index(0, 0))
     click(qtbot, editor.remove_field_button)
     click(qtbot, editor.save_button)
     assert editing.contact_details(office["alice"]).fields == ()
+
+
+def test_an_existing_contact_is_saved_when_a_field_is_left(qtbot, tab, office):
+    select_company(tab, "Acme Plumbing")
+    tab.select_contact(office["alice"])
+    editor = tab.editor
+    editor.job_title.setFocus()
+    qtbot.keyClicks(editor.job_title, "Office Manager")
+    qtbot.keyClick(editor.job_title, Qt.Key.Key_Tab)  # leave the field
+    assert editing.contact_details(office["alice"]).job_title == "Office Manager"
+    assert not editor.save_button.isEnabled()
+    row = tab.contact_model.row_of(office["alice"])
+    assert tab.contact_model.data(tab.contact_model.index(row, 1)) == "Office Manager"
 
 
 def test_ticking_do_not_contact_asks_then_the_contact_leaves_its_lists_and_undo_brings_it_back(
