@@ -178,6 +178,8 @@ def test_rename_and_delete_list(qtbot, office_dir, open_window):
     qtbot.waitUntil(lambda: "already exists" in tab.message.text())  # the view commits queued
     assert tab.list_names() == ["Old Name", "Other"]
 
+    # the refused editor is deleted later: wait, or findChild may return it instead of the new one
+    qtbot.waitUntil(lambda: tab.lists.findChild(QLineEdit) is None)
     qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
     editor = tab.lists.findChild(QLineEdit)
     editor.selectAll()
