@@ -141,6 +141,16 @@ def _demo_data_dir() -> Path:
     return data_dir
 
 
+def _display_available() -> bool:
+    """False on a Linux/BSD machine without X11 or Wayland, where Qt would abort with a cryptic message."""
+    import os
+    import sys
+
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Open the main window and run the Qt event loop (through qasync, so coroutines can run on it)."""
     import asyncio
@@ -151,6 +161,13 @@ def run_gui(args: argparse.Namespace) -> int:
 
     from ctctdesk.crm.errors import CrmError
 
+    if not _display_available():
+        print(
+            "ctctdesk: no display found to open the window on. Start it from a desktop session, or on a "
+            "machine without one use `xvfb-run ctctdesk ...` (or QT_QPA_PLATFORM=offscreen for scripts).",
+            file=sys.stderr,
+        )
+        return 1
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")

@@ -30,7 +30,7 @@ STATUS_TEXT = {
     "subscribed": "Subscribed",
     "unsubscribed": "Unsubscribed",
     "bounced": "Bounced / on hold",
-    "unknown": "Not yet sent",
+    "unknown": "Not synced yet",
 }
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ContactRow of a row, for tests and scripts
@@ -170,7 +170,7 @@ class ContactsModel(QAbstractTableModel):
             return Qt.CheckState.Checked if row.is_member else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.reason is not None:
-                return f"Cannot be in an email list: {row.reason.text}"
+                return f"Cannot be in an email list: {row.reason.text}. {row.reason.explanation}"
             if column == self.TAGS and row.tags:
                 return ", ".join(row.tags)
             return None

@@ -39,6 +39,7 @@ class SettingsTab(QSplitter):
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("settingsTab")
         self.setChildrenCollapsible(False)
+        self.setContentsMargins(4, 6, 4, 4)
         self.page_list = QListWidget()
         self.page_list.setObjectName("settingsPageList")
         self.page_list.setMinimumWidth(150)

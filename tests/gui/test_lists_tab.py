@@ -119,7 +119,7 @@ def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, ope
     tab.widget.show_error = errors.append
     tab.new_list(qtbot, "Everyone")
     assert tab.status_of("Dora Noakes") == "Do Not Contact"
-    assert tab.status_of("Front Desk") == "Role address (shared mailbox)"
+    assert tab.status_of("Front Desk") == "Role address"
     assert tab.status_of("Ned Nomail") == "No email address"
     assert tab.status_of("Ivy Invalid") == "Invalid email address"
     assert tab.status_of("Uma Unwin") == "Unsubscribed"
@@ -210,3 +210,21 @@ def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     banner = QLabel("Connection lost")
     window.banner_area.layout().addWidget(banner)
     qtbot.waitUntil(banner.isVisible)
+
+
+def test_demo_folder_opens_with_sample_crm(qtbot, open_window, monkeypatch, tmp_path):
+    from ctctdesk import app
+
+    monkeypatch.setattr(app, "DEMO_CONTACTS", 80)
+    monkeypatch.setattr(app.tempfile, "mkdtemp", lambda prefix: str(tmp_path / "demo"))
+    demo_dir = app._demo_data_dir()
+    tab = Tab(open_window(demo_dir))
+    assert len(tab.names()) == 80
+    assert tab.list_names() == [
+        "Customer Updates",
+        "Event Invitations",
+        "Monthly Newsletter",
+        "Prospect Outreach",
+    ]
+    statuses = {tab.table.model().index(r, ContactsModel.STATUS).data() for r in range(80)}
+    assert "Subscribed" in statuses and ({"Do Not Contact", "Role address"} & statuses)

@@ -112,7 +112,7 @@ def test_lists_entry_for_ineligible_contact_is_reported_and_not_applied(crm, tmp
     report = csv_io.import_csv(path)
     assert report.created == 4 and report.errors == []
     assert [str(w) for w in report.warnings] == [
-        "line 3: not added to list “News”: Role address (shared mailbox)",
+        "line 3: not added to list “News”: Role address",
         "line 4: not added to list “News”: Do Not Contact",
         "line 5: ivy@@acme.com is not a valid email address; the contact cannot be in email lists",
     ]
