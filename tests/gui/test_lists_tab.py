@@ -208,7 +208,7 @@ def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     assert window.tabs.tabText(index) == "Synchronize"
     assert window.tabs.tabText(window.tabs.count() - 1) == "Settings"
     banner = QLabel("Connection lost")
-    window.banner_area.layout().addWidget(banner)
+    window.banner_area.addWidget(banner)
     qtbot.waitUntil(banner.isVisible)
 
 

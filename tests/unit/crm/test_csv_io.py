@@ -208,3 +208,19 @@ def test_export_then_import_round_trip(office, tmp_path):
     report = csv_io.import_csv(exported)
     assert (report.created, report.updated) == (0, 8)
     assert snapshot() == before
+
+
+def test_sample_file_in_resources_imports_cleanly(crm):
+    from tests.conftest import REPO_ROOT
+
+    report = csv_io.import_csv(REPO_ROOT / "resources" / "sample-contacts.csv")
+    assert report.errors == [] and report.created == 5
+    assert [str(w) for w in report.warnings] == []
+    assert contacts.find_contact_by_email("info@harbordental.com").ineligible_reason == "role_address"
+    summit = contacts.find_company("summit builders, inc.")
+    assert summit.type == "prospect"
+    assert {s.name: s.member_count for s in lists.list_summaries()} == {
+        "Event Invitations": 1,
+        "Monthly Newsletter": 2,
+        "Prospect Outreach": 1,
+    }
