@@ -152,7 +152,10 @@ def save_role_prefixes(prefixes: Iterable[str]) -> int:
 
     cleaned = normalise_prefixes(prefixes)
     with database_proxy.atomic():
-        Setting.replace(key=ROLE_PREFIXES_SETTING, value=json.dumps(list(cleaned))).execute()
+        value = json.dumps(list(cleaned))
+        Setting.insert(key=ROLE_PREFIXES_SETTING, value=value).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: value}
+        ).execute()
         changed = refresh_ineligibility(None)
         remove_ineligible_members()
     return changed
