@@ -181,7 +181,7 @@ def run_gui(args: argparse.Namespace) -> int:
     window = build_window(data_dir, context=context)
     window.show()
     if demo:
-        print(f"Demo data folder: {data_dir}")
+        print(f"Demo data folder (removed when the window closes): {data_dir}")
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()
@@ -191,4 +191,8 @@ def run_gui(args: argparse.Namespace) -> int:
             loop.run_until_complete(closed.wait())
     finally:
         context.close()
+        if demo:  # the demo folder is temporary: nothing of it outlives the window
+            import shutil
+
+            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
