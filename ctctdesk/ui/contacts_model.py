@@ -1,8 +1,10 @@
 """Table models of the Manage Email Lists tab: the contacts (with a tick per row) and the lists.
 
-`ContactsModel` never holds 100,000 rows in memory: filtering happens in SQL (`crm.contacts`), the model
-keeps only the ordered ids of the visible contacts and loads the rows the view actually paints, in blocks
-of a few hundred, from a small LRU cache. Each tick is written at once through `crm.lists` (L5).
+`ContactsModel` never holds 100,000 rows in memory: filtering and counting happen in SQL
+(`crm.contacts.FilteredContacts`), and the model loads the rows the view actually paints, a page of 200
+at a time, into a small LRU cache. The member ids of the selected list are kept as a set so that ticks
+show without a query per row. Each tick is written at once through `crm.lists` (L5). Rows changed by
+another desk or a sync appear after `reload()`.
 """
 
 from __future__ import annotations
