@@ -226,6 +226,8 @@ class _Importer:
             Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.is_null(False)).tuples()
         )
         self._added: list[tuple[dict | set, object]] = []  # (cache, key) added by the current row
+        self._outcome: str | None = None
+        self._line = 0
 
     def _remember(self, cache: dict | set, key: object, value: object = None) -> None:
         if isinstance(cache, set):
@@ -235,9 +237,18 @@ class _Importer:
         self._added.append((cache, key))
 
     def row_done(self) -> None:
+        """The row's savepoint was released: count it."""
+        if self._outcome == "created":
+            self.report.created += 1
+        elif self._outcome == "updated":
+            self.report.updated += 1
+        self._outcome = None
         self._added.clear()
 
     def row_failed(self) -> None:
+        self._outcome = None
+        # warnings of a row that was not imported would only confuse
+        self.report.warnings = [w for w in self.report.warnings if w.line != self._line]
         for cache, key in self._added:
             if isinstance(cache, set):
                 cache.discard(key)
@@ -275,6 +286,7 @@ class _Importer:
                 self._remember(self.company_tags, pair)
 
     def apply(self, line: int, row: dict[str, str], custom: dict[str, str]) -> None:
+        self._line = line
         email = row.get("email", "").strip()
         first, last = row.get("first_name", "").strip(), row.get("last_name", "").strip()
         if not (first or last) and row.get("name", "").strip():
@@ -337,7 +349,7 @@ class _Importer:
             ).execute()
             if key:
                 self._remember(self.emails, key, contact_id)
-            self.report.created += 1
+            self._outcome = "created"
         else:
             current = Contact.get_by_id(existing_id)
             # R3: an unsubscribed contact is never made subscribed again by an import
@@ -349,7 +361,7 @@ class _Importer:
                 values["company_id"] = company.id
             updated = contacts.update_contact(existing_id, **values)
             contact_id, reason = existing_id, reason_from_db(updated.ineligible_reason)
-            self.report.updated += 1
+            self._outcome = "updated"
         if company is not None:
             self.tag_company(company.id, _split_names(row.get("tags", "")))
         if custom:

@@ -224,3 +224,22 @@ def test_sample_file_in_resources_imports_cleanly(crm):
         "Monthly Newsletter": 2,
         "Prospect Outreach": 1,
     }
+
+
+def test_a_row_rolled_back_late_leaves_nothing_behind_for_the_next_rows(crm, tmp_path):
+    long_name = "L" * 300  # refused as a list name, after the company and contact were written
+    path = write(
+        tmp_path,
+        "company,tags,first_name,email,lists\n"
+        f"New Co,Fresh,Ann,ann@newco.com,{long_name}\n"
+        "New Co,Fresh,Bo,bo@newco.com,News\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "A list name can have at most 255 characters")
+    ]
+    assert report.created == 1
+    bo = contacts.find_contact_by_email("bo@newco.com")
+    assert bo.company.name == "New Co"
+    assert contacts.tags_of_companies([bo.company_id]) == {bo.company_id: ("Fresh",)}
+    assert contacts.find_contact_by_email("ann@newco.com") is None
