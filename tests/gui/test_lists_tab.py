@@ -164,22 +164,28 @@ def test_ctrl_n_goes_to_the_new_list_title(qtbot, office_dir, open_window):
     assert tab.list_names() == ["Spring Offers"]
 
 
+def open_rename_editor(qtbot, tab) -> QLineEdit:
+    """Click Rename and return the in-place editor (a closed editor lingers until deleted later)."""
+    qtbot.waitUntil(lambda: not [e for e in tab.lists.findChildren(QLineEdit) if e.isVisible()])
+    qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [e for e in tab.lists.findChildren(QLineEdit) if e.isVisible()] != [])
+    return next(e for e in tab.lists.findChildren(QLineEdit) if e.isVisible())
+
+
 def test_rename_and_delete_list(qtbot, office_dir, open_window):
     tab = Tab(open_window(office_dir))
     tab.new_list(qtbot, "Old Name")
     tab.new_list(qtbot, "Other")
     tab.widget.select_list(tab.lists.model()._lists[0].id)  # "Old Name"
-    qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
-    editor = tab.lists.findChild(QLineEdit)
-    assert editor is not None and editor.text() == "Old Name"
+    editor = open_rename_editor(qtbot, tab)
+    assert editor.text() == "Old Name"
     editor.selectAll()
     qtbot.keyClicks(editor, "other")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "already exists" in tab.message.text())  # the view commits queued
     assert tab.list_names() == ["Old Name", "Other"]
 
-    qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
-    editor = tab.lists.findChild(QLineEdit)
+    editor = open_rename_editor(qtbot, tab)
     editor.selectAll()
     qtbot.keyClicks(editor, "New Name")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
