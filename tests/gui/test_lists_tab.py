@@ -234,3 +234,19 @@ def test_demo_folder_opens_with_sample_crm(qtbot, open_window, monkeypatch, tmp_
     ]
     statuses = {tab.table.model().index(r, ContactsModel.STATUS).data() for r in range(80)}
     assert "Subscribed" in statuses and ({"Do Not Contact", "Role address"} & statuses)
+
+
+def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, office_dir, open_window):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    window = open_window(office_dir)
+    tab = Tab(window)
+    assert tab.status_of("Front Desk") == "Role address"
+    window.settings_tab.show_page("General")
+    editor = window.findChild(QPlainTextEdit, "roleAddressEdit")
+    assert "info" in editor.toPlainText().splitlines()
+    editor.setPlainText("sales\nsupport\nalice")  # info@ no longer counts, alice@ now does
+    qtbot.mouseClick(window.findChild(QPushButton, "saveRoleAddressesButton"), Qt.MouseButton.LeftButton)
+    assert "2 contacts changed" in window.findChild(QLabel, "roleAddressStatus").text()
+    assert tab.status_of("Front Desk") == "Not synced yet"
+    assert tab.status_of("Alice Archer") == "Role address"
