@@ -118,6 +118,10 @@ class Connection:
         """Called (from any thread) whenever the state changes: connected, broken, disconnected."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: StatusListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _notify(self) -> None:
         status = self.status()
         for listener in list(self._listeners):
