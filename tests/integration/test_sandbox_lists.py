@@ -6,13 +6,20 @@ import uuid
 
 
 def test_create_read_update_list(sandbox_api):
-    created = sandbox_api.post("/v3/contact_lists", {"name": "Volunteers", "favorite": True})
+    created = sandbox_api.post("/v3/contact_lists", {"name": "Volunteers", "favorite": True,
+                                                     "description": "People who help"})
     assert created.status_code == 201
     list_id = created.json()["list_id"]
     assert created.json()["favorite"] is True
-    assert sandbox_api.get(f"/v3/contact_lists/{list_id}").json()["name"] == "Volunteers"
+    read = sandbox_api.get(f"/v3/contact_lists/{list_id}").json()
+    assert (read["name"], read["description"]) == ("Volunteers", "People who help")
+    kept = sandbox_api.put(f"/v3/contact_lists/{list_id}", {"name": "Volunteers", "description": "Helpers",
+                                                            "favorite": True})
+    assert (kept.json()["description"], kept.json()["favorite"]) == ("Helpers", True)
     renamed = sandbox_api.put(f"/v3/contact_lists/{list_id}", {"name": "Helpers"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "Helpers"
+    # PUT replaces the list: what it leaves out goes back to its default
+    assert "description" not in renamed.json() and renamed.json()["favorite"] is False
     names = [item["name"] for item in sandbox_api.get("/v3/contact_lists").json()["lists"]]
     assert sorted(names) == ["General Interest", "Helpers"]
 
