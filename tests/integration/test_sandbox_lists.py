@@ -62,6 +62,8 @@ def test_list_paging_limit_and_count(sandbox_api):
         seen += [item["list_id"] for item in page["lists"]]
         href = page.get("_links", {}).get("next", {}).get("href")
     assert len(seen) == len(set(seen)) == 8
+    contacts_with_a_list_cursor = sandbox_api.get("/v3/contacts?" + href_of_first_page(first))
+    assert contacts_with_a_list_cursor.status_code == 400
     assert sandbox_api.get("/v3/contact_lists", params={"limit": 1001}).status_code == 400
     assert sandbox_api.get("/v3/contact_lists", params={"limit": 0}).status_code == 400
     assert sandbox_api.get("/v3/contact_lists", params={"limit": 1000}).status_code == 200
@@ -137,3 +139,7 @@ def test_tags_crud(sandbox_api):
     sandbox_api.finish(deleting)
     assert sandbox_api.get(f"/v3/contact_tags/{tag_id}").status_code == 404
     assert sandbox_api.get("/v3/contact_tags").json()["tags"] == []
+
+
+def href_of_first_page(page):
+    return page["_links"]["next"]["href"].split("?", 1)[1]
