@@ -53,3 +53,15 @@ def test_an_enormous_body_is_refused_with_413(sandbox_api, monkeypatch):
                                  "list_ids": [sandbox_api.default_list_id()]})
     assert response.status_code == 413
     assert response.json()[0]["error_key"] == "request.invalid"
+
+
+def test_a_stopped_sandbox_stops_answering_kept_alive_connections(sandbox_factory):
+    import pytest
+
+    server = sandbox_factory()
+    session = requests.Session()
+    url = server.base_url + "/_sandbox/counters"
+    assert session.get(url, timeout=5).status_code == 200
+    server.stop()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        session.get(url, timeout=5)
