@@ -409,4 +409,7 @@ def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage
         window.settings_tab.show_page(PAGE_TITLE)
 
     page.banner.reconnectRequested.connect(reconnect)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(page.shutdown)  # a pending connect must not outlive the window
     return page
