@@ -7,7 +7,7 @@ hundred rows on screen. Filtering happens in SQL, never by loading every contact
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import peewee
@@ -65,29 +65,73 @@ class ContactRow:
 
 
 def filtered_query(contact_filter: ContactFilter, *columns: peewee.Node) -> peewee.ModelSelect:
-    """SELECT `columns` (default: Contact.id) of the contacts matching the filter, joined to Company."""
-    query = Contact.select(*(columns or (Contact.id,))).join(Company)
+    """SELECT `columns` (default: Contact.id) of the contacts matching the filter.
+
+    Company conditions are subqueries rather than a join: with no company condition SQLite then answers
+    from the (last name, first name) index alone, which is what keeps 100,000 rows fast.
+    """
+    query = Contact.select(*(columns or (Contact.id,)))
     if contact_filter.company_type:
         if contact_filter.company_type not in COMPANY_TYPES:
             raise CrmError(f"Unknown contact type {contact_filter.company_type!r}.")
-        query = query.where(Company.type == contact_filter.company_type)
+        of_type = Company.select(Company.id).where(Company.type == contact_filter.company_type)
+        # "+ 0" keeps the planner on the sort index: half the contacts match, so walking the index in
+        # order beats fetching them by company and sorting (60 ms instead of 100 ms at 100,000).
+        query = query.where((Contact.company + 0).in_(of_type))
     if contact_filter.tag_id is not None:
         tagged = CompanyTag.select(CompanyTag.company).where(CompanyTag.tag == contact_filter.tag_id)
         query = query.where(Contact.company.in_(tagged))
     for word in contact_filter.search.split():
+        named = Company.select(Company.id).where(Company.name.contains(word))
         query = query.where(
             Contact.first_name.contains(word)
             | Contact.last_name.contains(word)
             | Contact.email.contains(word)
-            | Company.name.contains(word)
+            | Contact.company.in_(named)
         )
     return query
 
 
+@dataclass(frozen=True)
+class Match:
+    """The contacts a filter shows: ordered ids and how many of them may be in lists."""
+
+    ids: list[int]
+    eligible: int
+
+
+def _order(contact_filter: ContactFilter) -> tuple[peewee.Node, ...]:
+    # Same columns as the sort index, so SQLite never sorts when the filter keeps many rows.
+    order: tuple[peewee.Node, ...] = (
+        Contact.last_name,
+        Contact.first_name,
+        Contact.company,
+        Contact.ineligible_reason,
+        Contact.id,
+    )
+    if contact_filter.search.strip():
+        # A search matches few rows: scanning the table and sorting the matches beats walking the name
+        # index (which SQLite would otherwise pick for the ORDER BY). `|| ''` hides the index, portably.
+        order = (Contact.last_name.concat(""), *order[1:])
+    return order
+
+
+def match(contact_filter: ContactFilter) -> Match:
+    """Ordered ids (last name, first name, company) of the contacts matching the filter, and the number
+    of eligible ones — one query over the covering index."""
+    eligible_flag = Contact.ineligible_reason.is_null()
+    query = filtered_query(contact_filter, Contact.id, eligible_flag).order_by(*_order(contact_filter))
+    rows = database_proxy.execute(query).fetchall()
+    if not rows:
+        return Match(ids=[], eligible=0)
+    ids, flags = zip(*rows, strict=True)  # C speed: this runs on every filter change
+    return Match(ids=list(ids), eligible=sum(map(bool, flags)))
+
+
 def matching_ids(contact_filter: ContactFilter) -> list[int]:
-    """Ordered ids (last name, first name, id) of every contact matching the filter."""
-    query = filtered_query(contact_filter).order_by(Contact.last_name, Contact.first_name, Contact.id)
-    return [row[0] for row in query.tuples().iterator()]
+    """Ordered ids of every contact matching the filter (the order of the contacts table)."""
+    query = filtered_query(contact_filter).order_by(*_order(contact_filter))
+    return [row[0] for row in database_proxy.execute(query)]
 
 
 def count_matching(contact_filter: ContactFilter, *, eligible_only: bool = False) -> int:
@@ -97,8 +141,11 @@ def count_matching(contact_filter: ContactFilter, *, eligible_only: bool = False
     return query.count()
 
 
-def rows(contact_ids: Sequence[int], list_id: int | None) -> list[ContactRow]:
-    """The table rows of the given contacts, in the order given, ticked per membership of `list_id`."""
+def rows(
+    contact_ids: Sequence[int], list_id: int | None, member_ids: Collection[int] | None = None
+) -> list[ContactRow]:
+    """The table rows of the given contacts, in the order given, ticked per membership of `list_id`
+    (or per `member_ids` when the caller already knows the members)."""
     if not contact_ids:
         return []
     found: dict[int, tuple] = {}
@@ -125,7 +172,10 @@ def rows(contact_ids: Sequence[int], list_id: int | None) -> list[ContactRow]:
             found[row[0]] = row
             company_ids.add(row[9])
     tags = tags_of_companies(company_ids)
-    members = member_ids_among(list_id, list(found)) if list_id is not None else set()
+    if member_ids is not None:
+        members: Collection[int] = member_ids
+    else:
+        members = member_ids_among(list_id, list(found)) if list_id is not None else set()
     result = []
     for cid in contact_ids:
         row = found.get(cid)

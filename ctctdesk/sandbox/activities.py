@@ -96,8 +96,7 @@ def activity_json(activity: dict[str, Any]) -> dict[str, Any]:
     kind = activity["kind"]
     status: dict[str, Any]
     if kind == "contacts_json_import":
-        status = {"items_total_count": total, "items_completed_count": completed,
-                  "person_count": result.get("person_count", 0), "error_count": result.get("error_count", 0),
+        status = {"items_total_count": total, "person_count": result.get("person_count", 0), "error_count": result.get("error_count", 0),
                   "correctable_count": 0, "cannot_add_to_list_count": result.get("cannot_add_to_list", 0)}
     elif kind in ("add_list_memberships", "remove_list_memberships", "contact_delete"):
         status = {"items_total_count": total, "items_completed_count": completed,

@@ -207,8 +207,7 @@ class V3Api:
     def lists_post(self, request: Request) -> Result:
         body = json_body(request)
         validate(body, "ListInput")
-        item = self.state.create_list(body["name"], favorite=bool(body.get("favorite")),
-                                      description=body.get("description"))
+        item = self.state.create_list(body["name"], favorite=bool(body.get("favorite")))
         return 201, self.state.list_json(item)
 
     def list_get(self, request: Request, list_id: str) -> Result:
@@ -219,7 +218,7 @@ class V3Api:
         self.state.active_list(list_id)
         body = json_body(request)
         validate(body, "ListInput")
-        item = self.state.update_list(list_id, body["name"], body.get("favorite"), body.get("description"))
+        item = self.state.update_list(list_id, body["name"], body.get("favorite"))
         return 200, self.state.list_json(item)
 
     def list_delete(self, request: Request, list_id: str) -> Result:

@@ -134,10 +134,10 @@ class Control:
         scopes = body.get("scopes", "contact_data account_read offline_access")
         if not isinstance(scopes, str):
             raise ControlError(400, "scopes must be a space-separated string")
-        expires_in = body.get("expires_in")
-        if expires_in is not None and (not isinstance(expires_in, int) or expires_in < 0):
-            raise ControlError(400, "expires_in must be a whole number of seconds")
-        return 200, self.server.oauth.issue_token(scopes, expires_in)
+        try:
+            return 200, self.server.oauth.issue_token(scopes, body.get("expires_in"))
+        except ValueError as error:
+            raise ControlError(400, str(error)) from None
 
     def device_approve(self, body: dict[str, Any]) -> tuple[int, Any]:
         return 200, {"approved": self.server.oauth.approve_device(body.get("user_code"))}

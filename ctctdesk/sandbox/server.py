@@ -1,7 +1,8 @@
 """The sandbox HTTP server: one port, three prefixes.
 
 - `/v3/…` — the Constant Contact V3 API (`api.py`), behind bearer tokens, scopes, rate limits and faults;
-- `/oauth2/default/v1/…` — the authorization server (`oauth.py`), handed every request under it;
+- `/oauth2/default/v1/…` — the authorization server (`oauth.py`), handed every request under it (and
+  the short device-activation address it names, `/activate`);
 - `/_sandbox/…` — the control interface (`control.py`), neither limited nor counted.
 
 It runs werkzeug's threaded server in a background thread so a test can start one in-process on a free
@@ -219,13 +220,15 @@ class SandboxServer:
         if path.startswith(CONTROL_PREFIX):
             status, body = self.control.handle(request, path[len(CONTROL_PREFIX):])
             return _json(status, body)
-        if path.startswith(OAUTH_PREFIX):
+        device_page = getattr(self._oauth_module, "DEVICE_VERIFICATION_PATH", None)
+        if path.startswith(OAUTH_PREFIX) or (device_page and path.rstrip("/") == device_page):
             fault = self.faults.pick(path)
             if fault is not None:
                 faulted = self._apply_fault(fault, request)
                 if faulted is not None:
                     return faulted
-            return self.oauth.dispatch(request, path[len(OAUTH_PREFIX):])
+            subpath = path[len(OAUTH_PREFIX):] if path.startswith(OAUTH_PREFIX) else "device"
+            return self.oauth.dispatch(request, subpath)
         if path.startswith(API_PREFIX) or path == "/v3":
             return self._api(request)
         return _error(404, "not.found", "The requested resource was not found.")
@@ -235,6 +238,7 @@ class SandboxServer:
             time.sleep(max(0.0, fault.delay))
             return None
         if fault.kind == "drop":
+            request.environ["ctctdesk.sandbox.dropped"] = True
             sock = request.environ.get("werkzeug.socket")
             if sock is not None:
                 try:

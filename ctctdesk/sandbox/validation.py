@@ -49,7 +49,7 @@ PHONE_NUMBER_PUT = {"type": "object", "properties": {"phone_number": _s(25), "ki
 STREET_ADDRESS_PUT = {"type": "object", "required": ["kind"],
                       "properties": {"kind": _s(), "street": _s(255), "city": _s(50), "state": _s(50),
                                      "postal_code": _s(50), "country": _s(50)}}
-NOTE = {"type": "object", "properties": {"note_id": _s(), "content": _s(2000), "created_at": _s()}}
+NOTE = {"type": "object", "properties": {"note_id": _s(format="uuid"), "content": _s(2000), "created_at": _s()}}
 
 _CONTACT_COMMON = {
     "first_name": _s(50), "last_name": _s(50), "job_title": _s(50), "company_name": _s(50),
@@ -78,7 +78,7 @@ CUSTOM_FIELD_VALUE = _s(255)  # JsonImportContact's `cf:custom_field_name`
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ListInput": {"type": "object", "required": ["name"],
-                  "properties": {"name": _s(255), "favorite": BOOLEAN, "description": _s()}},
+                  "properties": {"name": _s(255), "favorite": BOOLEAN}},
     "ContactPostRequest": {
         "type": "object",
         # The spec leaves `required` out; the developer guide requires an email and a create_source.

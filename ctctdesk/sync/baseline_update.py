@@ -1,0 +1,248 @@
+"""Advancing the baseline one confirmed operation at a time (R13).
+
+The baseline must only ever say what both sides really agree on. So it moves per confirmed
+operation, never per plan: if a run stops half-way, the baseline holds exactly the confirmed part,
+and the next plan (three-way, against the real state of both sides) redoes the rest — an operation
+confirmed on a side but not yet recorded here shows up as "both sides made the same change" and is
+merely recorded, never repeated as a conflict or a duplicate.
+
+Usage by the executor::
+
+    builder = BaselineBuilder.for_plan(stored_baseline, plan)
+    for op in plan.operations:                      # or batches of them, see plan.py
+        ...perform op, learn created_id for creations...
+        changed = builder.apply(op, created_id)
+        ...persist builder.contact(local_id) / builder.list(local_id) for what changed...
+    new_baseline = builder.build()
+
+``baseline_after(baseline, plan, created_ids)`` applies everything at once (tests, dry runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ctctdesk.sync.errors import SyncError
+from ctctdesk.sync.operations import (
+    AddLocalMembership,
+    AddRemoteMembership,
+    AgreeMembership,
+    ContactRef,
+    CreateLocalCompany,
+    CreateLocalContact,
+    CreateLocalList,
+    CreateRemoteContact,
+    CreateRemoteList,
+    DeleteLocalList,
+    DeleteRemoteList,
+    ForgetContact,
+    ForgetList,
+    LinkContact,
+    LinkList,
+    ListRef,
+    MarkLocalUnsubscribed,
+    Operation,
+    RemoveLocalMembership,
+    RemoveRemoteMembership,
+    RenameLocalList,
+    RenameRemoteList,
+    UpdateLocalContact,
+    UpdateRemoteContact,
+)
+from ctctdesk.sync.plan import Plan
+from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
+
+_CREATIONS = (CreateRemoteList, CreateLocalList, CreateRemoteContact, CreateLocalContact)
+
+
+class BaselineBuilder:
+    """A mutable working copy of a baseline; :meth:`build` freezes it again."""
+
+    def __init__(self, baseline: Baseline) -> None:
+        self.account_id = baseline.account_id
+        self._contacts: dict[int, BaselineContact] = dict(baseline.contacts)
+        self._contacts_by_cc: dict[str, int] = {c.cc_id: c.local_id for c in baseline.contacts.values()}
+        self._lists: dict[int, tuple[str, str]] = {
+            b.local_id: (b.cc_id, b.name) for b in baseline.lists.values()
+        }
+        self._lists_by_cc: dict[str, int] = {b.cc_id: b.local_id for b in baseline.lists.values()}
+        self._members: dict[int, set[int]] = {b.local_id: set(b.member_ids) for b in baseline.lists.values()}
+
+    @classmethod
+    def for_plan(cls, baseline: Baseline, plan: Plan) -> BaselineBuilder:
+        """Start from ``baseline``, or from nothing when the plan ignored it (other account, R14)."""
+        if plan.baseline_ignored:
+            return cls(Baseline.empty(plan.account_id))
+        builder = cls(baseline)
+        builder.account_id = baseline.account_id or plan.account_id
+        return builder
+
+    # -- resolution of refs to things created earlier in the run ----------------------------------------
+
+    def resolve_list(self, ref: ListRef) -> ListRef:
+        """Fill in the id a list got when it was created (earlier operation of the same plan)."""
+        if ref.local_id is not None and ref.cc_id is not None:
+            return ref
+        if ref.local_id is None and ref.cc_id is not None:
+            local_id = self._lists_by_cc.get(ref.cc_id)
+            return ListRef(local_id, ref.cc_id, ref.name)
+        if ref.local_id is not None and ref.local_id in self._lists:
+            return ListRef(ref.local_id, self._lists[ref.local_id][0], ref.name)
+        return ref
+
+    def resolve_contact(self, ref: ContactRef) -> ContactRef:
+        if ref.local_id is not None and ref.cc_id is not None:
+            return ref
+        if ref.local_id is None and ref.cc_id is not None:
+            return ContactRef(self._contacts_by_cc.get(ref.cc_id), ref.cc_id, ref.label)
+        if ref.local_id is not None and ref.local_id in self._contacts:
+            return ContactRef(ref.local_id, self._contacts[ref.local_id].cc_id, ref.label)
+        return ref
+
+    # -- effects ---------------------------------------------------------------------------------------
+
+    def apply(self, op: Operation, created_id: int | str | None = None) -> None:
+        """Record that ``op`` is confirmed done on its side (or, for bookkeeping, simply true)."""
+        if isinstance(op, _CREATIONS) and created_id is None:
+            raise SyncError(f"{op.kind} #{op.op_id} confirmed without the id it created")
+        match op:
+            case CreateRemoteList(list=ref):
+                assert ref.local_id is not None
+                self._put_list(ref.local_id, str(created_id), ref.name)
+            case CreateLocalList(list=ref):
+                assert ref.cc_id is not None
+                self._put_list(int(created_id), ref.cc_id, ref.name)  # type: ignore[arg-type]
+            case LinkList(list=ref):
+                assert ref.local_id is not None and ref.cc_id is not None
+                self._put_list(ref.local_id, ref.cc_id, ref.name)
+            case RenameRemoteList(list=ref, new_name=name) | RenameLocalList(list=ref, new_name=name):
+                local_id = self._list_id(ref)
+                self._lists[local_id] = (self._lists[local_id][0], name)
+            case DeleteRemoteList(list=ref) | DeleteLocalList(list=ref) | ForgetList(list=ref):
+                self._drop_list(ref)
+            case CreateRemoteContact(contact=ref, fields=fields, lists=lists):
+                assert ref.local_id is not None
+                self._put_contact(ref.local_id, str(created_id), fields)
+                for lst in lists:
+                    self._members[self._list_id(lst)].add(ref.local_id)
+            case CreateLocalContact(contact=ref, fields=fields, lists=lists):
+                assert ref.cc_id is not None
+                local_id = int(created_id)  # type: ignore[arg-type]
+                self._put_contact(local_id, ref.cc_id, fields)
+                for lst in lists:
+                    self._members[self._list_id(lst)].add(local_id)
+            case LinkContact(contact=ref, fields=fields):
+                assert ref.local_id is not None and ref.cc_id is not None
+                self._put_contact(ref.local_id, ref.cc_id, fields)
+            case (
+                UpdateRemoteContact(contact=ref, new_base=fields)
+                | UpdateLocalContact(contact=ref, new_base=fields)
+            ):
+                local_id = self._contact_id(ref)
+                old = self._contacts[local_id]
+                self._contacts[local_id] = BaselineContact(local_id, old.cc_id, fields)
+            case AddRemoteMembership(list=lst, contact=ref) | AddLocalMembership(list=lst, contact=ref):
+                self._members[self._list_id(lst)].add(self._contact_id(ref))
+            case RemoveRemoteMembership(list=lst, contact=ref) | RemoveLocalMembership(list=lst, contact=ref):
+                self._members[self._list_id(lst)].discard(self._contact_id(ref))
+            case AgreeMembership(list=lst, contact=ref, member=member):
+                members = self._members[self._list_id(lst)]
+                local_id = self._contact_id(ref)
+                if member:
+                    members.add(local_id)
+                else:
+                    members.discard(local_id)
+            case ForgetContact(contact=ref):
+                self._drop_contact(ref)
+            case CreateLocalCompany() | MarkLocalUnsubscribed():
+                pass  # no baseline content: companies are not linked, status is read from both sides
+            case _:
+                raise SyncError(f"unknown operation {op.kind}")
+
+    # -- reading back ------------------------------------------------------------------------------------
+
+    def contact(self, local_id: int) -> BaselineContact | None:
+        return self._contacts.get(local_id)
+
+    def list(self, local_id: int) -> BaselineList | None:
+        if local_id not in self._lists:
+            return None
+        cc_id, name = self._lists[local_id]
+        return BaselineList(local_id, cc_id, name, frozenset(self._members[local_id]))
+
+    def build(self) -> Baseline:
+        lists = {}
+        for local_id, (cc_id, name) in self._lists.items():
+            lists[local_id] = BaselineList(local_id, cc_id, name, frozenset(self._members[local_id]))
+        return Baseline(self.account_id, dict(self._contacts), lists)
+
+    # -- internals -----------------------------------------------------------------------------------------
+
+    def _list_id(self, ref: ListRef) -> int:
+        if ref.local_id is not None and ref.local_id in self._lists:
+            return ref.local_id
+        if ref.cc_id is not None and ref.cc_id in self._lists_by_cc:
+            return self._lists_by_cc[ref.cc_id]
+        raise SyncError(f"list {ref.name!r} is not linked yet; its creation must be confirmed first")
+
+    def _contact_id(self, ref: ContactRef) -> int:
+        if ref.local_id is not None and ref.local_id in self._contacts:
+            return ref.local_id
+        if ref.cc_id is not None and ref.cc_id in self._contacts_by_cc:
+            return self._contacts_by_cc[ref.cc_id]
+        raise SyncError(f"contact {ref.label!r} is not linked yet; its creation must be confirmed first")
+
+    def _put_list(self, local_id: int, cc_id: str, name: str) -> None:
+        old = self._lists.get(local_id)
+        if old is not None and old[0] != cc_id:
+            self._lists_by_cc.pop(old[0], None)
+        other = self._lists_by_cc.get(cc_id)
+        if other is not None and other != local_id:
+            self._drop_list(ListRef(other, cc_id, name))
+        keep_members = old is not None and old[0] == cc_id
+        self._lists[local_id] = (cc_id, name)
+        self._lists_by_cc[cc_id] = local_id
+        if not keep_members:
+            self._members[local_id] = set()
+
+    def _drop_list(self, ref: ListRef) -> None:
+        try:
+            local_id = self._list_id(ref)
+        except SyncError:
+            return  # already gone: applying twice is harmless
+        cc_id, _ = self._lists.pop(local_id)
+        self._lists_by_cc.pop(cc_id, None)
+        self._members.pop(local_id, None)
+
+    def _put_contact(self, local_id: int, cc_id: str, fields: FieldValues) -> None:
+        old = self._contacts.get(local_id)
+        if old is not None and old.cc_id != cc_id:
+            self._contacts_by_cc.pop(old.cc_id, None)
+        other = self._contacts_by_cc.get(cc_id)
+        if other is not None and other != local_id:
+            self._drop_contact(ContactRef(other, cc_id, ""))
+        self._contacts[local_id] = BaselineContact(local_id, cc_id, fields)
+        self._contacts_by_cc[cc_id] = local_id
+
+    def _drop_contact(self, ref: ContactRef) -> None:
+        if ref.local_id is not None:
+            local_id = ref.local_id if ref.local_id in self._contacts else None
+        else:
+            local_id = self._contacts_by_cc.get(ref.cc_id or "")
+        if local_id is None:
+            return
+        entry = self._contacts.pop(local_id)
+        self._contacts_by_cc.pop(entry.cc_id, None)
+        for members in self._members.values():
+            members.discard(local_id)
+
+
+def baseline_after(
+    baseline: Baseline, plan: Plan, created_ids: Mapping[int, int | str] | None = None
+) -> Baseline:
+    """The baseline once every operation of ``plan`` is confirmed; ``created_ids``: op_id → new id."""
+    created_ids = created_ids or {}
+    builder = BaselineBuilder.for_plan(baseline, plan)
+    for op in plan.operations:
+        builder.apply(op, created_ids.get(op.op_id))
+    return builder.build()

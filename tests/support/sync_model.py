@@ -1,0 +1,344 @@
+"""A small, faithful in-memory model of both sides, to run plans without a database or a network.
+
+It behaves like the real sides where the planner's correctness depends on it:
+
+* Constant Contact: email addresses are unique per account; an import (CreateRemoteContact) upserts
+  by email, revives a deleted contact, and never changes an ``unsubscribed`` permission; list
+  memberships cannot be added to an unsubscribed contact; list names are unique (case-insensitive);
+  the default list cannot be deleted; values over the field limits are refused; every change to a
+  contact bumps its ``updated`` counter, which incremental reads use.
+* CRM: list names unique (case-insensitive); companies matched by name ignoring case and spacing;
+  eligibility computed from the contact as the CRM rules do (no email, role address, Do Not Contact,
+  unsubscribed).
+
+Anything the planner asks that the real side would refuse raises ``ModelRefused`` so tests notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.operations import (
+    AddLocalMembership,
+    AddRemoteMembership,
+    CreateLocalCompany,
+    CreateLocalContact,
+    CreateLocalList,
+    CreateRemoteContact,
+    CreateRemoteList,
+    DeleteLocalList,
+    DeleteRemoteList,
+    ForgetContact,
+    MarkLocalUnsubscribed,
+    Operation,
+    RemoveLocalMembership,
+    RemoveRemoteMembership,
+    RenameLocalList,
+    RenameRemoteList,
+    UpdateLocalContact,
+    UpdateRemoteContact,
+)
+from ctctdesk.sync.plan import DEFAULT_ROLE_PREFIXES, Plan
+from ctctdesk.sync.snapshot import (
+    CORE_FIELDS,
+    CUSTOM_PREFIX,
+    Baseline,
+    Eligibility,
+    FieldValues,
+    LocalCompany,
+    LocalContact,
+    LocalList,
+    LocalSnapshot,
+    RemoteContact,
+    RemoteList,
+    RemoteSnapshot,
+    company_key,
+    field_limit,
+    list_name_key,
+)
+
+
+class ModelRefused(AssertionError):
+    """The real side would have refused this request."""
+
+
+@dataclass
+class Person:
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    job_title: str = ""
+    company_name: str = ""
+    phone: str = ""
+    custom: dict[str, str] = field(default_factory=dict)
+
+    def set(self, name: str, value: str) -> None:
+        if name.startswith(CUSTOM_PREFIX):
+            key = name[len(CUSTOM_PREFIX) :]
+            if value:
+                self.custom[key] = value
+            else:
+                self.custom.pop(key, None)
+        else:
+            setattr(self, name, value)
+
+    def get(self, name: str) -> str:
+        if name.startswith(CUSTOM_PREFIX):
+            return self.custom.get(name[len(CUSTOM_PREFIX) :], "")
+        return getattr(self, name)
+
+
+@dataclass
+class CrmContact(Person):
+    dnc: bool = False
+    email_status: str = "subscribed"
+
+
+@dataclass
+class CcContact(Person):
+    status: str = "active"
+    lists: set[str] = field(default_factory=set)
+    updated: int = 0
+
+
+class CrmModel:
+    def __init__(self) -> None:
+        self.contacts: dict[int, CrmContact] = {}
+        self.lists: dict[int, tuple[str, set[int]]] = {}
+        self.companies: dict[int, str] = {}
+        self._next = 1
+
+    def new_id(self) -> int:
+        self._next += 1
+        return self._next
+
+    def eligibility(self, c: CrmContact) -> Eligibility:
+        email = c.email.strip().lower()
+        if not email:
+            return Eligibility.NO_EMAIL
+        if "@" not in email:
+            return Eligibility.INVALID_EMAIL
+        if email.split("@")[0] in DEFAULT_ROLE_PREFIXES:
+            return Eligibility.ROLE_ADDRESS
+        if c.dnc:
+            return Eligibility.DO_NOT_CONTACT
+        if c.email_status == "unsubscribed":
+            return Eligibility.UNSUBSCRIBED
+        return Eligibility.ELIGIBLE
+
+    def add_company(self, name: str) -> None:
+        if any(company_key(n) == company_key(name) for n in self.companies.values()):
+            raise ModelRefused(f"duplicate company {name!r}")
+        self.companies[self.new_id()] = name
+
+    def has_company(self, name: str) -> bool:
+        return not name or any(company_key(n) == company_key(name) for n in self.companies.values())
+
+    def add_list(self, name: str) -> int:
+        if any(list_name_key(n) == list_name_key(name) for n, _ in self.lists.values()):
+            raise ModelRefused(f"duplicate CRM list {name!r}")
+        list_id = self.new_id()
+        self.lists[list_id] = (name, set())
+        return list_id
+
+    def snapshot(self) -> LocalSnapshot:
+        contacts = {
+            cid: LocalContact(
+                cid, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
+                tuple(sorted(c.custom.items())), self.eligibility(c), c.email_status,
+            )  # fmt: skip
+            for cid, c in self.contacts.items()
+        }
+        lists = {lid: LocalList(lid, name, frozenset(m)) for lid, (name, m) in self.lists.items()}
+        companies = {i: LocalCompany(i, n) for i, n in self.companies.items()}
+        return LocalSnapshot(contacts, lists, companies)
+
+
+class CcModel:
+    def __init__(self) -> None:
+        self.contacts: dict[str, CcContact] = {}
+        self.lists: dict[str, tuple[str, bool]] = {}
+        self.clock = 0
+        self._next = 0
+        self.account_id = "acct-1"
+
+    def new_id(self, prefix: str) -> str:
+        self._next += 1
+        return f"{prefix}{self._next:05d}"
+
+    def touch(self, c: CcContact) -> None:
+        self.clock += 1
+        c.updated = self.clock
+
+    def by_email(self, email: str) -> tuple[str, CcContact] | None:
+        email = email.strip().lower()
+        for cc_id, c in self.contacts.items():
+            if c.email.strip().lower() == email:
+                return cc_id, c
+        return None
+
+    def add_list(self, name: str, default: bool = False) -> str:
+        if any(list_name_key(n) == list_name_key(name) for n, _ in self.lists.values()):
+            raise ModelRefused(f"409: duplicate Constant Contact list {name!r}")
+        cc_id = self.new_id("list-")
+        self.lists[cc_id] = (name, default)
+        return cc_id
+
+    def check_limits(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            if len(value) > field_limit(name):
+                raise ModelRefused(f"{name} over the Constant Contact limit")
+
+    def snapshot(self, since: int | None = None) -> RemoteSnapshot:
+        contacts = {}
+        for cc_id, c in self.contacts.items():
+            if since is not None and c.updated <= since:
+                continue
+            if since is None and c.status == "deleted":
+                continue  # a complete read does not list deleted contacts
+            contacts[cc_id] = RemoteContact(
+                cc_id, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
+                tuple(sorted(c.custom.items())), c.status, frozenset(c.lists), str(c.updated),
+            )  # fmt: skip
+        lists = {i: RemoteList(i, n, d) for i, (n, d) in self.lists.items()}
+        return RemoteSnapshot(contacts, lists, complete=since is None, account_id=self.account_id)
+
+
+class World:
+    """Both sides plus the stored baseline and the time of the last sync (for incremental reads)."""
+
+    def __init__(self) -> None:
+        self.crm = CrmModel()
+        self.cc = CcModel()
+        self.baseline = Baseline.empty()
+        self.last_sync: int | None = None
+
+    def remote_snapshot(self) -> RemoteSnapshot:
+        if self.baseline.is_empty:
+            return self.cc.snapshot()
+        return self.cc.snapshot(since=self.last_sync)
+
+    def apply(self, plan: Plan) -> None:
+        """Execute every operation in order, advancing the baseline per confirmed operation."""
+        builder = BaselineBuilder.for_plan(self.baseline, plan)
+        for op in plan.operations:
+            created = self._perform(op, builder)
+            builder.apply(op, created)
+        self.baseline = builder.build()
+        # Incremental reads start at the last *pull*: a push leaves Constant Contact's own changes
+        # pending, so they must still be read by the next runs. (A real reader uses the server time
+        # at the start of the pull's read.)
+        from ctctdesk.sync.operations import Direction
+
+        if plan.direction is Direction.FROM_CC:
+            self.last_sync = self.cc.clock
+
+    # -- one operation ------------------------------------------------------------------------------------
+
+    def _perform(self, op: Operation, builder: BaselineBuilder) -> int | str | None:
+        crm, cc = self.crm, self.cc
+        match op:
+            case CreateRemoteList(list=ref):
+                return cc.add_list(ref.name)
+            case RenameRemoteList(list=ref, new_name=name):
+                cc_id = builder.resolve_list(ref).cc_id
+                if any(list_name_key(n) == list_name_key(name) for i, (n, _) in cc.lists.items() if i != cc_id):
+                    raise ModelRefused("409 on rename")
+                cc.lists[cc_id] = (name, cc.lists[cc_id][1])
+            case DeleteRemoteList(list=ref):
+                cc_id = builder.resolve_list(ref).cc_id
+                if cc.lists[cc_id][1]:
+                    raise ModelRefused("the default list cannot be deleted")
+                del cc.lists[cc_id]
+                for c in cc.contacts.values():
+                    c.lists.discard(cc_id)
+            case CreateRemoteContact(fields=fields, lists=lists):
+                values = fields.as_dict()
+                cc.check_limits(values)
+                found = cc.by_email(fields.email)
+                if found is None:
+                    cc_id, c = cc.new_id("c-"), CcContact()
+                    cc.contacts[cc_id] = c
+                else:
+                    cc_id, c = found
+                    if c.status == "deleted":
+                        c.status = "active"
+                for name, value in values.items():
+                    c.set(name, value)
+                if c.status != "unsubscribed":
+                    c.lists.update(builder.resolve_list(x).cc_id for x in lists)
+                cc.touch(c)
+                return cc_id
+            case UpdateRemoteContact(contact=ref, changes=changes):
+                cc_id = builder.resolve_contact(ref).cc_id
+                c = cc.contacts[cc_id]
+                cc.check_limits({k: v for k, v in changes if k in CORE_FIELDS or k.startswith(CUSTOM_PREFIX)})
+                for name, value in changes:
+                    if name == "email":
+                        other = cc.by_email(value)
+                        if other is not None and other[0] != cc_id:
+                            raise ModelRefused("email already used by another contact")
+                    c.set(name, value)
+                cc.touch(c)
+            case AddRemoteMembership(list=lst, contact=ref):
+                c = cc.contacts[builder.resolve_contact(ref).cc_id]
+                if c.status == "unsubscribed":
+                    raise ModelRefused("cannot add an unsubscribed contact to a list")
+                c.lists.add(builder.resolve_list(lst).cc_id)
+                cc.touch(c)
+            case RemoveRemoteMembership(list=lst, contact=ref):
+                c = cc.contacts[builder.resolve_contact(ref).cc_id]
+                c.lists.discard(builder.resolve_list(lst).cc_id)
+                cc.touch(c)
+            case CreateLocalCompany(name=name):
+                crm.add_company(name)
+            case CreateLocalList(list=ref):
+                return crm.add_list(ref.name)
+            case RenameLocalList(list=ref, new_name=name):
+                local_id = builder.resolve_list(ref).local_id
+                for i, (n, _) in crm.lists.items():
+                    if i != local_id and list_name_key(n) == list_name_key(name):
+                        raise ModelRefused("duplicate CRM list name on rename")
+                crm.lists[local_id] = (name, crm.lists[local_id][1])
+            case DeleteLocalList(list=ref):
+                del crm.lists[builder.resolve_list(ref).local_id]
+            case CreateLocalContact(fields=fields, email_status=status, lists=lists):
+                if not crm.has_company(fields.company_name):
+                    raise ModelRefused(f"company {fields.company_name!r} was not created first")
+                local_id = crm.new_id()
+                c = CrmContact(email_status=status)
+                for name, value in fields.as_dict().items():
+                    c.set(name, value)
+                crm.contacts[local_id] = c
+                for x in lists:
+                    if crm.eligibility(c) is not Eligibility.ELIGIBLE:
+                        raise ModelRefused("an ineligible contact cannot be ticked into a list")
+                    crm.lists[builder.resolve_list(x).local_id][1].add(local_id)
+                return local_id
+            case UpdateLocalContact(contact=ref, changes=changes):
+                c = crm.contacts[builder.resolve_contact(ref).local_id]
+                for name, value in changes:
+                    if name == "company_name" and not crm.has_company(value):
+                        raise ModelRefused(f"company {value!r} was not created first")
+                    c.set(name, value)
+            case MarkLocalUnsubscribed(contact=ref):
+                crm.contacts[builder.resolve_contact(ref).local_id].email_status = "unsubscribed"
+            case AddLocalMembership(list=lst, contact=ref):
+                local_id = builder.resolve_contact(ref).local_id
+                if crm.eligibility(crm.contacts[local_id]) is not Eligibility.ELIGIBLE:
+                    raise ModelRefused("an ineligible contact cannot be ticked into a list")
+                crm.lists[builder.resolve_list(lst).local_id][1].add(local_id)
+            case RemoveLocalMembership(list=lst, contact=ref):
+                crm.lists[builder.resolve_list(lst).local_id][1].discard(builder.resolve_contact(ref).local_id)
+            case ForgetContact():
+                pass
+            case _:
+                if op.changes_data:
+                    raise AssertionError(f"model does not know {op.kind}")
+        return None
+
+    # -- helpers for tests -----------------------------------------------------------------------------------
+
+    def values_crm(self, local_id: int) -> FieldValues:
+        return self.crm.snapshot().contacts[local_id].values()
