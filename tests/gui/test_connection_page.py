@@ -166,3 +166,19 @@ def qtbot_left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_main_window_has_the_page_and_shows_the_banner_when_broken(qtbot, office_dir, open_window):
+    (office_dir / "constant-contact-state.json").write_text(
+        '{"connected_since": "2026-01-01T00:00:00+00:00", "broken": "Access was revoked."}')
+    window = open_window(office_dir)
+    assert "Constant Contact" in window.settings_tab.page_titles()
+    banner = window.findChild(QWidget, "reconnectBanner")
+    qtbot.waitUntil(banner.isVisible, timeout=15_000)
+    assert banner.parentWidget() is window.banner_area
+    qtbot.mouseClick(window.findChild(QPushButton, "reconnectButton"), qtbot_left())
+    assert window.tabs.currentWidget() is window.settings_tab
+    label = window.findChild(QLabel, "connectionStatusLabel")
+    assert label.isVisible()
+    # no API key is set for the real service: the page says what to do instead of opening a browser
+    qtbot.waitUntil(lambda: "API key" in label.text(), timeout=15_000)
