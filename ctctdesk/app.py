@@ -21,6 +21,7 @@ import peewee
 from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
+    from ctctdesk.ctct.connection import Connection
     from ctctdesk.ui.main_window import MainWindow
 
 APP_NAME = "ctctdesk"
@@ -42,6 +43,8 @@ class AppContext:
     log_path: Path
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the Constant Contact connection (settings, keyring tokens, API client) of this data folder
+    connection: Connection | None = None
 
     def close(self) -> None:
         """Close the database; call once the window (or command) is done with this context."""
@@ -77,6 +80,9 @@ def configure_logging(data_dir: Path) -> Path:
         log_path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from ctctdesk.ctct.redaction import RedactingFilter
+
+    handler.addFilter(RedactingFilter())  # tokens, codes and verifiers never reach the file (C3)
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
@@ -84,9 +90,13 @@ def configure_logging(data_dir: Path) -> Path:
     return log_path
 
 
-def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
-    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema."""
+def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
+    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
+
+    `sandbox_url` points the Constant Contact connection at a sandbox (--sandbox, demo mode).
+    """
     from ctctdesk.crm.db import database_url_for, open_database
+    from ctctdesk.ctct.connection import Connection
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -101,6 +111,7 @@ def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
         settings=settings,
         log_path=log_path,
         demo=demo,
+        connection=Connection.open(data_dir, sandbox_url),  # no network or keyring until used
     )
 
 
@@ -124,6 +135,10 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     lists_tab = ListsTab()
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
+    if context.connection is not None:  # Settings → Constant Contact and the reconnect banner
+        from ctctdesk.ui.connection_page import install_connection_ui
+
+        install_connection_ui(window, context.connection)
     window.restore_state()
     return window
 
@@ -174,7 +189,7 @@ def run_gui(args: argparse.Namespace) -> int:
     demo = bool(getattr(args, "demo", False))
     try:
         data_dir = _demo_data_dir() if demo else resolve_data_dir(args)
-        context = build_context(data_dir, demo=demo)
+        context = build_context(data_dir, demo=demo, sandbox_url=getattr(args, "sandbox", None))
     except CrmError as error:
         QMessageBox.critical(None, "ctctdesk", str(error))
         return 1

@@ -204,10 +204,10 @@ def test_rename_and_delete_list(qtbot, office_dir, open_window):
 
 def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     window = open_window(office_dir)
-    assert window.settings_tab.page_titles() == ["General"]
+    assert window.settings_tab.page_titles() == ["General", "Constant Contact"]
     extra = QLabel("extra page")
-    window.settings_tab.add_page("Constant Contact", extra)
-    window.settings_tab.show_page("Constant Contact")
+    window.settings_tab.add_page("Extra", extra)
+    window.settings_tab.show_page("Extra")
     assert window.tabs.currentWidget() is window.settings_tab
     assert window.settings_tab.pages.currentWidget() is extra
     index = window.add_tab(QLabel("sync"), "Synchronize")
