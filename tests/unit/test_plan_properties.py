@@ -23,7 +23,7 @@ from ctctdesk.sync.snapshot import CORE_FIELDS, Eligibility
 from tests.support.sync_model import CcContact, CrmContact, World
 
 # More examples for a deeper search: PLANNER_EXAMPLES=2000 pytest tests/unit/test_plan_properties.py
-EXAMPLES = int(os.environ.get("PLANNER_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("PLANNER_EXAMPLES", "300"))
 
 EMAILS = [f"p{i}@ex.com" for i in range(10)] + ["info@ex.com", "P1@EX.com"]
 VALUES = ["", "Ann", "Bob", " Ann ", "L" * 60, "Zed"]
