@@ -123,6 +123,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     """
     from PySide6.QtWidgets import QApplication
 
+    from ctctdesk.ui import companies_feature
     from ctctdesk.ui.general_page import GeneralPage
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
@@ -135,6 +136,8 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     lists_tab = ListsTab()
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
+    # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
+    companies_feature.install(window, lists_tab)
     if context.connection is not None:  # Settings → Constant Contact and the reconnect banner
         from ctctdesk.ui.connection_page import install_connection_ui
 

@@ -204,7 +204,9 @@ def test_rename_and_delete_list(qtbot, office_dir, open_window):
 
 def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     window = open_window(office_dir)
-    assert window.settings_tab.page_titles() == ["General", "Constant Contact"]
+    titles = window.settings_tab.page_titles()
+    assert titles[0] == "General"  # feature pages follow
+    assert "Constant Contact" in titles
     extra = QLabel("extra page")
     window.settings_tab.add_page("Extra", extra)
     window.settings_tab.show_page("Extra")
