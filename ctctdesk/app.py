@@ -42,6 +42,10 @@ class AppContext:
     log_path: Path
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    #: The Constant Contact connection and the sync service (created always; the service raises a
+    #: clear SyncError "Not connected to Constant Contact" when it needs an account and there is none).
+    connection: Any = None
+    sync: Any = None
 
     def close(self) -> None:
         """Close the database; call once the window (or command) is done with this context."""
@@ -84,7 +88,7 @@ def configure_logging(data_dir: Path) -> Path:
     return log_path
 
 
-def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
+def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
     """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema."""
     from ctctdesk.crm.db import database_url_for, open_database
 
@@ -94,7 +98,7 @@ def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
     settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)
     url = settings.get(DATABASE_URL_SETTING) or database_url_for(data_dir)
     database = open_database(url)
-    return AppContext(
+    context = AppContext(
         data_dir=data_dir,
         database=database,
         database_url=url,
@@ -102,6 +106,18 @@ def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
         log_path=log_path,
         demo=demo,
     )
+    _add_sync(context, sandbox_url)
+    return context
+
+
+def _add_sync(context: AppContext, sandbox_url: str | None = None) -> None:
+    """The Constant Contact connection of the data folder and the sync service over it and the CRM."""
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
+
+    if context.connection is None:
+        context.connection = Connection.open(context.data_dir, sandbox_url)
+    context.sync = SyncService(context.database, context.connection)
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:

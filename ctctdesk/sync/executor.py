@@ -561,8 +561,9 @@ class Executor:
 
     def _update_local_contacts(self, ops: Sequence[Operation]) -> dict[int, None]:
         ids = [self.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]
-        self.local.update_contacts(ops, ids)  # type: ignore[arg-type]
-        return {op.op_id: None for op in ops}
+        done, errors = self.local.update_contacts(ops, ids)  # type: ignore[arg-type]
+        self.result.errors.extend(errors)
+        return dict.fromkeys(done)
 
     def _mark_unsubscribed(self, ops: Sequence[Operation]) -> dict[int, None]:
         ids = [self.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]

@@ -15,7 +15,16 @@ from collections.abc import Sequence
 
 from ctctdesk.crm import contacts as crm_contacts
 from ctctdesk.crm import lists as crm_lists
-from ctctdesk.crm.models import Contact, ContactField, Membership, email_key, name_key, utc_now
+from ctctdesk.crm.errors import CrmError
+from ctctdesk.crm.models import (
+    Contact,
+    ContactField,
+    Membership,
+    database_proxy,
+    email_key,
+    name_key,
+    utc_now,
+)
 from ctctdesk.crm.rules import refresh_ineligibility
 from ctctdesk.sync.operations import (
     CreateLocalCompany,
@@ -96,21 +105,39 @@ class LocalWriter:
         self._add_members(pairs)
         return created
 
-    def update_contacts(self, ops: Sequence[UpdateLocalContact], local_ids: Sequence[int]) -> None:
+    def update_contacts(self, ops: Sequence[UpdateLocalContact], local_ids: Sequence[int]
+                        ) -> tuple[list[int], list[tuple[str, str]]]:  # fmt: skip
+        """Update each contact in its own savepoint; returns the op ids done and (email, error) pairs.
+
+        A refused change (e.g. an email another CRM contact already has) is reported, not fatal: the
+        other updates of the step still go through, and the next plan offers the refused one again.
+        """
+        done: list[int] = []
+        errors: list[tuple[str, str]] = []
         for op, local_id in zip(ops, local_ids, strict=True):
-            changes: dict[str, object] = {}
-            custom: dict[str, str] = {}
-            for name, value in op.changes:
-                if name.startswith(CUSTOM_PREFIX):
-                    custom[name[len(CUSTOM_PREFIX) :]] = value
-                elif name == "company_name":
-                    changes["company_id"] = _company_id(value, self._companies)
-                else:
-                    changes[name] = value
-            if changes:
-                crm_contacts.update_contact(local_id, **changes)
-            if custom:
-                crm_contacts.set_custom_fields(local_id, custom)
+            try:
+                with database_proxy.atomic():
+                    self._update_one(op, local_id)
+            except CrmError as error:
+                errors.append((op.contact.label, str(error)))
+            else:
+                done.append(op.op_id)
+        return done, errors
+
+    def _update_one(self, op: UpdateLocalContact, local_id: int) -> None:
+        changes: dict[str, object] = {}
+        custom: dict[str, str] = {}
+        for name, value in op.changes:
+            if name.startswith(CUSTOM_PREFIX):
+                custom[name[len(CUSTOM_PREFIX) :]] = value
+            elif name == "company_name":
+                changes["company_id"] = _company_id(value, self._companies)
+            else:
+                changes[name] = value
+        if changes:
+            crm_contacts.update_contact(local_id, **changes)
+        if custom:
+            crm_contacts.set_custom_fields(local_id, custom)
 
     def mark_unsubscribed(self, local_ids: Sequence[int]) -> None:
         crm_contacts.set_email_status(local_ids, "unsubscribed")

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures are imported by name
 """The issue's sync scenarios, end to end: a real CRM database, the sandbox, the engine in between."""
 
 from __future__ import annotations
