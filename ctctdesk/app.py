@@ -22,6 +22,7 @@ from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
     from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
     from ctctdesk.ui.main_window import MainWindow
 
 APP_NAME = "ctctdesk"
@@ -45,6 +46,9 @@ class AppContext:
     extras: dict[str, Any] = field(default_factory=dict)
     #: the Constant Contact connection (settings, keyring tokens, API client) of this data folder
     connection: Connection | None = None
+    #: the sync service (created always; it raises a clear SyncError "Not connected to Constant
+    #: Contact" when it needs an account and there is none)
+    sync: SyncService | None = None
 
     def close(self) -> None:
         """Close the database; call once the window (or command) is done with this context."""
@@ -97,6 +101,7 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
     """
     from ctctdesk.crm.db import database_url_for, open_database
     from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +109,7 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
     settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)
     url = settings.get(DATABASE_URL_SETTING) or database_url_for(data_dir)
     database = open_database(url)
-    return AppContext(
+    context = AppContext(
         data_dir=data_dir,
         database=database,
         database_url=url,
@@ -113,6 +118,8 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         demo=demo,
         connection=Connection.open(data_dir, sandbox_url),  # no network or keyring until used
     )
+    context.sync = SyncService(database, context.connection)
+    return context
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:
