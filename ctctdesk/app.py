@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 APP_NAME = "ctctdesk"
 LOG_FILE_NAME = "ctctdesk.log"
 DATABASE_URL_SETTING = "database_url"
-DEMO_CONTACTS = 600
 
 log = logging.getLogger(__name__)
 
@@ -145,25 +143,22 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
     companies_feature.install(window, lists_tab)
-    if context.connection is not None:  # Settings → Constant Contact and the reconnect banner
-        from ctctdesk.ui.connection_page import install_connection_ui
-
-        install_connection_ui(window, context.connection)
+    install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
     window.restore_state()
     return window
 
 
-def _demo_data_dir() -> Path:
-    """A fresh temporary data folder filled with a sample CRM (until the sandbox joins the demo)."""
-    from ctctdesk.crm.demo_data import generate
+def install_constant_contact_ui(window: MainWindow, context: AppContext, *, on_crm_changed: Any = None) -> None:
+    """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
+    from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
+    from ctctdesk.ui.sync_tab import install_sync_ui
 
-    data_dir = Path(tempfile.mkdtemp(prefix="ctctdesk-demo-"))
-    context = build_context(data_dir, demo=True)
-    try:
-        generate(contacts=DEMO_CONTACTS, seed=7)
-    finally:
-        context.close()
-    return data_dir
+    connection = context.connection
+    page = None
+    if PAGE_TITLE not in window.settings_tab.page_titles():
+        page = install_connection_ui(window, connection)
+    window.sync_tab = install_sync_ui(window, context.sync, connection, connection_page=page,
+                                      on_crm_changed=on_crm_changed, note=context.extras.get("demo_note", ""))
 
 
 def _display_available() -> bool:
@@ -185,6 +180,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ctctdesk.crm.errors import CrmError
+    from ctctdesk.ctct.errors import CtctError
 
     if not _display_available():
         print(
@@ -196,17 +192,24 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
-    demo = bool(getattr(args, "demo", False))
+    demo = None
     try:
-        data_dir = _demo_data_dir() if demo else resolve_data_dir(args)
-        context = build_context(data_dir, demo=demo, sandbox_url=getattr(args, "sandbox", None))
-    except CrmError as error:
+        if getattr(args, "demo", False):
+            from ctctdesk.demo import start_demo
+
+            demo = start_demo()
+            data_dir, context = demo.data_dir, demo.context
+        else:
+            data_dir = resolve_data_dir(args)
+            context = build_context(data_dir, sandbox_url=getattr(args, "sandbox", None))
+    except (CrmError, CtctError) as error:
         QMessageBox.critical(None, "ctctdesk", str(error))
         return 1
     window = build_window(data_dir, context=context)
     window.show()
-    if demo:
-        print(f"Demo data folder (removed when the window closes): {data_dir}")
+    if demo is not None:
+        print(f"Demo: Constant Contact sandbox at {demo.sandbox.base_url}, data folder {data_dir}")
+        window.sync_tab.start_activation()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()
@@ -216,8 +219,6 @@ def run_gui(args: argparse.Namespace) -> int:
             loop.run_until_complete(closed.wait())
     finally:
         context.close()
-        if demo:  # the demo folder is temporary: nothing of it outlives the window
-            import shutil
-
-            shutil.rmtree(data_dir, ignore_errors=True)
+        if demo is not None:
+            demo.stop()
     return 0
