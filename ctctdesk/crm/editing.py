@@ -91,6 +91,7 @@ class CompanyFilter:
     search: str = ""  # words in name, phone or general address
     company_type: str | None = None
     tag_id: int | None = None
+    exclude_id: int | None = None  # e.g. the company contacts are moved away from
 
 
 def company_ids(company_filter: CompanyFilter = CompanyFilter()) -> list[int]:
@@ -101,6 +102,8 @@ def company_ids(company_filter: CompanyFilter = CompanyFilter()) -> list[int]:
     if company_filter.tag_id is not None:
         tagged = CompanyTag.select(CompanyTag.company).where(CompanyTag.tag == company_filter.tag_id)
         query = query.where(Company.id.in_(tagged))
+    if company_filter.exclude_id is not None:
+        query = query.where(Company.id != company_filter.exclude_id)
     for word in company_filter.search.split():
         query = query.where(
             Company.name.contains(word) | Company.phone.contains(word) | Company.address.contains(word)

@@ -24,6 +24,7 @@ def test_create_company_with_tags_and_find_it_by_search(crm):
     )
     assert editing.company_ids(editing.CompanyFilter(company_type="customer")) == []
     assert editing.company_ids(editing.CompanyFilter(tag_id=tag)) == [cid]
+    assert editing.company_ids(editing.CompanyFilter(exclude_id=cid)) == []
 
 
 def test_company_names_are_unique_ignoring_case_and_spacing(crm):
