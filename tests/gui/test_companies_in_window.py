@@ -99,3 +99,17 @@ def test_delete_key_on_the_company_table_asks_first(qtbot, office_dir, open_wind
     qtbot.keyClick(companies.company_table, Qt.Key.Key_Delete)
     assert "Acme Plumbing" in answers.asked[-1] and "2 contacts" in answers.asked[-1]
     assert companies.company_model.rowCount() == 3
+
+
+def test_the_companies_tab_remembers_its_splitter(qtbot, office_dir, open_window):
+    window = open_window(office_dir)
+    companies = show_tab(window, "companiesTab")
+    companies.splitter.setSizes([200, 400])
+    top = companies.splitter.sizes()[0]
+    window.close()
+    window.context.close()
+
+    window = open_window(office_dir)
+    companies = window.findChild(QWidget, "companiesTab")
+    assert window.tabs.currentWidget() is companies  # the tab in front last time
+    qtbot.waitUntil(lambda: companies.splitter.sizes()[0] == top)
