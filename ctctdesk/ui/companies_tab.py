@@ -545,6 +545,12 @@ class CompaniesTab(QWidget):
             filtered_by_tag and event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS)
         ):
             self._reload_companies(self.selected_company_ids())  # which companies match may change
+        elif (
+            event.touches(CrmChange.COMPANY_TAGS | CrmChange.CONTACTS)
+            and event.company_ids
+            and not (event.touches(CrmChange.TAGS))
+        ):
+            self.company_model.refresh_companies(event.company_ids)  # their tags or contact counts
         elif event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.CONTACTS):
             self.company_model.refresh_rows()  # same companies; tags or contact counts changed
         if event.touches(CrmChange.CONTACTS | CrmChange.RULES | CrmChange.MEMBERSHIPS) and (

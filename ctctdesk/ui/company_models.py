@@ -57,6 +57,15 @@ class CompanyTableModel(QAbstractTableModel):
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.HEADERS) - 1))
 
+    def refresh_companies(self, company_ids: tuple[int, ...] | list[int]) -> None:
+        """Re-read only these companies (their pages are fetched again when next painted)."""
+        rows = sorted(r for r in (self.row_of(cid) for cid in company_ids) if r >= 0)
+        for page in {row // _PAGE for row in rows}:
+            self._pages.pop(page, None)
+        last_column = len(self.HEADERS) - 1
+        for row in rows:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last_column))
+
     def _row(self, row: int) -> CompanyRow | None:
         page = row // _PAGE
         rows = self._pages.get(page)
