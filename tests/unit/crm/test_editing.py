@@ -140,3 +140,10 @@ def test_memberships_come_back_on_undo_of_do_not_contact(office):
     contacts.set_do_not_contact([office["alice"]], False)
     editing.restore_memberships(pairs)
     assert lists.member_ids(newsletter) == {office["alice"]}
+
+
+def test_nothing_chosen_changes_nothing(office):
+    assert editing.company_delete_impact([]).text() == "nothing else"
+    assert editing.assign_tag(contacts.find_or_create_tag("Trade").id, []) == []
+    assert editing.company_rows([]) == []
+    assert editing.delete_contacts([]) == 0
