@@ -644,10 +644,9 @@ def assign_tag(tag_id: int, company_ids_: Iterable[int]) -> list[int]:
                 row[0] for row in Company.select(Company.id).where(Company.id.in_(_id_set(chunk))).tuples()
             }
             new = [cid for cid in chunk if cid not in had and cid in existing]
-            if new:
-                CompanyTag.insert_many(
-                    [(cid, tag_id) for cid in new], [CompanyTag.company, CompanyTag.tag]
-                ).execute()
+            if new:  # INSERT … SELECT: one short statement instead of a VALUES row per company
+                rows = Company.select(Company.id, peewee.Value(tag_id)).where(Company.id.in_(_id_set(new)))
+                CompanyTag.insert_from(rows, [CompanyTag.company, CompanyTag.tag]).execute()
             added.extend(new)
     return added
 

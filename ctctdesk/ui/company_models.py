@@ -62,9 +62,8 @@ class CompanyTableModel(QAbstractTableModel):
         rows = sorted(r for r in (self.row_of(cid) for cid in company_ids) if r >= 0)
         for page in {row // _PAGE for row in rows}:
             self._pages.pop(page, None)
-        last_column = len(self.HEADERS) - 1
-        for row in rows:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, last_column))
+        if rows:  # one signal for the span: a thousand single-row signals cost more than one repaint
+            self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], len(self.HEADERS) - 1))
 
     def _row(self, row: int) -> CompanyRow | None:
         page = row // _PAGE
