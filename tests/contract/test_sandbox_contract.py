@@ -259,3 +259,12 @@ def test_page_size_limits_are_the_specs(spec, sandbox_api, path):
     assert sandbox_api.get("/v3" + path, params={"limit": lowest - 1}).status_code == 400
     body = sandbox_api.get("/v3" + path).json()
     assert limit["default"] == 50 and isinstance(body, dict)
+
+
+def test_contact_query_enums_are_the_specs(spec):
+    from ctctdesk.sandbox.api import CONTACT_INCLUDES, CONTACT_STATUSES
+
+    parameters = {p["name"]: p for p in spec["paths"]["/contacts"]["get"]["parameters"]}
+    assert set(CONTACT_INCLUDES) == set(parameters["include"]["enum"])
+    assert set(CONTACT_STATUSES) == set(parameters["status"]["enum"])
+    assert parameters["lists"]["maximum"] == 25
