@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError
+from ctctdesk.ui.background import run_in_background
 from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
@@ -78,6 +79,8 @@ class ListsTab(QWidget):
         self.contacts_model = ContactsModel(self)
         self._visible_eligible = 0
         self._visible_members = 0
+        self._busy = False
+        self._focus_before: QWidget | None = None
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("listsSplitter")
@@ -405,22 +408,48 @@ class ListsTab(QWidget):
         following = self.lists_model.summary(next_row)
         self.select_list(following.id if following else None)
 
+    @property
+    def busy(self) -> bool:
+        """True while a Select All is being written in the background."""
+        return self._busy
+
     def set_all_visible(self, ticked: bool) -> None:
-        """Select All (L4): tick every shown eligible contact, or untick every shown one — one SQL write."""
+        """Select All (L4): tick every shown eligible contact, or untick every shown one — one SQL write,
+        done off the GUI thread (100,000 rows take a moment); the table and lists wait meanwhile."""
         list_id = self.contacts_model.list_id
-        if list_id is None:
+        if list_id is None or self._busy:
             return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            count = lists.set_membership_for_filter(list_id, self.contacts_model.contact_filter, ticked)
-        except CrmError as error:
-            self.show_error(str(error))
-            return
-        finally:
+        contact_filter = self.contacts_model.contact_filter
+        self._set_busy(True)
+
+        def done(count: int) -> None:
+            self._set_busy(False)
+            self.lists_model.set_count(list_id, count)
+            self.contacts_model.refresh_ticks()
+            self._recount_visible()
+
+        def failed(message: str) -> None:
+            self._set_busy(False)
+            self.contacts_model.refresh_ticks()
+            self._recount_visible()
+            self.show_error(message)
+
+        run_in_background(
+            lambda: lists.set_membership_for_filter(list_id, contact_filter, ticked), done, failed, self
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        if busy:
+            self._focus_before = QApplication.focusWidget()
+            self.shown_label.setText("Saving…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.splitter.setEnabled(not busy)
+        if not busy:
             QApplication.restoreOverrideCursor()
-        self.lists_model.set_count(list_id, count)
-        self.contacts_model.refresh_ticks()
-        self._recount_visible()
+            if self._focus_before is not None and self.isAncestorOf(self._focus_before):
+                self._focus_before.setFocus()
+            self._focus_before = None
 
     # --- messages (methods so tests can replace the modal ones) --------------------------------------------
 
