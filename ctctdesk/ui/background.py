@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from ctctdesk.crm.db import close_database
 from ctctdesk.crm.errors import CrmError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,10 @@ class _Call(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._function()
+            try:
+                result = self._function()
+            finally:
+                close_database()  # this pool thread's own connection; the GUI thread's stays open
         except CrmError as error:
             self._signals.failed.emit(str(error))
         except Exception:  # noqa: BLE001 — reported to the user and logged with its traceback
