@@ -347,9 +347,9 @@ class ListsTab(QWidget):
             members = "1 member" if summary.member_count == 1 else f"{summary.member_count:,} members"
             self.member_count_label.setText(f"{summary.name} — {members}")
         shown = self.contacts_model.rowCount()
+        contacts_shown = "1 contact shown" if shown == 1 else f"{shown:,} contacts shown"
         self.shown_label.setText(
-            f"{shown:,} contacts shown, {self._visible_eligible:,} can be in lists, "
-            f"{self._visible_members:,} ticked"
+            f"{contacts_shown}, {self._visible_eligible:,} can be in lists, {self._visible_members:,} ticked"
         )
         self.select_all.setEnabled(summary is not None and self._visible_eligible > 0)
         if self._visible_members == 0:

@@ -109,8 +109,13 @@ def test_filters_combine_with_search(qtbot, office_dir, open_window):
     tab = Tab(open_window(office_dir))
     tab.type_filter.setCurrentText("Prospects only")
     assert tab.names() == ["Carol Chen", "Ivy Invalid", "Ned Nomail", "Uma Unwin"]
+    tab.new_list(qtbot, "Dentists")
+    tab.press_space_on(qtbot, "Carol Chen")
     qtbot.keyClicks(tab.search, "chen")
     qtbot.waitUntil(lambda: tab.names() == ["Carol Chen"])
+    shown = tab.window.findChild(QLabel, "shownCountLabel")
+    assert shown.text() == "1 contact shown, 1 can be in lists, 1 ticked"
+    assert tab.select_all.checkState() == Qt.CheckState.Checked
     tab.type_filter.setCurrentText("Customers only")
     assert tab.names() == []
     tab.search.clear()
