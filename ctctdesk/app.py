@@ -77,6 +77,10 @@ def configure_logging(data_dir: Path) -> Path:
         log_path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # C3: tokens, codes and Authorization headers never reach the log file, whoever logs them.
+    from ctctdesk.ctct.redaction import RedactingFilter
+
+    handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
