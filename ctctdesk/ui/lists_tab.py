@@ -36,6 +36,7 @@ from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
 SEARCH_DELAY_MS = 250
+BACKGROUND_WRITE_ROWS = 5_000  # Select All on more rows than this is written off the GUI thread
 
 CONTACT_COLUMN_WIDTHS = {
     ContactsModel.TICK: 56,
@@ -414,29 +415,42 @@ class ListsTab(QWidget):
         return self._busy
 
     def set_all_visible(self, ticked: bool) -> None:
-        """Select All (L4): tick every shown eligible contact, or untick every shown one — one SQL write,
-        done off the GUI thread (100,000 rows take a moment); the table and lists wait meanwhile."""
+        """Select All (L4): tick every shown eligible contact, or untick every shown one — one SQL write.
+        Large selections are written off the GUI thread (100,000 rows take a moment); the table and
+        lists wait meanwhile."""
         list_id = self.contacts_model.list_id
         if list_id is None or self._busy:
             return
         contact_filter = self.contacts_model.contact_filter
-        self._set_busy(True)
 
         def done(count: int) -> None:
-            self._set_busy(False)
+            if self._busy:
+                self._set_busy(False)
             self.lists_model.set_count(list_id, count)
             self.contacts_model.refresh_ticks()
             self._recount_visible()
 
         def failed(message: str) -> None:
-            self._set_busy(False)
+            if self._busy:
+                self._set_busy(False)
             self.contacts_model.refresh_ticks()
             self._recount_visible()
             self.show_error(message)
 
-        run_in_background(
-            lambda: lists.set_membership_for_filter(list_id, contact_filter, ticked), done, failed, self
-        )
+        def write() -> int:
+            return lists.set_membership_for_filter(list_id, contact_filter, ticked)
+
+        if self._visible_eligible + self._visible_members < BACKGROUND_WRITE_ROWS:
+            # A few thousand rows take milliseconds: no need to grey the tab out for them.
+            try:
+                count = write()
+            except CrmError as error:
+                failed(str(error))
+            else:
+                done(count)
+            return
+        self._set_busy(True)
+        run_in_background(write, done, failed, self)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

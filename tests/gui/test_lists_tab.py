@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableView, QWidget
 
@@ -123,7 +124,10 @@ def test_filters_combine_with_search(qtbot, office_dir, open_window):
     qtbot.waitUntil(lambda: len(tab.names()) == 8)
 
 
-def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, open_window):
+def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, open_window, monkeypatch):
+    from ctctdesk.ui import lists_tab
+
+    monkeypatch.setattr(lists_tab, "BACKGROUND_WRITE_ROWS", 0)  # Select All as with 100,000 contacts
     tab = Tab(open_window(office_dir))
     errors = []
     tab.widget.show_error = errors.append
@@ -246,9 +250,15 @@ def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, offi
     assert tab.status_of("Alice Archer") == "Role address"
 
 
-def test_select_all_on_a_list_deleted_meanwhile_says_so(qtbot, office_dir, open_window):
+@pytest.mark.parametrize("in_background", [False, True])
+def test_select_all_on_a_list_deleted_meanwhile_says_so(
+    qtbot, office_dir, open_window, monkeypatch, in_background
+):
     from ctctdesk.crm import lists
+    from ctctdesk.ui import lists_tab
 
+    if in_background:
+        monkeypatch.setattr(lists_tab, "BACKGROUND_WRITE_ROWS", 0)
     tab = Tab(open_window(office_dir))
     errors = []
     tab.widget.show_error = errors.append
