@@ -122,11 +122,11 @@ def test_membership_activities_in_chunks_and_wait_reports_progress(sandbox, clie
 
 
 def test_list_and_contact_operations_and_their_errors(sandbox, client):
-    made = client.create_list("Customers", "Our customers")
+    made = client.create_list("Customers", favorite=True)
     with pytest.raises(Conflict):
         client.create_list("Customers")
     renamed = client.rename_list(made.list_id, "Clients")
-    assert (renamed.name, renamed.description) == ("Clients", "Our customers")
+    assert (renamed.name, renamed.favorite) == ("Clients", True)  # PUT replaces: the flag is kept
     person = client.create_contact({"email_address": {"address": "ann@example.com"}, "first_name": "Ann",
                                     "list_memberships": [made.list_id]})
     assert person.email == "ann@example.com"
