@@ -85,6 +85,14 @@ def test_daily_allowance_stops_cleanly_and_is_remembered(sandbox, sandbox_connec
     assert (status.requests_today, status.daily_allowance) == (5, 5)
 
 
+@pytest.mark.sandbox_config(daily_limit=3)
+def test_the_services_own_daily_limit_is_a_clean_stop_too(sandbox, client):
+    client.account_summary()  # the connect used the first request, these are the second and third
+    client.account_summary()
+    with pytest.raises(QuotaExhausted):
+        client.account_summary()
+
+
 def test_imports_are_batched_under_4_mb_so_nothing_is_dropped(sandbox, client):
     fields = [client.create_custom_field(f"Note {n}") for n in range(10)]
     target = client.create_list("Big import")
