@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -430,7 +431,8 @@ def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage
     """Mount the page in Settings and the banner above the tabs of the main window."""
     page = ConnectionPage(connection, window)
     window.settings_tab.add_page(PAGE_TITLE, page)
-    window.banner_area.layout().addWidget(page.banner)
+    area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
+    (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)
 
     def reconnect() -> None:
         window.settings_tab.show_page(PAGE_TITLE)
