@@ -220,24 +220,6 @@ def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     qtbot.waitUntil(banner.isVisible)
 
 
-def test_demo_folder_opens_with_sample_crm(qtbot, open_window, monkeypatch, tmp_path):
-    from ctctdesk import app
-
-    monkeypatch.setattr(app, "DEMO_CONTACTS", 80)
-    monkeypatch.setattr(app.tempfile, "mkdtemp", lambda prefix: str(tmp_path / "demo"))
-    demo_dir = app._demo_data_dir()
-    tab = Tab(open_window(demo_dir))
-    assert len(tab.names()) == 80
-    assert tab.list_names() == [
-        "Customer Updates",
-        "Event Invitations",
-        "Monthly Newsletter",
-        "Prospect Outreach",
-    ]
-    statuses = {tab.table.model().index(r, ContactsModel.STATUS).data() for r in range(80)}
-    assert "Subscribed" in statuses and ({"Do Not Contact", "Role address"} & statuses)
-
-
 def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, office_dir, open_window):
     from PySide6.QtWidgets import QPlainTextEdit
 
