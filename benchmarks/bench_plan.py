@@ -54,8 +54,12 @@ def build(n: int, seed: int = 1):
             list_ids=frozenset(f"list-{x}" for x in lists),
         )  # fmt: skip
         base_contacts[i] = BaselineContact(i, cc_id, lc.values())
-    local_lists = {10_000_000 + x: LocalList(10_000_000 + x, f"List {x}", frozenset(members[x])) for x in range(LISTS)}
-    remote_lists = {f"list-{x}": RemoteList(f"list-{x}", f"List {x}", is_default=x == 0) for x in range(LISTS)}
+    local_lists = {
+        10_000_000 + x: LocalList(10_000_000 + x, f"List {x}", frozenset(members[x])) for x in range(LISTS)
+    }
+    remote_lists = {
+        f"list-{x}": RemoteList(f"list-{x}", f"List {x}", is_default=x == 0) for x in range(LISTS)
+    }
     base_lists = {
         10_000_000 + x: BaselineList(10_000_000 + x, f"list-{x}", f"List {x}", frozenset(members[x]))
         for x in range(LISTS)
@@ -112,8 +116,12 @@ def main() -> None:
     empty_remote = RemoteSnapshot({}, {}, True, "acct")
     none = Baseline.empty()
 
-    first_pull = measure("first pull (C5 activation), from_cc", lambda: plan(empty_local, remote, none, Direction.FROM_CC))
-    measure("first push into an empty account, to_cc", lambda: plan(local, empty_remote, none, Direction.TO_CC))
+    first_pull = measure(
+        "first pull (C5 activation), from_cc", lambda: plan(empty_local, remote, none, Direction.FROM_CC)
+    )
+    measure(
+        "first push into an empty account, to_cc", lambda: plan(local, empty_remote, none, Direction.TO_CC)
+    )
     measure("nothing changed, to_cc", lambda: plan(local, remote, base, Direction.TO_CC))
     measure("nothing changed, from_cc", lambda: plan(local, remote, base, Direction.FROM_CC))
     local2, remote2 = one_percent_changed(local, remote)

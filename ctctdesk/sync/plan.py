@@ -23,6 +23,10 @@ Decisions worth knowing (product rules in brackets):
   Only eligible contacts are added to local lists (they are the only ones that can be ticked, L6).
 * A first sync of a pair (no baseline yet) never removes anything and never blanks a value: an empty
   source value leaves the target's value in place (pending the other way).
+* The same person entered again on one side (deleted, then created with the same email) takes over
+  the old link (``RelinkContact``), so the re-entry is merged as an edit and never duplicates (R9).
+* Constant Contact contacts in no synced list, and unsubscribed ones, are not brought into the CRM; a
+  CRM contact with the same address is matched to them (and marked unsubscribed, R3).
 * The account's default list is never deleted (R6); it stays linked, and each push lists it as skipped.
 * R10: values are compared and sent in Constant Contact space (shortened to the limits); every
   shortened value sent is listed as a :class:`Truncation`. The CRM keeps its full value.
@@ -254,7 +258,6 @@ class _Planner:
         self.removal_count = 0
         self._local_email_set: set[str] | None = None
         self._email_moves: list[tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str]] = []
-        self.target_emptied = False
 
     # -- driver ---------------------------------------------------------------------------------------
 
@@ -650,8 +653,7 @@ class _Planner:
             return
         values = lc.values()
         ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
-        if lc.may_be_shortened():
-            self._note_truncations(lc, ref, values.as_dict())
+        self._note_truncations(lc, ref, values.as_dict())
         self._emit(_PH_CONTACT, CreateRemoteContact, contact=ref, fields=values,
                    lists=tuple(self.pairs[s].ref() for s in slots))  # fmt: skip
 
@@ -798,7 +800,9 @@ class _Planner:
                 # Recorded, so that the next push, which takes such contacts out of every Constant
                 # Contact list (R2), knows about this membership even from an incremental read.
                 for slot in blocked:
-                    self._emit(_PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True)
+                    self._emit(
+                        _PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True
+                    )
 
     def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool) -> bool:
         """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.

@@ -117,7 +117,15 @@ def _normalised(email: str | None, first_name: str | None, last_name: str | None
         phone = phone[:PHONE_LIMIT].rstrip()
     return _new_values(
         FieldValues,
-        (email, first_name, last_name, job_title, company_name, phone, normalise_custom(custom) if custom else ()),
+        (
+            email,
+            first_name,
+            last_name,
+            job_title,
+            company_name,
+            phone,
+            normalise_custom(custom) if custom else (),
+        ),
     )
 
 

@@ -189,7 +189,9 @@ def test_random_edits_then_sync_keep_the_rules(n, history, direction):
         apply_edit(world, edit)
 
     local0, remote0, base0 = world.crm.snapshot(), world.cc.snapshot(), world.baseline
-    unsubscribed_before = {i: set(c.lists) for i, c in world.cc.contacts.items() if c.status == "unsubscribed"}
+    unsubscribed_before = {
+        i: set(c.lists) for i, c in world.cc.contacts.items() if c.status == "unsubscribed"
+    }
 
     plans = sync(world, direction)
 

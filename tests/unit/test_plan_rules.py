@@ -114,7 +114,11 @@ def test_activation_of_a_new_instance_creates_customers_contacts_and_lists():
     for company in range(5):
         staff = [c for c in world.crm.contacts.values() if c.company_name == f"Company {company}"]
         assert len(staff) == 2
-    assert {name for name, _ in world.crm.lists.values()} == {"General Interest", "Spring Promo", "Newsletter"}
+    assert {name for name, _ in world.crm.lists.values()} == {
+        "General Interest",
+        "Spring Promo",
+        "Newsletter",
+    }
     assert len(crm_list(world, "Spring Promo")) == 10 and len(crm_list(world, "Newsletter")) == 10
     assert sum(isinstance(op, CreateLocalContact) for op in p.operations) == 10  # R9: once each
     assert replan(world, Direction.FROM_CC).is_empty and replan(world, Direction.TO_CC).is_empty
