@@ -231,12 +231,18 @@ class World:
         self.mirror, self.last_read = read, self.cc.clock
         return read
 
-    def apply(self, plan: Plan) -> None:
-        """Execute every operation in order, advancing the baseline per confirmed operation."""
+    def apply(self, plan: Plan, stop_after: int | None = None, record_last: bool = True) -> None:
+        """Execute the operations in order, advancing the baseline per confirmed operation.
+
+        ``stop_after`` simulates a run killed after that many operations; with ``record_last`` False
+        the last one was done on its side but the kill came before its confirmation was recorded.
+        """
         builder = BaselineBuilder.for_plan(self.baseline, plan)
-        for op in plan.operations:
+        ops = plan.operations if stop_after is None else plan.operations[:stop_after]
+        for n, op in enumerate(ops, 1):
             created = self._perform(op, builder)
-            builder.apply(op, created)
+            if record_last or n < len(ops):
+                builder.apply(op, created)
         self.baseline = builder.build()
 
     # -- one operation ------------------------------------------------------------------------------------
