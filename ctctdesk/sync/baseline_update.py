@@ -283,7 +283,8 @@ class BaselineBuilder:
         if local_id is None:
             return
         entry = self._contacts.pop(local_id)
-        self._contacts_by_cc.pop(entry.cc_id, None)
+        if self._contacts_by_cc.get(entry.cc_id) == local_id:
+            del self._contacts_by_cc[entry.cc_id]
         self._touched_contacts.add(local_id)
         self._move_memberships(local_id, None)
 

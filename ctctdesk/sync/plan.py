@@ -535,21 +535,25 @@ class _Planner:
                 unlinked_local[email] = lc
             else:
                 unmatched_local.append(lc)
-        relinked: set[str] = set()
+        orphans = len(base.contacts) - (len(local_contacts) - len(unlinked_ids))
+        relink_to, given_up = self._remote_reentries(unlinked_remote, orphans > 0)
+        relinked = {rc.cc_id for rc in relink_to.values()}
         linked_remote_emails: set[str] = set()
         for b in base.contacts.values():
+            if b.local_id in given_up:
+                # Its Constant Contact contact now belongs to the CRM contact relinked to it.
+                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, b.fields.email))
+                continue
             lc = local_contacts.get(b.local_id)
             rc = remote_contacts.get(b.cc_id)
             lmem = frozenset(local_lists_of.get(b.local_id, empty))
             bmem = frozenset(base_lists_of.get(b.local_id, empty))
-            if lc is not None and (rc is None and complete or rc is not None and rc.status == "deleted"):
-                again = unlinked_remote.get(cc_value("email", lc.email))
-                if again is not None:
-                    # Deleted in Constant Contact and entered again there: the same person (R9).
-                    relinked.add(again.cc_id)
-                    ref = self._lref(lc, again.cc_id)
-                    self._emit(_PH_LIST, RelinkContact, contact=ref, old_local_id=b.local_id)
-                    b, rc = BaselineContact(b.local_id, again.cc_id, b.fields), again
+            again = relink_to.get(b.local_id)
+            if again is not None and lc is not None:
+                # Deleted in Constant Contact and entered again there: the same person (R9).
+                ref = self._lref(lc, again.cc_id)
+                self._emit(_PH_LIST, RelinkContact, contact=ref, old_local_id=b.local_id)
+                b, rc = BaselineContact(b.local_id, again.cc_id, b.fields), again
             if rc is not None:
                 if rc.status == RemoteStatus.DELETED:
                     if lc is not None:  # the link stays: an import of the address would revive it
@@ -613,6 +617,41 @@ class _Planner:
             if email:
                 claimed.add(email)
             self._push_new(lc, lmem)
+
+    def _remote_reentries(
+        self, unlinked_remote: dict[str, RemoteContact], orphans: bool
+    ) -> tuple[dict[int, RemoteContact], set[int]]:
+        """Linked CRM contacts whose Constant Contact contact is gone while another one has their
+        address: that one is the same person entered again (R9). It is either unlinked, or linked to a
+        CRM contact deleted meanwhile (an orphan, whose link is given up). Returns local id → the new
+        Constant Contact contact, and the local ids of the orphans given up."""
+        if not unlinked_remote and not orphans:
+            return {}, set()
+        local_contacts, remote_contacts = self.local.contacts, self.remote.contacts
+        complete = self.remote.complete
+        orphan_by_email: dict[str, tuple[int, RemoteContact]] = {}
+        if orphans:
+            for b in self.base.contacts.values():
+                rc = remote_contacts.get(b.cc_id)
+                if b.local_id not in local_contacts and rc is not None and rc.status != RemoteStatus.DELETED:
+                    orphan_by_email[cc_value("email", rc.email)] = (b.local_id, rc)
+        relink_to: dict[int, RemoteContact] = {}
+        given_up: set[int] = set()
+        for b in self.base.contacts.values():
+            lc = local_contacts.get(b.local_id)
+            if lc is None:
+                continue
+            rc = remote_contacts.get(b.cc_id)
+            if not (rc is None and complete or rc is not None and rc.status == RemoteStatus.DELETED):
+                continue
+            email = cc_value("email", lc.email)
+            again = unlinked_remote.pop(email, None)
+            if again is None and email in orphan_by_email:
+                orphan_id, again = orphan_by_email.pop(email)
+                given_up.add(orphan_id)
+            if again is not None:
+                relink_to[b.local_id] = again
+        return relink_to, given_up
 
     def _local_emails(self) -> set[str]:
         if self._local_email_set is None:
