@@ -37,7 +37,7 @@ DIRECTION_TEXT = {
     Direction.TO_CC: "Update Constant Contact from CRM",
     Direction.FROM_CC: "Update CRM from Constant Contact",
 }
-NO_LIST = "(contacts)"
+NO_LIST = "Contact details"  # changes that belong to no list (field updates, unsubscribes)
 
 
 @dataclass

@@ -10,6 +10,18 @@ Field values are compared in "Constant Contact space" (:class:`FieldValues`): st
 lower-cased, each value cut to the Constant Contact limit (R10). That way a CRM value longer than the
 limit does not look like a change on every run: Constant Contact holds the shortened value, the CRM
 keeps the full one, and both agree on the shortened form in the baseline.
+
+What the readers must provide:
+
+* CRM reader → :class:`LocalSnapshot`: every contact (``eligibility`` from the CRM rules — the values
+  match ``crm.rules.Ineligibility`` names in lower case; ``email_status`` as stored), every email list
+  with its members, every company (names are matched on pull, R9). A contact filed under a
+  placeholder company because Constant Contact gave none must read back with ``company_name=""``.
+* Constant Contact reader → :class:`RemoteSnapshot`: custom fields by *name* (the mapped CRM field
+  name, without the ``cf:`` prefix), ``status`` from ``permission_to_send`` / deletion (see
+  :class:`RemoteStatus`), ``list_ids`` from the list memberships, the account's default list flagged.
+  Reads should include deleted contacts (``status=all``) and be folded into a kept mirror
+  (:meth:`RemoteSnapshot.merged`).
 """
 
 from __future__ import annotations
