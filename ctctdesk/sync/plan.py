@@ -257,7 +257,10 @@ class _Planner:
         self.known_companies = {company_key(c.name) for c in local.companies.values()}
         self.removal_count = 0
         self._local_email_set: set[str] | None = None
-        self._email_moves: list[tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str]] = []
+        # (contact, changes, source values, update class, target email now, baseline values)
+        self._email_moves: list[
+            tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str, FieldValues]
+        ] = []
 
     # -- driver ---------------------------------------------------------------------------------------
 
@@ -919,7 +922,7 @@ class _Planner:
         if target_only:
             self.pending += 1
         if "email" in changes:  # decided once all moves are known: addresses may be passed on
-            self._email_moves.append((ref, changes, svals, update_cls, tvals.email))
+            self._email_moves.append((ref, changes, svals, update_cls, tvals.email, bvals))
             return changes
         if changes:
             # The baseline after the update: what the target then holds, which for every source-changed
@@ -982,7 +985,7 @@ class _Planner:
         while todo and progress:
             progress, rest = False, []
             for move in todo:
-                ref, changes, svals, update_cls, old_email = move
+                ref, changes, svals, update_cls, old_email, _ = move
                 mine = ref.cc_id if self.push else ref.local_id
                 owner = owners.get(changes["email"])
                 if owner is not None and owner != mine:
@@ -997,8 +1000,17 @@ class _Planner:
                            new_base=svals)  # fmt: skip
                 progress = True
             todo = rest
-        for ref, *_ in todo:
+        for ref, changes, svals, update_cls, _, bvals in todo:
+            # The address stays as it is on both sides (still a change to carry later); the other
+            # fields go now. The baseline keeps the old address so that neither change is lost.
             self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
+            others = {k: v for k, v in changes.items() if k != "email"}
+            new_base = svals._replace(email=bvals.email)
+            if others:
+                self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(others.items())),
+                           new_base=new_base)  # fmt: skip
+            elif new_base != bvals:
+                self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=new_base)
         return freed
 
     # -- R14 -------------------------------------------------------------------------------------------
