@@ -190,6 +190,21 @@ def plan(
 # ---------------------------------------------------------------------------------------------------
 # Internals
 
+
+def _same_raw(contact: LocalContact | RemoteContact, values: FieldValues) -> bool:
+    """Are the contact's stored values exactly these (already normalised) values? Normalising is
+    idempotent, so then ``contact.values() == values`` too — without the cost of computing it."""
+    return (
+        contact.email == values[0]
+        and contact.first_name == values[1]
+        and contact.last_name == values[2]
+        and contact.job_title == values[3]
+        and contact.company_name == values[4]
+        and contact.phone == values[5]
+        and contact.custom_fields == values[6]
+    )
+
+
 # Phases give the execution order: list deletions free their names for creations and renames;
 # creations come before what refers to them; link removals last.
 _PH_COMPANY, _PH_DELETE, _PH_LIST, _PH_CONTACT, _PH_ADD, _PH_REMOVE, _PH_FORGET = range(7)
@@ -257,6 +272,7 @@ class _Planner:
         self.known_companies = {company_key(c.name) for c in local.companies.values()}
         self.removal_count = 0
         self._local_email_set: set[str] | None = None
+        self._slots_memo: dict[frozenset[str], frozenset[int]] = {}
         # (contact, changes, source values, update class, target email now, baseline values)
         self._email_moves: list[
             tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str, FieldValues]
@@ -497,10 +513,14 @@ class _Planner:
         self.live_slot_by_cc = {cc: self.slot_by_cc[cc] for cc in self.remote.lists if cc in self.slot_by_cc}
         self.remote_list_present = frozenset(self.live_slot_by_cc.values())
 
-    def _remote_slots(self, list_ids: Iterable[str]) -> frozenset[int]:
+    def _remote_slots(self, list_ids: frozenset[str]) -> frozenset[int]:
         # Only lists that still exist: a contact read before its list was deleted may still name it.
-        by_cc = self.live_slot_by_cc
-        return frozenset(by_cc[cc] for cc in list_ids if cc in by_cc)
+        # Few distinct combinations of lists exist, so the answers are remembered.
+        slots = self._slots_memo.get(list_ids)
+        if slots is None:
+            by_cc = self.live_slot_by_cc
+            slots = self._slots_memo[list_ids] = frozenset(by_cc[cc] for cc in list_ids if cc in by_cc)
+        return slots
 
     # -- contacts -------------------------------------------------------------------------------------
 
@@ -563,7 +583,8 @@ class _Planner:
                         linked_remote_emails.add(cc_value("email", rc.email))
                     self._remote_gone(lc, b, lmem, bmem)
                     continue
-                rvals, rmem, rstatus = rc.values(), self._remote_slots(rc.list_ids), rc.status
+                rvals = b.fields if _same_raw(rc, b.fields) else rc.values()
+                rmem, rstatus = self._remote_slots(rc.list_ids), rc.status
             elif complete:
                 self._remote_gone(lc, b, lmem, bmem)
                 continue
@@ -584,7 +605,7 @@ class _Planner:
                 and rmem == bmem
                 and rstatus == RemoteStatus.ACTIVE
                 and lc.eligibility is Eligibility.ELIGIBLE
-                and lc.values() == b.fields
+                and (_same_raw(lc, b.fields) or lc.values() == b.fields)
             ):
                 continue  # nothing changed anywhere: the common case, kept cheap
             self._pair(lc, b.cc_id, rvals, rmem, rstatus, b, lmem, bmem)
