@@ -71,12 +71,25 @@ def push_world(env: SyncEnv) -> dict[str, int]:
     return ids
 
 
-def check_push_converged(env: SyncEnv, service: SyncService) -> None:
+FIRST_PUSH = {"Alpha": {"p0", "p1", "p2", "p3"}, "Beta": {"p2", "p3", "p4", "p5"}}
+SECOND_PUSH = {"Alpha": {"p0", "p1", "p2"}, "Beta": {"p0", "p2", "p4"}}
+
+
+def edit_crm_after_first_push(ids: dict[str, int]) -> None:
+    """Membership added and removed, a contact set to Do Not Contact, a field changed."""
+    beta = lists.find_list("Beta")
+    lists.set_member(beta.id, ids["p0"], True)
+    lists.set_member(beta.id, ids["p5"], False)
+    contacts.set_do_not_contact([ids["p3"]], True)
+    contacts.update_contact(ids["p2"], job_title="Boss")
+
+
+def check_push_converged(env: SyncEnv, service: SyncService, expected_lists=FIRST_PUSH) -> None:
     assert service.preview("to_cc").plan.changes == ()
     cc_lists = env.cc_lists()
     assert sorted(cc_lists) == sorted(set(cc_lists))
     cc = env.cc_contacts()
-    for name, expected in (("Alpha", {"p0", "p1", "p2", "p3"}), ("Beta", {"p2", "p3", "p4", "p5"})):
+    for name, expected in expected_lists.items():
         members = {e.split("@")[0] for e, c in cc.items() if cc_lists[name] in c.get("list_memberships", [])
                    and c["email_address"]["permission_to_send"] != "unsubscribed"}
         assert members == expected, name
@@ -90,7 +103,7 @@ def check_push_converged(env: SyncEnv, service: SyncService) -> None:
 
 @pytest.mark.parametrize("stage", ["before", "sent"])
 @pytest.mark.parametrize("step", STEPS)
-def test_push_killed_at_any_step_converges_on_the_next_run(env, step, stage):
+def test_first_push_killed_at_any_step_converges_on_the_next_run(env, step, stage):
     push_world(env)
     killer = restarted(env, step_hook=kill_at(step, stage))
     try:
@@ -102,6 +115,22 @@ def test_push_killed_at_any_step_converges_on_the_next_run(env, step, stage):
     assert summary.ok, summary
     check_push_converged(env, service)
     assert not store.unfinished_steps()
+
+
+@pytest.mark.parametrize("stage", ["before", "sent"])
+@pytest.mark.parametrize("step", STEPS)
+def test_later_push_killed_at_any_step_converges_on_the_next_run(env, step, stage):
+    ids = push_world(env)
+    assert run(env.service, "to_cc").ok
+    edit_crm_after_first_push(ids)
+    try:
+        run(restarted(env, step_hook=kill_at(step, stage)), "to_cc")
+    except Killed:
+        pass
+    service = restarted(env)
+    assert run(service, "to_cc").ok
+    check_push_converged(env, service, SECOND_PUSH)
+    assert env.cc_contacts()["p2@firm.example"]["job_title"] == "Boss"
 
 
 # -- pull --------------------------------------------------------------------------------------------
@@ -141,6 +170,35 @@ def test_pull_killed_at_any_step_converges_on_the_next_run(env, step, stage):
     service = restarted(env)
     assert run(service, "from_cc").ok
     check_pull_converged(env, service)
+
+
+def edit_cc_after_first_pull(env: SyncEnv) -> None:
+    env.control("owner/rename_list", {"name": "Xray", "new_name": "X-ray"})
+    env.control("owner/remove_from_list", {"email": "q1@co1.example", "list_name": "X-ray"})
+    env.control("owner/update_contact", {"email": "q2@co2.example", "last_name": "Changed", "company_name": "Co 9"})
+    env.control("owner/delete_contact", {"email": "q4@co1.example"})
+    env.control("owner/delete_list", {"name": "Yankee"})
+
+
+@pytest.mark.parametrize("stage", ["before", "sent"])
+@pytest.mark.parametrize("step", range(1, 9))
+def test_later_pull_killed_at_any_step_converges_on_the_next_run(env, step, stage):
+    pull_world(env)
+    assert run(env.service, "from_cc").ok
+    edit_cc_after_first_pull(env)
+    try:
+        run(restarted(env, step_hook=kill_at(step, stage)), "from_cc")
+    except Killed:
+        pass
+    service = restarted(env)
+    assert run(service, "from_cc").ok
+    assert service.preview("from_cc").plan.changes == ()
+    summaries = {s.name: {Contact.get_by_id(i).email for i in lists.member_ids(s.id)} for s in lists.list_summaries()}
+    assert "Yankee" not in summaries and "Xray" not in summaries
+    assert summaries["X-ray"] == {"q0@co0.example", "q2@co2.example", "q3@co0.example"}
+    changed = Contact.get(Contact.email == "q2@co2.example")
+    assert (changed.last_name, changed.company.name) == ("Changed", "Co 9")
+    assert Contact.select().where(Contact.email == "q4@co1.example").count() == 1  # the record stays
 
 
 # -- cancel and quota ----------------------------------------------------------------------------------
