@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -176,6 +177,8 @@ def main() -> int:
         f"  {'peak memory (max RSS of this process)':<70} {memory:8.1f} MB  (goal < 400 MB: {'ok' if ok else 'MISSED'})"
     )
     print("all goals met" if not failed else f"{failed} goal(s) missed")
+    if args.data_dir is None:
+        shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

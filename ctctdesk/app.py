@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,12 +20,13 @@ import peewee
 from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
     from ctctdesk.ui.main_window import MainWindow
 
 APP_NAME = "ctctdesk"
 LOG_FILE_NAME = "ctctdesk.log"
 DATABASE_URL_SETTING = "database_url"
-DEMO_CONTACTS = 600
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,11 @@ class AppContext:
     log_path: Path
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
-    #: The Constant Contact connection and the sync service (created always; the service raises a
-    #: clear SyncError "Not connected to Constant Contact" when it needs an account and there is none).
-    connection: Any = None
-    sync: Any = None
+    #: the Constant Contact connection (settings, keyring tokens, API client) of this data folder
+    connection: Connection | None = None
+    #: the sync service (created always; it raises a clear SyncError "Not connected to Constant
+    #: Contact" when it needs an account and there is none)
+    sync: SyncService | None = None
 
     def close(self) -> None:
         """Close the database; call once the window (or command) is done with this context."""
@@ -81,6 +82,9 @@ def configure_logging(data_dir: Path) -> Path:
         log_path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from ctctdesk.ctct.redaction import RedactingFilter
+
+    handler.addFilter(RedactingFilter())  # tokens, codes and verifiers never reach the file (C3)
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
@@ -89,8 +93,13 @@ def configure_logging(data_dir: Path) -> Path:
 
 
 def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
-    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema."""
+    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
+
+    `sandbox_url` points the Constant Contact connection at a sandbox (--sandbox, demo mode).
+    """
     from ctctdesk.crm.db import database_url_for, open_database
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -105,19 +114,10 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         settings=settings,
         log_path=log_path,
         demo=demo,
+        connection=Connection.open(data_dir, sandbox_url),  # no network or keyring until used
     )
-    _add_sync(context, sandbox_url)
+    context.sync = SyncService(database, context.connection)
     return context
-
-
-def _add_sync(context: AppContext, sandbox_url: str | None = None) -> None:
-    """The Constant Contact connection of the data folder and the sync service over it and the CRM."""
-    from ctctdesk.ctct.connection import Connection
-    from ctctdesk.sync.service import SyncService
-
-    if context.connection is None:
-        context.connection = Connection.open(context.data_dir, sandbox_url)
-    context.sync = SyncService(context.database, context.connection)
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:
@@ -128,6 +128,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     """
     from PySide6.QtWidgets import QApplication
 
+    from ctctdesk.ui import companies_feature
     from ctctdesk.ui.general_page import GeneralPage
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
@@ -140,21 +141,34 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     lists_tab = ListsTab()
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
+    # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
+    companies_feature.install(window, lists_tab)
+    install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
     window.restore_state()
     return window
 
 
-def _demo_data_dir() -> Path:
-    """A fresh temporary data folder filled with a sample CRM (until the sandbox joins the demo)."""
-    from ctctdesk.crm.demo_data import generate
+def install_constant_contact_ui(window: MainWindow, context: AppContext, *, on_crm_changed: Any = None) -> None:
+    """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
+    from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
+    from ctctdesk.ui.sync_tab import install_sync_ui
 
-    data_dir = Path(tempfile.mkdtemp(prefix="ctctdesk-demo-"))
-    context = build_context(data_dir, demo=True)
-    try:
-        generate(contacts=DEMO_CONTACTS, seed=7)
-    finally:
-        context.close()
-    return data_dir
+    connection = context.connection
+    page = None
+    if PAGE_TITLE not in window.settings_tab.page_titles():
+        page = install_connection_ui(window, connection)
+    window.sync_tab = install_sync_ui(window, context.sync, connection, connection_page=page,
+                                      on_crm_changed=on_crm_changed, note=context.extras.get("demo_note", ""))
+
+
+def _display_available() -> bool:
+    """False on a Linux/BSD machine without X11 or Wayland, where Qt would abort with a cryptic message."""
+    import os
+    import sys
+
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -166,21 +180,36 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ctctdesk.crm.errors import CrmError
+    from ctctdesk.ctct.errors import CtctError
 
+    if not _display_available():
+        print(
+            "ctctdesk: no display found to open the window on. Start it from a desktop session, or on a "
+            "machine without one use `xvfb-run ctctdesk ...` (or QT_QPA_PLATFORM=offscreen for scripts).",
+            file=sys.stderr,
+        )
+        return 1
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
-    demo = bool(getattr(args, "demo", False))
+    demo = None
     try:
-        data_dir = _demo_data_dir() if demo else resolve_data_dir(args)
-        context = build_context(data_dir, demo=demo)
-    except CrmError as error:
+        if getattr(args, "demo", False):
+            from ctctdesk.demo import start_demo
+
+            demo = start_demo()
+            data_dir, context = demo.data_dir, demo.context
+        else:
+            data_dir = resolve_data_dir(args)
+            context = build_context(data_dir, sandbox_url=getattr(args, "sandbox", None))
+    except (CrmError, CtctError) as error:
         QMessageBox.critical(None, "ctctdesk", str(error))
         return 1
     window = build_window(data_dir, context=context)
     window.show()
-    if demo:
-        print(f"Demo data folder: {data_dir}")
+    if demo is not None:
+        print(f"Demo: Constant Contact sandbox at {demo.sandbox.base_url}, data folder {data_dir}")
+        window.sync_tab.start_activation()
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()
@@ -190,4 +219,6 @@ def run_gui(args: argparse.Namespace) -> int:
             loop.run_until_complete(closed.wait())
     finally:
         context.close()
+        if demo is not None:
+            demo.stop()
     return 0

@@ -145,6 +145,7 @@ class Control:
     def unsubscribe(self, body: dict[str, Any]) -> tuple[int, Any]:
         contact = self._contact(body)
         self.state.unsubscribe(contact, source="Contact", reason=body.get("reason"))
+        contact.update_source = "Contact"
         return 200, self.state.contact_json(contact, ("list_memberships",))
 
     def bounce(self, body: dict[str, Any]) -> tuple[int, Any]:

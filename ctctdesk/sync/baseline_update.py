@@ -42,6 +42,7 @@ from ctctdesk.sync.operations import (
     ListRef,
     MarkLocalUnsubscribed,
     Operation,
+    RelinkContact,
     RemoveLocalMembership,
     RemoveRemoteMembership,
     RenameLocalList,
@@ -128,7 +129,7 @@ class BaselineBuilder:
             case CreateLocalContact(contact=ref, fields=fields, lists=lists):
                 assert ref.cc_id is not None
                 local_id = int(created_id)  # type: ignore[arg-type]
-                self._put_contact(local_id, ref.cc_id, fields)
+                self._put_contact(local_id, ref.cc_id, fields, take_over=True)
                 for lst in lists:
                     self._members[self._list_id(lst)].add(local_id)
             case LinkContact(contact=ref, fields=fields):
@@ -144,7 +145,8 @@ class BaselineBuilder:
             case AddRemoteMembership(list=lst, contact=ref) | AddLocalMembership(list=lst, contact=ref):
                 self._members[self._list_id(lst)].add(self._contact_id(ref))
             case RemoveRemoteMembership(list=lst, contact=ref) | RemoveLocalMembership(list=lst, contact=ref):
-                self._members[self._list_id(lst)].discard(self._contact_id(ref))
+                if self._is_linked(lst):  # R3 also empties CRM lists that are not linked
+                    self._members[self._list_id(lst)].discard(self._contact_id(ref))
             case AgreeMembership(list=lst, contact=ref, member=member):
                 members = self._members[self._list_id(lst)]
                 local_id = self._contact_id(ref)
@@ -152,6 +154,18 @@ class BaselineBuilder:
                     members.add(local_id)
                 else:
                     members.discard(local_id)
+            case RelinkContact(contact=ref, old_local_id=old_id):
+                assert ref.local_id is not None and ref.cc_id is not None
+                old = self._contacts.pop(old_id, None)
+                if old is not None:
+                    self._contacts_by_cc.pop(old.cc_id, None)
+                    self._contacts[ref.local_id] = BaselineContact(ref.local_id, ref.cc_id, old.fields)
+                    self._contacts_by_cc[ref.cc_id] = ref.local_id
+                    if old_id != ref.local_id:
+                        for members in self._members.values():
+                            if old_id in members:
+                                members.discard(old_id)
+                                members.add(ref.local_id)
             case ForgetContact(contact=ref):
                 self._drop_contact(ref)
             case CreateLocalCompany() | MarkLocalUnsubscribed():
@@ -177,6 +191,11 @@ class BaselineBuilder:
         return Baseline(self.account_id, dict(self._contacts), lists)
 
     # -- internals -----------------------------------------------------------------------------------------
+
+    def _is_linked(self, ref: ListRef) -> bool:
+        return (ref.local_id is not None and ref.local_id in self._lists) or (
+            ref.cc_id is not None and ref.cc_id in self._lists_by_cc
+        )
 
     def _list_id(self, ref: ListRef) -> int:
         if ref.local_id is not None and ref.local_id in self._lists:
@@ -214,19 +233,29 @@ class BaselineBuilder:
         self._lists_by_cc.pop(cc_id, None)
         self._members.pop(local_id, None)
 
-    def _put_contact(self, local_id: int, cc_id: str, fields: FieldValues) -> None:
+    def _put_contact(self, local_id: int, cc_id: str, fields: FieldValues, take_over: bool = False) -> None:
         old = self._contacts.get(local_id)
         if old is not None and old.cc_id != cc_id:
             self._contacts_by_cc.pop(old.cc_id, None)
         other = self._contacts_by_cc.get(cc_id)
-        if other is not None and other != local_id:
+        if other is not None and other != local_id and not take_over:
             self._drop_contact(ContactRef(other, cc_id, ""))
+        elif other is not None and other != local_id:
+            # A CRM record created again for a linked Constant Contact contact (its old record was
+            # deleted): the new record takes over the agreed memberships.
+            del self._contacts[other]
+            for members in self._members.values():
+                if other in members:
+                    members.discard(other)
+                    members.add(local_id)
         self._contacts[local_id] = BaselineContact(local_id, cc_id, fields)
         self._contacts_by_cc[cc_id] = local_id
 
     def _drop_contact(self, ref: ContactRef) -> None:
         if ref.local_id is not None:
-            local_id = ref.local_id if ref.local_id in self._contacts else None
+            entry = self._contacts.get(ref.local_id)
+            same = entry is not None and (ref.cc_id is None or entry.cc_id == ref.cc_id)
+            local_id = ref.local_id if same else None
         else:
             local_id = self._contacts_by_cc.get(ref.cc_id or "")
         if local_id is None:

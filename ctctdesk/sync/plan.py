@@ -16,8 +16,8 @@ Decisions worth knowing (product rules in brackets):
   becomes Do Not Contact or unsubscribed in the CRM is removed from its Constant Contact lists (R2).
   A contact unsubscribed in Constant Contact is never updated, added or re-imported (R3). A contact
   deleted in Constant Contact is left alone by a push (it is pending for the pull, R4).
-* Pull (``from_cc``) brings every Constant Contact contact that is in a list into the CRM (first
-  pull = initial activation, C5; unsubscribed ones too, marked so), creating companies missing by name (R9, new companies are customers) and
+* Pull (``from_cc``) brings every Constant Contact contact that is in a synced list into the CRM
+  (first pull = initial activation, C5), creating companies missing by name (R9, new companies are customers) and
   lists (the default list included). An unsubscribe marks the CRM contact unsubscribed and removes it
   from every local list (R3); a deletion removes it from the local lists and keeps the record (R4).
   Only eligible contacts are added to local lists (they are the only ones that can be ticked, L6).
@@ -41,9 +41,10 @@ Executor contract (see also :mod:`ctctdesk.sync.baseline_update`):
   operations (``changes_data`` False) need no I/O; apply a ``ForgetContact`` only once the ops in its
   ``after`` are confirmed. An operation that failed is simply not applied: the next plan redoes it.
 * ``UpdateRemoteContact`` with an ``email`` change must be sent by contact id, not by email import.
-* An incremental remote read (``complete=False``) must hold every contact updated since the start of
-  the read of the last successful **pull**, not of the last push: a push leaves Constant Contact's own
-  changes pending (R8), so later runs must still see them.
+* Remote reads: keep the last complete snapshot as a mirror and fold each incremental read
+  (``updated_after`` the previous read) into it with ``RemoteSnapshot.merged``; plan on the result.
+  A bare incremental snapshot (``complete=False``) makes the planner assume absent contacts equal the
+  baseline, which is wrong after a push left Constant Contact-side changes pending.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ from ctctdesk.sync.operations import (
     ListRef,
     MarkLocalUnsubscribed,
     Operation,
+    RelinkContact,
     RemoveLocalMembership,
     RemoveRemoteMembership,
     RenameLocalList,
@@ -96,6 +98,7 @@ from ctctdesk.sync.snapshot import (
     LocalContact,
     LocalList,
     LocalSnapshot,
+    RemoteContact,
     RemoteList,
     RemoteSnapshot,
     RemoteStatus,
@@ -238,6 +241,7 @@ class _Planner:
         self.known_companies = {company_key(c.name) for c in local.companies.values()}
         self.removal_count = 0
         self._email_owner: dict[str, object] | None = None
+        self._email_moves: list[tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str]] = []
         self.target_emptied = False
 
     # -- driver ---------------------------------------------------------------------------------------
@@ -468,12 +472,12 @@ class _Planner:
             # the merge ignores the baseline of fresh pairs itself.
             for cid in b.member_ids:
                 self.base_lists_of.setdefault(cid, []).append(slot)
-        self.remote_list_present = frozenset(
-            self.slot_by_cc[cc] for cc in self.remote.lists if cc in self.slot_by_cc
-        )
+        self.live_slot_by_cc = {cc: self.slot_by_cc[cc] for cc in self.remote.lists if cc in self.slot_by_cc}
+        self.remote_list_present = frozenset(self.live_slot_by_cc.values())
 
     def _remote_slots(self, list_ids: Iterable[str]) -> frozenset[int]:
-        by_cc = self.slot_by_cc
+        # Only lists that still exist: a contact read before its list was deleted may still name it.
+        by_cc = self.live_slot_by_cc
         return frozenset(by_cc[cc] for cc in list_ids if cc in by_cc)
 
     # -- contacts -------------------------------------------------------------------------------------
@@ -485,16 +489,49 @@ class _Planner:
         local_lists_of, base_lists_of = self.local_lists_of, self.base_lists_of
         complete = self.remote.complete
         present = self.remote_list_present
-        linked_local_emails: dict[str, int] = {}
-        linked_remote_emails: set[str] = set()
 
+        # Emails held by linked CRM contacts cannot match anything else (R9).
+        linked_local_emails: dict[str, int] = {}
+        for b in base.contacts.values():
+            lc = local_contacts.get(b.local_id)
+            if lc is not None:
+                linked_local_emails[cc_value("email", lc.email)] = b.local_id
+        # Unlinked CRM contacts by email; the lowest local id wins a shared email.
+        unlinked_local: dict[str, LocalContact] = {}
+        unmatched_local: list[LocalContact] = []
+        for lc in sorted(
+            (c for c in local_contacts.values() if c.local_id not in base.contacts), key=lambda c: c.local_id
+        ):
+            email = cc_value("email", lc.email)
+            if email and email not in unlinked_local and email not in linked_local_emails:
+                unlinked_local[email] = lc
+            else:
+                unmatched_local.append(lc)
+
+        self.local_emails = set(linked_local_emails) | set(unlinked_local)
+        self.local_emails.update(cc_value("email", c.email) for c in unmatched_local)
+        # Unlinked Constant Contact contacts by email, for a linked CRM contact whose Constant Contact
+        # counterpart was deleted and entered again there.
+        by_cc = base.contacts_by_cc
+        unlinked_remote: dict[str, RemoteContact] = {}
+        for rc in remote_contacts.values():
+            if rc.cc_id not in by_cc and rc.status != RemoteStatus.DELETED:
+                unlinked_remote[cc_value("email", rc.email)] = rc
+        relinked: set[str] = set()
+        linked_remote_emails: set[str] = set()
         for b in base.contacts.values():
             lc = local_contacts.get(b.local_id)
             rc = remote_contacts.get(b.cc_id)
             lmem = frozenset(local_lists_of.get(b.local_id, empty))
             bmem = frozenset(base_lists_of.get(b.local_id, empty))
-            if lc is not None:
-                linked_local_emails[cc_value("email", lc.email)] = b.local_id
+            if lc is not None and (rc is None and complete or rc is not None and rc.status == "deleted"):
+                again = unlinked_remote.get(cc_value("email", lc.email))
+                if again is not None:
+                    # Deleted in Constant Contact and entered again there: the same person (R9).
+                    relinked.add(again.cc_id)
+                    ref = self._lref(lc, again.cc_id)
+                    self._emit(_PH_LIST, RelinkContact, contact=ref, old_local_id=b.local_id)
+                    b, rc = BaselineContact(b.local_id, again.cc_id, b.fields), again
             if rc is not None:
                 if rc.status == RemoteStatus.DELETED:
                     self._remote_gone(lc, b, lmem, bmem)
@@ -506,6 +543,13 @@ class _Planner:
             else:  # incremental read: not updated since the last sync
                 rvals, rmem, rstatus = b.fields, bmem & present, RemoteStatus.ACTIVE
             linked_remote_emails.add(rvals.email)
+            if lc is None and rvals.email in unlinked_local:
+                # Deleted from the CRM and entered again: the same person (R9). The new record
+                # takes over the link, and the three-way merge sees the re-entry as an edit.
+                lc = unlinked_local.pop(rvals.email)
+                self._emit(_PH_LIST, RelinkContact, contact=self._lref(lc, b.cc_id), old_local_id=b.local_id)
+                b = BaselineContact(lc.local_id, b.cc_id, b.fields)
+                lmem = frozenset(local_lists_of.get(lc.local_id, empty))
             if (
                 lc is not None
                 and rvals == b.fields
@@ -518,26 +562,15 @@ class _Planner:
                 continue  # nothing changed anywhere: the common case, kept cheap
             self._pair(lc, b.cc_id, rvals, rmem, rstatus, b, lmem, bmem)
 
-        # Unlinked contacts: match by email (R9); the lowest local id wins a shared email.
-        unlinked_local: dict[str, LocalContact] = {}
-        unmatched_local: list[LocalContact] = []
-        for lc in sorted(
-            (c for c in local_contacts.values() if c.local_id not in base.contacts), key=lambda c: c.local_id
-        ):
-            email = cc_value("email", lc.email)
-            if email and email not in unlinked_local and email not in linked_local_emails:
-                unlinked_local[email] = lc
-            else:
-                unmatched_local.append(lc)
-        claimed = set(linked_local_emails) | linked_remote_emails
-        by_cc = base.contacts_by_cc
+        freed = self._resolve_email_moves()
+        claimed = (set(linked_local_emails) | linked_remote_emails) - freed
         for rc in sorted(remote_contacts.values(), key=lambda r: r.cc_id):
-            if rc.cc_id in by_cc or rc.status == RemoteStatus.DELETED:
+            if rc.cc_id in by_cc or rc.status == RemoteStatus.DELETED or rc.cc_id in relinked:
                 continue
             rvals = rc.values()
             lc = unlinked_local.pop(rvals.email, None) if rvals.email else None
             lmem = frozenset(local_lists_of.get(lc.local_id, empty)) if lc is not None else empty
-            if lc is None and rvals.email in linked_local_emails:
+            if lc is None and rvals.email in linked_local_emails and rvals.email not in freed:
                 if not self.push:
                     ref = ContactRef(linked_local_emails[rvals.email], rc.cc_id, rvals.email)
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
@@ -685,12 +718,26 @@ class _Planner:
         unsubscribed = rstatus == RemoteStatus.UNSUBSCRIBED
         if lc is None:
             if b is not None:  # deleted from the CRM since the last sync
-                if rvals == b.fields and rmem == bmem:
+                present = self.remote_list_present  # a list deleted there is not a contact change
+                agreed = frozenset(x for x in bmem if not self.pairs[x].fresh and x in present)
+                if rvals == b.fields and rmem == agreed:
                     self.pending += 1
                     return
                 ref = ContactRef(b.local_id, cc_id, rvals.email)
+                if rvals.email in self.local_emails:  # another CRM contact has the address now
+                    self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
+                    return
+                # Created again; the new record takes over the link and its memberships.
+                if not self._pull_new(cc_id, rvals, rmem, unsubscribed):
+                    self.pending += 1  # in no synced list: the link waits (the push will forget it)
+                    return
                 self.conflicts.append(Conflict("contact", rvals.email, "(deleted)", Side.CC, contact=ref))
-                self._emit(_PH_FORGET, ForgetContact, contact=ref)
+                new_ref = ContactRef(None, cc_id, rvals.email)
+                for slot in sorted(bmem - rmem):
+                    pair = self.pairs[slot]
+                    if pair.alive and not pair.fresh:
+                        self._emit(_PH_ADD, AgreeMembership, list=pair.ref(), contact=new_ref, member=False)
+                return
             self._pull_new(cc_id, rvals, rmem, unsubscribed)
             return
         ref = self._lref(lc, cc_id)
@@ -707,38 +754,48 @@ class _Planner:
                     self._emit(_PH_REMOVE, RemoveLocalMembership, list=pair.ref(), contact=ref)
                     self.removal_count += 1
             return
-        can_add = lc.eligibility is Eligibility.ELIGIBLE
+        reason = self._skip_reason(lc)
+        email_based = (None, SkipReason.NO_EMAIL, SkipReason.INVALID_EMAIL, SkipReason.ROLE_ADDRESS)
+        if "email" in changes and reason in email_based:  # the pulled address decides from now on
+            new_email = changes["email"]
+            reason = None
+            if not new_email:
+                reason = SkipReason.NO_EMAIL
+            elif self._is_role(new_email):
+                reason = SkipReason.ROLE_ADDRESS
         blocked = self._merge_members(
-            ref, rmem, lmem, bmem, AddLocalMembership, RemoveLocalMembership, can_add
+            ref, rmem, lmem, bmem, AddLocalMembership, RemoveLocalMembership, reason is None
         )
         if blocked:
-            reason = SkipReason(lc.eligibility.value)
+            assert reason is not None
             self.skips.append(Skip(reason, contact=ref, lists=tuple(self.pairs[s].name for s in blocked)))
+            if reason in (SkipReason.DO_NOT_CONTACT, SkipReason.UNSUBSCRIBED):
+                # Recorded, so that the next push, which takes such contacts out of every Constant
+                # Contact list (R2), knows about this membership even from an incremental read.
+                for slot in blocked:
+                    self._emit(_PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True)
 
-    def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool) -> None:
+    def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool) -> bool:
         """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.
 
-        Contacts in no list stay in Constant Contact only (a contact deleted from the CRM is not
-        brought back just because Constant Contact keeps it, R5). Unsubscribed ones are recorded,
-        marked unsubscribed, so that the CRM knows never to send them (R3).
+        Contacts in no synced list stay in Constant Contact only: a contact deleted from the CRM is
+        not brought back just because Constant Contact keeps it (R5). Unsubscribed ones are in no
+        list; a CRM contact with the same address is matched to them and marked (R3).
         """
-        ref = ContactRef(None, cc_id, rvals.email)
         slots = self._alive(rmem)
-        if not slots and not unsubscribed:
-            return
+        if not slots or unsubscribed:
+            return False
+        ref = ContactRef(None, cc_id, rvals.email)
         lists: tuple[ListRef, ...] = ()
-        if unsubscribed:
-            status = EmailStatus.UNSUBSCRIBED
+        if self._is_role(rvals.email):
+            self.skips.append(Skip(SkipReason.ROLE_ADDRESS, contact=ref, lists=self._names(slots)))
         else:
-            status = EmailStatus.SUBSCRIBED
-            if slots and self._is_role(rvals.email):
-                self.skips.append(Skip(SkipReason.ROLE_ADDRESS, contact=ref, lists=self._names(slots)))
-            else:
-                lists = tuple(self.pairs[s].ref() for s in slots)
+            lists = tuple(self.pairs[s].ref() for s in slots)
         if rvals.company_name:
             self._need_company(rvals.company_name)
-        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals, email_status=str(status),
-                   lists=lists)  # fmt: skip
+        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals,
+                   email_status=str(EmailStatus.SUBSCRIBED), lists=lists)  # fmt: skip
+        return True
 
     def _need_company(self, name: str) -> None:
         key = company_key(name)
@@ -790,9 +847,9 @@ class _Planner:
                 target_only = True
         if target_only:
             self.pending += 1
-        if "email" in changes and self._email_taken(changes["email"], ref):
-            self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
-            return {}
+        if "email" in changes:  # decided once all moves are known: addresses may be passed on
+            self._email_moves.append((ref, changes, svals, update_cls, tvals.email))
+            return changes
         if changes:
             # The baseline after the update: what the target then holds, which for every source-changed
             # field is the source value and elsewhere the unchanged baseline value (= source value).
@@ -831,27 +888,47 @@ class _Planner:
                 self.pending += 1
         return blocked
 
-    def _email_taken(self, email: str, ref: ContactRef) -> bool:
-        """Would this email change make two contacts share an address on the target? (R9)"""
-        if not email:
-            return False
-        if self._email_owner is None:
-            owners: dict[str, object] = {}
-            if self.push:
-                snap = self.remote.contacts
+    def _resolve_email_moves(self) -> set[str]:
+        """Emit the email changes that leave every address with one contact (R9); returns the
+        target addresses given up. A move waits for the holder of its new address to move away
+        first; what cannot move (held by someone staying, or a swap) is skipped."""
+        if not self._email_moves:
+            return set()
+        owners: dict[str, object] = {}
+        if self.push:
+            snap = self.remote.contacts
+            if not self.remote.complete:
                 for b in self.base.contacts.values():
                     if b.cc_id not in snap:
                         owners[b.fields.email] = b.cc_id
-                for rc in snap.values():
-                    if rc.status != RemoteStatus.DELETED:
-                        owners[cc_value("email", rc.email)] = rc.cc_id
-            else:
-                for lc in self.local.contacts.values():
-                    owners.setdefault(cc_value("email", lc.email), lc.local_id)
-            self._email_owner = owners
-        owner = self._email_owner.get(email)
-        mine = ref.cc_id if self.push else ref.local_id
-        return owner is not None and owner != mine
+            for rc in snap.values():  # deleted ones too: Constant Contact may still hold the address
+                owners[cc_value("email", rc.email)] = rc.cc_id
+        else:
+            for lc in self.local.contacts.values():
+                owners.setdefault(cc_value("email", lc.email), lc.local_id)
+        freed: set[str] = set()
+        todo, progress = self._email_moves, True
+        while todo and progress:
+            progress, rest = False, []
+            for move in todo:
+                ref, changes, svals, update_cls, old_email = move
+                mine = ref.cc_id if self.push else ref.local_id
+                owner = owners.get(changes["email"])
+                if owner is not None and owner != mine:
+                    rest.append(move)
+                    continue
+                if owners.get(old_email) == mine:
+                    del owners[old_email]
+                owners[changes["email"]] = mine
+                freed.add(old_email)
+                freed.discard(changes["email"])
+                self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(changes.items())),
+                           new_base=svals)  # fmt: skip
+                progress = True
+            todo = rest
+        for ref, *_ in todo:
+            self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
+        return freed
 
     # -- R14 -------------------------------------------------------------------------------------------
 

@@ -244,14 +244,31 @@ class RemoteSnapshot:
     """Constant Contact as read for this run.
 
     ``complete=False``: an incremental read. Lists are always complete; only contacts updated since
-    the last sync are present. An absent contact is unchanged (not deleted); deleted contacts come
-    back with status ``deleted``. ``account_id`` identifies the account the read came from (R14).
+    the last sync are present; deleted contacts come back with status ``deleted``. The planner takes
+    an absent contact to be exactly as in the baseline — true only if Constant Contact holds no
+    change the CRM has not taken yet. Prefer :meth:`merged` (a kept mirror updated by incremental
+    reads), which is always exact. ``account_id`` identifies the account read (R14).
     """
 
     contacts: Mapping[str, RemoteContact]
     lists: Mapping[str, RemoteList]
     complete: bool = True
     account_id: str = ""
+
+    def merged(self, newer: RemoteSnapshot) -> RemoteSnapshot:
+        """A complete snapshot: this one (complete, kept as a mirror) updated by a newer read.
+
+        Why: an incremental read alone cannot say what an absent contact looks like when Constant
+        Contact holds a change the CRM has not taken yet (a push leaves such changes pending, R8).
+        Keeping the last complete picture and folding each incremental read into it gives the
+        planner the exact state at the cost of no extra request. Deleted contacts stay, with status
+        ``deleted``: their address may still be taken in Constant Contact.
+        """
+        if newer.complete:
+            return newer
+        contacts = dict(self.contacts)
+        contacts.update(newer.contacts)
+        return RemoteSnapshot(contacts, newer.lists, True, newer.account_id or self.account_id)
 
 
 # ---------------------------------------------------------------------------------------------------

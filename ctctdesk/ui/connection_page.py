@@ -45,7 +45,11 @@ EXPLANATION = (
 
 
 class _Task(QThread):
-    """Runs one call into the connection service off the GUI thread."""
+    """Runs one call into the connection service off the GUI thread.
+
+    Tasks have no parent and are kept in `_RUNNING` until they finish, so closing or deleting the page
+    while a call is under way never destroys a running thread; Qt drops the signals to a deleted page.
+    """
 
     succeeded = Signal(object)
     failed = Signal(object)
@@ -63,6 +67,9 @@ class _Task(QThread):
             self.failed.emit(error)
         else:
             self.succeeded.emit(result)
+
+
+_RUNNING: set[_Task] = set()
 
 
 class _StatusBridge(QObject):
@@ -359,20 +366,20 @@ class ConnectionPage(QWidget):
 
     # -- background work ----------------------------------------------------------------------------
     def _run(self, work: Callable[[_Task], Any], on_success: Callable[[Any], None]) -> _Task:
-        task = _Task(work, self)
+        task = _Task(work)
+        _RUNNING.add(task)
         self._task = task
         task.succeeded.connect(on_success)
         task.failed.connect(self._failed)
         task.finished.connect(self._task_finished)
+        task.finished.connect(lambda: _RUNNING.discard(task))
+        task.finished.connect(task.deleteLater)
         task.start()
         return task
 
     def _task_finished(self) -> None:
-        task = self.sender()
-        if task is self._task:
+        if self.sender() is self._task:
             self._task = None
-        if isinstance(task, QThread):
-            task.deleteLater()
 
     def _failed(self, error: Exception) -> None:
         self._cancel = None
@@ -403,10 +410,13 @@ def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage
     """Mount the page in Settings and the banner above the tabs of the main window."""
     page = ConnectionPage(connection, window)
     window.settings_tab.add_page(PAGE_TITLE, page)
-    window.banner_area.addWidget(page.banner)
+    window.banner_area.layout().addWidget(page.banner)
 
     def reconnect() -> None:
         window.settings_tab.show_page(PAGE_TITLE)
 
     page.banner.reconnectRequested.connect(reconnect)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(page.shutdown)  # a pending connect must not outlive the window
     return page

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from ctctdesk.app import AppContext
 
 
+def _database_text(url: str) -> str:
+    if url.startswith("sqlite:"):
+        return f"SQLite file {url.split(':///', 1)[-1].replace('//', '/', 1)}"
+    return describe_url(url)
+
+
 class GeneralPage(QWidget):
     def __init__(self, context: AppContext, on_rules_changed: Callable[[], None] | None = None) -> None:
         super().__init__()
@@ -36,7 +42,7 @@ class GeneralPage(QWidget):
         form = QFormLayout(where)
         for label, value, name in (
             ("Data folder:", str(context.data_dir), "dataFolderValue"),
-            ("Database:", describe_url(context.database_url), "databaseValue"),
+            ("Database:", _database_text(context.database_url), "databaseValue"),
             ("Log file:", str(context.log_path), "logFileValue"),
         ):
             field = QLabel(value)
@@ -56,7 +62,9 @@ class GeneralPage(QWidget):
         self.role_edit = QPlainTextEdit()
         self.role_edit.setObjectName("roleAddressEdit")
         self.role_edit.setTabChangesFocus(True)
-        roles_layout.addWidget(self.role_edit, 1)
+        self.role_edit.setMaximumWidth(360)
+        self.role_edit.setMinimumHeight(220)
+        roles_layout.addWidget(self.role_edit)
         buttons = QHBoxLayout()
         self.save_roles = QPushButton("Save")
         self.save_roles.setObjectName("saveRoleAddressesButton")
@@ -68,7 +76,8 @@ class GeneralPage(QWidget):
         buttons.addWidget(self.default_roles)
         buttons.addWidget(self.roles_status, 1)
         roles_layout.addLayout(buttons)
-        layout.addWidget(roles, 1)
+        layout.addWidget(roles)
+        layout.addStretch(1)
 
         self.save_roles.clicked.connect(self.save_role_prefixes)
         self.default_roles.clicked.connect(

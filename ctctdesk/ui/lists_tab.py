@@ -38,11 +38,11 @@ SEARCH_DELAY_MS = 250
 
 CONTACT_COLUMN_WIDTHS = {
     ContactsModel.TICK: 56,
-    ContactsModel.NAME: 150,
-    ContactsModel.COMPANY: 185,
-    ContactsModel.TYPE: 76,
-    ContactsModel.EMAIL: 235,
-    ContactsModel.TAGS: 150,
+    ContactsModel.NAME: 140,
+    ContactsModel.COMPANY: 180,
+    ContactsModel.TYPE: 72,
+    ContactsModel.EMAIL: 240,
+    ContactsModel.TAGS: 165,
 }
 
 
@@ -85,7 +85,7 @@ class ListsTab(QWidget):
         self.splitter.addWidget(self._build_lists_side())
         self.splitter.addWidget(self._build_contacts_side())
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([250, 950])
+        self.splitter.setSizes([230, 970])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 6, 4, 4)
         layout.addWidget(self.splitter)
@@ -156,7 +156,7 @@ class ListsTab(QWidget):
         self.rename_button.setToolTip("Rename the selected list (F2)")
         self.delete_button = QPushButton("Delete…")
         self.delete_button.setObjectName("deleteListButton")
-        self.delete_button.setToolTip("Delete the selected list; its contacts stay in the CRM")
+        self.delete_button.setToolTip("Delete the selected list (Del); its contacts stay in the CRM")
         buttons.addWidget(self.rename_button)
         buttons.addWidget(self.delete_button)
         buttons.addStretch(1)
@@ -195,7 +195,7 @@ class ListsTab(QWidget):
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Search name, company or email")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.setMinimumWidth(180)
+        self.search_box.setMinimumWidth(230)
         for widget in (type_label, self.type_filter, tag_label, self.tag_filter, self.apply_button):
             filters.addWidget(widget)
         filters.addStretch(1)
@@ -258,6 +258,9 @@ class ListsTab(QWidget):
         self.select_all.requested.connect(self.set_all_visible)
         self.contacts_model.membershipChanged.connect(self._membership_changed)
         self.contacts_model.errorOccurred.connect(self.show_error)
+        delete_list = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.lists_view)
+        delete_list.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete_list.activated.connect(self.delete_selected)
         new_list = QShortcut(QKeySequence(QKeySequence.StandardKey.New), self)
         new_list.setContext(Qt.ShortcutContext.WindowShortcut)
         new_list.activated.connect(self.focus_new_title)

@@ -119,7 +119,7 @@ def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, ope
     tab.widget.show_error = errors.append
     tab.new_list(qtbot, "Everyone")
     assert tab.status_of("Dora Noakes") == "Do Not Contact"
-    assert tab.status_of("Front Desk") == "Role address (shared mailbox)"
+    assert tab.status_of("Front Desk") == "Role address"
     assert tab.status_of("Ned Nomail") == "No email address"
     assert tab.status_of("Ivy Invalid") == "Invalid email address"
     assert tab.status_of("Uma Unwin") == "Unsubscribed"
@@ -164,22 +164,28 @@ def test_ctrl_n_goes_to_the_new_list_title(qtbot, office_dir, open_window):
     assert tab.list_names() == ["Spring Offers"]
 
 
+def open_rename_editor(qtbot, tab) -> QLineEdit:
+    """Click Rename and return the in-place editor (a closed editor lingers until deleted later)."""
+    qtbot.waitUntil(lambda: not [e for e in tab.lists.findChildren(QLineEdit) if e.isVisible()])
+    qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [e for e in tab.lists.findChildren(QLineEdit) if e.isVisible()] != [])
+    return next(e for e in tab.lists.findChildren(QLineEdit) if e.isVisible())
+
+
 def test_rename_and_delete_list(qtbot, office_dir, open_window):
     tab = Tab(open_window(office_dir))
     tab.new_list(qtbot, "Old Name")
     tab.new_list(qtbot, "Other")
     tab.widget.select_list(tab.lists.model()._lists[0].id)  # "Old Name"
-    qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
-    editor = tab.lists.findChild(QLineEdit)
-    assert editor is not None and editor.text() == "Old Name"
+    editor = open_rename_editor(qtbot, tab)
+    assert editor.text() == "Old Name"
     editor.selectAll()
     qtbot.keyClicks(editor, "other")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "already exists" in tab.message.text())  # the view commits queued
     assert tab.list_names() == ["Old Name", "Other"]
 
-    qtbot.mouseClick(tab.rename, Qt.MouseButton.LeftButton)
-    editor = tab.lists.findChild(QLineEdit)
+    editor = open_rename_editor(qtbot, tab)
     editor.selectAll()
     qtbot.keyClicks(editor, "New Name")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
@@ -198,15 +204,33 @@ def test_rename_and_delete_list(qtbot, office_dir, open_window):
 
 def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     window = open_window(office_dir)
-    assert window.settings_tab.page_titles() == ["General"]
+    titles = window.settings_tab.page_titles()
+    assert titles[0] == "General"  # feature pages follow
+    assert "Constant Contact" in titles
     extra = QLabel("extra page")
-    window.settings_tab.add_page("Constant Contact", extra)
-    window.settings_tab.show_page("Constant Contact")
+    window.settings_tab.add_page("Extra", extra)
+    window.settings_tab.show_page("Extra")
     assert window.tabs.currentWidget() is window.settings_tab
     assert window.settings_tab.pages.currentWidget() is extra
     index = window.add_tab(QLabel("sync"), "Synchronize")
     assert window.tabs.tabText(index) == "Synchronize"
     assert window.tabs.tabText(window.tabs.count() - 1) == "Settings"
     banner = QLabel("Connection lost")
-    window.banner_area.layout().addWidget(banner)
+    window.banner_area.addWidget(banner)
     qtbot.waitUntil(banner.isVisible)
+
+
+def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, office_dir, open_window):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    window = open_window(office_dir)
+    tab = Tab(window)
+    assert tab.status_of("Front Desk") == "Role address"
+    window.settings_tab.show_page("General")
+    editor = window.findChild(QPlainTextEdit, "roleAddressEdit")
+    assert "info" in editor.toPlainText().splitlines()
+    editor.setPlainText("sales\nsupport\nalice")  # info@ no longer counts, alice@ now does
+    qtbot.mouseClick(window.findChild(QPushButton, "saveRoleAddressesButton"), Qt.MouseButton.LeftButton)
+    assert "2 contacts changed" in window.findChild(QLabel, "roleAddressStatus").text()
+    assert tab.status_of("Front Desk") == "Not synced yet"
+    assert tab.status_of("Alice Archer") == "Role address"

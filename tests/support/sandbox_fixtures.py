@@ -27,13 +27,18 @@ TEST_DEFAULTS: dict[str, Any] = {"rate_limit_per_second": None, "daily_limit": N
 class ResponseRecorder:
     """(method, path template, status, body) of each API response, shared by the whole session."""
 
+    PER_KIND = 200  # enough to see every shape an operation answers with, without hoarding memory
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.records: list[tuple[str, str, int, Any]] = []
+        self._kept: dict[tuple[str, str, int], int] = {}
 
     def add(self, method: str, template: str, status: int, body: Any) -> None:
+        key = (method, template, status)
         with self._lock:
-            if len(self.records) < 50_000:
+            if self._kept.get(key, 0) < self.PER_KIND:
+                self._kept[key] = self._kept.get(key, 0) + 1
                 self.records.append((method, template, status, body))
 
 

@@ -191,12 +191,11 @@ class CcModel:
                 raise ModelRefused(f"{name} over the Constant Contact limit")
 
     def snapshot(self, since: int | None = None) -> RemoteSnapshot:
+        """A read with status=all: deleted contacts come with status ``deleted``."""
         contacts = {}
         for cc_id, c in self.contacts.items():
             if since is not None and c.updated <= since:
                 continue
-            if since is None and c.status == "deleted":
-                continue  # a complete read does not list deleted contacts
             contacts[cc_id] = RemoteContact(
                 cc_id, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
                 tuple(sorted(c.custom.items())), c.status, frozenset(c.lists), str(c.updated),
@@ -212,12 +211,17 @@ class World:
         self.crm = CrmModel()
         self.cc = CcModel()
         self.baseline = Baseline.empty()
-        self.last_sync: int | None = None
+        self.mirror: RemoteSnapshot | None = None
+        self.last_read = 0
 
     def remote_snapshot(self) -> RemoteSnapshot:
-        if self.baseline.is_empty:
-            return self.cc.snapshot()
-        return self.cc.snapshot(since=self.last_sync)
+        """What the remote reader gives the planner: a mirror updated by an incremental read."""
+        if self.mirror is None:
+            read = self.cc.snapshot()
+        else:
+            read = self.mirror.merged(self.cc.snapshot(since=self.last_read))
+        self.mirror, self.last_read = read, self.cc.clock
+        return read
 
     def apply(self, plan: Plan) -> None:
         """Execute every operation in order, advancing the baseline per confirmed operation."""
@@ -226,13 +230,6 @@ class World:
             created = self._perform(op, builder)
             builder.apply(op, created)
         self.baseline = builder.build()
-        # Incremental reads start at the last *pull*: a push leaves Constant Contact's own changes
-        # pending, so they must still be read by the next runs. (A real reader uses the server time
-        # at the start of the pull's read.)
-        from ctctdesk.sync.operations import Direction
-
-        if plan.direction is Direction.FROM_CC:
-            self.last_sync = self.cc.clock
 
     # -- one operation ------------------------------------------------------------------------------------
 
@@ -264,8 +261,10 @@ class World:
                     cc_id, c = found
                     if c.status == "deleted":
                         c.status = "active"
-                for name, value in values.items():
-                    c.set(name, value)
+                # Executor contract: the contact ends with exactly these values, blanks included.
+                for name in CORE_FIELDS:
+                    c.set(name, values.get(name, ""))
+                c.custom = dict(fields.custom)
                 if c.status != "unsubscribed":
                     c.lists.update(builder.resolve_list(x).cc_id for x in lists)
                 cc.touch(c)
