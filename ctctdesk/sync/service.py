@@ -23,10 +23,11 @@ from ctctdesk.ctct.connection import Connection
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.describe import describe_lines
 from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
-from ctctdesk.sync.operations import SKIP_TEXT, Direction, steps
+from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
@@ -44,7 +45,7 @@ __all__ = ["SyncService", "Preview", "RunSummary", "ContactError", "GuardTripped
 class Preview:
     direction: Direction
     plan: Plan
-    lines: Any  # ctctdesk.sync.describe output when available (per-list tree data)
+    lines: tuple[str, ...]  # ctctdesk.sync.describe.describe_lines (the GUI builds its tree from plan)
     needs_confirmation: bool  # R14 guard tripped
     guard_reason: str
     pending_other_way: int
@@ -315,20 +316,5 @@ def _summary(row: store.RunRow) -> RunSummary:
 
 
 def describe(the_plan: Plan) -> tuple[str, ...]:
-    """Readable lines for a preview; replaced by ctctdesk.sync.describe when the planner ships it."""
-    try:
-        from ctctdesk.sync import describe as describe_module  # type: ignore[attr-defined]
-    except ImportError:
-        describe_module = None
-    if describe_module is not None and hasattr(describe_module, "describe"):
-        return describe_module.describe(the_plan)
-    counts: dict[str, int] = {}
-    for op in the_plan.changes:
-        counts[op.kind] = counts.get(op.kind, 0) + 1
-    lines = [f"{kind}: {n}" for kind, n in sorted(counts.items())] or ["Nothing to change."]
-    for skip in the_plan.skips:
-        who = skip.contact.label if skip.contact else (skip.list.name if skip.list else "")
-        lines.append(f"Skipped {who}: {SKIP_TEXT[skip.reason]}")
-    if the_plan.pending_other_way:
-        lines.append(f"{the_plan.pending_other_way} changes wait to flow the other way.")
-    return tuple(lines)
+    """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
+    return tuple(describe_lines(the_plan))
