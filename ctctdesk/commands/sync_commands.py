@@ -53,6 +53,8 @@ def _fail(message: str, code: int) -> int:
 
 
 def _plan_json(preview: Any) -> dict[str, Any]:
+    from ctctdesk.sync.describe import plan_to_dict
+
     counts: dict[str, int] = {}
     for op in preview.plan.changes:
         counts[op.kind] = counts.get(op.kind, 0) + 1
@@ -69,7 +71,8 @@ def _plan_json(preview: Any) -> dict[str, Any]:
         "pending_other_way": preview.pending_other_way,
         "needs_confirmation": preview.needs_confirmation,
         "guard_reason": preview.guard_reason,
-        "lines": [str(line) for line in preview.lines] if isinstance(preview.lines, (list, tuple)) else [],
+        "lines": list(preview.lines),
+        "plan": plan_to_dict(preview.plan),
     }  # fmt: skip
 
 

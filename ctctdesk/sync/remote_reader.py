@@ -20,14 +20,15 @@ from ctctdesk.sync.snapshot import RemoteContact, RemoteList, RemoteSnapshot, Re
 
 INCLUDE = ("custom_fields", "list_memberships", "phone_numbers")
 DEFAULT_LIST_NAME = "General Interest"
-#: Re-read a little before the cursor: clocks differ and a write may land while we read.
-CURSOR_MARGIN = timedelta(minutes=2)
+#: Re-read a little before the cursor: ``updated_after`` is strict and times have whole seconds.
+CURSOR_MARGIN = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
 class RemoteRead:
     snapshot: RemoteSnapshot
-    started_at: datetime  # UTC; becomes the cursor once a pull built on this read succeeds
+    started_at: datetime  # UTC, this machine's clock
+    next_cursor: str  # becomes the stored cursor once a pull built on this read succeeds
     field_labels: Mapping[str, str]  # custom_field_id → label (the CRM's field name)
 
 
@@ -85,13 +86,35 @@ def read_remote(client: CtctClient, *, account_id: str, cursor: str = "",
     contacts: dict[str, RemoteContact] = {}
     filters: dict = {"include": INCLUDE, "status": "all"}
     if cursor:
-        since = datetime.fromisoformat(cursor.replace("Z", "+00:00")) - CURSOR_MARGIN
+        since = _parse(cursor) - CURSOR_MARGIN
         filters["updated_after"] = iso(since)
+    latest: datetime | None = None
     for page in client.contact_pages(**filters):
         if cancel is not None and cancel.is_set():
             raise SyncCancelled("Cancelled while reading Constant Contact.")
         for contact in page:
             contacts[contact.contact_id] = to_remote(contact, labels)
+            if contact.updated_at:
+                moment = _parse(contact.updated_at)
+                if latest is None or moment > latest:
+                    latest = moment
         report(on_progress, phase, len(contacts), 0, message=f"{len(contacts):,} contacts read")
     snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=not cursor, account_id=account_id)
-    return RemoteRead(snapshot, started, labels)
+    return RemoteRead(snapshot, started, next_cursor(started, latest, cursor), labels)
+
+
+def _parse(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def next_cursor(started: datetime, latest_seen: datetime | None, previous: str) -> str:
+    """Where the next incremental read starts, in Constant Contact's own time where possible.
+
+    The start of this read by this machine's clock could be ahead of Constant Contact's clock and
+    skip changes; the newest ``updated_at`` seen in the read is Constant Contact's time and never
+    ahead. Take the earlier of the two; with nothing read, keep the previous cursor.
+    """
+    if latest_seen is not None:
+        return iso(min(started, latest_seen))
+    return previous or iso(started - CURSOR_MARGIN)

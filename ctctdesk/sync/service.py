@@ -23,10 +23,11 @@ from ctctdesk.ctct.connection import Connection
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.describe import describe_lines
 from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
-from ctctdesk.sync.operations import SKIP_TEXT, Direction, steps
+from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
@@ -44,7 +45,7 @@ __all__ = ["SyncService", "Preview", "RunSummary", "ContactError", "GuardTripped
 class Preview:
     direction: Direction
     plan: Plan
-    lines: Any  # ctctdesk.sync.describe output when available (per-list tree data)
+    lines: tuple[str, ...]  # ctctdesk.sync.describe.describe_lines (the GUI builds its tree from plan)
     needs_confirmation: bool  # R14 guard tripped
     guard_reason: str
     pending_other_way: int
@@ -81,6 +82,7 @@ class _Context:
 
     read: RemoteRead
     baseline: Baseline
+    requests_before: int | None = None  # the daily counter when the preview started reading
 
 
 class SyncService:
@@ -114,11 +116,15 @@ class SyncService:
         baseline = store.load_baseline()
         cursor = store.get_state("cursor")
         account = client.account_summary().encoded_account_id
-        same_account = bool(baseline.account_id) and baseline.account_id == account
+        same_account = baseline.account_id == account
         incremental = same_account and not baseline.is_empty and bool(cursor)
         read = read_remote(client, account_id=account, cursor=cursor if incremental else "",
                            on_progress=on_progress, cancel=cancel)  # fmt: skip
         return client, local, baseline, read
+
+    def _requests_used(self) -> int:
+        """Today's request counter (the history records the difference, S5)."""
+        return self.connection.quota.used if self.connection is not None else 0
 
     def preview(self, direction: Direction | str, *, on_progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> Preview:  # fmt: skip
@@ -128,6 +134,7 @@ class SyncService:
         preview holds the from_cc plan and a note that the push is planned after it.
         """
         direction = Direction(direction)
+        used_before = self._requests_used()
         _, local, baseline, read = self._read(on_progress, cancel)
         report(on_progress, "Planning")
         the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self.settings)
@@ -143,7 +150,7 @@ class SyncService:
             pending_other_way=the_plan.pending_other_way,
         )
         self._contexts.clear()
-        self._contexts[id(preview)] = _Context(read, baseline)
+        self._contexts[id(preview)] = _Context(read, baseline, used_before)
         report(on_progress, "Ready", 1, 1)
         return preview
 
@@ -173,8 +180,10 @@ class SyncService:
     def _run_locked(self, preview: Preview, trigger: str, on_progress: ProgressCallback | None,
                     cancel: threading.Event | None, force: bool) -> RunSummary:  # fmt: skip
         client = self._client()
-        quota = self.connection.quota if self.connection is not None else None
-        used_before = quota.used if quota is not None else 0
+        context = self._contexts.pop(id(preview), None)
+        used_before = self._requests_used()
+        if context is not None and context.requests_before is not None:
+            used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
         run_id = store.start_run(preview.direction.value, trigger, started)
         abandoned = store.abandon_unfinished()
@@ -183,7 +192,6 @@ class SyncService:
         total = ExecResult()
         raised: BaseException | None = None
         try:
-            context = self._contexts.pop(id(preview), None)
             if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
                 _, _, baseline, read = self._read(on_progress, cancel)
                 context = _Context(read, baseline)
@@ -207,7 +215,7 @@ class SyncService:
         except Exception as error:  # recorded, then shown by the caller
             total.stopped_reason = f"Unexpected error: {error}"
             raised = error
-        used = (quota.used - used_before) if quota is not None else 0
+        used = self._requests_used() - used_before
         finished = utc_now()
         store.finish_run(
             run_id, finished_at=finished, counts=total.counts, per_list=total.per_list,
@@ -242,7 +250,7 @@ class SyncService:
         result = executor.execute()
         if the_plan.direction is Direction.FROM_CC and not (result.cancelled or result.stopped_reason):
             # The next incremental read starts where this pull's read started (planner contract).
-            store.set_state("cursor", context.read.started_at.isoformat())
+            store.set_state("cursor", context.read.next_cursor)
         for key, value in result.counts.items():
             total.counts[key] += value
         for name, counts in result.per_list.items():
@@ -315,20 +323,5 @@ def _summary(row: store.RunRow) -> RunSummary:
 
 
 def describe(the_plan: Plan) -> tuple[str, ...]:
-    """Readable lines for a preview; replaced by ctctdesk.sync.describe when the planner ships it."""
-    try:
-        from ctctdesk.sync import describe as describe_module  # type: ignore[attr-defined]
-    except ImportError:
-        describe_module = None
-    if describe_module is not None and hasattr(describe_module, "describe"):
-        return describe_module.describe(the_plan)
-    counts: dict[str, int] = {}
-    for op in the_plan.changes:
-        counts[op.kind] = counts.get(op.kind, 0) + 1
-    lines = [f"{kind}: {n}" for kind, n in sorted(counts.items())] or ["Nothing to change."]
-    for skip in the_plan.skips:
-        who = skip.contact.label if skip.contact else (skip.list.name if skip.list else "")
-        lines.append(f"Skipped {who}: {SKIP_TEXT[skip.reason]}")
-    if the_plan.pending_other_way:
-        lines.append(f"{the_plan.pending_other_way} changes wait to flow the other way.")
-    return tuple(lines)
+    """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
+    return tuple(describe_lines(the_plan))
