@@ -140,7 +140,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     window = MainWindow(context)
     lists_tab = ListsTab()
     window.add_tab(lists_tab, "Manage Email Lists")
-    window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
+    window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
     companies_feature.install(window, lists_tab)
     install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)

@@ -70,7 +70,7 @@ _TEXTS = {
     Ineligibility.ROLE_ADDRESS: (
         "Role address",
         "Shared mailboxes such as info@ or sales@ are never sent to Constant Contact "
-        "(the list is in Settings → General).",
+        "(the list is in Settings → Email rules).",
     ),
     Ineligibility.DO_NOT_CONTACT: ("Do Not Contact", "The contact asked not to be contacted."),
     Ineligibility.UNSUBSCRIBED: (

@@ -234,18 +234,20 @@ def test_settings_tab_extension_points(qtbot, office_dir, open_window):
     qtbot.waitUntil(banner.isVisible)
 
 
-def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, office_dir, open_window):
-    from PySide6.QtWidgets import QPlainTextEdit
+def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, office_dir, open_window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
 
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     window = open_window(office_dir)
     tab = Tab(window)
     assert tab.status_of("Front Desk") == "Role address"
-    window.settings_tab.show_page("General")
-    editor = window.findChild(QPlainTextEdit, "roleAddressEdit")
+    window.settings_tab.show_page("Email rules")
+    editor = window.findChild(QPlainTextEdit, "rolePrefixesEdit")
     assert "info" in editor.toPlainText().splitlines()
     editor.setPlainText("sales\nsupport\nalice")  # info@ no longer counts, alice@ now does
-    qtbot.mouseClick(window.findChild(QPushButton, "saveRoleAddressesButton"), Qt.MouseButton.LeftButton)
-    assert "2 contacts changed" in window.findChild(QLabel, "roleAddressStatus").text()
+    qtbot.mouseClick(window.findChild(QPushButton, "saveRolePrefixesButton"), Qt.MouseButton.LeftButton)
+    assert window.findChild(QLabel, "roleAddressMessage").text().startswith("Saved.")
+    window.tabs.setCurrentWidget(tab.widget)
     assert tab.status_of("Front Desk") == "Not synced yet"
     assert tab.status_of("Alice Archer") == "Role address"
 
