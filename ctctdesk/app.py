@@ -20,6 +20,8 @@ import peewee
 from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
     from ctctdesk.ui.main_window import MainWindow
 
 APP_NAME = "ctctdesk"
@@ -40,6 +42,11 @@ class AppContext:
     log_path: Path
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the Constant Contact connection (settings, keyring tokens, API client) of this data folder
+    connection: Connection | None = None
+    #: the sync service (created always; it raises a clear SyncError "Not connected to Constant
+    #: Contact" when it needs an account and there is none)
+    sync: SyncService | None = None
 
     def close(self) -> None:
         """Close the database; call once the window (or command) is done with this context."""
@@ -75,6 +82,9 @@ def configure_logging(data_dir: Path) -> Path:
         log_path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from ctctdesk.ctct.redaction import RedactingFilter
+
+    handler.addFilter(RedactingFilter())  # tokens, codes and verifiers never reach the file (C3)
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
@@ -82,9 +92,14 @@ def configure_logging(data_dir: Path) -> Path:
     return log_path
 
 
-def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
-    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema."""
+def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
+    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
+
+    `sandbox_url` points the Constant Contact connection at a sandbox (--sandbox, demo mode).
+    """
     from ctctdesk.crm.db import database_url_for, open_database
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -92,14 +107,17 @@ def build_context(data_dir: Path, *, demo: bool = False) -> AppContext:
     settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)
     url = settings.get(DATABASE_URL_SETTING) or database_url_for(data_dir)
     database = open_database(url)
-    return AppContext(
+    context = AppContext(
         data_dir=data_dir,
         database=database,
         database_url=url,
         settings=settings,
         log_path=log_path,
         demo=demo,
+        connection=Connection.open(data_dir, sandbox_url),  # no network or keyring until used
     )
+    context.sync = SyncService(database, context.connection)
+    return context
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:
@@ -110,6 +128,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     """
     from PySide6.QtWidgets import QApplication
 
+    from ctctdesk.ui import companies_feature
     from ctctdesk.ui.general_page import GeneralPage
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
@@ -121,13 +140,17 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     window = MainWindow(context)
     lists_tab = ListsTab()
     window.add_tab(lists_tab, "Manage Email Lists")
-    window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
+    window.settings_tab.add_page("General", GeneralPage(context))
+    # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
+    companies_feature.install(window, lists_tab)
     install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
     window.restore_state()
     return window
 
 
-def install_constant_contact_ui(window: MainWindow, context: AppContext, *, on_crm_changed: Any = None) -> None:
+def install_constant_contact_ui(
+    window: MainWindow, context: AppContext, *, on_crm_changed: Any = None
+) -> None:
     """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
     from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
     from ctctdesk.ui.sync_tab import install_sync_ui
@@ -136,8 +159,24 @@ def install_constant_contact_ui(window: MainWindow, context: AppContext, *, on_c
     page = None
     if PAGE_TITLE not in window.settings_tab.page_titles():
         page = install_connection_ui(window, connection)
-    window.sync_tab = install_sync_ui(window, context.sync, connection, connection_page=page,
-                                      on_crm_changed=on_crm_changed, note=context.extras.get("demo_note", ""))
+    window.sync_tab = install_sync_ui(
+        window,
+        context.sync,
+        connection,
+        connection_page=page,
+        on_crm_changed=on_crm_changed,
+        note=context.extras.get("demo_note", ""),
+    )
+
+
+def _display_available() -> bool:
+    """False on a Linux/BSD machine without X11 or Wayland, where Qt would abort with a cryptic message."""
+    import os
+    import sys
+
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -151,6 +190,13 @@ def run_gui(args: argparse.Namespace) -> int:
     from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.errors import CtctError
 
+    if not _display_available():
+        print(
+            "ctctdesk: no display found to open the window on. Start it from a desktop session, or on a "
+            "machine without one use `xvfb-run ctctdesk ...` (or QT_QPA_PLATFORM=offscreen for scripts).",
+            file=sys.stderr,
+        )
+        return 1
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
@@ -163,7 +209,7 @@ def run_gui(args: argparse.Namespace) -> int:
             data_dir, context = demo.data_dir, demo.context
         else:
             data_dir = resolve_data_dir(args)
-            context = build_context(data_dir)
+            context = build_context(data_dir, sandbox_url=getattr(args, "sandbox", None))
     except (CrmError, CtctError) as error:
         QMessageBox.critical(None, "ctctdesk", str(error))
         return 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -58,19 +57,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     disconnect.set_defaults(run=run_disconnect)
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
-    value = getattr(args, "data_dir", None)
-    if value:
-        return Path(value).expanduser()
-    from ctctdesk.ctct.connection import default_data_dir
-
-    return default_data_dir()
-
-
 def _open_connection(args: argparse.Namespace):
+    """The data folder's connection, logging to its log file (through the redaction filter)."""
+    from ctctdesk.app import configure_logging, resolve_data_dir
     from ctctdesk.ctct.connection import Connection
 
-    return Connection.open(_data_dir(args), getattr(args, "sandbox", None))
+    data_dir = resolve_data_dir(args)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(data_dir)
+    return Connection.open(data_dir, getattr(args, "sandbox", None))
 
 
 def _fail(message: str, code: int) -> int:

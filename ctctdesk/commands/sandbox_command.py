@@ -7,6 +7,7 @@ for demos and manual testing. With `--state FILE` the account is loaded from and
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -59,10 +60,16 @@ def run(args: argparse.Namespace) -> int:
     if args.state:
         print(f"  State file:           {args.state} (saved on exit)")
     print("Press Ctrl+C to stop.", flush=True)
+    stopping = threading.Event()
+    # SIGTERM (a service manager, a script) stops it as cleanly as Ctrl+C, state file included.
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
-        threading.Event().wait()
+        while not stopping.wait(0.5):
+            pass
     except KeyboardInterrupt:
-        print("\nStopping the sandbox…", flush=True)
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        print("\nStopping the sandbox…", flush=True)
         server.stop()
     return 0

@@ -14,11 +14,14 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
   `Setting`, `database_proxy`, `name_key(name)`, `email_key(email)`, `utc_now()`, `COMPANY_TYPES`,
   `EMAIL_STATUSES`.
 - `crm.rules`: `Ineligibility` (NO_EMAIL, INVALID_EMAIL, ROLE_ADDRESS, DO_NOT_CONTACT, UNSUBSCRIBED; `.text`
-  for users), `ineligibility(email, do_not_contact, email_status, role_prefixes)`, `is_valid_email`,
+  and `.explanation` for users), `ineligibility(email, do_not_contact, email_status, role_prefixes)`,
+  `reason_from_db(value)`, `is_valid_email`,
   `DEFAULT_ROLE_PREFIXES`, `load_role_prefixes()`, `save_role_prefixes(prefixes)`,
   `refresh_ineligibility(contact_ids | None)` (keeps the cached `Contact.ineligible_reason` right).
-- `crm.contacts`: `ContactFilter(company_type, tag_id, search)`, `matching_ids(filter)`,
-  `count_matching(filter)`, `rows(ids, list_id) -> [ContactRow]`, `all_tags()`, `find_or_create_company`,
+- `crm.contacts`: `ContactFilter(company_type, tag_id, search)`, `FilteredContacts(filter, list_id)`
+  (.total, .eligible, .members, .page(offset, limit) — what the lists tab pages through),
+  `matching_ids(filter)`, `match(filter)`, `count_matching(filter)`, `filtered_query(filter, *columns)`,
+  `rows(ids, list_id) -> [ContactRow]`, `all_tags()`, `tags_of_companies`, `find_or_create_company`,
   `find_company`, `find_or_create_tag`, `add_company_tags`, `create_contact`, `update_contact`,
   `find_contact_by_email`, `set_do_not_contact(ids, flag)`, `set_email_status(ids, status)`,
   `set_custom_fields`, `custom_fields`.
@@ -26,8 +29,13 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
   -> [ListSummary]`, `member_count`, `member_ids`, `set_member(list_id, contact_id, bool)`,
   `add_members`, `remove_members`, `set_membership_for_filter(list_id, filter, bool)` (one SQL write),
   `count_members_matching`, `remove_ineligible_members(ids | None)`.
+- `crm.csv_io`: `import_csv(path) -> ImportReport` (.created, .updated, .errors/.warnings as RowIssue(line,
+  message), .summary()), `export_csv(path, filter=None) -> int`, `COLUMNS`.
+- `crm.demo_data`: `generate(contacts, seed) -> DemoSummary` (empty database only).
 - `crm.errors`: `CrmError` and its subclasses `InvalidNameError`, `DuplicateNameError`, `NotFoundError`,
-  `NotEligibleError`, `DatabaseOpenError`, `CsvFormatError`; messages are written for users.
+  `NotEligibleError`, `DatabaseOpenError`, `DatabaseUnavailableError`, `CsvFormatError`; messages are
+  written for users. `database_errors_as_crm_errors` (decorator) turns a locked/unavailable database
+  into a DatabaseUnavailableError.
 
 Writing `email`, `do_not_contact` or `email_status` directly with peewee bypasses the eligibility cache:
 call `rules.refresh_ineligibility(ids)` and `lists.remove_ineligible_members(ids)` afterwards, or use

@@ -35,10 +35,11 @@ from ctctdesk.crm.models import (
     Membership,
     Tag,
     database_proxy,
+    email_key,
     name_key,
     utc_now,
 )
-from ctctdesk.crm.rules import Ineligibility, reason_from_db
+from ctctdesk.crm.rules import Ineligibility, ineligibility, load_role_prefixes, reason_from_db
 
 #: The columns export writes, in order (custom fields follow, by name).
 COLUMNS = (
@@ -209,17 +210,58 @@ def _map_headers(headers: list[str], filename: str) -> tuple[dict[int, str], dic
 
 
 class _Importer:
+    """Applies rows one by one, remembering what it has looked up so a large file costs a few queries
+    per row. Entries a row added to the caches are forgotten when that row is rolled back."""
+
     def __init__(self, report: ImportReport) -> None:
         self.report = report
+        self.prefixes = frozenset(load_role_prefixes())
         self.companies: dict[str, Company] = {}
         self.lists: dict[str, int] = {}
+        self.tags: dict[str, int] = dict(Tag.select(Tag.name_key, Tag.id).tuples())
+        self.company_tags: set[tuple[int, int]] = set(
+            CompanyTag.select(CompanyTag.company, CompanyTag.tag).tuples()
+        )
+        self.emails: dict[str, int] = dict(
+            Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.is_null(False)).tuples()
+        )
+        self._added: list[tuple[dict | set, object]] = []  # (cache, key) added by the current row
+        self._outcome: str | None = None
+        self._line = 0
+
+    def _remember(self, cache: dict | set, key: object, value: object = None) -> None:
+        if isinstance(cache, set):
+            cache.add(key)
+        else:
+            cache[key] = value
+        self._added.append((cache, key))
+
+    def row_done(self) -> None:
+        """The row's savepoint was released: count it."""
+        if self._outcome == "created":
+            self.report.created += 1
+        elif self._outcome == "updated":
+            self.report.updated += 1
+        self._outcome = None
+        self._added.clear()
+
+    def row_failed(self) -> None:
+        self._outcome = None
+        # warnings of a row that was not imported would only confuse
+        self.report.warnings = [w for w in self.report.warnings if w.line != self._line]
+        for cache, key in self._added:
+            if isinstance(cache, set):
+                cache.discard(key)
+            else:
+                cache.pop(key, None)
+        self._added.clear()
 
     def company(self, name: str, company_type: str) -> Company:
         key = name_key(name)
         company = self.companies.get(key)
         if company is None:
             company = contacts.find_or_create_company(name, company_type or "customer")
-            self.companies[key] = company
+            self._remember(self.companies, key, company)
         if company_type and company.type != company_type:
             company.type = company_type
             company.updated_at = utc_now()
@@ -230,10 +272,21 @@ class _Importer:
         key = name_key(name)
         if key not in self.lists:
             found = lists.find_list(name)
-            self.lists[key] = found.id if found else lists.create_list(name).id
+            self._remember(self.lists, key, found.id if found else lists.create_list(name).id)
         return self.lists[key]
 
+    def tag_company(self, company_id: int, tag_names: list[str]) -> None:
+        for tag_name in tag_names:
+            key = name_key(tag_name)
+            if key not in self.tags:
+                self._remember(self.tags, key, contacts.find_or_create_tag(tag_name).id)
+            pair = (company_id, self.tags[key])
+            if pair not in self.company_tags:
+                CompanyTag.insert(company=company_id, tag=pair[1]).on_conflict_ignore().execute()
+                self._remember(self.company_tags, pair)
+
     def apply(self, line: int, row: dict[str, str], custom: dict[str, str]) -> None:
+        self._line = line
         email = row.get("email", "").strip()
         first, last = row.get("first_name", "").strip(), row.get("last_name", "").strip()
         if not (first or last) and row.get("name", "").strip():
@@ -256,23 +309,24 @@ class _Importer:
         if not (email or first or last):
             raise _RowError("the row has no name and no email")
 
-        existing = contacts.find_contact_by_email(email) if email else None
-        if existing is None and not company_name:
+        key = email_key(email)
+        existing_id = self.emails.get(key) if key else None
+        if existing_id is None and not company_name:
             raise _RowError("the company is missing")
         company = self.company(company_name, company_type) if company_name else None
-        if existing is None and not email and company is not None:
-            existing = (
-                Contact.select()
+        if existing_id is None and not email and company is not None:
+            existing_id = (
+                Contact.select(Contact.id)
                 .where(
                     (Contact.company == company.id)
                     & (Contact.email_key.is_null())
                     & (Contact.first_name == first)
                     & (Contact.last_name == last)
                 )
-                .first()
+                .scalar()
             )
         values: dict[str, object] = {
-            key: row[key].strip() for key in ("phone", "job_title") if row.get(key, "").strip()
+            name: row[name].strip() for name in ("phone", "job_title") if row.get(name, "").strip()
         }
         if first:
             values["first_name"] = first
@@ -280,27 +334,39 @@ class _Importer:
             values["last_name"] = last
         if dnc is not None:
             values["do_not_contact"] = dnc
-        if existing is None:
-            if status:
-                values["email_status"] = status
-            contact = contacts.create_contact(company.id, email=email, **values)
-            self.report.created += 1
+        if existing_id is None:
+            assert company is not None
+            # New contact: decided here with the same rule as everywhere (rules.ineligibility), written
+            # in one INSERT instead of create-then-refresh.
+            reason = ineligibility(email, bool(dnc), status or "unknown", self.prefixes)
+            contact_id = Contact.insert(
+                company=company.id,
+                email=email,
+                email_key=key,
+                email_status=status or "unknown",
+                ineligible_reason=reason.value if reason else None,
+                **values,
+            ).execute()
+            if key:
+                self._remember(self.emails, key, contact_id)
+            self._outcome = "created"
         else:
+            current = Contact.get_by_id(existing_id)
             # R3: an unsubscribed contact is never made subscribed again by an import
-            if status and existing.email_status != "unsubscribed":
+            if status and current.email_status != "unsubscribed":
                 values["email_status"] = status
-            if email and email != existing.email:
+            if email and email != current.email:
                 values["email"] = email  # same address, other capitalisation
-            if company is not None and company.id != existing.company_id:
+            if company is not None and company.id != current.company_id:
                 values["company_id"] = company.id
-            contact = contacts.update_contact(existing.id, **values)
-            self.report.updated += 1
+            updated = contacts.update_contact(existing_id, **values)
+            contact_id, reason = existing_id, reason_from_db(updated.ineligible_reason)
+            self._outcome = "updated"
         if company is not None:
-            contacts.add_company_tags(company.id, _split_names(row.get("tags", "")))
+            self.tag_company(company.id, _split_names(row.get("tags", "")))
         if custom:
-            contacts.set_custom_fields(contact.id, {k: v for k, v in custom.items() if v.strip()})
+            contacts.set_custom_fields(contact_id, {k: v for k, v in custom.items() if v.strip()})
 
-        reason = reason_from_db(contact.ineligible_reason)
         if email and reason is Ineligibility.INVALID_EMAIL:
             self.report.warnings.append(
                 RowIssue(line, f"{email} is not a valid email address; the contact cannot be in email lists")
@@ -309,7 +375,9 @@ class _Importer:
             if reason is not None:
                 self.report.warnings.append(RowIssue(line, f"not added to list “{list_name}”: {reason.text}"))
                 continue
-            lists.add_members(self.list_id(list_name), [contact.id])
+            Membership.insert(
+                email_list=self.list_id(list_name), contact=contact_id
+            ).on_conflict_ignore().execute()
 
 
 def import_csv(path: Path) -> ImportReport:
@@ -343,7 +411,10 @@ def import_csv(path: Path) -> ImportReport:
                 with database_proxy.atomic():  # a savepoint: the row goes in whole or not at all
                     importer.apply(line, row, custom)
             except (_RowError, CrmError) as error:
+                importer.row_failed()
                 report.errors.append(RowIssue(line, str(error).rstrip(".")))
+            else:
+                importer.row_done()
     return report
 
 

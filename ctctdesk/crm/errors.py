@@ -7,6 +7,16 @@ line) can show `str(error)` as it is.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import peewee
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
 
 class CrmError(Exception):
     """Base of every error the CRM layer raises on purpose; the message is user-facing."""
@@ -34,3 +44,27 @@ class DatabaseOpenError(CrmError):
 
 class CsvFormatError(CrmError):
     """A file offered for import is not a CSV file we can read; nothing was written."""
+
+
+class DatabaseUnavailableError(CrmError):
+    """The database refused a read or write (locked by another desk, disk full, server gone)."""
+
+
+def database_errors_as_crm_errors(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn the driver's operational errors into a CrmError the window or command line can show.
+
+    Only OperationalError/InterfaceError: those are conditions of the environment. Programming errors
+    (IntegrityError from a bug, wrong SQL) still surface as such.
+    """
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return function(*args, **kwargs)
+        except (peewee.OperationalError, peewee.InterfaceError) as error:
+            logging.getLogger(function.__module__).error("database error in %s: %s", function.__name__, error)
+            raise DatabaseUnavailableError(
+                f"The database could not be updated ({error}). Nothing was changed; please try again."
+            ) from error
+
+    return wrapper

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import peewee
 
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
-from ctctdesk.crm.errors import DuplicateNameError, InvalidNameError, NotEligibleError, NotFoundError
+from ctctdesk.crm.errors import (
+    DuplicateNameError,
+    InvalidNameError,
+    NotEligibleError,
+    NotFoundError,
+    database_errors_as_crm_errors,
+)
 from ctctdesk.crm.models import Contact, EmailList, Membership, database_proxy, name_key, utc_now
 from ctctdesk.crm.rules import reason_from_db
 
@@ -58,6 +64,7 @@ def find_list(name: str) -> EmailList | None:
     return EmailList.get_or_none(EmailList.name_key == name_key(name))
 
 
+@database_errors_as_crm_errors
 def create_list(name: str, description: str = "") -> EmailList:
     cleaned = _clean_name(name)
     with database_proxy.atomic():
@@ -68,6 +75,7 @@ def create_list(name: str, description: str = "") -> EmailList:
             raise DuplicateNameError(f'A list named "{cleaned}" already exists.') from error
 
 
+@database_errors_as_crm_errors
 def rename_list(list_id: int, new_name: str) -> EmailList:
     cleaned = _clean_name(new_name)
     with database_proxy.atomic():
@@ -80,6 +88,7 @@ def rename_list(list_id: int, new_name: str) -> EmailList:
         return email_list
 
 
+@database_errors_as_crm_errors
 def delete_list(list_id: int) -> None:
     """Delete a list and its memberships; the contacts stay."""
     with database_proxy.atomic():
@@ -111,6 +120,7 @@ def member_ids(list_id: int) -> set[int]:
     }
 
 
+@database_errors_as_crm_errors
 def set_member(list_id: int, contact_id: int, member: bool) -> None:
     """Tick or untick one contact (L5); ticking an ineligible contact is refused with its reason (L6)."""
     if member:
@@ -130,6 +140,7 @@ def set_member(list_id: int, contact_id: int, member: bool) -> None:
         ).execute()
 
 
+@database_errors_as_crm_errors
 def add_members(list_id: int, contact_ids: Iterable[int]) -> int:
     """Add the eligible ones of the given contacts (ineligible ones are skipped); returns how many were new."""
     get_list(list_id)
@@ -146,6 +157,7 @@ def add_members(list_id: int, contact_ids: Iterable[int]) -> int:
     return member_count(list_id) - before
 
 
+@database_errors_as_crm_errors
 def remove_members(list_id: int, contact_ids: Iterable[int]) -> int:
     ids = list(dict.fromkeys(contact_ids))
     removed = 0
@@ -159,6 +171,7 @@ def remove_members(list_id: int, contact_ids: Iterable[int]) -> int:
     return removed
 
 
+@database_errors_as_crm_errors
 def set_membership_for_filter(list_id: int, contact_filter: ContactFilter, member: bool) -> int:
     """Select All / unselect all (L4): every eligible contact matching the filter, in ONE statement.
 

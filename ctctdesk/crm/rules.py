@@ -53,15 +53,30 @@ class Ineligibility(enum.Enum):
     @property
     def text(self) -> str:
         """Short user-facing reason, shown in the contacts table and in sync/CSV reports."""
-        return _TEXTS[self]
+        return _TEXTS[self][0]
+
+    @property
+    def explanation(self) -> str:
+        """One sentence for tooltips and help: why this keeps the contact out of email lists."""
+        return _TEXTS[self][1]
 
 
 _TEXTS = {
-    Ineligibility.NO_EMAIL: "No email address",
-    Ineligibility.INVALID_EMAIL: "Invalid email address",
-    Ineligibility.ROLE_ADDRESS: "Role address (shared mailbox)",
-    Ineligibility.DO_NOT_CONTACT: "Do Not Contact",
-    Ineligibility.UNSUBSCRIBED: "Unsubscribed",
+    Ineligibility.NO_EMAIL: ("No email address", "The contact has no email address."),
+    Ineligibility.INVALID_EMAIL: (
+        "Invalid email address",
+        "The email address is not valid; correct it to put the contact in lists.",
+    ),
+    Ineligibility.ROLE_ADDRESS: (
+        "Role address",
+        "Shared mailboxes such as info@ or sales@ are never sent to Constant Contact "
+        "(the list is in Settings → Email rules).",
+    ),
+    Ineligibility.DO_NOT_CONTACT: ("Do Not Contact", "The contact asked not to be contacted."),
+    Ineligibility.UNSUBSCRIBED: (
+        "Unsubscribed",
+        "The contact unsubscribed; ctctdesk never subscribes them again.",
+    ),
 }
 
 
@@ -137,7 +152,10 @@ def save_role_prefixes(prefixes: Iterable[str]) -> int:
 
     cleaned = normalise_prefixes(prefixes)
     with database_proxy.atomic():
-        Setting.replace(key=ROLE_PREFIXES_SETTING, value=json.dumps(list(cleaned))).execute()
+        value = json.dumps(list(cleaned))
+        Setting.insert(key=ROLE_PREFIXES_SETTING, value=value).on_conflict(
+            conflict_target=[Setting.key], update={Setting.value: value}
+        ).execute()
         changed = refresh_ineligibility(None)
         remove_ineligible_members()
     return changed

@@ -26,7 +26,7 @@ from ctctdesk.ctct.endpoints import (
     settings_path,
     write_json_atomically,
 )
-from ctctdesk.ctct.errors import AuthRevoked, CtctError, NotConnected
+from ctctdesk.ctct.errors import AuthRevoked, CtctError, KeyringUnavailable, NotConnected
 from ctctdesk.ctct.http import DEFAULT_DAILY_ALLOWANCE, ApiTransport, DailyQuota, RateLimiter
 from ctctdesk.ctct.oauth import (
     BROWSER_FLOW_TIMEOUT,
@@ -154,12 +154,20 @@ class Connection:
                 pass  # recorded as broken by the token manager
             state = self._read_state()
         since = state.get("connected_since")
-        if state.get("broken"):
+        broken = state.get("broken", "") or ""
+        if broken:
             kind = ConnectionState.BROKEN
-        elif since and self.tokens.load(self._settings.profile) is not None:
-            kind = ConnectionState.CONNECTED
+        elif not since:
+            kind = ConnectionState.NOT_CONNECTED  # the keyring is not even asked
         else:
-            kind = ConnectionState.NOT_CONNECTED
+            try:
+                has_tokens = self.tokens.load(self._settings.profile) is not None
+            except KeyringUnavailable as error:
+                has_tokens, broken = False, str(error)
+            if broken:
+                kind = ConnectionState.BROKEN
+            else:
+                kind = ConnectionState.CONNECTED if has_tokens else ConnectionState.NOT_CONNECTED
         return ConnectionStatus(
             state=kind,
             settings=self._settings,
@@ -168,7 +176,7 @@ class Connection:
             connected_since=dt.datetime.fromisoformat(since) if since else None,
             requests_today=self.quota.used,
             daily_allowance=self.quota.allowance,
-            broken_reason=state.get("broken", "") or "",
+            broken_reason=broken,
         )
 
     def _remember_account(self, account: AccountSummary) -> None:
@@ -251,13 +259,6 @@ class Connection:
 
     def _oauth(self) -> OAuthClient:
         return OAuthClient(self._settings, self.session)
-
-
-def default_data_dir() -> Path:
-    """The platform's user data folder (used until the composition root provides one)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("ctctdesk", appauthor=False))
 
 
 def describe(status: ConnectionStatus) -> list[str]:

@@ -134,11 +134,12 @@ def encode_cursor(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(text: str) -> dict[str, Any]:
+def decode_cursor(text: str, kind: str) -> dict[str, Any]:
+    """The query a cursor carries; 400 when it is damaged or was made for another collection."""
     try:
         padded = text + "=" * (-len(text) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(data, dict) or not isinstance(data.get("start"), int):
+        if not isinstance(data, dict) or not isinstance(data.get("start"), int) or data.get("kind") != kind:
             raise ValueError
         return data
     except ValueError:
@@ -183,9 +184,9 @@ class V3Api:
     def lists_get(self, request: Request) -> Result:
         state = self.state
         if request.args.get("cursor"):
-            query = decode_cursor(request.args["cursor"])
+            query = decode_cursor(request.args["cursor"], "lists")
         else:
-            query = {"start": 0, "limit": _int_param(request, "limit", 50, 1, 1000),
+            query = {"kind": "lists", "start": 0, "limit": _int_param(request, "limit", 50, 1, 1000),
                      "count": _bool_param(request, "include_count"),
                      "membership": _enum_param(request, "include_membership_count", ("all", "active")),
                      "name": request.args.get("name") or None,
@@ -207,7 +208,8 @@ class V3Api:
     def lists_post(self, request: Request) -> Result:
         body = json_body(request)
         validate(body, "ListInput")
-        item = self.state.create_list(body["name"], favorite=bool(body.get("favorite")))
+        item = self.state.create_list(body["name"], favorite=bool(body.get("favorite")),
+                                      description=body.get("description") or None)
         return 201, self.state.list_json(item)
 
     def list_get(self, request: Request, list_id: str) -> Result:
@@ -218,7 +220,8 @@ class V3Api:
         self.state.active_list(list_id)
         body = json_body(request)
         validate(body, "ListInput")
-        item = self.state.update_list(list_id, body["name"], body.get("favorite"))
+        item = self.state.update_list(list_id, body["name"], body.get("favorite"),
+                                      body.get("description") or None, replace=True)
         return 200, self.state.list_json(item)
 
     def list_delete(self, request: Request, list_id: str) -> Result:
@@ -231,7 +234,7 @@ class V3Api:
     # ------------------------------------------------------------------------------------ contacts
     def contacts_get(self, request: Request) -> Result:
         if request.args.get("cursor"):
-            query = decode_cursor(request.args["cursor"])
+            query = decode_cursor(request.args["cursor"], "contacts")
         else:
             lists = _csv_param(request, "lists")
             if len(lists) > 25:
@@ -240,6 +243,7 @@ class V3Api:
             if len(tags) > 50:
                 raise bad_request([("query.param.invalid", "The tags parameter accepts at most 50 tag ids.")])
             query = {
+                "kind": "contacts",
                 "start": 0,
                 "limit": _int_param(request, "limit", 50, 1, 500),
                 "status": _csv_param(request, "status", CONTACT_STATUSES),
@@ -255,7 +259,10 @@ class V3Api:
         page, nxt = self.state.query_contacts(query, query["start"], query["limit"])
         body: dict[str, Any] = {"contacts": [self.state.contact_json(c, query["include"]) for c in page]}
         if query.get("count"):
-            body["contacts_count"] = self.state.count_contacts(query)
+            # Counted once, on the first page; later pages carry that figure in their cursor.
+            if not isinstance(query.get("total"), int):
+                query["total"] = self.state.count_contacts(query)
+            body["contacts_count"] = query["total"]
         if nxt is not None:
             body["_links"] = {"next": {"href": "/v3/contacts?cursor=" + encode_cursor({**query, "start": nxt})}}
         return 200, body
@@ -383,9 +390,9 @@ class V3Api:
     # ------------------------------------------------------------------------------- custom fields
     def fields_get(self, request: Request) -> Result:
         if request.args.get("cursor"):
-            query = decode_cursor(request.args["cursor"])
+            query = decode_cursor(request.args["cursor"], "custom_fields")
         else:
-            query = {"start": 0, "limit": _int_param(request, "limit", 50, 1, 100)}
+            query = {"kind": "custom_fields", "start": 0, "limit": _int_param(request, "limit", 50, 1, 100)}
         fields = list(self.state.custom_fields.values())
         chunk, nxt = _page(fields, query["start"], query["limit"])
         body: dict[str, Any] = {"custom_fields": [self.state.custom_field_json(f) for f in chunk]}
@@ -415,9 +422,9 @@ class V3Api:
     # ---------------------------------------------------------------------------------------- tags
     def tags_get(self, request: Request) -> Result:
         if request.args.get("cursor"):
-            query = decode_cursor(request.args["cursor"])
+            query = decode_cursor(request.args["cursor"], "tags")
         else:
-            query = {"start": 0, "limit": _int_param(request, "limit", 50, 1, 500),
+            query = {"kind": "tags", "start": 0, "limit": _int_param(request, "limit", 50, 1, 500),
                      "count": _bool_param(request, "include_count")}
         tags = list(self.state.tags.values())
         chunk, nxt = _page(tags, query["start"], query["limit"])
@@ -450,9 +457,9 @@ class V3Api:
     # ---------------------------------------------------------------------------------- activities
     def activities_get(self, request: Request) -> Result:
         if request.args.get("cursor"):
-            query = decode_cursor(request.args["cursor"])
+            query = decode_cursor(request.args["cursor"], "activities")
         else:
-            query = {"start": 0, "limit": _int_param(request, "limit", 50, 1, 500),
+            query = {"kind": "activities", "start": 0, "limit": _int_param(request, "limit", 50, 1, 500),
                      "state": _enum_param(request, "state",
                                           ("processing", "completed", "cancelled", "failed", "timed_out"))}
         items = [a for a in reversed(self.state.activities.values())

@@ -117,8 +117,16 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         if self._httpd is not None:
             return self
-        self._httpd = make_server(self.host, self.config.port, self.wsgi, threaded=True,
-                                  request_handler=_QuietHandler)
+        # Bind here so a busy port raises OSError to the caller (werkzeug would print and exit instead).
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.host, self.config.port))
+            listener.listen(128)
+            self._httpd = make_server(self.host, self.config.port, self.wsgi, threaded=True,
+                                      request_handler=_QuietHandler, fd=listener.fileno())
+        finally:
+            listener.close()  # werkzeug holds its own duplicate of the socket
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="ctctdesk-sandbox", daemon=True)
         self._thread.start()
@@ -145,7 +153,7 @@ class SandboxServer:
     def port(self) -> int:
         if self._httpd is None:
             raise RuntimeError("the sandbox is not running")
-        return int(self._httpd.server_port)
+        return int(self._httpd.server_address[1])
 
     @property
     def base_url(self) -> str:

@@ -169,26 +169,29 @@ class SandboxState:
             raise not_found("list")
         return item
 
-    def create_list(self, name: str, *, favorite: bool = False) -> dict[str, Any]:
+    def create_list(self, name: str, *, favorite: bool = False, description: str | None = None) -> dict[str, Any]:
         with self.lock:
             if self.list_by_name(name) is not None:
                 raise conflict(f"A list named '{name}' already exists.")
             now = self.now()
-            item = {"list_id": new_id(), "name": name, "favorite": bool(favorite),
+            item = {"list_id": new_id(), "name": name, "favorite": bool(favorite), "description": description,
                     "created_at": now, "updated_at": now, "deleted_at": None}
             self.lists[item["list_id"]] = item
             self.members[item["list_id"]] = set()
             return item
 
-    def update_list(self, list_id: str, name: str, favorite: bool | None) -> dict[str, Any]:
+    def update_list(self, list_id: str, name: str, favorite: bool | None,
+                    description: str | None = None, *, replace: bool = False) -> dict[str, Any]:
+        """Rename (and, for a PUT, replace favourite and description: left out means cleared)."""
         with self.lock:
             item = self.active_list(list_id)
             other = self.list_by_name(name)
             if other is not None and other["list_id"] != list_id:
                 raise conflict(f"A list named '{name}' already exists.")
             item["name"] = name
-            if favorite is not None:
+            if replace:
                 item["favorite"] = bool(favorite)
+                item["description"] = description
             item["updated_at"] = self.now()
             return item
 
@@ -217,6 +220,8 @@ class SandboxState:
     def list_json(self, item: dict[str, Any], *, membership: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"list_id": item["list_id"], "name": item["name"], "favorite": item["favorite"],
                                "created_at": iso(item["created_at"]), "updated_at": iso(item["updated_at"])}
+        if item.get("description"):
+            out["description"] = item["description"]
         if item["deleted_at"] is not None:
             out["deleted_at"] = iso(item["deleted_at"])
         if membership:

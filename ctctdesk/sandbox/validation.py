@@ -78,7 +78,7 @@ CUSTOM_FIELD_VALUE = _s(255)  # JsonImportContact's `cf:custom_field_name`
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ListInput": {"type": "object", "required": ["name"],
-                  "properties": {"name": _s(255), "favorite": BOOLEAN}},
+                  "properties": {"name": _s(255), "favorite": BOOLEAN, "description": _s()}},
     "ContactPostRequest": {
         "type": "object",
         # The spec leaves `required` out; the developer guide requires an email and a create_source.

@@ -85,7 +85,12 @@ class DeleteRemoteList(Operation):
 
 @dataclass(frozen=True, slots=True)
 class CreateRemoteContact(Operation):
-    """Import a CRM contact (by email; Constant Contact upserts) together with its list memberships."""
+    """Import a CRM contact (by email; Constant Contact upserts) together with its list memberships.
+
+    The contact must end with exactly ``fields`` — a blank value clears the field — also when the
+    email already exists in Constant Contact (deleted, or not in an incremental read). Otherwise the
+    old values come back to the CRM with the next pull (nothing lost, but not what the preview said).
+    """
 
     contact: ContactRef
     fields: FieldValues  # in Constant Contact space: already shortened per R10
@@ -118,9 +123,10 @@ class RemoveRemoteMembership(Operation):
 
 @dataclass(frozen=True, slots=True)
 class CreateLocalCompany(Operation):
-    """A customer company for contacts whose company is not in the CRM yet (R9, seed 004)."""
+    """A company for contacts whose company is not in the CRM yet (R9, seed 004): a customer."""
 
     name: str
+    kind: str = "customer"
     side = Side.CRM
 
 
@@ -203,6 +209,16 @@ class LinkContact(Operation):
 
     contact: ContactRef
     fields: FieldValues
+    changes_data = False
+
+
+@dataclass(frozen=True, slots=True)
+class RelinkContact(Operation):
+    """The same person entered again on one side (same email): the new record takes over the link
+    of ``old_local_id`` and its agreed memberships; ``contact`` holds the new pair of ids."""
+
+    contact: ContactRef
+    old_local_id: int
     changes_data = False
 
 

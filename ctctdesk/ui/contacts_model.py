@@ -1,8 +1,10 @@
 """Table models of the Manage Email Lists tab: the contacts (with a tick per row) and the lists.
 
-`ContactsModel` never holds 100,000 rows in memory: filtering happens in SQL (`crm.contacts`), the model
-keeps only the ordered ids of the visible contacts and loads the rows the view actually paints, in blocks
-of a few hundred, from a small LRU cache. Each tick is written at once through `crm.lists` (L5).
+`ContactsModel` never holds 100,000 rows in memory: filtering and counting happen in SQL
+(`crm.contacts.FilteredContacts`), and the model loads the rows the view actually paints, a page of 200
+at a time, into a small LRU cache. The member ids of the selected list are kept as a set so that ticks
+show without a query per row. Each tick is written at once through `crm.lists` (L5). Rows changed by
+another desk or a sync appear after `reload()`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ STATUS_TEXT = {
     "subscribed": "Subscribed",
     "unsubscribed": "Unsubscribed",
     "bounced": "Bounced / on hold",
-    "unknown": "Not yet sent",
+    "unknown": "Not synced yet",
 }
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ContactRow of a row, for tests and scripts
@@ -47,10 +49,10 @@ class ContactsModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._ids: list[int] = []
-        self._eligible = 0
+        self._found: contacts.FilteredContacts | None = None
+        self._total = 0
         self._members: set[int] = set()  # members of the bound list (all, not only the visible ones)
-        self._blocks: OrderedDict[int, dict[int, ContactRow]] = OrderedDict()
+        self._blocks: OrderedDict[int, list[ContactRow | None]] = OrderedDict()
         self._filter = ContactFilter()
         self._list_id: int | None = None
         self._bold = QFont()
@@ -69,19 +71,30 @@ class ContactsModel(QAbstractTableModel):
     @property
     def eligible_count(self) -> int:
         """How many of the shown contacts may be in lists."""
-        return self._eligible
+        return self._found.eligible if self._found else 0
 
     def visible_member_count(self) -> int:
         """How many of the shown contacts are in the bound list."""
-        return len(self._members.intersection(self._ids)) if self._members else 0
+        if self._found is None or self._list_id is None:
+            return 0
+        if self._filter == ContactFilter():
+            return len(self._members)  # everyone is shown
+        if self._found.all_ids is not None:  # a search: few ids, all in memory
+            return len(self._members.intersection(self._found.all_ids))
+        if self._found.members is None:
+            self._found.members = self._found.count_members(self._list_id)
+        return self._found.members
 
     def set_filter(self, contact_filter: ContactFilter) -> None:
         """Run the filter in the database and show its result from the first row."""
-        found = contacts.match(contact_filter)
+        # Members among the shown rows: the whole member set when everyone is shown, the in-memory ids of
+        # a search, else counted by the database together with the other counts.
+        in_memory = contact_filter == ContactFilter() or bool(contact_filter.search.strip())
+        found = contacts.FilteredContacts(contact_filter, None if in_memory else self._list_id)
         self.beginResetModel()
         self._filter = contact_filter
-        self._ids = found.ids
-        self._eligible = found.eligible
+        self._found = found
+        self._total = found.total
         self._blocks.clear()
         self.endResetModel()
 
@@ -96,37 +109,33 @@ class ContactsModel(QAbstractTableModel):
     def refresh_ticks(self) -> None:
         """Re-read the members after a bulk change (Select All); only painted rows are reloaded."""
         self._members = lists.member_ids(self._list_id) if self._list_id is not None else set()
+        if self._found is not None:
+            self._found.members = None  # recounted when asked
         self._blocks.clear()
-        if self._ids:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.HEADERS) - 1))
+        if self._total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._total - 1, len(self.HEADERS) - 1))
 
     def contact_row(self, row: int) -> ContactRow | None:
-        if not 0 <= row < len(self._ids):
+        if not 0 <= row < self._total or self._found is None:
             return None
         block_number = row // BLOCK_SIZE
         block = self._blocks.get(block_number)
         if block is None:
-            start = block_number * BLOCK_SIZE
-            block_ids = self._ids[start : start + BLOCK_SIZE]
-            block = {r.id: r for r in contacts.rows(block_ids, self._list_id, self._members)}
+            block_ids = self._found.page(block_number * BLOCK_SIZE, BLOCK_SIZE)
+            loaded = {r.id: r for r in contacts.rows(block_ids, self._list_id, self._members)}
+            block = [loaded.get(contact_id) for contact_id in block_ids]
             self._blocks[block_number] = block
             while len(self._blocks) > CACHED_BLOCKS:
                 self._blocks.popitem(last=False)
         else:
             self._blocks.move_to_end(block_number)
-        return block.get(self._ids[row])
-
-    def row_of_contact(self, contact_id: int) -> int:
-        """Row number of a contact among the visible ones, or -1."""
-        try:
-            return self._ids.index(contact_id)
-        except ValueError:
-            return -1
+        offset = row % BLOCK_SIZE
+        return block[offset] if offset < len(block) else None
 
     # --- Qt model interface -----------------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._total
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -170,7 +179,7 @@ class ContactsModel(QAbstractTableModel):
             return Qt.CheckState.Checked if row.is_member else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.reason is not None:
-                return f"Cannot be in an email list: {row.reason.text}"
+                return f"Cannot be in an email list: {row.reason.text}. {row.reason.explanation}"
             if column == self.TAGS and row.tags:
                 return ", ".join(row.tags)
             return None
@@ -229,11 +238,13 @@ class ContactsModel(QAbstractTableModel):
         except CrmError as error:
             self.errorOccurred.emit(str(error))
             return False
-        self._blocks[row // BLOCK_SIZE][contact.id] = dataclasses.replace(contact, is_member=ticked)
+        self._blocks[row // BLOCK_SIZE][row % BLOCK_SIZE] = dataclasses.replace(contact, is_member=ticked)
         if ticked:
             self._members.add(contact.id)
         else:
             self._members.discard(contact.id)
+        if self._found is not None and self._found.members is not None:
+            self._found.members += 1 if ticked else -1
         tick_index = self.index(row, self.TICK)
         self.dataChanged.emit(tick_index, tick_index, [Qt.ItemDataRole.CheckStateRole])
         self.membershipChanged.emit(self._list_id, 1 if ticked else -1)

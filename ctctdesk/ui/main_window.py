@@ -1,7 +1,8 @@
 """The main window: banners on top, then the tabs; other features plug in through three extension points.
 
 - `window.add_tab(widget, title) -> int` adds a tab (before the Settings tab, which stays last).
-- `window.banner_area` (a QWidget with a QVBoxLayout) holds banners such as "connection lost".
+- `window.banner_area` (a QVBoxLayout above the tabs): `addWidget(banner)` for banners such as
+  "connection broken".
 - `window.settings_tab.add_page(title, widget)` / `.show_page(title)`: pages of the Settings tab.
 
 Window geometry, the current tab and each tab's own sizes (splitters, columns) are remembered in an ini
@@ -11,10 +12,11 @@ file in the data folder. A tab that wants its sizes kept implements `save_state(
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -39,6 +41,7 @@ class SettingsTab(QSplitter):
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("settingsTab")
         self.setChildrenCollapsible(False)
+        self.setContentsMargins(4, 6, 4, 4)
         self.page_list = QListWidget()
         self.page_list.setObjectName("settingsPageList")
         self.page_list.setMinimumWidth(150)
@@ -97,18 +100,22 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         title = "ctctdesk — demo" if context.demo else "ctctdesk"
         self.setWindowTitle(title)
+        icon = Path(__file__).resolve().parent.parent / "resources" / "ctctdesk.svg"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
         self.ui_state = QSettings(str(context.data_dir / UI_STATE_FILE_NAME), QSettings.Format.IniFormat)
 
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
-        self.banner_area = QWidget()
+        # A layout, so a feature adds its banner with `window.banner_area.addWidget(banner)` and hides it
+        # when it is not needed; an empty area takes no room.
+        self.banner_area = QVBoxLayout()
         self.banner_area.setObjectName("bannerArea")
-        banner_layout = QVBoxLayout(self.banner_area)
-        banner_layout.setContentsMargins(0, 0, 0, 0)
-        banner_layout.setSpacing(4)
-        layout.addWidget(self.banner_area)
+        self.banner_area.setContentsMargins(0, 0, 0, 0)
+        self.banner_area.setSpacing(4)
+        layout.addLayout(self.banner_area)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)

@@ -1,4 +1,5 @@
-"""Fixtures that open the real main window on a real data folder (offscreen)."""
+"""Fixtures that open the real main window on a real data folder (offscreen), and a bare CRM database
+for widgets tested on their own."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ctctdesk.app import build_context
-from tests.support.crm_fixtures import small_office
+from ctctdesk.crm import db
+from tests.support.crm_fixtures import open_crm, small_office
 
 
 @pytest.fixture
@@ -41,3 +43,17 @@ def open_window(qtbot) -> Iterator[Callable]:
         if window.isVisible():
             window.close()
         window.context.close()
+
+
+@pytest.fixture
+def crm(tmp_path: Path):
+    """An open CRM database in a temporary folder, for widgets tested without the main window."""
+    database = open_crm(tmp_path / "data")
+    yield database
+    db.close_database()
+
+
+@pytest.fixture
+def office(crm):
+    """The small office of tests/support/crm_fixtures.py in that database (ids by name)."""
+    return small_office()

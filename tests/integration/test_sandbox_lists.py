@@ -6,13 +6,20 @@ import uuid
 
 
 def test_create_read_update_list(sandbox_api):
-    created = sandbox_api.post("/v3/contact_lists", {"name": "Volunteers", "favorite": True})
+    created = sandbox_api.post("/v3/contact_lists", {"name": "Volunteers", "favorite": True,
+                                                     "description": "People who help"})
     assert created.status_code == 201
     list_id = created.json()["list_id"]
     assert created.json()["favorite"] is True
-    assert sandbox_api.get(f"/v3/contact_lists/{list_id}").json()["name"] == "Volunteers"
+    read = sandbox_api.get(f"/v3/contact_lists/{list_id}").json()
+    assert (read["name"], read["description"]) == ("Volunteers", "People who help")
+    kept = sandbox_api.put(f"/v3/contact_lists/{list_id}", {"name": "Volunteers", "description": "Helpers",
+                                                            "favorite": True})
+    assert (kept.json()["description"], kept.json()["favorite"]) == ("Helpers", True)
     renamed = sandbox_api.put(f"/v3/contact_lists/{list_id}", {"name": "Helpers"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "Helpers"
+    # PUT replaces the list: what it leaves out goes back to its default
+    assert "description" not in renamed.json() and renamed.json()["favorite"] is False
     names = [item["name"] for item in sandbox_api.get("/v3/contact_lists").json()["lists"]]
     assert sorted(names) == ["General Interest", "Helpers"]
 
@@ -55,6 +62,8 @@ def test_list_paging_limit_and_count(sandbox_api):
         seen += [item["list_id"] for item in page["lists"]]
         href = page.get("_links", {}).get("next", {}).get("href")
     assert len(seen) == len(set(seen)) == 8
+    contacts_with_a_list_cursor = sandbox_api.get("/v3/contacts?" + href_of_first_page(first))
+    assert contacts_with_a_list_cursor.status_code == 400
     assert sandbox_api.get("/v3/contact_lists", params={"limit": 1001}).status_code == 400
     assert sandbox_api.get("/v3/contact_lists", params={"limit": 0}).status_code == 400
     assert sandbox_api.get("/v3/contact_lists", params={"limit": 1000}).status_code == 200
@@ -130,3 +139,7 @@ def test_tags_crud(sandbox_api):
     sandbox_api.finish(deleting)
     assert sandbox_api.get(f"/v3/contact_tags/{tag_id}").status_code == 404
     assert sandbox_api.get("/v3/contact_tags").json()["tags"] == []
+
+
+def href_of_first_page(page):
+    return page["_links"]["next"]["href"].split("?", 1)[1]

@@ -145,8 +145,16 @@ class CrmModel:
     def snapshot(self) -> LocalSnapshot:
         contacts = {
             cid: LocalContact(
-                cid, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
-                tuple(sorted(c.custom.items())), self.eligibility(c), c.email_status,
+                cid,
+                c.email,
+                c.first_name,
+                c.last_name,
+                c.job_title,
+                c.company_name,
+                c.phone,
+                tuple(sorted(c.custom.items())),
+                self.eligibility(c),
+                c.email_status,
             )  # fmt: skip
             for cid, c in self.contacts.items()
         }
@@ -191,12 +199,11 @@ class CcModel:
                 raise ModelRefused(f"{name} over the Constant Contact limit")
 
     def snapshot(self, since: int | None = None) -> RemoteSnapshot:
+        """A read with status=all: deleted contacts come with status ``deleted``."""
         contacts = {}
         for cc_id, c in self.contacts.items():
             if since is not None and c.updated <= since:
                 continue
-            if since is None and c.status == "deleted":
-                continue  # a complete read does not list deleted contacts
             contacts[cc_id] = RemoteContact(
                 cc_id, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
                 tuple(sorted(c.custom.items())), c.status, frozenset(c.lists), str(c.updated),
@@ -212,27 +219,31 @@ class World:
         self.crm = CrmModel()
         self.cc = CcModel()
         self.baseline = Baseline.empty()
-        self.last_sync: int | None = None
+        self.mirror: RemoteSnapshot | None = None
+        self.last_read = 0
 
     def remote_snapshot(self) -> RemoteSnapshot:
-        if self.baseline.is_empty:
-            return self.cc.snapshot()
-        return self.cc.snapshot(since=self.last_sync)
+        """What the remote reader gives the planner: a mirror updated by an incremental read."""
+        if self.mirror is None:
+            read = self.cc.snapshot()
+        else:
+            read = self.mirror.merged(self.cc.snapshot(since=self.last_read))
+        self.mirror, self.last_read = read, self.cc.clock
+        return read
 
-    def apply(self, plan: Plan) -> None:
-        """Execute every operation in order, advancing the baseline per confirmed operation."""
+    def apply(self, plan: Plan, stop_after: int | None = None, record_last: bool = True) -> None:
+        """Execute the operations in order, advancing the baseline per confirmed operation.
+
+        ``stop_after`` simulates a run killed after that many operations; with ``record_last`` False
+        the last one was done on its side but the kill came before its confirmation was recorded.
+        """
         builder = BaselineBuilder.for_plan(self.baseline, plan)
-        for op in plan.operations:
+        ops = plan.operations if stop_after is None else plan.operations[:stop_after]
+        for n, op in enumerate(ops, 1):
             created = self._perform(op, builder)
-            builder.apply(op, created)
+            if record_last or n < len(ops):
+                builder.apply(op, created)
         self.baseline = builder.build()
-        # Incremental reads start at the last *pull*: a push leaves Constant Contact's own changes
-        # pending, so they must still be read by the next runs. (A real reader uses the server time
-        # at the start of the pull's read.)
-        from ctctdesk.sync.operations import Direction
-
-        if plan.direction is Direction.FROM_CC:
-            self.last_sync = self.cc.clock
 
     # -- one operation ------------------------------------------------------------------------------------
 
@@ -243,7 +254,9 @@ class World:
                 return cc.add_list(ref.name)
             case RenameRemoteList(list=ref, new_name=name):
                 cc_id = builder.resolve_list(ref).cc_id
-                if any(list_name_key(n) == list_name_key(name) for i, (n, _) in cc.lists.items() if i != cc_id):
+                if any(
+                    list_name_key(n) == list_name_key(name) for i, (n, _) in cc.lists.items() if i != cc_id
+                ):
                     raise ModelRefused("409 on rename")
                 cc.lists[cc_id] = (name, cc.lists[cc_id][1])
             case DeleteRemoteList(list=ref):
@@ -264,8 +277,10 @@ class World:
                     cc_id, c = found
                     if c.status == "deleted":
                         c.status = "active"
-                for name, value in values.items():
-                    c.set(name, value)
+                # Executor contract: the contact ends with exactly these values, blanks included.
+                for name in CORE_FIELDS:
+                    c.set(name, values.get(name, ""))
+                c.custom = dict(fields.custom)
                 if c.status != "unsubscribed":
                     c.lists.update(builder.resolve_list(x).cc_id for x in lists)
                 cc.touch(c)
@@ -330,7 +345,9 @@ class World:
                     raise ModelRefused("an ineligible contact cannot be ticked into a list")
                 crm.lists[builder.resolve_list(lst).local_id][1].add(local_id)
             case RemoveLocalMembership(list=lst, contact=ref):
-                crm.lists[builder.resolve_list(lst).local_id][1].discard(builder.resolve_contact(ref).local_id)
+                crm.lists[builder.resolve_list(lst).local_id][1].discard(
+                    builder.resolve_contact(ref).local_id
+                )
             case ForgetContact():
                 pass
             case _:

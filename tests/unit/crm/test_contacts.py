@@ -84,3 +84,27 @@ def test_custom_fields(office):
     contacts.set_custom_fields(office["alice"], {"Birthday": "1 May", "Region": "North"})
     contacts.set_custom_fields(office["alice"], {"Region": "South", "Birthday": ""})
     assert contacts.custom_fields(office["alice"]) == {"Region": "South"}
+
+
+@pytest.mark.parametrize(
+    "contact_filter",
+    [
+        ContactFilter(),
+        ContactFilter(company_type="customer"),
+        ContactFilter(search="dental"),
+        ContactFilter(tag_id=1),
+    ],
+)
+def test_paged_result_matches_the_full_list(office, contact_filter):
+    from ctctdesk.crm import lists
+
+    newsletter = lists.create_list("Newsletter")
+    lists.add_members(newsletter.id, [office["alice"], office["carol"]])
+    expected = contacts.matching_ids(contact_filter)
+    found = contacts.FilteredContacts(contact_filter, newsletter.id)
+    pages = [found.page(offset, 3) for offset in range(0, found.total + 3, 3)]
+    assert [cid for page in pages for cid in page] == expected
+    assert found.total == len(expected)
+    assert found.eligible == contacts.count_matching(contact_filter, eligible_only=True)
+    assert found.members == len({office["alice"], office["carol"]} & set(expected))
+    assert found.count_members(newsletter.id) == found.members

@@ -112,7 +112,7 @@ def test_lists_entry_for_ineligible_contact_is_reported_and_not_applied(crm, tmp
     report = csv_io.import_csv(path)
     assert report.created == 4 and report.errors == []
     assert [str(w) for w in report.warnings] == [
-        "line 3: not added to list “News”: Role address (shared mailbox)",
+        "line 3: not added to list “News”: Role address",
         "line 4: not added to list “News”: Do Not Contact",
         "line 5: ivy@@acme.com is not a valid email address; the contact cannot be in email lists",
     ]
@@ -208,3 +208,38 @@ def test_export_then_import_round_trip(office, tmp_path):
     report = csv_io.import_csv(exported)
     assert (report.created, report.updated) == (0, 8)
     assert snapshot() == before
+
+
+def test_sample_file_in_resources_imports_cleanly(crm):
+    from tests.conftest import REPO_ROOT
+
+    report = csv_io.import_csv(REPO_ROOT / "resources" / "sample-contacts.csv")
+    assert report.errors == [] and report.created == 5
+    assert [str(w) for w in report.warnings] == []
+    assert contacts.find_contact_by_email("info@harbordental.com").ineligible_reason == "role_address"
+    summit = contacts.find_company("summit builders, inc.")
+    assert summit.type == "prospect"
+    assert {s.name: s.member_count for s in lists.list_summaries()} == {
+        "Event Invitations": 1,
+        "Monthly Newsletter": 2,
+        "Prospect Outreach": 1,
+    }
+
+
+def test_a_row_rolled_back_late_leaves_nothing_behind_for_the_next_rows(crm, tmp_path):
+    long_name = "L" * 300  # refused as a list name, after the company and contact were written
+    path = write(
+        tmp_path,
+        "company,tags,first_name,email,lists\n"
+        f"New Co,Fresh,Ann,ann@newco.com,{long_name}\n"
+        "New Co,Fresh,Bo,bo@newco.com,News\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "A list name can have at most 255 characters")
+    ]
+    assert report.created == 1
+    bo = contacts.find_contact_by_email("bo@newco.com")
+    assert bo.company.name == "New Co"
+    assert contacts.tags_of_companies([bo.company_id]) == {bo.company_id: ("Fresh",)}
+    assert contacts.find_contact_by_email("ann@newco.com") is None

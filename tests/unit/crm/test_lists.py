@@ -93,3 +93,23 @@ def test_remove_ineligible_members_cleans_up_direct_writes(office):
 def test_unknown_list_is_a_crm_error(crm):
     with pytest.raises(CrmError, match="no longer exists"):
         lists.rename_list(999, "x")
+
+
+def test_locked_database_is_a_clear_crm_error(office, tmp_path):
+    import sqlite3
+
+    from ctctdesk.crm.errors import DatabaseUnavailableError
+    from ctctdesk.crm.models import database_proxy
+
+    newsletter = lists.create_list("Newsletter")
+    database_proxy.obj.execute_sql("PRAGMA busy_timeout = 50")
+    other_desk = sqlite3.connect(database_proxy.obj.database)
+    other_desk.execute("BEGIN IMMEDIATE")  # another desk holds the write lock
+    try:
+        with pytest.raises(DatabaseUnavailableError, match="Nothing was changed"):
+            lists.set_member(newsletter.id, office["alice"], True)
+    finally:
+        other_desk.rollback()
+        other_desk.close()
+    lists.set_member(newsletter.id, office["alice"], True)
+    assert lists.member_count(newsletter.id) == 1
