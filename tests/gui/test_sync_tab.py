@@ -273,3 +273,44 @@ def test_disconnecting_puts_the_tab_in_the_not_connected_state(qtbot, demo_windo
     qtbot.waitUntil(lambda: not tab.connected)
     assert find(demo_window, QLabel, "syncConnectionLabel").isVisible()
     assert not find(demo_window, QPushButton, "pushButton").isEnabled()
+
+
+def test_a_job_queued_at_constant_contact_is_said_plainly_and_the_run_goes_on(qtbot, demo_window, demo):
+    from tests.support.sandbox_http import Api
+
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    preview(qtbot, demo_window, "pushButton")
+    # someone else's bulk job holds Constant Contact's only slot for a few seconds
+    demo.sandbox.configure(max_running_activities=1, activity_delay=3.0)
+    token = demo.sandbox.oauth.issue_token("contact_data", None)["access_token"]
+    api = Api(demo.sandbox.base_url, token)
+    response = api.post("/v3/activities/contacts_json_import",
+                        {"import_data": [{"email": "other.job@example.com"}], "list_ids": [api.default_list_id()]})
+    assert response.status_code in (200, 201)
+    api.get(f"/v3/activities/{response.json()['activity_id']}")  # it starts processing
+
+    phase = find(demo_window, QLabel, "syncPhaseLabel")
+    texts = []
+    tab.progressed.connect(lambda p: texts.append(phase.text()))
+    qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(t.startswith("Queued at Constant Contact — your data will be processed")
+                                for t in texts), timeout=SLOW)
+    wait_idle(qtbot, tab)
+    assert tab.last_summary.ok
+
+
+def test_access_revoked_during_a_preview_shows_the_reconnect_banner(qtbot, demo_window, demo):
+    from PySide6.QtWidgets import QFrame
+
+    tab = demo_window.sync_tab
+    demo.sandbox.oauth.reset()  # Constant Contact forgets ctctdesk's access (revoked in the account)
+    qtbot.mouseClick(find(demo_window, QPushButton, "pullButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, tab)
+    message = find(demo_window, QLabel, "syncMessageLabel")
+    assert message.isVisible() and "Reconnect in Settings → Constant Contact" in message.text()
+    assert "Traceback" not in message.text()
+    banner = find(demo_window, QFrame, "reconnectBanner")
+    qtbot.waitUntil(banner.isVisible)
+    qtbot.waitUntil(lambda: not tab.connected)
+    assert not find(demo_window, QPushButton, "runButton").isEnabled()
