@@ -296,6 +296,8 @@ def test_a_job_queued_at_constant_contact_is_said_plainly_and_the_run_goes_on(qt
     qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(t.startswith("Queued at Constant Contact — your data will be processed")
                                 for t in texts), timeout=SLOW)
+    assert tab.busy  # still waiting, still polling
+    demo.sandbox.configure(max_running_activities=2, activity_delay=0.0)
     wait_idle(qtbot, tab)
     assert tab.last_summary.ok
 
