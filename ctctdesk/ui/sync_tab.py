@@ -300,6 +300,10 @@ class SyncTab(QWidget):
         self.historyView.horizontalHeader().setStretchLastSection(True)
         self.historyView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.historyView.verticalHeader().setDefaultSectionSize(24)
+        self.historyView.horizontalHeader().setDefaultSectionSize(72)
+        for column, width in ((HistoryModel.STARTED, 125), (HistoryModel.DIRECTION, 160),
+                              (HistoryModel.TRIGGER, 85), (HistoryModel.RESULT, 85)):
+            self.historyView.setColumnWidth(column, width)
         self.historyView.selectionModel().currentRowChanged.connect(self._history_row_changed)
         history_layout.addWidget(self.historyView, 1)
         right.addWidget(history_box)
@@ -328,14 +332,14 @@ class SyncTab(QWidget):
 
     def _show_placeholder(self) -> None:
         root = Node("plan")
-        root.add(Node("Choose “Update Constant Contact from CRM” or “Update CRM from Constant Contact” above "
-                      "to see here what would change. Nothing changes until you press Run.", kind="note"))
+        root.add(Node("Choose a direction above to see what it would change.", kind="note"))
+        root.add(Node("Nothing changes until you press Run.", kind="note"))
         self.plan_model.set_root(root)
 
     def _show_summary_placeholder(self) -> None:
         root = Node("summary")
-        root.add(Node("After a run, what changed on each side appears here. Select a run in the history "
-                      "to see its details.", kind="note"))
+        root.add(Node("What changed on each side appears here after a run.", kind="note"))
+        root.add(Node("Select a run in the history to see its details.", kind="note"))
         self.summary_model.set_root(root)
 
     # -- state --------------------------------------------------------------------------------------
@@ -555,7 +559,8 @@ class SyncTab(QWidget):
     def reload_history(self, select_run: int | None = None) -> None:
         def loaded(runs: list[Any]) -> None:
             self.history_model.set_runs(runs)
-            self.historyView.resizeColumnsToContents()
+            if runs:
+                self.historyView.resizeColumnsToContents()
             if select_run is not None:
                 row = self.history_model.row_of(select_run)
                 if row >= 0:
