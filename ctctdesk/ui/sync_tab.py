@@ -53,6 +53,9 @@ CONNECTION_PAGE_TITLE = "Constant Contact"
 NOT_CONNECTED_TEXT = "Connect in Settings → Constant Contact first."
 BROKEN_TEXT = ("The connection to Constant Contact is broken. Reconnect in Settings → Constant Contact; "
                "nothing is lost, the next sync catches up.")
+ACTIVATION_HINT = ("First sync with this account: start with “Update CRM from Constant Contact”. This initial "
+                   "activation brings Constant Contact's lists and contacts into the CRM before anything is "
+                   "pushed (C5).")
 QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctdesk keeps checking."
 
 PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
@@ -138,6 +141,7 @@ class SyncTab(QWidget):
         self._helpers: set[_Worker] = set()
         self.last_summary: Any = None
         self.last_error: str = ""
+        self._has_pulled: bool | None = None  # has a pull ever completed? (C5) None = not known yet
         self._build()
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._show_connection, Qt.ConnectionType.QueuedConnection)
@@ -186,6 +190,13 @@ class SyncTab(QWidget):
                                      " border-radius: 4px; padding: 6px 10px; }")
         self.noteLabel.hide()
         layout.addWidget(self.noteLabel)
+        self.activationHint = QLabel(ACTIVATION_HINT)
+        self.activationHint.setObjectName("activationHint")
+        self.activationHint.setWordWrap(True)
+        self.activationHint.setStyleSheet("#activationHint { background: #fff8e1; border: 1px solid #e6c86e;"
+                                          " border-radius: 4px; padding: 6px 10px; }")
+        self.activationHint.hide()
+        layout.addWidget(self.activationHint)
 
         # S1: the two directions, each with its warning
         self.pushButton = QPushButton(BUTTON_TEXT[Direction.TO_CC])
@@ -362,12 +373,18 @@ class SyncTab(QWidget):
     def _update_buttons(self) -> None:
         busy = self.busy
         connected = self.connected
+        must_activate = connected and self._has_pulled is False  # C5: a pull comes before any push
+        self.activationHint.setVisible(must_activate)
         for button, direction in ((self.pushButton, Direction.TO_CC), (self.pullButton, Direction.FROM_CC)):
             button.setEnabled(connected and not busy)
             button.setChecked(self._direction is direction)
             button.setToolTip("Shows a preview first; nothing changes until you press Run." if connected
                               else NOT_CONNECTED_TEXT)
-        self.previewButton.setEnabled(connected and not busy and self._direction is not None)
+        if must_activate:
+            self.pushButton.setEnabled(False)
+            self.pushButton.setToolTip(ACTIVATION_HINT)
+        self.previewButton.setEnabled(connected and not busy and self._direction is not None
+                                      and not (must_activate and self._direction is Direction.TO_CC))
         runnable = (self._preview is not None and not self._preview_ran
                     and not self._preview.plan.is_empty)
         self.runButton.setEnabled(connected and not busy and runnable)
@@ -558,6 +575,9 @@ class SyncTab(QWidget):
     # -- history ------------------------------------------------------------------------------------
     def reload_history(self, select_run: int | None = None) -> None:
         def loaded(runs: list[Any]) -> None:
+            self._has_pulled = any(run.direction in ("from_cc", "both") and run.finished_at is not None
+                                  and not run.cancelled for run in runs)
+            self._update_buttons()
             self.history_model.set_runs(runs)
             if runs:
                 self.historyView.resizeColumnsToContents()

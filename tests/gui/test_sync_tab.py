@@ -68,6 +68,7 @@ def activate(qtbot, tab):
     tab.start_activation()
     wait_idle(qtbot, tab)
     assert not tab.last_error, tab.last_error
+    qtbot.waitUntil(lambda: tab.idle and tab.pushButton.isEnabled())  # the history now shows a pull (C5)
 
 
 def preview(qtbot, window, button_name):
@@ -120,7 +121,9 @@ def test_demo_window_is_connected_and_a_pull_preview_shows_constant_contacts_cha
     tab = demo_window.sync_tab
     assert not find(demo_window, QLabel, "syncConnectionLabel").isVisible()
     assert "Demo mode" in find(demo_window, QLabel, "syncNoteLabel").text()
-    assert find(demo_window, QPushButton, "pushButton").isEnabled()
+    # C5: before the first pull nothing may be pushed; the tab says what to do first
+    assert find(demo_window, QLabel, "activationHint").isVisible()
+    assert not find(demo_window, QPushButton, "pushButton").isEnabled()
     assert find(demo_window, QPushButton, "pullButton").isEnabled()
 
     result = preview(qtbot, demo_window, "pullButton")
@@ -139,6 +142,8 @@ def test_activation_then_push_preview_run_summary_and_history(qtbot, demo_window
     assert summary_rows[0].startswith("Completed")
     history = find(demo_window, QTableView, "historyView").model()
     qtbot.waitUntil(lambda: history.rowCount() == 1)
+    qtbot.waitUntil(lambda: find(demo_window, QPushButton, "pushButton").isEnabled())
+    assert not find(demo_window, QLabel, "activationHint").isVisible()
 
     preview(qtbot, demo_window, "pushButton")
     rows = tree_texts(find(demo_window, QTreeView, "planView"))
