@@ -152,13 +152,14 @@ class SyncTab(QWidget):
         self._first_shown = False
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
-        """Read the connection state and the history when the tab is first looked at, not at start-up:
-        a window opened on another tab does no sync work at all."""
+        """Read the connection state when the tab is first looked at, not at start-up (a window opened on
+        another tab does no sync work at all), and the history each time: scheduled and command-line
+        runs add to it behind the tab's back."""
         super().showEvent(event)
         if not self._first_shown:
             self._first_shown = True
             self.refresh_connection()
-            self.reload_history()
+        self.reload_history()
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
