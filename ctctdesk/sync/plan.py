@@ -95,6 +95,7 @@ from ctctdesk.sync.operations import (
 )
 from ctctdesk.sync.snapshot import (
     CORE_FIELDS,
+    EMAIL_LIMIT,
     Baseline,
     BaselineContact,
     BaselineList,
@@ -224,7 +225,19 @@ class _Draft:
 class _ListPair:
     """One list as seen on both sides and in the baseline, plus what this run does with it."""
 
-    __slots__ = ("slot", "local", "remote", "base", "alive", "fresh", "dying", "local_id", "cc_id", "name")
+    __slots__ = (
+        "slot",
+        "local",
+        "remote",
+        "base",
+        "alive",
+        "fresh",
+        "dying",
+        "local_id",
+        "cc_id",
+        "name",
+        "_ref",
+    )
 
     def __init__(self, slot: int, local: LocalList | None, remote: RemoteList | None,
                  base: BaselineList | None) -> None:  # fmt: skip
@@ -235,12 +248,17 @@ class _ListPair:
         self.alive = False  # memberships of this list are synced in this run
         self.fresh = base is None  # the baseline's memberships do not apply (new link / recreated)
         self.dying = False  # deleted on the target by this run
+        self._ref: ListRef | None = None
         self.local_id = local.local_id if local else (base.local_id if base else None)
         self.cc_id = remote.cc_id if remote else (base.cc_id if base else None)
         self.name = local.name if local else (remote.name if remote else base.name if base else "")
 
     def ref(self) -> ListRef:
-        return ListRef(self.local_id, self.cc_id, self.name)
+        """The list's ref, shared by all operations on it (100,000 of them on a first sync)."""
+        r = self._ref
+        if r is None or r.local_id != self.local_id or r.cc_id != self.cc_id or r.name != self.name:
+            r = self._ref = ListRef(self.local_id, self.cc_id, self.name)
+        return r
 
 
 class _Planner:
@@ -697,8 +715,7 @@ class _Planner:
     def _skip_reason(self, lc: LocalContact) -> SkipReason | None:
         if lc.eligibility is not Eligibility.ELIGIBLE:
             return SkipReason(lc.eligibility.value)
-        email = cc_value("email", lc.email)
-        if len(email) > field_limit("email"):
+        if len(lc.email) > EMAIL_LIMIT and len(cc_value("email", lc.email)) > EMAIL_LIMIT:
             return SkipReason.INVALID_EMAIL
         return None
 
@@ -716,13 +733,12 @@ class _Planner:
             return
         values = lc.values()
         ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
-        self._note_truncations(lc, ref, values.as_dict())
+        if lc.may_be_shortened():
+            self._note_truncations(lc, ref, values.as_dict())
         self._emit(_PH_CONTACT, CreateRemoteContact, contact=ref, fields=values,
                    lists=tuple(self.pairs[s].ref() for s in slots))  # fmt: skip
 
     def _note_truncations(self, lc: LocalContact, ref: ContactRef, sent: dict[str, str]) -> None:
-        if not lc.may_be_shortened():
-            return
         for name, value in sent.items():
             if name == "email":
                 continue
@@ -799,7 +815,8 @@ class _Planner:
             return
         sent = self._merge_fields(ref, lvals, rvals, b, UpdateRemoteContact)
         if sent:
-            self._note_truncations(lc, ref, sent)
+            if lc.may_be_shortened():
+                self._note_truncations(lc, ref, sent)
         self._merge_members(ref, lmem, rmem, bmem, AddRemoteMembership, RemoveRemoteMembership, True)
 
     # -- pull: Constant Contact → CRM --------------------------------------------------------------------
