@@ -8,3 +8,5 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The official Constant Contact spec sits beside the project, never inside it.
 SPEC_PATH = REPO_ROOT.parent / "shared" / "contracts" / "constant-contact-v3.swagger.yaml"
+
+pytest_plugins = ["tests.support.sandbox_fixtures"]

@@ -7,3 +7,18 @@ class SyncError(Exception):
 
 class PlanError(SyncError):
     """The planner cannot produce a safe plan from what it was given."""
+
+
+class GuardTripped(SyncError):
+    """R14: the plan removes too much; run it only after the user confirmed (or with --force)."""
+
+
+class SyncCancelled(SyncError):
+    """The user pressed Cancel; the step that noticed it changed nothing."""
+
+
+class NotConnectedError(SyncError):
+    """There is no Constant Contact connection to sync with."""
+
+    def __init__(self, message: str = "Not connected to Constant Contact.") -> None:
+        super().__init__(message)

@@ -8,7 +8,11 @@ from ctctdesk.cli import build_parser
 
 def test_help_runs_without_importing_qt():
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from ctctdesk.cli import build_parser; build_parser(); print('PySide6' in sys.modules)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ctctdesk.cli import build_parser; build_parser(); print('PySide6' in sys.modules)",
+        ],
         capture_output=True,
         text=True,
         check=True,

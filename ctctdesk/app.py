@@ -1,0 +1,232 @@
+"""The composition root: the one place that builds the object graph, for the GUI and the command line.
+
+`build_context(data_dir)` opens the database, the settings and the log file of a data folder;
+`build_window(data_dir)` adds the main window on top without starting the event loop (tests, scripts);
+`run_gui(args)` is what `ctctdesk` without a sub-command runs. Later layers (Constant Contact client,
+sync service) are created here too, so no module reaches for a global.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
+
+if TYPE_CHECKING:
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
+    from ctctdesk.ui.main_window import MainWindow
+
+APP_NAME = "ctctdesk"
+LOG_FILE_NAME = "ctctdesk.log"
+DATABASE_URL_SETTING = "database_url"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppContext:
+    """Everything a feature needs from the outside world, built once per data folder."""
+
+    data_dir: Path
+    database: peewee.Database
+    database_url: str
+    settings: SettingsStore
+    log_path: Path
+    demo: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+    #: the Constant Contact connection (settings, keyring tokens, API client) of this data folder
+    connection: Connection | None = None
+    #: the sync service (created always; it raises a clear SyncError "Not connected to Constant
+    #: Contact" when it needs an account and there is none)
+    sync: SyncService | None = None
+
+    def close(self) -> None:
+        """Close the database; call once the window (or command) is done with this context."""
+        from ctctdesk.crm.db import close_database
+
+        close_database()
+
+
+def resolve_data_dir(args: argparse.Namespace | None = None) -> Path:
+    """--data-dir when given, else the platform's user data folder (e.g. ~/.local/share/ctctdesk)."""
+    chosen = getattr(args, "data_dir", None) if args is not None else None
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+_log_handler: logging.Handler | None = None
+
+
+def configure_logging(data_dir: Path) -> Path:
+    """Log to a rotating file in <data dir>/logs (replacing the handler of an earlier data folder)."""
+    global _log_handler
+    log_dir = data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / LOG_FILE_NAME
+    root = logging.getLogger()
+    if _log_handler is not None:
+        root.removeHandler(_log_handler)
+        _log_handler.close()
+    handler = logging.handlers.RotatingFileHandler(
+        log_path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    from ctctdesk.ctct.redaction import RedactingFilter
+
+    handler.addFilter(RedactingFilter())  # tokens, codes and verifiers never reach the file (C3)
+    root.addHandler(handler)
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    _log_handler = handler
+    return log_path
+
+
+def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
+    """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
+
+    `sandbox_url` points the Constant Contact connection at a sandbox (--sandbox, demo mode).
+    """
+    from ctctdesk.crm.db import database_url_for, open_database
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.sync.service import SyncService
+
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = configure_logging(data_dir)
+    settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)
+    url = settings.get(DATABASE_URL_SETTING) or database_url_for(data_dir)
+    database = open_database(url)
+    context = AppContext(
+        data_dir=data_dir,
+        database=database,
+        database_url=url,
+        settings=settings,
+        log_path=log_path,
+        demo=demo,
+        connection=Connection.open(data_dir, sandbox_url),  # no network or keyring until used
+    )
+    context.sync = SyncService(database, context.connection)
+    return context
+
+
+def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:
+    """The main window of a data folder with every tab, shown by the caller; no event loop is started.
+
+    Needs a QApplication (created here when there is none). The window owns its context:
+    `window.context.close()` after closing the window releases the database.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from ctctdesk.ui import companies_feature
+    from ctctdesk.ui.general_page import GeneralPage
+    from ctctdesk.ui.lists_tab import ListsTab
+    from ctctdesk.ui.main_window import MainWindow
+
+    if QApplication.instance() is None:
+        QApplication([APP_NAME])
+    if context is None:
+        context = build_context(Path(data_dir))
+    window = MainWindow(context)
+    lists_tab = ListsTab()
+    window.add_tab(lists_tab, "Manage Email Lists")
+    window.settings_tab.add_page("General", GeneralPage(context, on_rules_changed=lists_tab.reload))
+    # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
+    companies_feature.install(window, lists_tab)
+    install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
+    window.restore_state()
+    return window
+
+
+def install_constant_contact_ui(
+    window: MainWindow, context: AppContext, *, on_crm_changed: Any = None
+) -> None:
+    """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
+    from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
+    from ctctdesk.ui.sync_tab import install_sync_ui
+
+    connection = context.connection
+    page = None
+    if PAGE_TITLE not in window.settings_tab.page_titles():
+        page = install_connection_ui(window, connection)
+    window.sync_tab = install_sync_ui(
+        window,
+        context.sync,
+        connection,
+        connection_page=page,
+        on_crm_changed=on_crm_changed,
+        note=context.extras.get("demo_note", ""),
+    )
+
+
+def _display_available() -> bool:
+    """False on a Linux/BSD machine without X11 or Wayland, where Qt would abort with a cryptic message."""
+    import os
+    import sys
+
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Open the main window and run the Qt event loop (through qasync, so coroutines can run on it)."""
+    import asyncio
+    import sys
+
+    import qasync
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ctctdesk.crm.errors import CrmError
+    from ctctdesk.ctct.errors import CtctError
+
+    if not _display_available():
+        print(
+            "ctctdesk: no display found to open the window on. Start it from a desktop session, or on a "
+            "machine without one use `xvfb-run ctctdesk ...` (or QT_QPA_PLATFORM=offscreen for scripts).",
+            file=sys.stderr,
+        )
+        return 1
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("ctctdesk")
+    demo = None
+    try:
+        if getattr(args, "demo", False):
+            from ctctdesk.demo import start_demo
+
+            demo = start_demo()
+            data_dir, context = demo.data_dir, demo.context
+        else:
+            data_dir = resolve_data_dir(args)
+            context = build_context(data_dir, sandbox_url=getattr(args, "sandbox", None))
+    except (CrmError, CtctError) as error:
+        QMessageBox.critical(None, "ctctdesk", str(error))
+        return 1
+    window = build_window(data_dir, context=context)
+    window.show()
+    if demo is not None:
+        print(f"Demo: Constant Contact sandbox at {demo.sandbox.base_url}, data folder {data_dir}")
+        window.sync_tab.start_activation()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+    app.aboutToQuit.connect(closed.set)
+    try:
+        with loop:
+            loop.run_until_complete(closed.wait())
+    finally:
+        context.close()
+        if demo is not None:
+            demo.stop()
+    return 0

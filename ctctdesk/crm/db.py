@@ -1,0 +1,97 @@
+"""Opening the CRM database: the one place that knows SQLite from PostgreSQL (D5).
+
+`open_database(url)` understands `sqlite:///path` (the default, no set-up) and `postgresql://…` (an office
+sharing one database between desks). It binds every model to the opened database through
+`models.database_proxy` and brings the schema up to date with `migrations.migrate_all`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee
+
+from ctctdesk.crm import schema
+from ctctdesk.crm.errors import DatabaseOpenError
+from ctctdesk.crm.migrations import migrate_all
+from ctctdesk.crm.models import database_proxy
+
+log = logging.getLogger(__name__)
+
+DATABASE_FILE_NAME = "ctctdesk.sqlite3"
+
+# WAL lets the GUI read while a sync writes; foreign keys make ON DELETE CASCADE work in SQLite.
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "cache_size": -32 * 1024,  # 32 MB page cache
+    "busy_timeout": 5000,
+}
+
+
+def database_url_for(data_dir: Path) -> str:
+    """The default database of a data folder: a SQLite file inside it."""
+    return f"sqlite:///{(Path(data_dir) / DATABASE_FILE_NAME).resolve()}"
+
+
+def describe_url(url: str) -> str:
+    """The URL without any password, for the Settings page and logs."""
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url
+
+
+def _connect(url: str) -> peewee.Database:
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme in ("sqlite", "sqlite3"):
+        path = unquote(url.split("://", 1)[1])
+        # sqlite:///relative.db -> "/relative.db" would be absolute; sqlite:////abs -> "//abs".
+        # We accept the common form sqlite:///<absolute path> and sqlite:///:memory:.
+        if path.startswith("/:memory:") or path == "/:memory:":
+            path = ":memory:"
+        elif path.startswith("//"):
+            path = path[1:]
+        elif not path.startswith("/"):
+            raise DatabaseOpenError(f"Not a SQLite database URL: {describe_url(url)}")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
+    if scheme in ("postgres", "postgresql"):
+        from playhouse.db_url import connect
+
+        return connect(url.replace("postgres://", "postgresql://", 1))
+    raise DatabaseOpenError(
+        f"Unsupported database URL {describe_url(url)!r}: use sqlite:///path or postgresql://host/db."
+    )
+
+
+def open_database(url: str) -> peewee.Database:
+    """Open the database at `url`, bind the CRM models to it and migrate every registered component.
+
+    Components outside the CRM (e.g. sync) register their migrations before calling this, or call
+    `migrations.migrate_all(db)` again after registering.
+    """
+    db = _connect(url)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as error:
+        raise DatabaseOpenError(f"Cannot open the database {describe_url(url)}: {error}") from error
+    database_proxy.initialize(db)
+    schema.register()
+    migrate_all(db)
+    log.info("opened database %s", describe_url(url))
+    return db
+
+
+def close_database() -> None:
+    """Close the calling thread's connection to the bound database, if open (peewee keeps one
+    connection per thread; a worker thread calls this when its job is done)."""
+    db = database_proxy.obj
+    if db is not None and not db.is_closed():
+        db.close()

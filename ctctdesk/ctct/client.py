@@ -1,0 +1,398 @@
+"""Typed Constant Contact V3 operations for the sync engine (R12: bulk, paged, incremental).
+
+Every method goes through `ApiTransport`, so the limiter, the daily quota, retries and error mapping
+apply to all of them. Results are frozen dataclasses; the `raw` field keeps the API's JSON for the
+fields the sync maps itself (it is excluded from equality and hashing).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ctctdesk.ctct.errors import CtctError
+from ctctdesk.ctct.http import ApiTransport
+
+#: The service drops what is beyond 4 MB of an import body; stay well below both MB and MiB readings.
+MAX_IMPORT_BYTES = 4_000_000
+MAX_IMPORT_CONTACTS = 40_000
+MAX_LISTS_PER_ACTIVITY = 50
+MAX_CONTACT_IDS_PER_ACTIVITY = 500
+MAX_LIST_DELETE = 100
+MAX_TAGS_PER_ACTIVITY = 50
+CONTACTS_PAGE_SIZE = 500
+LISTS_PAGE_SIZE = 1000
+FINAL_STATES = frozenset({"completed", "failed", "cancelled", "timed_out"})
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    organization_name: str
+    contact_email: str
+    first_name: str = ""
+    last_name: str = ""
+    encoded_account_id: str = ""
+
+
+@dataclass(frozen=True)
+class ContactList:
+    list_id: str
+    name: str
+    description: str = ""
+    favorite: bool = False
+    membership_count: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    deleted_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    contact_id: str
+    email: str | None
+    permission_to_send: str | None
+    first_name: str | None = None
+    last_name: str | None = None
+    job_title: str | None = None
+    company_name: str | None = None
+    updated_at: str | None = None
+    deleted_at: str | None = None
+    list_memberships: tuple[str, ...] = ()
+    taggings: tuple[str, ...] = ()
+    custom_fields: tuple[tuple[str, str], ...] = ()  # (custom_field_id, value)
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Contact:
+        email = data.get("email_address") or {}
+        return cls(
+            contact_id=str(data["contact_id"]),
+            email=email.get("address"),
+            permission_to_send=email.get("permission_to_send"),
+            first_name=data.get("first_name"),
+            last_name=data.get("last_name"),
+            job_title=data.get("job_title"),
+            company_name=data.get("company_name"),
+            updated_at=data.get("updated_at"),
+            deleted_at=data.get("deleted_at"),
+            list_memberships=tuple(data.get("list_memberships") or ()),
+            taggings=tuple(data.get("taggings") or ()),
+            custom_fields=tuple((str(cf.get("custom_field_id")), str(cf.get("value", "")))
+                                for cf in data.get("custom_fields") or ()),
+            raw=dict(data),
+        )
+
+
+@dataclass(frozen=True)
+class CustomField:
+    custom_field_id: str
+    name: str
+    label: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    tag_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A bulk activity handle, and its state the last time we looked."""
+
+    activity_id: str
+    state: str
+    percent_done: int = 0
+    errors: tuple[str, ...] = ()
+    status: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    kind: str = ""  # which bulk call made it, e.g. "contacts_json_import"
+    item_count: int = 0  # how many items we sent in it
+
+    @property
+    def done(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "completed"
+
+    @property
+    def queued(self) -> bool:
+        return self.state == "initialized"
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], kind: str = "", item_count: int = 0) -> Activity:
+        return cls(
+            activity_id=str(data["activity_id"]),
+            state=str(data.get("state", "initialized")),
+            percent_done=int(data.get("percent_done") or 0),
+            errors=tuple(str(e.get("message", e)) if isinstance(e, Mapping) else str(e)
+                         for e in data.get("activity_errors") or ()),
+            status=dict(data.get("status") or {}),
+            kind=kind,
+            item_count=item_count,
+        )
+
+
+ProgressCallback = Callable[[Activity], None]
+
+
+def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
+
+
+def import_batches(contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str],
+                   max_bytes: int = MAX_IMPORT_BYTES,
+                   max_contacts: int = MAX_IMPORT_CONTACTS) -> Iterator[list[Mapping[str, Any]]]:
+    """Split contacts so that each encoded import body stays under `max_bytes`.
+
+    The size is measured on the same compact JSON encoding the transport sends: the envelope with the
+    list ids, plus each contact's encoding and its separating comma.
+    """
+    envelope = len(_encode({"import_data": [], "list_ids": list(list_ids)}))
+    batch: list[Mapping[str, Any]] = []
+    size = envelope
+    for contact in contacts:
+        item = len(_encode(contact)) + (1 if batch else 0)
+        if envelope + item > max_bytes:
+            raise CtctError(f"One contact ({contact.get('email', 'without email')}) is too large to import.")
+        if batch and (size + item > max_bytes or len(batch) >= max_contacts):
+            yield batch
+            batch, size = [], envelope
+            item = len(_encode(contact))
+        batch.append(contact)
+        size += item
+    if batch:
+        yield batch
+
+
+def _encode(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+class CtctClient:
+    """Constant Contact V3 operations the sync uses."""
+
+    def __init__(self, transport: ApiTransport, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.transport = transport
+        self._sleep = sleep
+
+    # -- account ------------------------------------------------------------------------------------
+    def account_summary(self) -> AccountSummary:
+        data = self.transport.get_json("/account/summary")
+        return AccountSummary(
+            organization_name=data.get("organization_name") or "",
+            contact_email=data.get("contact_email") or "",
+            first_name=data.get("first_name") or "",
+            last_name=data.get("last_name") or "",
+            encoded_account_id=data.get("encoded_account_id") or "",
+        )
+
+    # -- paging -------------------------------------------------------------------------------------
+    def _pages(self, path: str, params: Mapping[str, Any] | None, key: str) -> Iterator[list[dict]]:
+        next_path: str | None = path
+        next_params = dict(params or {})
+        while next_path:
+            data = self.transport.get_json(next_path, next_params or None)
+            yield list(data.get(key) or [])
+            next_path = ((data.get("_links") or {}).get("next") or {}).get("href")
+            next_params = {}  # the next link carries the cursor and the original filters
+
+    # -- lists --------------------------------------------------------------------------------------
+    def iter_lists(self, *, include_membership_count: bool = False, status: str | None = None
+                   ) -> Iterator[ContactList]:
+        params: dict[str, Any] = {"limit": LISTS_PAGE_SIZE}
+        if include_membership_count:
+            params["include_membership_count"] = "all"
+        if status:
+            params["status"] = status
+        for page in self._pages("/contact_lists", params, "lists"):
+            yield from (_contact_list(item) for item in page)
+
+    def create_list(self, name: str, description: str = "", favorite: bool = False) -> ContactList:
+        body = {"name": name, "favorite": favorite, "description": description}
+        return _contact_list(self.transport.request("POST", "/contact_lists", json_body=body).json())
+
+    def update_list(self, list_id: str, name: str, description: str = "", favorite: bool = False
+                    ) -> ContactList:
+        body = {"name": name, "description": description, "favorite": favorite}
+        return _contact_list(self.transport.request("PUT", f"/contact_lists/{list_id}",
+                                                    json_body=body).json())
+
+    def rename_list(self, list_id: str, name: str) -> ContactList:
+        """PUT replaces the whole list, so keep its description and favourite flag."""
+        current = _contact_list(self.transport.get_json(f"/contact_lists/{list_id}"))
+        return self.update_list(list_id, name, current.description, current.favorite)
+
+    def delete_list(self, list_id: str) -> Activity:
+        response = self.transport.request("DELETE", f"/contact_lists/{list_id}")
+        data = response.json() if response.content else {"activity_id": "", "state": "completed"}
+        return Activity.from_api(data, "list_delete", 1)
+
+    # -- contacts -----------------------------------------------------------------------------------
+    def contact_pages(self, *, include: Iterable[str] = (), status: str | None = None,
+                      updated_after: str | None = None, lists: Iterable[str] = (),
+                      limit: int = CONTACTS_PAGE_SIZE) -> Iterator[list[Contact]]:
+        """Contacts in pages of `limit` (max 500), following `_links.next` to the end."""
+        params: dict[str, Any] = {"limit": limit}
+        if include:
+            params["include"] = ",".join(include)
+        if status:
+            params["status"] = status
+        if updated_after:
+            params["updated_after"] = updated_after
+        if lists:
+            params["lists"] = ",".join(lists)
+        for page in self._pages("/contacts", params, "contacts"):
+            yield [Contact.from_api(item) for item in page]
+
+    def iter_contacts(self, **filters: Any) -> Iterator[Contact]:
+        for page in self.contact_pages(**filters):
+            yield from page
+
+    def get_contact(self, contact_id: str, include: Iterable[str] = ()) -> Contact:
+        params = {"include": ",".join(include)} if include else None
+        return Contact.from_api(self.transport.get_json(f"/contacts/{contact_id}", params))
+
+    def create_contact(self, body: Mapping[str, Any]) -> Contact:
+        payload = {**body, "create_source": "Account"}
+        return Contact.from_api(self.transport.request("POST", "/contacts", json_body=payload).json())
+
+    def update_contact(self, contact_id: str, body: Mapping[str, Any]) -> Contact:
+        """PUT replaces top-level properties: send the complete contact, not a patch."""
+        payload = {**body, "update_source": "Account"}
+        return Contact.from_api(self.transport.request("PUT", f"/contacts/{contact_id}",
+                                                       json_body=payload).json())
+
+    def delete_contact(self, contact_id: str) -> None:
+        self.transport.request("DELETE", f"/contacts/{contact_id}")
+
+    # -- custom fields and tags ---------------------------------------------------------------------
+    def iter_custom_fields(self) -> Iterator[CustomField]:
+        for page in self._pages("/contact_custom_fields", {"limit": 100}, "custom_fields"):
+            yield from (_custom_field(item) for item in page)
+
+    def create_custom_field(self, label: str, type_: str = "string") -> CustomField:
+        data = self.transport.request("POST", "/contact_custom_fields",
+                                      json_body={"label": label, "type": type_}).json()
+        return _custom_field(data)
+
+    def iter_tags(self) -> Iterator[Tag]:
+        for page in self._pages("/contact_tags", {"limit": 500}, "tags"):
+            yield from (Tag(str(item["tag_id"]), str(item.get("name", ""))) for item in page)
+
+    def create_tag(self, name: str) -> Tag:
+        data = self.transport.request("POST", "/contact_tags", json_body={"name": name}).json()
+        return Tag(str(data["tag_id"]), str(data.get("name", name)))
+
+    # -- bulk activities ----------------------------------------------------------------------------
+    def _activity(self, kind: str, body: Mapping[str, Any], item_count: int) -> Activity:
+        # Retrying an activity creation repeats the same idempotent work; it cannot duplicate contacts.
+        response = self.transport.request("POST", f"/activities/{kind}", json_body=body, retry_safe=True)
+        return Activity.from_api(response.json(), kind, item_count)
+
+    def import_contacts(self, contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str]
+                        ) -> list[Activity]:
+        """JSON import (adds and updates), batched under 4 MB and at most 50 lists per import.
+
+        More than 50 target lists means one import per group of 50 lists.
+        """
+        if not list_ids:
+            raise CtctError("An import needs at least one target list.")
+        activities = []
+        for list_group in chunks(list(list_ids), MAX_LISTS_PER_ACTIVITY):
+            for batch in import_batches(contacts, list_group):
+                body = {"import_data": list(batch), "list_ids": list_group}
+                activities.append(self._activity("contacts_json_import", body, len(batch)))
+        return activities
+
+    def _membership(self, kind: str, contact_ids: Sequence[str], list_ids: Sequence[str]) -> list[Activity]:
+        activities = []
+        for list_group in chunks(list(list_ids), MAX_LISTS_PER_ACTIVITY):
+            for ids in chunks(list(contact_ids), MAX_CONTACT_IDS_PER_ACTIVITY):
+                body = {"source": {"contact_ids": ids}, "list_ids": list_group}
+                activities.append(self._activity(kind, body, len(ids)))
+        return activities
+
+    def add_list_memberships(self, contact_ids: Sequence[str], list_ids: Sequence[str]) -> list[Activity]:
+        return self._membership("add_list_memberships", contact_ids, list_ids)
+
+    def remove_list_memberships(self, contact_ids: Sequence[str], list_ids: Sequence[str]
+                                ) -> list[Activity]:
+        return self._membership("remove_list_memberships", contact_ids, list_ids)
+
+    def delete_contacts(self, contact_ids: Sequence[str]) -> list[Activity]:
+        return [self._activity("contact_delete", {"contact_ids": ids}, len(ids))
+                for ids in chunks(list(contact_ids), MAX_CONTACT_IDS_PER_ACTIVITY)]
+
+    def delete_lists(self, list_ids: Sequence[str]) -> list[Activity]:
+        return [self._activity("list_delete", {"list_ids": ids}, len(ids))
+                for ids in chunks(list(list_ids), MAX_LIST_DELETE)]
+
+    def _taggings(self, kind: str, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        activities = []
+        for tag_group in chunks(list(tag_ids), MAX_TAGS_PER_ACTIVITY):
+            for ids in chunks(list(contact_ids), MAX_CONTACT_IDS_PER_ACTIVITY):
+                body = {"source": {"contact_ids": ids}, "tag_ids": tag_group}
+                activities.append(self._activity(kind, body, len(ids)))
+        return activities
+
+    def add_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        return self._taggings("contacts_taggings_add", contact_ids, tag_ids)
+
+    def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        return self._taggings("contacts_taggings_remove", contact_ids, tag_ids)
+
+    def get_activity(self, activity: Activity) -> Activity:
+        data = self.transport.get_json(f"/activities/{activity.activity_id}")
+        return Activity.from_api(data, activity.kind, activity.item_count)
+
+    def wait(self, activity: Activity, on_progress: ProgressCallback | None = None, *,
+             first_delay: float = 0.5, max_delay: float = 15.0, timeout: float = 3600.0,
+             cancelled: Callable[[], bool] | None = None) -> Activity:
+        """Poll until the activity ends, reporting each state (queued, percent, done, errors).
+
+        The delay between polls grows from `first_delay` to `max_delay`, so a queued import costs few
+        requests of the daily allowance. Returns the final Activity; a failed one is returned, not
+        raised, so the caller can record its errors.
+        """
+        deadline = time.monotonic() + timeout
+        delay = first_delay
+        current = activity
+        if on_progress:
+            on_progress(current)
+        while not current.done:
+            if cancelled and cancelled():
+                return current
+            if time.monotonic() >= deadline:
+                raise CtctError("Constant Contact has not finished a bulk job after a long wait; "
+                                "the next sync will check again.")
+            self._sleep(delay)
+            delay = min(max_delay, delay * 1.6)
+            current = self.get_activity(current)
+            if on_progress:
+                on_progress(current)
+        return current
+
+
+def _contact_list(data: Mapping[str, Any]) -> ContactList:
+    return ContactList(
+        list_id=str(data["list_id"]),
+        name=str(data.get("name", "")),
+        description=data.get("description") or "",
+        favorite=bool(data.get("favorite", False)),
+        membership_count=data.get("membership_count"),
+        created_at=data.get("created_at"),
+        updated_at=data.get("updated_at"),
+        deleted_at=data.get("deleted_at"),
+    )
+
+
+def _custom_field(data: Mapping[str, Any]) -> CustomField:
+    return CustomField(str(data["custom_field_id"]), str(data.get("name", "")),
+                       str(data.get("label", "")), str(data.get("type", "string")))

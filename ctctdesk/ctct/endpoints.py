@@ -1,0 +1,113 @@
+"""Where ctctdesk talks to: API and authorization server URLs, client id and redirect port.
+
+These are settings, not constants, so that demo mode and tests can point everything at the sandbox and
+an admin can enter the API key of the application registered for the office (C2). They are saved in a
+small JSON file in the data folder; tokens never go there (they live in the keyring, see tokens.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REAL_API_BASE_URL = "https://api.cc.email/v3"
+REAL_AUTH_BASE_URL = "https://authz.constantcontact.com/oauth2/default/v1"
+SANDBOX_CLIENT_ID = "ctctdesk-demo"
+#: The loopback port of the redirect URI. Constant Contact needs the exact redirect URI registered on
+#: the application, so the port is fixed (configurable) rather than picked at random.
+DEFAULT_REDIRECT_PORT = 8571
+REDIRECT_PATH = "/ctctdesk/callback"
+SCOPES = ("contact_data", "account_read", "offline_access")
+SETTINGS_FILE_NAME = "constant-contact.json"
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    api_base_url: str = REAL_API_BASE_URL
+    auth_base_url: str = REAL_AUTH_BASE_URL
+    client_id: str = ""
+    redirect_port: int = DEFAULT_REDIRECT_PORT
+    #: names the keyring entry; random per data folder so two folders never share tokens
+    profile: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def for_sandbox(cls, base_url: str, *, profile: str | None = None,
+                    redirect_port: int = DEFAULT_REDIRECT_PORT) -> ConnectionSettings:
+        """Every URL pointed at a sandbox started at `base_url` (e.g. http://127.0.0.1:8765)."""
+        root = base_url.rstrip("/")
+        return cls(
+            api_base_url=f"{root}/v3",
+            auth_base_url=f"{root}/oauth2/default/v1",
+            client_id=SANDBOX_CLIENT_ID,
+            redirect_port=redirect_port,
+            profile=profile or uuid.uuid4().hex,
+        )
+
+    @property
+    def redirect_uri(self) -> str:
+        """The URI the admin registers on the Constant Contact application (shown next to the API key)."""
+        return f"http://127.0.0.1:{self.redirect_port}{REDIRECT_PATH}"
+
+    @property
+    def authorize_url(self) -> str:
+        return f"{self.auth_base_url.rstrip('/')}/authorize"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.auth_base_url.rstrip('/')}/token"
+
+    @property
+    def device_authorization_url(self) -> str:
+        return f"{self.auth_base_url.rstrip('/')}/device/authorize"
+
+    @property
+    def revoke_url(self) -> str:
+        return f"{self.auth_base_url.rstrip('/')}/revoke"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return is_loopback(self.api_base_url)
+
+    def with_client_id(self, client_id: str) -> ConnectionSettings:
+        return replace(self, client_id=client_id.strip())
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def settings_path(data_dir: Path) -> Path:
+    return Path(data_dir) / SETTINGS_FILE_NAME
+
+
+def load_settings(path: Path) -> ConnectionSettings:
+    """Read saved settings; a missing file gives the defaults (real Constant Contact) with a new profile."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return ConnectionSettings()
+    known = {name: raw[name] for name in ConnectionSettings.__dataclass_fields__ if name in raw}
+    return ConnectionSettings(**known)
+
+
+def save_settings(path: Path, settings: ConnectionSettings) -> None:
+    write_json_atomically(Path(path), asdict(settings))
+
+
+def write_json_atomically(path: Path, data: object) -> None:
+    """Write through a temporary file and rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,157 @@
+"""One exception family for everything that talks to Constant Contact.
+
+Every message is written for the person in front of the screen: it says what happened and what to do.
+The GUI and the command line show `str(error)` as is, so no message may contain a token, code or verifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class CtctError(Exception):
+    """Base of every Constant Contact client error."""
+
+    #: short machine-readable name, used for exit codes and logs
+    kind = "error"
+
+
+class NotConnected(CtctError):
+    kind = "not_connected"
+
+    def __init__(self, message: str = "ctctdesk is not connected to Constant Contact. "
+                 "Connect first (Settings → Constant Contact, or `ctctdesk connect`).") -> None:
+        super().__init__(message)
+
+
+class AuthExpired(CtctError):
+    """The access token was refused and could not be renewed right now; trying again may work."""
+
+    kind = "auth_expired"
+
+    def __init__(self, message: str = "Constant Contact refused the saved sign-in. "
+                 "Try again; if it keeps failing, reconnect in Settings → Constant Contact.") -> None:
+        super().__init__(message)
+
+
+class AuthRevoked(CtctError):
+    """The refresh token was refused (revoked, expired or already used): only a reconnect helps (C7)."""
+
+    kind = "auth_revoked"
+
+    def __init__(self, message: str = "Constant Contact no longer accepts ctctdesk's access "
+                 "(it was revoked or has expired). Reconnect in Settings → Constant Contact "
+                 "or run `ctctdesk connect`; nothing has been lost.") -> None:
+        super().__init__(message)
+
+
+class AuthorizationFailed(CtctError):
+    """The connect flow itself did not complete (denied, timed out, cancelled, state mismatch…)."""
+
+    kind = "authorization_failed"
+
+
+class AuthorizationCancelled(AuthorizationFailed):
+    kind = "cancelled"
+
+    def __init__(self, message: str = "Connecting was cancelled; ctctdesk is not connected.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(CtctError):
+    kind = "forbidden"
+
+    def __init__(self, message: str = "Constant Contact refused the request: the connected user lacks "
+                 "the permission or the access granted is too narrow. Reconnect with an account "
+                 "administrator.") -> None:
+        super().__init__(message)
+
+
+class RateLimited(CtctError):
+    """Constant Contact kept answering 429 after all retries."""
+
+    kind = "rate_limited"
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        wait = f" Wait about {int(retry_after) + 1} seconds and" if retry_after else " Wait a minute and"
+        super().__init__(f"Constant Contact is limiting how fast ctctdesk may call it.{wait} try again.")
+        self.retry_after = retry_after
+
+
+class QuotaExhausted(CtctError):
+    """The daily allowance of API requests is used up; the next run continues tomorrow (R12)."""
+
+    kind = "quota_exhausted"
+
+    def __init__(self, used: int, allowance: int) -> None:
+        super().__init__(
+            f"The daily allowance of Constant Contact requests is used up ({used} of {allowance}). "
+            "Nothing was lost: run again after midnight (UTC) and it continues where it stopped."
+        )
+        self.used = used
+        self.allowance = allowance
+
+
+@dataclass(frozen=True)
+class ApiErrorItem:
+    """One entry of Constant Contact's 400 answer (`APIErrorSchema`)."""
+
+    error_key: str
+    error_message: str
+
+
+class ValidationError(CtctError):
+    """400: Constant Contact refused the data; `items` holds what it said, field by field."""
+
+    kind = "validation"
+
+    def __init__(self, items: Sequence[ApiErrorItem]) -> None:
+        self.items = tuple(items)
+        detail = "; ".join(item.error_message for item in self.items[:5]) or "no detail given"
+        more = f" (and {len(self.items) - 5} more)" if len(self.items) > 5 else ""
+        super().__init__(f"Constant Contact refused the data: {detail}{more}")
+
+
+class NotFound(CtctError):
+    kind = "not_found"
+
+    def __init__(self, what: str = "The item") -> None:
+        super().__init__(f"{what} no longer exists in Constant Contact (it may have been deleted there).")
+
+
+class Conflict(CtctError):
+    kind = "conflict"
+
+    def __init__(self, message: str = "Constant Contact already has an item with that name; "
+                 "choose another name.") -> None:
+        super().__init__(message)
+
+
+class ServiceUnavailable(CtctError):
+    """5xx answers or network failures that outlasted the retries."""
+
+    kind = "unavailable"
+
+    def __init__(self, message: str = "Constant Contact cannot be reached right now "
+                 "(network problem or service outage). Check the internet connection and try again "
+                 "in a few minutes.") -> None:
+        super().__init__(message)
+
+
+class KeyringUnavailable(CtctError):
+    """No usable operating-system keyring: tokens must never be stored elsewhere (C3)."""
+
+    kind = "no_keyring"
+
+    def __init__(self, detail: str = "") -> None:
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            "ctctdesk keeps the Constant Contact sign-in only in the system keyring, and none is "
+            f"available{extra}. On Linux install and start a Secret Service such as GNOME Keyring "
+            "or KWallet (e.g. `apt install gnome-keyring`) and log in to a desktop session; on "
+            "Windows and macOS the built-in credential store is used. Then connect again."
+        )
+
+
+NoKeyring = KeyringUnavailable

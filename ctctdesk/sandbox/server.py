@@ -1,0 +1,324 @@
+"""The sandbox HTTP server: one port, three prefixes.
+
+- `/v3/…` — the Constant Contact V3 API (`api.py`), behind bearer tokens, scopes, rate limits and faults;
+- `/oauth2/default/v1/…` — the authorization server (`oauth.py`), handed every request under it (and
+  the short device-activation address it names, `/activate`);
+- `/_sandbox/…` — the control interface (`control.py`), neither limited nor counted.
+
+It runs werkzeug's threaded server in a background thread so a test can start one in-process on a free
+port and stop it again in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from ctctdesk.sandbox import activities
+from ctctdesk.sandbox.api import ENDPOINT_SCOPES, V3Api, template, url_map
+from ctctdesk.sandbox.clock import Clock
+from ctctdesk.sandbox.control import Control
+from ctctdesk.sandbox.counters import RequestCounters
+from ctctdesk.sandbox.errors import ApiError
+from ctctdesk.sandbox.faults import FaultInjector
+from ctctdesk.sandbox.limits import RateLimiter
+from ctctdesk.sandbox.seed import seed
+from ctctdesk.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/v3/"
+OAUTH_PREFIX = "/oauth2/default/v1/"
+CONTROL_PREFIX = "/_sandbox/"
+MAX_BODY = 64 * 1024 * 1024
+
+UNAUTHORIZED_MESSAGES = {
+    "missing": "Unauthorized: the request has no access token.",
+    "unknown": "Unauthorized: the access token is not valid.",
+    "revoked": "Unauthorized: the access token has been revoked.",
+    "expired": "Unauthorized: the access token has expired.",
+}
+
+
+@dataclass
+class SandboxConfig:
+    port: int = 0
+    rate_limit_per_second: float | None = 4.0
+    daily_limit: int | None = 10_000
+    activity_delay: float = 1.0
+    max_running_activities: int = 2
+    access_token_lifetime: int = 86_400
+    state_file: Path | None = None
+    seed_contacts: int = 0
+
+
+class _SandboxRequest(Request):
+    max_content_length = MAX_BODY
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """werkzeug's handler without a log line per request (tests make thousands)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        log.debug("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    if status == 204 or body is None:
+        return Response(status=status, headers=headers)
+    return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+
+
+def _error(status: int, key: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body: Any = {"error_key": key, "error_message": message}
+    return _json(status, body if status == 401 else [body], headers)
+
+
+class SandboxServer:
+    """A running (or ready to run) sandbox; see the module docstring for what it serves."""
+
+    def __init__(self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1"):
+        from ctctdesk.sandbox import oauth as oauth_module  # the other half of the sandbox
+
+        self.config = dataclasses.replace(config) if config else SandboxConfig()
+        self.host = host
+        self.clock = Clock()
+        self._oauth_module = oauth_module
+        self.oauth = oauth_module.OAuthServer(self.clock, access_token_lifetime=self.config.access_token_lifetime)
+        self.account_id = getattr(oauth_module, "DEMO_ACCOUNT_ID", "demo-account")
+        self.state = SandboxState(self.clock, account_id=self.account_id,
+                                  activity_delay=lambda: self.config.activity_delay,
+                                  max_running=lambda: self.config.max_running_activities)
+        self.limiter = RateLimiter(self.config.rate_limit_per_second, self.config.daily_limit)
+        self.faults = FaultInjector()
+        self.counters = RequestCounters()
+        self.api = V3Api(self.state, self.account_summary)
+        self.control = Control(self)
+        self._map = url_map()
+        self._httpd: Any = None
+        self._thread: threading.Thread | None = None
+        if self.config.state_file is not None and Path(self.config.state_file).exists():
+            self.load(json.loads(Path(self.config.state_file).read_text(encoding="utf-8")))
+        if self.config.seed_contacts:
+            seed(self.state, contacts=self.config.seed_contacts, lists=3)
+
+    # ------------------------------------------------------------------------------- life cycle
+    def start(self) -> SandboxServer:
+        if self._httpd is not None:
+            return self
+        # Bind here so a busy port raises OSError to the caller (werkzeug would print and exit instead).
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((self.host, self.config.port))
+            listener.listen(128)
+            self._httpd = make_server(self.host, self.config.port, self.wsgi, threaded=True,
+                                      request_handler=_QuietHandler, fd=listener.fileno())
+        finally:
+            listener.close()  # werkzeug holds its own duplicate of the socket
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="ctctdesk-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._httpd = None
+            self._thread = None
+        if self.config.state_file is not None:
+            self.save(Path(self.config.state_file))
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the sandbox is not running")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # ------------------------------------------------------------------------------------ state
+    def dump(self) -> dict[str, Any]:
+        return {"format": "ctctdesk-sandbox-1", "state": self.state.dump(), "oauth": self.oauth.dump()}
+
+    def load(self, data: dict[str, Any]) -> None:
+        if "state" not in data:
+            raise ValueError("missing 'state'")
+        self.state.load(data["state"])
+        if data.get("oauth") is not None:
+            self.oauth.load(data["oauth"])
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary.write_text(json.dumps(self.dump()), encoding="utf-8")
+        temporary.replace(path)
+
+    def reset(self, *, forget_tokens: bool = False) -> None:
+        self.state.reset()
+        self.counters.reset()
+        self.limiter.reset()
+        self.faults.clear()
+        if forget_tokens:
+            self.oauth.reset()
+
+    def configure(self, **settings: Any) -> None:
+        for name, value in settings.items():
+            if name in ("rate_limit_per_second", "daily_limit"):
+                if value is not None and (not isinstance(value, (int, float)) or value <= 0):
+                    raise ValueError(f"{name} must be a positive number or null")
+            elif name in ("activity_delay", "max_running_activities", "access_token_lifetime"):
+                if not isinstance(value, (int, float)) or value < 0:
+                    raise ValueError(f"{name} must be a number, zero or more")
+            setattr(self.config, name, value)
+        self.limiter.configure(per_second=self.config.rate_limit_per_second, per_day=self.config.daily_limit)
+        if "access_token_lifetime" in settings and hasattr(self.oauth, "access_token_lifetime"):
+            self.oauth.access_token_lifetime = int(self.config.access_token_lifetime)
+
+    def config_json(self) -> dict[str, Any]:
+        return {"rate_limit_per_second": self.config.rate_limit_per_second, "daily_limit": self.config.daily_limit,
+                "activity_delay": self.config.activity_delay,
+                "max_running_activities": self.config.max_running_activities,
+                "access_token_lifetime": self.config.access_token_lifetime}
+
+    def account_summary(self) -> dict[str, Any]:
+        return {
+            "contact_email": "owner@example.org", "contact_phone": "555-0100", "country_code": "US",
+            "encoded_account_id": self.account_id, "first_name": "Sam", "last_name": "Demo",
+            "organization_name": "ctctdesk Demo Office", "organization_phone": "555-0100", "state_code": "MA",
+            "time_zone_id": "US/Eastern", "website": "https://www.example.org",
+            "physical_address": {"address_line1": "1 Main Street", "city": "Springfield", "state_code": "MA",
+                                 "postal_code": "01101", "country_code": "US"},
+        }
+
+    # ------------------------------------------------------------------------------------- WSGI
+    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = _SandboxRequest(environ)
+        try:
+            response = self.dispatch(request)
+        except Exception:  # noqa: BLE001 - a bug must answer 500, not kill the connection silently
+            log.exception("sandbox failure on %s %s", request.method, request.path)
+            response = _error(500, "server.error", "There was a problem with our internal service.")
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith(CONTROL_PREFIX):
+            status, body = self.control.handle(request, path[len(CONTROL_PREFIX):])
+            return _json(status, body)
+        device_page = getattr(self._oauth_module, "DEVICE_VERIFICATION_PATH", None)
+        if path.startswith(OAUTH_PREFIX) or (device_page and path.rstrip("/") == device_page):
+            fault = self.faults.pick(path)
+            if fault is not None:
+                faulted = self._apply_fault(fault, request)
+                if faulted is not None:
+                    return faulted
+            subpath = path[len(OAUTH_PREFIX):] if path.startswith(OAUTH_PREFIX) else "device"
+            return self.oauth.dispatch(request, subpath)
+        if path.startswith(API_PREFIX) or path == "/v3":
+            return self._api(request)
+        return _error(404, "not.found", "The requested resource was not found.")
+
+    def _apply_fault(self, fault: Any, request: Request) -> Response | None:
+        if fault.kind == "slow":
+            time.sleep(max(0.0, fault.delay))
+            return None
+        if fault.kind == "drop":
+            request.environ["ctctdesk.sandbox.dropped"] = True
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already gone: the client dropped first, which is what we wanted anyway
+            return Response(status=500)
+        if fault.kind == "expired_token":
+            self.oauth.expire_access_tokens()
+            return _error(401, "unauthorized", UNAUTHORIZED_MESSAGES["expired"])
+        if fault.kind == "429":
+            return _error(429, "too_many_requests", "Too many requests. You exceeded the request rate limit.",
+                          {"Retry-After": "1"})
+        if fault.kind == "503":
+            return _error(503, "service.unavailable", "Our internal service is temporarily unavailable.")
+        return _error(500, "server.error", "There was a problem with our internal service.")
+
+    def _api(self, request: Request) -> Response:
+        adapter = self._map.bind("sandbox", "/")
+        endpoint: str | None = None
+        values: dict[str, Any] = {}
+        route_error: HTTPException | None = None
+        try:
+            rule, values = adapter.match(request.path, method=request.method, return_rule=True)
+            endpoint = rule.endpoint
+            label = f"{request.method} {template(rule.rule)}"
+        except (NotFound, MethodNotAllowed) as error:
+            route_error = error
+            label = f"{request.method} {request.path}"
+        self.counters.record(label, self.clock.now())
+
+        fault = self.faults.pick(request.path)
+        if fault is not None:
+            faulted = self._apply_fault(fault, request)
+            if faulted is not None:
+                return faulted
+
+        try:
+            grant = self.oauth.check_bearer(request.headers.get("Authorization"))
+        except self._oauth_module.BearerRejected as rejected:
+            reason = getattr(rejected, "reason", "unknown")
+            return _error(401, "unauthorized", UNAUTHORIZED_MESSAGES.get(reason, UNAUTHORIZED_MESSAGES["unknown"]))
+
+        if isinstance(route_error, MethodNotAllowed):
+            allowed = ", ".join(sorted(route_error.valid_methods or []))
+            return _error(405, "method.not.allowed", f"{request.method} is not allowed here.", {"Allow": allowed})
+        if route_error is not None or endpoint is None:
+            return _error(404, "not.found", "The requested resource was not found.")
+
+        needed = ENDPOINT_SCOPES.get(endpoint, "contact_data")
+        if needed not in grant.scopes:
+            return _error(403, "forbidden", f"Forbidden request. The access token lacks the {needed} scope.")
+
+        refused = self.limiter.check(f"{grant.account_id}/{grant.client_id}", self.clock.now())
+        if refused is not None:
+            which, wait = refused
+            message = ("Too many requests. You exceeded the daily request allowance." if which == "daily"
+                       else "Too many requests. You exceeded the request rate limit.")
+            return _error(429, "too_many_requests", message, {"Retry-After": str(wait)})
+
+        if request.method in ("POST", "PUT") and request.mimetype != "application/json":
+            return _error(415, "unsupported.media.type", "Unsupported Media Type: send application/json.")
+
+        try:
+            status, body = self.api.handle(endpoint, request, values)
+        except ApiError as error:
+            body = error.body()
+            return _json(error.status, body)
+        except HTTPException as error:  # e.g. 413 from the body size cap
+            code = error.code or 400
+            return _error(code, "request.invalid", error.description or "Bad request.")
+        return _json(status, body)
+
+    def advance_activities(self) -> None:
+        activities.advance(self.state)

@@ -1,0 +1,170 @@
+"""Apply the CRM-side operations of a pull plan, in bulk, through the CRM's own rules.
+
+Each method takes every operation of one kind (a step), writes them in SQL batches and returns the
+id each creation got. The caller runs a step inside one transaction together with the baseline entries
+it changed, so a pull killed at any instant leaves the CRM and the baseline in agreement (R13).
+
+Eligibility stays right because every write that can change it goes through
+``rules.refresh_ineligibility`` and ``lists.remove_ineligible_members`` (or the crm services that call
+them); memberships are only added for eligible contacts (L6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ctctdesk.crm import contacts as crm_contacts
+from ctctdesk.crm import lists as crm_lists
+from ctctdesk.crm.errors import CrmError
+from ctctdesk.crm.models import (
+    Contact,
+    ContactField,
+    Membership,
+    database_proxy,
+    email_key,
+    name_key,
+    utc_now,
+)
+from ctctdesk.crm.rules import refresh_ineligibility
+from ctctdesk.sync.operations import (
+    CreateLocalCompany,
+    CreateLocalContact,
+    CreateLocalList,
+    RenameLocalList,
+    UpdateLocalContact,
+)
+from ctctdesk.sync.snapshot import CUSTOM_PREFIX
+
+#: Contacts from Constant Contact without a company name belong here; the reader shows it as "".
+NO_COMPANY = "(No company)"
+_CHUNK = 400
+
+
+def _company_id(name: str, cache: dict[str, int]) -> int:
+    name = " ".join((name or "").split()) or NO_COMPANY
+    key = name_key(name)
+    if key not in cache:
+        cache[key] = crm_contacts.find_or_create_company(name, "customer").id
+    return cache[key]
+
+
+class LocalWriter:
+    def __init__(self) -> None:
+        self._companies: dict[str, int] = {}
+
+    def create_companies(self, ops: Sequence[CreateLocalCompany]) -> None:
+        for op in ops:
+            _company_id(op.name, self._companies)
+
+    def create_list(self, op: CreateLocalList) -> int:
+        existing = crm_lists.find_list(op.list.name)
+        if existing is not None:  # created by an earlier, interrupted run
+            return existing.id
+        return crm_lists.create_list(op.list.name).id
+
+    def rename_list(self, op: RenameLocalList, local_id: int) -> None:
+        crm_lists.rename_list(local_id, op.new_name)
+
+    def delete_list(self, local_id: int) -> None:
+        if crm_lists.EmailList.get_or_none(crm_lists.EmailList.id == local_id) is not None:
+            crm_lists.delete_list(local_id)
+
+    def create_contacts(self, ops: Sequence[CreateLocalContact],
+                        list_ids: Sequence[Sequence[int]]) -> list[int]:  # fmt: skip
+        """Insert new contacts in bulk; ``list_ids[i]``: resolved local lists of ``ops[i]``."""
+        now = utc_now()
+        rows = []
+        for op in ops:
+            f = op.fields
+            rows.append({
+                "company": _company_id(f.company_name, self._companies),
+                "first_name": f.first_name, "last_name": f.last_name, "job_title": f.job_title,
+                "email": f.email, "email_key": email_key(f.email), "phone": f.phone,
+                "email_status": op.email_status, "created_at": now, "updated_at": now,
+            })  # fmt: skip
+        keys = [r["email_key"] for r in rows]
+        existing: dict[str, int] = {}
+        for start in range(0, len(keys), _CHUNK):
+            chunk = [k for k in keys[start : start + _CHUNK] if k]
+            existing.update(Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples())
+        fresh = [r for r in rows if r["email_key"] not in existing]
+        for start in range(0, len(fresh), 200):
+            Contact.insert_many(fresh[start : start + 200]).execute()
+        ids: dict[str, int] = dict(existing)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = [k for k in keys[start : start + _CHUNK] if k]
+            ids.update(Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples())
+        created = [ids[k] for k in keys]
+        refresh_ineligibility(created)
+        custom = []
+        for op, cid in zip(ops, created, strict=True):
+            custom.extend({"contact": cid, "name": n, "value": v} for n, v in op.fields.custom)
+        for start in range(0, len(custom), 300):
+            ContactField.insert_many(custom[start : start + 300]).on_conflict_ignore().execute()
+        pairs = [(lid, cid) for lids, cid in zip(list_ids, created, strict=True) for lid in lids]
+        self._add_members(pairs)
+        return created
+
+    def update_contacts(self, ops: Sequence[UpdateLocalContact], local_ids: Sequence[int]
+                        ) -> tuple[list[int], list[tuple[str, str]]]:  # fmt: skip
+        """Update each contact in its own savepoint; returns the op ids done and (email, error) pairs.
+
+        A refused change (e.g. an email another CRM contact already has) is reported, not fatal: the
+        other updates of the step still go through, and the next plan offers the refused one again.
+        """
+        done: list[int] = []
+        errors: list[tuple[str, str]] = []
+        for op, local_id in zip(ops, local_ids, strict=True):
+            try:
+                with database_proxy.atomic():
+                    self._update_one(op, local_id)
+            except CrmError as error:
+                errors.append((op.contact.label, str(error)))
+            else:
+                done.append(op.op_id)
+        return done, errors
+
+    def _update_one(self, op: UpdateLocalContact, local_id: int) -> None:
+        changes: dict[str, object] = {}
+        custom: dict[str, str] = {}
+        for name, value in op.changes:
+            if name.startswith(CUSTOM_PREFIX):
+                custom[name[len(CUSTOM_PREFIX) :]] = value
+            elif name == "company_name":
+                changes["company_id"] = _company_id(value, self._companies)
+            else:
+                changes[name] = value
+        if changes:
+            crm_contacts.update_contact(local_id, **changes)
+        if custom:
+            crm_contacts.set_custom_fields(local_id, custom)
+
+    def mark_unsubscribed(self, local_ids: Sequence[int]) -> None:
+        crm_contacts.set_email_status(local_ids, "unsubscribed")
+
+    def add_members(self, pairs: Sequence[tuple[int, int]]) -> None:
+        self._add_members(pairs)
+
+    def _add_members(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """Insert (list, contact) memberships of eligible contacts only (L6)."""
+        by_list: dict[int, list[int]] = {}
+        for lid, cid in pairs:
+            by_list.setdefault(lid, []).append(cid)
+        for lid, cids in by_list.items():
+            for start in range(0, len(cids), _CHUNK):
+                eligible = [
+                    cid for (cid,) in Contact.select(Contact.id).where(
+                        Contact.id.in_(cids[start : start + _CHUNK]) & Contact.ineligible_reason.is_null()
+                    ).tuples()
+                ]  # fmt: skip
+                if eligible:
+                    Membership.insert_many(
+                        [{"email_list": lid, "contact": cid} for cid in eligible]
+                    ).on_conflict_ignore().execute()
+
+    def remove_members(self, pairs: Sequence[tuple[int, int]]) -> None:
+        by_list: dict[int, list[int]] = {}
+        for lid, cid in pairs:
+            by_list.setdefault(lid, []).append(cid)
+        for lid, cids in by_list.items():
+            crm_lists.remove_members(lid, cids)

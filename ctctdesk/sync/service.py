@@ -1,0 +1,327 @@
+"""The sync service: the one entry point the Synchronize tab, the scheduler and the command line use.
+
+It reads both sides, plans with the pure planner, and runs the plan through the executor, recording
+every run in the history (S5). It never touches Qt; long calls take ``on_progress`` and ``cancel`` so a
+worker thread can drive them and the GUI stays responsive. One run at a time per service.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import peewee
+
+from ctctdesk.crm import lists as crm_lists
+from ctctdesk.crm.models import EmailList, database_proxy, utc_now
+from ctctdesk.ctct.connection import Connection
+from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
+from ctctdesk.sync import store
+from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.describe import describe_lines
+from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
+from ctctdesk.sync.executor import ExecResult, Executor, StepHook
+from ctctdesk.sync.local_reader import read_local
+from ctctdesk.sync.operations import Direction, steps
+from ctctdesk.sync.plan import Plan, PlanSettings, plan
+from ctctdesk.sync.progress import ProgressCallback, report
+from ctctdesk.sync.remote_reader import RemoteRead, read_remote
+from ctctdesk.sync.snapshot import Baseline
+
+log = logging.getLogger(__name__)
+
+TRIGGERS = ("button", "schedule", "command line", "activation")
+BOTH_NOTE = "The push to Constant Contact is planned after this pull is applied."
+
+__all__ = ["SyncService", "Preview", "RunSummary", "ContactError", "GuardTripped", "SyncCancelled", "TRIGGERS"]
+
+
+@dataclass(frozen=True)
+class Preview:
+    direction: Direction
+    plan: Plan
+    lines: tuple[str, ...]  # ctctdesk.sync.describe.describe_lines (the GUI builds its tree from plan)
+    needs_confirmation: bool  # R14 guard tripped
+    guard_reason: str
+    pending_other_way: int
+
+
+@dataclass(frozen=True)
+class ContactError:
+    email: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    direction: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    counts: Mapping[str, int]  # e.g. {"lists created": 1, "contacts added": 120, …}
+    per_list: Mapping[str, Mapping[str, int]]
+    errors: tuple[ContactError, ...]
+    requests_used: int
+    cancelled: bool = False
+    stopped_reason: str = ""  # quota, auth, error text; "" when complete
+
+    @property
+    def ok(self) -> bool:
+        return not self.cancelled and not self.stopped_reason and not self.errors
+
+
+@dataclass
+class _Context:
+    """What a preview read, kept so that Run applies exactly the plan the user saw."""
+
+    read: RemoteRead
+    baseline: Baseline
+    requests_before: int | None = None  # the daily counter when the preview started reading
+
+
+class SyncService:
+    def __init__(self, database: peewee.Database, connection: Connection | None, *,
+                 settings: PlanSettings | None = None, step_hook: StepHook | None = None) -> None:  # fmt: skip
+        self.database = database
+        self.connection = connection
+        self.settings = settings or PlanSettings()
+        self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
+        self._lock = threading.Lock()
+        self._contexts: dict[int, _Context] = {}
+        store.ensure_tables(database)
+
+    # -- reading and planning ---------------------------------------------------------------------------
+
+    def _client(self):
+        if self.connection is None:
+            raise NotConnectedError()
+        try:
+            return self.connection.client()
+        except NotConnected as error:
+            raise NotConnectedError(
+                "Not connected to Constant Contact: connect on the Constant Contact page first."
+            ) from error
+
+    def _read(self, on_progress: ProgressCallback | None, cancel: threading.Event | None,
+              ) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
+        client = self._client()
+        report(on_progress, "Reading the CRM")
+        local = read_local()
+        baseline = store.load_baseline()
+        cursor = store.get_state("cursor")
+        account = client.account_summary().encoded_account_id
+        same_account = baseline.account_id == account
+        incremental = same_account and not baseline.is_empty and bool(cursor)
+        read = read_remote(client, account_id=account, cursor=cursor if incremental else "",
+                           on_progress=on_progress, cancel=cancel)  # fmt: skip
+        return client, local, baseline, read
+
+    def _requests_used(self) -> int:
+        """Today's request counter (the history records the difference, S5)."""
+        return self.connection.quota.used if self.connection is not None else 0
+
+    def preview(self, direction: Direction | str, *, on_progress: ProgressCallback | None = None,
+                cancel: threading.Event | None = None) -> Preview:  # fmt: skip
+        """Read both sides (remote incrementally after the first sync) and plan; change nothing.
+
+        ``both`` = from_cc then to_cc: the push part is planned after the pull is applied, so the
+        preview holds the from_cc plan and a note that the push is planned after it.
+        """
+        direction = Direction(direction)
+        used_before = self._requests_used()
+        _, local, baseline, read = self._read(on_progress, cancel)
+        report(on_progress, "Planning")
+        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self.settings)
+        lines = describe(the_plan)
+        if direction is Direction.BOTH:
+            lines = (*lines, BOTH_NOTE)
+        preview = Preview(
+            direction=direction,
+            plan=the_plan,
+            lines=lines,
+            needs_confirmation=the_plan.guard.needs_confirmation,
+            guard_reason="; ".join(the_plan.guard.reasons),
+            pending_other_way=the_plan.pending_other_way,
+        )
+        self._contexts.clear()
+        self._contexts[id(preview)] = _Context(read, baseline, used_before)
+        report(on_progress, "Ready", 1, 1)
+        return preview
+
+    # -- running ---------------------------------------------------------------------------------------
+
+    def run(self, preview: Preview, *, trigger: str = "button", on_progress: ProgressCallback | None = None,
+            cancel: threading.Event | None = None, force: bool = False) -> RunSummary:  # fmt: skip
+        """Apply a previewed plan and record the run.
+
+        Raises GuardTripped when ``preview.needs_confirmation`` and not ``force``. Cancel → summary with
+        ``cancelled=True``; quota exhausted → summary with ``stopped_reason``; AuthRevoked/AuthExpired
+        are raised after the run is recorded in the history.
+        """
+        if trigger not in TRIGGERS:
+            raise SyncError(f"Unknown trigger {trigger!r}.")
+        if preview.needs_confirmation and not force:
+            raise GuardTripped(
+                f"This run would remove a lot ({preview.guard_reason}); confirm it to go ahead."
+            )
+        if not self._lock.acquire(blocking=False):
+            raise SyncError("A synchronization is already running.")
+        try:
+            return self._run_locked(preview, trigger, on_progress, cancel, force)
+        finally:
+            self._lock.release()
+
+    def _run_locked(self, preview: Preview, trigger: str, on_progress: ProgressCallback | None,
+                    cancel: threading.Event | None, force: bool) -> RunSummary:  # fmt: skip
+        client = self._client()
+        context = self._contexts.pop(id(preview), None)
+        used_before = self._requests_used()
+        if context is not None and context.requests_before is not None:
+            used_before = context.requests_before  # the preview's reads belong to this run
+        started = utc_now()
+        run_id = store.start_run(preview.direction.value, trigger, started)
+        abandoned = store.abandon_unfinished()
+        if abandoned:
+            log.info("%d steps of an interrupted run are re-planned by this run", abandoned)
+        total = ExecResult()
+        raised: BaseException | None = None
+        try:
+            if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
+                _, _, baseline, read = self._read(on_progress, cancel)
+                context = _Context(read, baseline)
+            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
+            if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
+                _, local, baseline, read = self._read(on_progress, cancel)
+                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self.settings)
+                if push.guard.needs_confirmation and not force:
+                    total.stopped_reason = (
+                        "The push to Constant Contact needs confirmation: " + "; ".join(push.guard.reasons)
+                    )
+                else:
+                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)
+        except SyncCancelled:
+            total.cancelled = True
+        except (AuthRevoked, AuthExpired) as error:
+            total.stopped_reason = str(error)
+            raised = error
+        except (CtctError, SyncError) as error:
+            total.stopped_reason = str(error)
+        except Exception as error:  # recorded, then shown by the caller
+            total.stopped_reason = f"Unexpected error: {error}"
+            raised = error
+        used = self._requests_used() - used_before
+        finished = utc_now()
+        store.finish_run(
+            run_id, finished_at=finished, counts=total.counts, per_list=total.per_list,
+            errors=total.errors, requests_used=max(used, 0), cancelled=total.cancelled,
+            stopped_reason=total.stopped_reason,
+        )  # fmt: skip
+        report(on_progress, "Finished", 1, 1)
+        if raised is not None:
+            raise raised
+        return self.run_details(run_id)
+
+    def _execute(self, client, the_plan: Plan, context: _Context, run_id: int,
+                 on_progress: ProgressCallback | None, cancel: threading.Event | None,
+                 total: ExecResult) -> None:  # fmt: skip
+        baseline = context.baseline
+        writer = store.BaselineWriter(baseline)
+        with database_proxy.atomic():
+            if the_plan.baseline_ignored or (
+                baseline.account_id and the_plan.account_id and baseline.account_id != the_plan.account_id
+            ):
+                writer.replace_account(the_plan.account_id)  # R14
+                baseline = Baseline.empty(the_plan.account_id)
+            elif not baseline.account_id and the_plan.account_id:
+                store.set_state("account_id", the_plan.account_id)
+                writer.account_id = the_plan.account_id
+            store.set_state("pending_other_way", str(the_plan.pending_other_way))
+        builder = BaselineBuilder.for_plan(baseline, the_plan)
+        executor = Executor(
+            client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
+            on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
+        )  # fmt: skip
+        result = executor.execute()
+        if the_plan.direction is Direction.FROM_CC and not (result.cancelled or result.stopped_reason):
+            # The next incremental read starts where this pull's read started (planner contract).
+            store.set_state("cursor", context.read.next_cursor)
+        for key, value in result.counts.items():
+            total.counts[key] += value
+        for name, counts in result.per_list.items():
+            for key, value in counts.items():
+                total.per_list[name][key] += value
+        total.errors.extend(result.errors)
+        total.cancelled = total.cancelled or result.cancelled
+        total.stopped_reason = total.stopped_reason or result.stopped_reason
+        if result.cancelled:
+            raise SyncCancelled("Cancelled.")
+
+    # -- history ---------------------------------------------------------------------------------------
+
+    def history(self, limit: int = 200) -> list[RunSummary]:
+        """Recorded runs, newest first."""
+        return [_summary(row) for row in store.runs(limit)]
+
+    def run_details(self, run_id: int) -> RunSummary:
+        row = store.run(run_id)
+        if row is None:
+            raise SyncError(f"There is no recorded run number {run_id}.")
+        return _summary(row)
+
+    # -- connect / disconnect ----------------------------------------------------------------------------
+
+    def activate(self, *, on_progress: ProgressCallback | None = None,
+                 cancel: threading.Event | None = None) -> RunSummary:  # fmt: skip
+        """C5: the first pull after connecting — lists and contacts come into the CRM before any push."""
+        preview = self.preview(Direction.FROM_CC, on_progress=on_progress, cancel=cancel)
+        return self.run(preview, trigger="activation", on_progress=on_progress, cancel=cancel, force=True)
+
+    def forget_account(self) -> int:
+        """C6: remove the Constant-Contact-linked lists and the baseline locally; returns lists removed.
+
+        Companies and contacts stay; only the lists that came from (or went to) Constant Contact go.
+        """
+        with database_proxy.atomic():
+            linked = [row.local_id for row in store.BaseList.select(store.BaseList.local_id)]
+            removed = 0
+            for local_id in linked:
+                if EmailList.get_or_none(EmailList.id == local_id) is not None:
+                    crm_lists.delete_list(local_id)
+                    removed += 1
+            store.clear_baseline()
+            for key in ("account_id", "cursor", "pending_other_way"):
+                store.set_state(key, "")
+        self._contexts.clear()
+        return removed
+
+    def pending_other_way(self) -> int | None:
+        """The last known count of changes waiting to flow the other way (tab header)."""
+        value = store.get_state("pending_other_way")
+        return int(value) if value else None
+
+
+def _summary(row: store.RunRow) -> RunSummary:
+    return RunSummary(
+        run_id=row.id,
+        direction=row.direction,
+        trigger=row.trigger,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        counts=json.loads(row.counts or "{}"),
+        per_list=json.loads(row.per_list or "{}"),
+        errors=tuple(ContactError(email, message) for email, message in json.loads(row.errors or "[]")),
+        requests_used=row.requests_used,
+        cancelled=bool(row.cancelled),
+        stopped_reason=row.stopped_reason or "",
+    )
+
+
+def describe(the_plan: Plan) -> tuple[str, ...]:
+    """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
+    return tuple(describe_lines(the_plan))

@@ -1,0 +1,329 @@
+"""The sync layer's own tables: baseline, journal, run history and sync state (component "sync").
+
+Why in the CRM database: the baseline must move in the same transaction as the CRM changes it
+records (a pull that created a contact and its baseline entry either both happened or neither), and a
+backup of the database then holds everything.
+
+* Baseline (``sync_base_list``, ``sync_base_contact``, ``sync_base_member``): what both sides agreed
+  after the last confirmed operation, bound to ONE Constant Contact account (``sync_state``
+  ``account_id``, R14): a baseline written for another account is replaced wholesale, never reused.
+* Journal (``sync_journal``): each executor step is written before it is sent and confirmed after it
+  (R13), so an interrupted run is visible and the next run knows it re-plans over a half-done step.
+* History (``sync_run``): one row per run (S5).
+* State (``sync_state``): key → value (account id, incremental-read cursor, pending count).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+import peewee
+
+from ctctdesk.crm.migrations import register_migrations
+from ctctdesk.crm.models import database_proxy, utc_now
+from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
+
+COMPONENT = "sync"
+_CHUNK = 500  # rows per INSERT / ids per IN (…): far below SQLite's variable limit
+
+
+class _SyncModel(peewee.Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class SyncState(_SyncModel):
+    key = peewee.CharField(max_length=64, primary_key=True)
+    value = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "sync_state"
+
+
+class BaseList(_SyncModel):
+    local_id = peewee.IntegerField(primary_key=True)
+    cc_id = peewee.CharField(max_length=64, unique=True)
+    name = peewee.CharField(max_length=255)
+
+    class Meta:
+        table_name = "sync_base_list"
+
+
+class BaseContact(_SyncModel):
+    local_id = peewee.IntegerField(primary_key=True)
+    cc_id = peewee.CharField(max_length=64, unique=True)
+    fields = peewee.TextField()  # JSON list of the FieldValues tuple
+
+    class Meta:
+        table_name = "sync_base_contact"
+
+
+class BaseMember(_SyncModel):
+    list_id = peewee.IntegerField()
+    contact_id = peewee.IntegerField(index=True)
+
+    class Meta:
+        table_name = "sync_base_member"
+        primary_key = peewee.CompositeKey("list_id", "contact_id")
+
+
+class JournalEntry(_SyncModel):
+    run_id = peewee.IntegerField(index=True)
+    step = peewee.IntegerField()
+    kind = peewee.CharField(max_length=64)
+    op_ids = peewee.TextField()  # JSON list of the plan's op ids in this step
+    detail = peewee.TextField(default="")
+    state = peewee.CharField(max_length=16, default="sent")  # sent → done | failed | abandoned
+    written_at = peewee.DateTimeField(default=utc_now)
+    confirmed_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "sync_journal"
+
+
+class RunRow(_SyncModel):
+    direction = peewee.CharField(max_length=16)
+    trigger = peewee.CharField(max_length=32)
+    started_at = peewee.DateTimeField()
+    finished_at = peewee.DateTimeField(null=True)
+    counts = peewee.TextField(default="{}")
+    per_list = peewee.TextField(default="{}")
+    errors = peewee.TextField(default="[]")
+    requests_used = peewee.IntegerField(default=0)
+    cancelled = peewee.BooleanField(default=False)
+    stopped_reason = peewee.TextField(default="")
+
+    class Meta:
+        table_name = "sync_run"
+
+
+MODELS = (SyncState, BaseList, BaseContact, BaseMember, JournalEntry, RunRow)
+
+
+def _create_tables(db: peewee.Database) -> None:
+    """v1: every sync table."""
+    with db.bind_ctx(MODELS):
+        db.create_tables(MODELS, safe=True)
+
+
+register_migrations(COMPONENT, [_create_tables])
+
+
+def ensure_tables(db: peewee.Database) -> None:
+    """Run the sync migrations on a database opened before this module was imported."""
+    from ctctdesk.crm.migrations import migrate_all
+
+    migrate_all(db)
+
+
+# ---------------------------------------------------------------------------------------------------
+# State
+
+
+def get_state(key: str, default: str = "") -> str:
+    row = SyncState.get_or_none(SyncState.key == key)
+    return row.value if row else default
+
+
+def set_state(key: str, value: str) -> None:
+    SyncState.insert(key=key, value=value).on_conflict(
+        conflict_target=[SyncState.key], update={SyncState.value: value}
+    ).execute()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Baseline
+
+
+def _encode_fields(fields: FieldValues) -> str:
+    return json.dumps([*fields[:6], [list(p) for p in fields.custom]], separators=(",", ":"))
+
+
+def _decode_fields(text: str) -> FieldValues:
+    data = json.loads(text)
+    return FieldValues(*data[:6], tuple((n, v) for n, v in data[6]))
+
+
+def load_baseline() -> Baseline:
+    """The stored baseline (empty when none), in a few queries whatever its size."""
+    account = get_state("account_id")
+    contacts = [
+        BaselineContact(local_id, cc_id, _decode_fields(fields))
+        for local_id, cc_id, fields in BaseContact.select(
+            BaseContact.local_id, BaseContact.cc_id, BaseContact.fields
+        ).tuples().iterator()
+    ]
+    members: dict[int, set[int]] = {}
+    for list_id, contact_id in BaseMember.select(BaseMember.list_id, BaseMember.contact_id).tuples().iterator():
+        members.setdefault(list_id, set()).add(contact_id)
+    lists = [
+        BaselineList(local_id, cc_id, name, frozenset(members.get(local_id, ())))
+        for local_id, cc_id, name in BaseList.select(BaseList.local_id, BaseList.cc_id, BaseList.name).tuples()
+    ]
+    return Baseline.build(account, contacts, lists)
+
+
+def clear_baseline() -> None:
+    with database_proxy.atomic():
+        BaseMember.delete().execute()
+        BaseContact.delete().execute()
+        BaseList.delete().execute()
+
+
+class BaselineWriter:
+    """Persists what a :class:`~ctctdesk.sync.baseline_update.BaselineBuilder` changed, step by step.
+
+    Keeps a copy of what is stored so each save writes only the difference (bulk statements), which
+    keeps a 100,000-contact first sync to a handful of transactions.
+    """
+
+    def __init__(self, stored: Baseline) -> None:
+        self.account_id = stored.account_id
+        self._contacts: dict[int, BaselineContact] = dict(stored.contacts)
+        self._lists: dict[int, tuple[str, str]] = {b.local_id: (b.cc_id, b.name) for b in stored.lists.values()}
+        self._members: dict[int, frozenset[int]] = {b.local_id: b.member_ids for b in stored.lists.values()}
+
+    def replace_account(self, account_id: str) -> None:
+        """R14: the baseline of another account is dropped, not reused."""
+        clear_baseline()
+        set_state("account_id", account_id)
+        set_state("cursor", "")
+        self.account_id = account_id
+        self._contacts.clear()
+        self._lists.clear()
+        self._members.clear()
+
+    def save(self, builder, contact_ids: Iterable[int], list_ids: Iterable[int]) -> None:
+        """Write the builder's entries for the given local ids (call inside a transaction)."""
+        if builder.account_id and builder.account_id != self.account_id:
+            set_state("account_id", builder.account_id)
+            self.account_id = builder.account_id
+        upserts, deletes = [], []
+        for local_id in set(contact_ids):
+            entry = builder.contact(local_id)
+            if entry is None:
+                if local_id in self._contacts:
+                    deletes.append(local_id)
+                    del self._contacts[local_id]
+            elif self._contacts.get(local_id) != entry:
+                upserts.append(entry)
+                self._contacts[local_id] = entry
+        for chunk in _chunks(deletes):
+            BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
+            BaseMember.delete().where(BaseMember.contact_id.in_(chunk)).execute()
+        if upserts:
+            # A cc id may move from one local contact to another; free it first.
+            for chunk in _chunks([e.cc_id for e in upserts]):
+                BaseContact.delete().where(BaseContact.cc_id.in_(chunk)).execute()
+            for chunk in _chunks([e.local_id for e in upserts]):
+                BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
+            rows = [{"local_id": e.local_id, "cc_id": e.cc_id, "fields": _encode_fields(e.fields)} for e in upserts]
+            for chunk in _chunks(rows, 300):
+                BaseContact.insert_many(chunk).execute()
+        for local_id in set(list_ids):
+            entry = builder.list(local_id)
+            old = self._lists.get(local_id)
+            if entry is None:
+                if old is not None:
+                    BaseList.delete().where(BaseList.local_id == local_id).execute()
+                    BaseMember.delete().where(BaseMember.list_id == local_id).execute()
+                    del self._lists[local_id]
+                    self._members.pop(local_id, None)
+                continue
+            if old != (entry.cc_id, entry.name):
+                BaseList.delete().where((BaseList.local_id == local_id) | (BaseList.cc_id == entry.cc_id)).execute()
+                BaseList.insert(local_id=local_id, cc_id=entry.cc_id, name=entry.name).execute()
+                self._lists[local_id] = (entry.cc_id, entry.name)
+            before = self._members.get(local_id, frozenset())
+            after = entry.member_ids
+            if before != after:
+                gone = list(before - after)
+                new = list(after - before)
+                for chunk in _chunks(gone):
+                    BaseMember.delete().where(
+                        (BaseMember.list_id == local_id) & BaseMember.contact_id.in_(chunk)
+                    ).execute()
+                for chunk in _chunks(new, 400):
+                    BaseMember.insert_many(
+                        [{"list_id": local_id, "contact_id": c} for c in chunk]
+                    ).on_conflict_ignore().execute()
+                self._members[local_id] = after
+
+    def save_all(self, builder) -> None:
+        """Write every entry the builder holds or the store held (end of a run; cheap when unchanged)."""
+        built = builder.build()
+        self.save(builder, set(built.contacts) | set(self._contacts), set(built.lists) | set(self._lists))
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Journal
+
+
+def journal_begin(run_id: int, step: int, kind: str, op_ids: Iterable[int], detail: str = "") -> int:
+    """Write a step before it is sent; returns the entry id to confirm."""
+    return JournalEntry.insert(
+        run_id=run_id, step=step, kind=kind, op_ids=json.dumps(list(op_ids)), detail=detail
+    ).execute()
+
+
+def journal_end(entry_id: int, state: str = "done", detail: str | None = None) -> None:
+    changes: dict = {JournalEntry.state: state, JournalEntry.confirmed_at: utc_now()}
+    if detail is not None:
+        changes[JournalEntry.detail] = detail
+    JournalEntry.update(changes).where(JournalEntry.id == entry_id).execute()
+
+
+def unfinished_steps() -> list[JournalEntry]:
+    """Steps sent by an earlier run and never confirmed (the run was killed)."""
+    return list(JournalEntry.select().where(JournalEntry.state == "sent").order_by(JournalEntry.id))
+
+
+def abandon_unfinished() -> int:
+    """Mark unconfirmed steps of killed runs: the new plan (three-way) redoes or merely records them."""
+    return (
+        JournalEntry.update(state="abandoned", confirmed_at=utc_now())
+        .where(JournalEntry.state == "sent")
+        .execute()
+    )
+
+
+def journal_of(run_id: int) -> list[JournalEntry]:
+    return list(JournalEntry.select().where(JournalEntry.run_id == run_id).order_by(JournalEntry.id))
+
+
+# ---------------------------------------------------------------------------------------------------
+# History
+
+
+def start_run(direction: str, trigger: str, started_at: datetime) -> int:
+    return RunRow.insert(direction=direction, trigger=trigger, started_at=started_at).execute()
+
+
+def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str, int],
+               per_list: Mapping[str, Mapping[str, int]], errors: list[tuple[str, str]],
+               requests_used: int, cancelled: bool, stopped_reason: str) -> None:  # fmt: skip
+    RunRow.update(
+        finished_at=finished_at,
+        counts=json.dumps(dict(counts)),
+        per_list=json.dumps({k: dict(v) for k, v in per_list.items()}),
+        errors=json.dumps([list(e) for e in errors]),
+        requests_used=requests_used,
+        cancelled=cancelled,
+        stopped_reason=stopped_reason,
+    ).where(RunRow.id == run_id).execute()
+
+
+def runs(limit: int) -> list[RunRow]:
+    return list(RunRow.select().order_by(RunRow.id.desc()).limit(limit))
+
+
+def run(run_id: int) -> RunRow | None:
+    return RunRow.get_or_none(RunRow.id == run_id)

@@ -1,0 +1,444 @@
+"""Settings → Constant Contact: connect, see the connection, disconnect (C1–C4), and the broken banner (C7).
+
+The page never touches HTTP or the keyring on the GUI thread: every call into the `Connection` service
+runs in a `_Task` thread and comes back through signals, so the window stays responsive while the admin
+is in the browser, and Cancel works.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QStyle,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
+from ctctdesk.ctct.errors import AuthorizationCancelled, CtctError
+from ctctdesk.ctct.oauth import Cancelled, DeviceAuthorization
+
+log = logging.getLogger(__name__)
+
+PAGE_TITLE = "Constant Contact"
+EXPLANATION = (
+    "Connect ctctdesk to your Constant Contact account to keep email lists in step. "
+    "Connect opens your browser at Constant Contact's sign-in page; allow access there and come back. "
+    "On a locked-down computer use Connect with a code and allow access from any other device. "
+    "The sign-in is kept only in this computer's keyring."
+)
+
+
+class _Task(QThread):
+    """Runs one call into the connection service off the GUI thread.
+
+    Tasks have no parent and are kept in `_RUNNING` until they finish, so closing or deleting the page
+    while a call is under way never destroys a running thread; Qt drops the signals to a deleted page.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    urlReady = Signal(str)
+    codeReady = Signal(object)
+
+    def __init__(self, work: Callable[[_Task], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            result = self._work(self)
+        except Exception as error:  # handed to the GUI thread, which shows it as one clear line
+            self.failed.emit(error)
+        else:
+            self.succeeded.emit(result)
+
+
+_RUNNING: set[_Task] = set()
+
+
+class _StatusBridge(QObject):
+    """Carries connection state changes from any thread to the GUI thread."""
+
+    changed = Signal(object)
+
+
+class ReconnectBanner(QFrame):
+    """The banner across the main window when the connection is broken (C7)."""
+
+    reconnectRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconnectBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#reconnectBanner { background: #fff3cd; border: 1px solid #e0b000; }")
+        layout = QHBoxLayout(self)
+        self.message = QLabel("Constant Contact no longer accepts ctctdesk's access. Nothing is lost: "
+                              "reconnect and the next sync catches up.")
+        self.message.setWordWrap(True)
+        button = QPushButton("Reconnect")
+        button.setObjectName("reconnectButton")
+        button.clicked.connect(self.reconnectRequested)
+        layout.addWidget(self.message, 1)
+        layout.addWidget(button)
+        self.hide()
+
+
+class ConnectionPage(QWidget):
+    """The page in its three states: not connected, connected, broken (plus 'waiting for you')."""
+
+    statusChanged = Signal(object)
+
+    def __init__(self, connection: Connection, parent: QWidget | None = None, *,
+                 open_url: Callable[[str], None] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionPage")
+        self.connection = connection
+        self._open_url = open_url or (lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self._task: _Task | None = None
+        self._cancel: threading.Event | None = None
+        self._status: ConnectionStatus | None = None
+        self._tray: QSystemTrayIcon | None = None
+        self.banner = ReconnectBanner()
+        self.banner.reconnectRequested.connect(self.start_browser_connect)
+        self._bridge = _StatusBridge(self)
+        self._bridge.changed.connect(self._on_status_changed, Qt.ConnectionType.QueuedConnection)
+        listener = self._bridge.changed.emit
+        connection.add_listener(listener)
+        self.destroyed.connect(lambda *_: connection.remove_listener(listener))
+        self._build()
+        self.refresh()
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.statusLabel = QLabel("Checking the connection…")
+        self.statusLabel.setObjectName("connectionStatusLabel")
+        self.statusLabel.setWordWrap(True)
+        self.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.statusLabel)
+
+        # not connected / broken
+        self.setupBox = QWidget()
+        setup = QVBoxLayout(self.setupBox)
+        setup.setContentsMargins(0, 0, 0, 0)
+        explanation = QLabel(EXPLANATION)
+        explanation.setWordWrap(True)
+        setup.addWidget(explanation)
+        form = QFormLayout()
+        self.apiKeyEdit = QLineEdit(self.connection.settings.client_id)
+        self.apiKeyEdit.setObjectName("apiKeyEdit")
+        self.apiKeyEdit.setPlaceholderText("API key (client id) of your Constant Contact application")
+        self.apiKeyEdit.editingFinished.connect(self._save_api_key)
+        self.redirectUriLabel = QLabel(self.connection.settings.redirect_uri)
+        self.redirectUriLabel.setObjectName("redirectUriLabel")
+        self.redirectUriLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("API key:", self.apiKeyEdit)
+        form.addRow("Redirect URI to register:", self.redirectUriLabel)
+        setup.addLayout(form)
+        buttons = QHBoxLayout()
+        self.connectButton = QPushButton("Connect")
+        self.connectButton.setObjectName("connectButton")
+        self.connectButton.clicked.connect(self.start_browser_connect)
+        self.connectWithCodeButton = QPushButton("Connect with a code")
+        self.connectWithCodeButton.setObjectName("connectWithCodeButton")
+        self.connectWithCodeButton.clicked.connect(self.start_device_connect)
+        buttons.addWidget(self.connectButton)
+        buttons.addWidget(self.connectWithCodeButton)
+        buttons.addStretch(1)
+        setup.addLayout(buttons)
+        layout.addWidget(self.setupBox)
+
+        # waiting for the admin to allow access
+        self.waitingBox = QWidget()
+        waiting = QVBoxLayout(self.waitingBox)
+        waiting.setContentsMargins(0, 0, 0, 0)
+        self.waitingLabel = QLabel("Waiting for you to allow access…")
+        self.waitingLabel.setObjectName("waitingLabel")
+        self.waitingLabel.setWordWrap(True)
+        self.waitingLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancelButton = QPushButton("Cancel")
+        self.cancelButton.setObjectName("cancelConnectButton")
+        self.cancelButton.clicked.connect(self.cancel_connect)
+        # A long URL cannot wrap in a label (it would widen the window): show it in a read-only field.
+        self.authorizeUrlEdit = QLineEdit()
+        self.authorizeUrlEdit.setObjectName("authorizeUrlEdit")
+        self.authorizeUrlEdit.setReadOnly(True)
+        self.authorizeUrlEdit.setToolTip("If no browser opened, copy this address into one.")
+        self.authorizeUrlEdit.hide()
+        waiting.addWidget(self.waitingLabel)
+        waiting.addWidget(self.authorizeUrlEdit)
+        waiting.addWidget(self.cancelButton, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.waitingBox)
+
+        # connected
+        self.connectedBox = QWidget()
+        connected = QFormLayout(self.connectedBox)
+        connected.setContentsMargins(0, 0, 0, 0)
+        self.accountLabel = QLabel()
+        self.accountLabel.setObjectName("accountLabel")
+        self.sinceLabel = QLabel()
+        self.sinceLabel.setObjectName("connectedSinceLabel")
+        self.usageLabel = QLabel()
+        self.usageLabel.setObjectName("requestsTodayLabel")
+        self.disconnectButton = QPushButton("Disconnect")
+        self.disconnectButton.setObjectName("disconnectButton")
+        self.disconnectButton.clicked.connect(self.disconnect_clicked)
+        connected.addRow("Account:", self.accountLabel)
+        connected.addRow("Connected since:", self.sinceLabel)
+        connected.addRow("API requests today:", self.usageLabel)
+        disconnect_row = QHBoxLayout()
+        disconnect_row.addWidget(self.disconnectButton)
+        disconnect_row.addStretch(1)
+        connected.addRow("", disconnect_row)
+        layout.addWidget(self.connectedBox)
+        layout.addStretch(1)
+        for box in (self.setupBox, self.waitingBox, self.connectedBox):
+            box.hide()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Coming back to the page shows today's request count as it is now (local, no network)."""
+        super().showEvent(event)
+        if self._status is not None:
+            self.refresh()
+
+    # -- state --------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._task is not None
+
+    @property
+    def status(self) -> ConnectionStatus | None:
+        return self._status
+
+    def refresh(self, *, ask_constant_contact: bool = False) -> None:
+        """Re-read the status in the background (with the account summary when asked)."""
+        if self.busy:
+            return
+        self._run(lambda task: self.connection.status(refresh_account=ask_constant_contact),
+                  self._show_status)
+
+    def _show_status(self, status: ConnectionStatus) -> None:
+        previous = self._status
+        self._status = status
+        self.waitingBox.hide()
+        connected = status.state is ConnectionState.CONNECTED
+        self.connectedBox.setVisible(connected)
+        self.setupBox.setVisible(not connected)
+        self.connectButton.setEnabled(True)
+        self.connectWithCodeButton.setEnabled(True)
+        if connected:
+            name = status.account_name or "(name not available)"
+            self.statusLabel.setText(f"Connected to Constant Contact account {name}.")
+            self.accountLabel.setText(f"{name} <{status.account_email}>" if status.account_email else name)
+            since = status.connected_since.astimezone() if status.connected_since else None
+            self.sinceLabel.setText(f"{since:%Y-%m-%d %H:%M}" if since else "—")
+            self.usageLabel.setText(f"{status.requests_today:,} of {status.daily_allowance:,}")
+            self.connectButton.setText("Connect")
+        elif status.state is ConnectionState.BROKEN:
+            self.statusLabel.setText(f"The connection is broken: {status.broken_reason} "
+                                     "Reconnect to continue; nothing has been lost.")
+            self.connectButton.setText("Reconnect")
+        else:
+            self.statusLabel.setText("Not connected to Constant Contact.")
+            self.connectButton.setText("Connect")
+        self.banner.setVisible(status.state is ConnectionState.BROKEN)
+        if (status.state is ConnectionState.BROKEN
+                and (previous is None or previous.state is not ConnectionState.BROKEN)):
+            self._announce_broken(status)
+        self.statusChanged.emit(status)
+
+    @Slot(object)
+    def _on_status_changed(self, status: ConnectionStatus) -> None:
+        if not self.busy:
+            self._show_status(status)
+        elif status.state is ConnectionState.BROKEN:
+            self.banner.show()
+
+    def _announce_broken(self, status: ConnectionStatus) -> None:
+        """C7: banner (above), desktop notification where there is a tray, and a logged event."""
+        log.warning("Constant Contact connection broken: %s", status.broken_reason)
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return
+        if self._tray is None:
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            self._tray = QSystemTrayIcon(icon, self)
+        self._tray.show()
+        self._tray.showMessage("ctctdesk: Constant Contact connection broken",
+                               "Reconnect in Settings → Constant Contact. Nothing is lost.",
+                               QSystemTrayIcon.MessageIcon.Warning)
+
+    # -- actions ------------------------------------------------------------------------------------
+    def _save_api_key(self) -> None:
+        text = self.apiKeyEdit.text().strip()
+        if text != self.connection.settings.client_id:
+            self.connection.set_client_id(text)  # a small JSON file write: fine on the GUI thread
+
+    def _begin_waiting(self, text: str) -> Cancelled:
+        self._save_api_key()
+        cancel = Cancelled()
+        self._cancel = cancel
+        self.setupBox.hide()
+        self.connectedBox.hide()
+        self.waitingLabel.setText(text)
+        self.authorizeUrlEdit.hide()
+        self.waitingBox.show()
+        self.cancelButton.setEnabled(True)
+        self.statusLabel.setText("Connecting to Constant Contact…")
+        return cancel
+
+    @Slot()
+    def start_browser_connect(self) -> None:
+        if self.busy:
+            return
+        cancel = self._begin_waiting("Your browser shows Constant Contact's sign-in page. "
+                                     "Waiting for you to allow access…")
+
+        def work(task: _Task) -> ConnectionStatus:
+            return self.connection.connect_browser(task.urlReady.emit, cancel=cancel)
+
+        task = self._run(work, self._connected)
+        task.urlReady.connect(self._browser_url_ready)
+
+    @Slot()
+    def start_device_connect(self) -> None:
+        if self.busy:
+            return
+        cancel = self._begin_waiting("Asking Constant Contact for a code…")
+
+        def work(task: _Task) -> ConnectionStatus:
+            return self.connection.connect_device(task.codeReady.emit, cancel=cancel)
+
+        task = self._run(work, self._connected)
+        task.codeReady.connect(self._device_code_ready)
+
+    @Slot(str)
+    def _browser_url_ready(self, url: str) -> None:
+        self.waitingLabel.setText(
+            "Your browser shows Constant Contact's sign-in page. Waiting for you to allow access…\n"
+            "If no browser opened, copy this address into one:")
+        self.authorizeUrlEdit.setText(url)
+        self.authorizeUrlEdit.setCursorPosition(0)
+        self.authorizeUrlEdit.show()
+        self._open_url(url)
+
+    @Slot(object)
+    def _device_code_ready(self, device: DeviceAuthorization) -> None:
+        self.waitingLabel.setText(
+            f"On any device, open {device.verification_uri} and enter the code {device.user_code}.\n"
+            "Waiting for you to allow access…")
+
+    @Slot()
+    def cancel_connect(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.cancelButton.setEnabled(False)
+            self.waitingLabel.setText("Cancelling…")
+
+    def _connected(self, status: ConnectionStatus) -> None:
+        self._cancel = None
+        self._show_status(status)
+
+    def confirm(self, question: str) -> bool:
+        """Ask the admin; tests replace this method."""
+        answer = QMessageBox.question(self, "Disconnect from Constant Contact", question,
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    @Slot()
+    def disconnect_clicked(self) -> None:
+        if self.busy:
+            return
+        name = self._status.account_name if self._status else ""
+        if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}? "
+                            "ctctdesk's access is revoked and the saved sign-in removed from this "
+                            "computer. Companies and contacts stay in ctctdesk."):
+            return
+        self.disconnectButton.setEnabled(False)
+        self.statusLabel.setText("Disconnecting…")
+        self._run(lambda task: (self.connection.disconnect(), self.connection.status()),
+                  self._disconnected)
+
+    def _disconnected(self, result: tuple[bool, ConnectionStatus]) -> None:
+        revoked, status = result
+        self.disconnectButton.setEnabled(True)
+        self._show_status(status)
+        if not revoked:
+            self.statusLabel.setText("Disconnected. Constant Contact could not be reached to revoke the "
+                                     "access; it expires on its own.")
+
+    # -- background work ----------------------------------------------------------------------------
+    def _run(self, work: Callable[[_Task], Any], on_success: Callable[[Any], None]) -> _Task:
+        task = _Task(work)
+        _RUNNING.add(task)
+        self._task = task
+        task.succeeded.connect(on_success)
+        task.failed.connect(self._failed)
+        task.finished.connect(self._task_finished)
+        task.finished.connect(lambda: _RUNNING.discard(task))
+        task.finished.connect(task.deleteLater)
+        task.start()
+        return task
+
+    def _task_finished(self) -> None:
+        if self.sender() is self._task:
+            self._task = None
+
+    def _failed(self, error: Exception) -> None:
+        self._cancel = None
+        self.waitingBox.hide()
+        self.disconnectButton.setEnabled(True)
+        connected = self._status is not None and self._status.connected
+        self.connectedBox.setVisible(connected)
+        self.setupBox.setVisible(not connected)
+        if isinstance(error, AuthorizationCancelled):
+            message = str(error)
+        elif isinstance(error, CtctError):
+            message = str(error)
+        else:
+            log.error("Unexpected failure on the Constant Contact page: %s", type(error).__name__)
+            message = "Something unexpected went wrong; see the log file for details."
+        self.statusLabel.setText(message)
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Cancel a running connect and wait for the worker (window closing, tests)."""
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._task is not None:
+            self._task.wait(timeout_ms)
+            QApplication.processEvents()
+
+
+def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage:
+    """Mount the page in Settings and the banner above the tabs of the main window."""
+    page = ConnectionPage(connection, window)
+    window.settings_tab.add_page(PAGE_TITLE, page)
+    area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
+    (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)
+
+    def reconnect() -> None:
+        window.settings_tab.show_page(PAGE_TITLE)
+
+    page.banner.reconnectRequested.connect(reconnect)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(page.shutdown)  # a pending connect must not outlive the window
+    return page

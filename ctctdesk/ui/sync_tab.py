@@ -1,0 +1,742 @@
+"""The Synchronize tab (S1–S5): choose a direction, preview, run, watch, read the summary and the history.
+
+Everything that reads Constant Contact or the database runs in a `_Worker` thread: the sync service's
+progress callback is a Qt signal, so reports cross to the GUI thread queued and the window stays
+responsive; Cancel sets a `threading.Event` the engine checks between steps. Run applies exactly the
+`Preview` the user saw (the service refuses to re-plan behind the user's back), and asks first when
+the mass-change guard tripped (R14).
+
+Object names tests drive (issue 5): syncTab, pushButton, pullButton, previewButton, runButton,
+cancelButton, syncProgress, syncPhaseLabel, planView, summaryView, historyView.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
+from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
+from ctctdesk.sync.errors import SyncError
+from ctctdesk.sync.operations import Direction
+from ctctdesk.ui.history_model import HistoryModel
+from ctctdesk.ui.sync_tree import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
+from ctctdesk.ui.tree_model import NodeTreeModel
+
+log = logging.getLogger(__name__)
+
+TAB_TITLE = "Synchronize"
+CONNECTION_PAGE_TITLE = "Constant Contact"
+NOT_CONNECTED_TEXT = "Connect in Settings → Constant Contact first."
+BROKEN_TEXT = ("The connection to Constant Contact is broken. Reconnect in Settings → Constant Contact; "
+               "nothing is lost, the next sync catches up.")
+QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctdesk keeps checking."
+
+PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
+                "contacts added, updated or taken off lists. The CRM is not changed.")
+PULL_WARNING = ("Changes the CRM to match Constant Contact: lists, members and contact details come in, "
+                "unsubscribes are applied (R3). Constant Contact is not changed.")
+
+BUTTON_TEXT = {Direction.TO_CC: "Update Constant Contact from CRM",
+               Direction.FROM_CC: "Update CRM from Constant Contact"}
+RUN_TEXT = {Direction.TO_CC: "Run: update Constant Contact",
+            Direction.FROM_CC: "Run: update the CRM",
+            Direction.BOTH: "Run both ways"}
+
+
+class _Worker(QThread):
+    """Runs one call off the GUI thread; `work(report)` gets a thread-safe progress reporter."""
+
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, work: Callable[[Callable[[Any], None]], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._work = work
+
+    def run(self) -> None:
+        try:
+            result = self._work(self.progressed.emit)
+        except Exception as error:  # handed to the GUI thread, which turns it into one clear line
+            self.failed.emit(error)
+        else:
+            self.succeeded.emit(result)
+
+
+class _StatusBridge(QObject):
+    """Carries connection state changes from any thread to the GUI thread."""
+
+    changed = Signal(object)
+
+
+def _direction_box(button: QPushButton, warning: str) -> tuple[QFrame, QLabel]:
+    box = QFrame()
+    box.setObjectName(button.objectName() + "Box")
+    box.setFrameShape(QFrame.Shape.StyledPanel)
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(10, 8, 10, 8)
+    layout.addWidget(button)
+    label = QLabel(warning)
+    label.setObjectName(button.objectName() + "Warning")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #555;")
+    layout.addWidget(label)
+    return box, label
+
+
+def _section_title(text: str) -> QLabel:
+    label = QLabel(text)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+class SyncTab(QWidget):
+    """The tab. `service` is the SyncService; `connection` tells connected or not (and changes)."""
+
+    crmChanged = Signal()  # a run changed the CRM: the lists tab reloads
+    openSettingsRequested = Signal()  # "Open Settings → Constant Contact"
+    reconnectNeeded = Signal()  # Constant Contact refused the access during a preview or run (C7)
+    progressed = Signal(object)  # every Progress the engine reported, on the GUI thread (status bar, tests)
+
+    def __init__(self, service: Any, connection: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("syncTab")
+        self.service = service
+        self.connection = connection
+        self._direction: Direction | None = None
+        self._preview: Any = None
+        self._preview_ran = False
+        self._worker: _Worker | None = None
+        self._cancel: threading.Event | None = None
+        self._status: ConnectionStatus | None = None
+        self._helpers: set[_Worker] = set()
+        self.last_summary: Any = None
+        self.last_error: str = ""
+        self._build()
+        self._bridge = _StatusBridge(self)
+        self._bridge.changed.connect(self._show_connection, Qt.ConnectionType.QueuedConnection)
+        listener = self._bridge.changed.emit
+        connection.add_listener(listener)
+        self.destroyed.connect(lambda *_: connection.remove_listener(listener))
+        self._update_buttons()
+        self.refresh_connection()
+        self.reload_history()
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+
+        # not connected / broken: say so and offer the way to the settings page
+        self.connectionBox = QFrame()
+        self.connectionBox.setObjectName("syncConnectionBox")
+        self.connectionBox.setStyleSheet("#syncConnectionBox { background: #eef3fb; border: 1px solid #b8c8e6;"
+                                         " border-radius: 4px; }")
+        hint = QHBoxLayout(self.connectionBox)
+        hint.setContentsMargins(10, 6, 10, 6)
+        self.connectionLabel = QLabel(NOT_CONNECTED_TEXT)
+        self.connectionLabel.setObjectName("syncConnectionLabel")
+        self.connectionLabel.setWordWrap(True)
+        self.openSettingsButton = QPushButton("Open Settings → Constant Contact")
+        self.openSettingsButton.setObjectName("openConnectionSettingsButton")
+        self.openSettingsButton.clicked.connect(self.openSettingsRequested)
+        hint.addWidget(self.connectionLabel, 1)
+        hint.addWidget(self.openSettingsButton)
+        self.connectionBox.hide()
+        layout.addWidget(self.connectionBox)
+        self.noteLabel = QLabel()
+        self.noteLabel.setObjectName("syncNoteLabel")
+        self.noteLabel.setWordWrap(True)
+        self.noteLabel.setStyleSheet("#syncNoteLabel { background: #f3f7ee; border: 1px solid #c5d9b0;"
+                                     " border-radius: 4px; padding: 6px 10px; }")
+        self.noteLabel.hide()
+        layout.addWidget(self.noteLabel)
+
+        # S1: the two directions, each with its warning
+        self.pushButton = QPushButton(BUTTON_TEXT[Direction.TO_CC])
+        self.pushButton.setObjectName("pushButton")
+        self.pullButton = QPushButton(BUTTON_TEXT[Direction.FROM_CC])
+        self.pullButton.setObjectName("pullButton")
+        for button, direction in ((self.pushButton, Direction.TO_CC), (self.pullButton, Direction.FROM_CC)):
+            button.setCheckable(True)
+            button.setMinimumHeight(34)
+            button.setToolTip("Shows a preview first; nothing changes until you press Run.")
+            button.clicked.connect(lambda _checked=False, d=direction: self.choose(d))
+        directions = QHBoxLayout()
+        directions.setSpacing(10)
+        push_box, self.pushWarning = _direction_box(self.pushButton, PUSH_WARNING)
+        pull_box, self.pullWarning = _direction_box(self.pullButton, PULL_WARNING)
+        directions.addWidget(push_box, 1)
+        directions.addWidget(pull_box, 1)
+        layout.addLayout(directions)
+
+        # actions and progress (S2, S3)
+        actions = QGridLayout()
+        actions.setHorizontalSpacing(8)
+        self.previewButton = QPushButton("Preview")
+        self.previewButton.setObjectName("previewButton")
+        self.previewButton.setToolTip("Read both sides again and show what the chosen direction would change.")
+        self.previewButton.clicked.connect(self.start_preview)
+        self.runButton = QPushButton("Run")
+        self.runButton.setObjectName("runButton")
+        self.runButton.setToolTip("Apply exactly the plan shown in the preview.")
+        self.runButton.clicked.connect(self.start_run)
+        self.cancelButton = QPushButton("Cancel")
+        self.cancelButton.setObjectName("cancelButton")
+        self.cancelButton.setToolTip("Stop after the current step; what is done is kept and the next run "
+                                     "continues.")
+        self.cancelButton.clicked.connect(self.cancel)
+        self.syncProgress = QProgressBar()
+        self.syncProgress.setObjectName("syncProgress")
+        self.syncProgress.setRange(0, 1)
+        self.syncProgress.setValue(0)
+        self.syncProgress.setTextVisible(False)
+        self.syncProgress.setMinimumWidth(220)
+        self.syncProgress.hide()  # shown while a preview or run works
+        self.syncPhaseLabel = QLabel("Choose a direction to see what it would change.")
+        self.syncPhaseLabel.setObjectName("syncPhaseLabel")
+        self.syncPhaseLabel.setWordWrap(True)
+        self.syncPhaseLabel.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        actions.addWidget(self.previewButton, 0, 0)
+        actions.addWidget(self.runButton, 0, 1)
+        actions.addWidget(self.cancelButton, 0, 2)
+        actions.addWidget(self.syncProgress, 0, 3)
+        actions.addWidget(self.syncPhaseLabel, 0, 4)
+        actions.setColumnStretch(4, 1)
+        layout.addLayout(actions)
+
+        self.messageLabel = QLabel()
+        self.messageLabel.setObjectName("syncMessageLabel")
+        self.messageLabel.setWordWrap(True)
+        self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.messageLabel.hide()
+        layout.addWidget(self.messageLabel)
+
+        # preview | (summary over history)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        title_row = QHBoxLayout()
+        self.planTitle = _section_title("Preview")
+        self.pendingLabel = QLabel()
+        self.pendingLabel.setObjectName("pendingLabel")
+        self.pendingLabel.setStyleSheet("color: #555;")
+        title_row.addWidget(self.planTitle)
+        title_row.addStretch(1)
+        title_row.addWidget(self.pendingLabel)
+        left_layout.addLayout(title_row)
+        self.plan_model = NodeTreeModel(self)
+        self.planView = self._tree_view("planView", self.plan_model)
+        left_layout.addWidget(self.planView, 1)
+        self.guardLabel = QLabel()
+        self.guardLabel.setObjectName("guardLabel")
+        self.guardLabel.setWordWrap(True)
+        self.guardLabel.setStyleSheet("color: #9a5a00;")
+        self.guardLabel.hide()
+        left_layout.addWidget(self.guardLabel)
+        self.splitter.addWidget(left)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.setChildrenCollapsible(False)
+        summary_box = QWidget()
+        summary_layout = QVBoxLayout(summary_box)
+        summary_layout.setContentsMargins(0, 0, 0, 0)
+        self.summaryTitle = _section_title("Summary")
+        summary_layout.addWidget(self.summaryTitle)
+        self.summary_model = NodeTreeModel(self)
+        self.summaryView = self._tree_view("summaryView", self.summary_model)
+        summary_layout.addWidget(self.summaryView, 1)
+        right.addWidget(summary_box)
+        history_box = QWidget()
+        history_layout = QVBoxLayout(history_box)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(_section_title("History"))
+        self.history_model = HistoryModel(self)
+        self.historyView = QTableView()
+        self.historyView.setObjectName("historyView")
+        self.historyView.setModel(self.history_model)
+        self.historyView.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.historyView.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.historyView.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.historyView.setAlternatingRowColors(True)
+        self.historyView.verticalHeader().hide()
+        self.historyView.horizontalHeader().setStretchLastSection(True)
+        self.historyView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.historyView.verticalHeader().setDefaultSectionSize(24)
+        self.historyView.selectionModel().currentRowChanged.connect(self._history_row_changed)
+        history_layout.addWidget(self.historyView, 1)
+        right.addWidget(history_box)
+        right.setSizes([300, 260])
+        self.right_splitter = right
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 680])
+        layout.addWidget(self.splitter, 1)
+        self._show_placeholder()
+        self._show_summary_placeholder()
+
+    def _tree_view(self, name: str, model: NodeTreeModel) -> QTreeView:
+        view = QTreeView()
+        view.setObjectName(name)
+        view.setModel(model)
+        view.setUniformRowHeights(True)
+        view.setAlternatingRowColors(True)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        return view
+
+    def _show_placeholder(self) -> None:
+        root = Node("plan")
+        root.add(Node("Choose “Update Constant Contact from CRM” or “Update CRM from Constant Contact” above "
+                      "to see here what would change. Nothing changes until you press Run.", kind="note"))
+        self.plan_model.set_root(root)
+
+    def _show_summary_placeholder(self) -> None:
+        root = Node("summary")
+        root.add(Node("After a run, what changed on each side appears here. Select a run in the history "
+                      "to see its details.", kind="note"))
+        self.summary_model.set_root(root)
+
+    # -- state --------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._worker is not None
+
+    @property
+    def connected(self) -> bool:
+        return self._status is not None and self._status.state is ConnectionState.CONNECTED
+
+    @property
+    def preview(self) -> Any:
+        return self._preview
+
+    @property
+    def direction(self) -> Direction | None:
+        return self._direction
+
+    def _update_buttons(self) -> None:
+        busy = self.busy
+        connected = self.connected
+        for button, direction in ((self.pushButton, Direction.TO_CC), (self.pullButton, Direction.FROM_CC)):
+            button.setEnabled(connected and not busy)
+            button.setChecked(self._direction is direction)
+            button.setToolTip("Shows a preview first; nothing changes until you press Run." if connected
+                              else NOT_CONNECTED_TEXT)
+        self.previewButton.setEnabled(connected and not busy and self._direction is not None)
+        runnable = (self._preview is not None and not self._preview_ran
+                    and not self._preview.plan.is_empty)
+        self.runButton.setEnabled(connected and not busy and runnable)
+        self.runButton.setText(RUN_TEXT.get(self._direction, "Run") if self._direction else "Run")
+        self.cancelButton.setEnabled(busy and self._cancel is not None and not self._cancel.is_set())
+        self.historyView.setEnabled(True)
+
+    # -- connection ---------------------------------------------------------------------------------
+    def refresh_connection(self) -> None:
+        """Read the connection state in the background (keyring access can be slow)."""
+        self._helper(lambda report: self.connection.status(), self._show_connection,
+                     on_failure=self._connection_unknown)
+
+    def _connection_unknown(self, error: Exception) -> None:
+        """The state could not be read (e.g. no keyring): behave as not connected, and say why."""
+        self._status = None
+        message = str(error) if isinstance(error, CtctError) else NOT_CONNECTED_TEXT
+        self.connectionLabel.setText(message)
+        self.connectionBox.show()
+        self._update_buttons()
+
+    @Slot(object)
+    def _show_connection(self, status: ConnectionStatus) -> None:
+        self._status = status
+        if status.state is ConnectionState.CONNECTED:
+            self.connectionBox.hide()
+        else:
+            self.connectionLabel.setText(BROKEN_TEXT if status.state is ConnectionState.BROKEN
+                                         else NOT_CONNECTED_TEXT)
+            self.connectionBox.show()
+            if not self.busy:
+                self.syncPhaseLabel.setText(NOT_CONNECTED_TEXT)
+        self._update_buttons()
+
+    def set_note(self, text: str) -> None:
+        """A standing note above the buttons (demo mode says where the data lives)."""
+        self.noteLabel.setText(text)
+        self.noteLabel.setVisible(bool(text))
+
+    # -- activation (C5) ----------------------------------------------------------------------------
+    @Slot()
+    def start_activation(self) -> None:
+        """The first pull after connecting: Constant Contact's lists and contacts come into the CRM."""
+        if self.busy:
+            return
+        cancel = threading.Event()
+        self._direction = None
+        self._set_preview(None)
+        self.planTitle.setText("Preview")
+
+        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
+            summary = self.service.activate(on_progress=report, cancel=cancel)
+            return summary, summary_tree(summary)
+
+        self._start(work, cancel, "Initial activation: bringing Constant Contact's lists into the CRM…",
+                    self._activated)
+
+    def _activated(self, result: tuple[Any, Any]) -> None:
+        summary, tree = result
+        self.last_summary = summary
+        self._show_summary(summary, tree, title="Initial activation")
+        first = tree.children[0].text if tree.children else "Done"
+        self.syncPhaseLabel.setText(f"Initial activation: {first.lower()}. Constant Contact's lists are now "
+                                    "in the CRM; preview either direction to continue.")
+        self.crmChanged.emit()
+        self.reload_history(select_run=summary.run_id)
+
+    # -- preview ------------------------------------------------------------------------------------
+    def choose(self, direction: Direction | str) -> None:
+        """Pick a direction (S1) and preview it at once (S2)."""
+        if self.busy:
+            self._update_buttons()
+            return
+        self._direction = Direction(direction)
+        self._set_preview(None)
+        self.start_preview()
+
+    @Slot()
+    def start_preview(self) -> None:
+        if self.busy or self._direction is None or not self.connected:
+            return
+        direction = self._direction
+        cancel = threading.Event()
+        self._set_preview(None)
+        self.plan_model.clear()
+        self.planTitle.setText(f"Preview — {DIRECTION_TEXT[direction]}")
+
+        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
+            preview = self.service.preview(direction, on_progress=report, cancel=cancel)
+            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way)
+
+        self._start(work, cancel, "Reading both sides…", self._previewed)
+
+    def _previewed(self, result: tuple[Any, Any]) -> None:
+        preview, tree = result
+        self._set_preview(preview)
+        self.plan_model.set_root(tree)
+        self.planView.expandToDepth(0)
+        changes = len(preview.plan.changes)
+        target, _source = side_of(preview.plan.direction)
+        if changes:
+            self.syncPhaseLabel.setText(f"Preview ready: {changes:,} change{'s' if changes != 1 else ''} "
+                                        f"to {target}. Nothing has been changed yet — press Run to apply.")
+        elif not preview.plan.is_empty:
+            self.syncPhaseLabel.setText("Preview ready: no data changes, only records of what both sides "
+                                        "agree on. Run to save them.")
+        else:
+            self.syncPhaseLabel.setText(f"Nothing to change in {target}: both sides agree.")
+
+    def _set_preview(self, preview: Any) -> None:
+        self._preview = preview
+        self._preview_ran = False
+        if preview is None:
+            self.pendingLabel.clear()
+            self.guardLabel.hide()
+        else:
+            pending = preview.pending_other_way
+            self.pendingLabel.setText(pending_text(preview.plan.direction, pending) if pending else "")
+            if preview.needs_confirmation:
+                self.guardLabel.setText("Large change (R14): " + (preview.guard_reason or
+                                        "this run removes much of what is linked.")
+                                        + " Run asks for confirmation.")
+                self.guardLabel.show()
+            else:
+                self.guardLabel.hide()
+        self._update_buttons()
+
+    # -- run ----------------------------------------------------------------------------------------
+    def confirm(self, title: str, question: str) -> bool:
+        """Ask the user; tests replace this method."""
+        answer = QMessageBox.warning(self, title, question,
+                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                     QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _confirm_guard(self, reason: str) -> bool:
+        return self.confirm("Large change — confirm the run",
+                            f"{reason or 'This run removes much of what is linked.'}\n\n"
+                            "This may mean one side was emptied by mistake. Run it anyway?")
+
+    @Slot()
+    def start_run(self, *, force: bool = False) -> None:
+        preview = self._preview
+        if self.busy or preview is None or self._preview_ran or not self.connected:
+            return
+        if preview.needs_confirmation and not force:
+            if not self._confirm_guard(preview.guard_reason):
+                self.syncPhaseLabel.setText("Not run: nothing was changed.")
+                return
+            force = True
+        cancel = threading.Event()
+
+        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
+            summary = self.service.run(preview, trigger="button", on_progress=report, cancel=cancel,
+                                       force=force)
+            return summary, summary_tree(summary)
+
+        self._start(work, cancel, "Starting…", self._ran)
+
+    def _ran(self, result: tuple[Any, Any]) -> None:
+        summary, tree = result
+        self._preview_ran = True
+        self.last_summary = summary
+        self._show_summary(summary, tree, title="Summary of this run")
+        first = tree.children[0].text if tree.children else "Done"
+        if summary.ok and summary.direction in ("to_cc", "from_cc"):
+            target, source = side_of(summary.direction)
+            self.syncPhaseLabel.setText(f"{first}. {target[:1].upper() + target[1:]} now matches {source}.")
+        else:
+            self.syncPhaseLabel.setText(f"{first}. Preview again to see what is left.")
+        self.planTitle.setText(self.planTitle.text().split(" (")[0] + " (already run)")
+        if summary.direction in ("from_cc", "both"):
+            self.crmChanged.emit()
+        self.reload_history(select_run=summary.run_id)
+
+    def _show_summary(self, summary: Any, tree: Any, *, title: str) -> None:
+        self.summaryTitle.setText(title)
+        self.summary_model.set_root(tree)
+        self.summaryView.expandToDepth(0)
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._cancel is not None and not self._cancel.is_set():
+            self._cancel.set()
+            self.syncPhaseLabel.setText("Cancelling — stopping cleanly after the current step…")
+            self._update_buttons()
+
+    # -- history ------------------------------------------------------------------------------------
+    def reload_history(self, select_run: int | None = None) -> None:
+        def loaded(runs: list[Any]) -> None:
+            self.history_model.set_runs(runs)
+            self.historyView.resizeColumnsToContents()
+            if select_run is not None:
+                row = self.history_model.row_of(select_run)
+                if row >= 0:
+                    self.historyView.selectionModel().blockSignals(True)
+                    self.historyView.selectRow(row)
+                    self.historyView.selectionModel().blockSignals(False)
+
+        self._helper(lambda report: self.service.history(), loaded)
+
+    def _history_row_changed(self, current, _previous) -> None:
+        if not current.isValid():
+            return
+        run = self.history_model.run_at(current.row())
+
+        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
+            details = self.service.run_details(run.run_id)
+            return details, summary_tree(details)
+
+        def show(result: tuple[Any, Any]) -> None:
+            details, tree = result
+            started = details.started_at.astimezone() if details.started_at.tzinfo else details.started_at
+            self._show_summary(details, tree, title=f"Run of {started:%Y-%m-%d %H:%M} "
+                                                    f"({DIRECTION_TEXT.get(details.direction, details.direction)})")
+
+        self._helper(work, show)
+
+    # -- background work ----------------------------------------------------------------------------
+    def _start(self, work: Callable[[Callable[[Any], None]], Any], cancel: threading.Event, phase: str,
+               on_success: Callable[[Any], None]) -> None:  # fmt: skip
+        self._clear_message()
+        self._cancel = cancel
+        worker = _Worker(work, self)
+        self._worker = worker
+        worker.progressed.connect(self._progress)
+        worker.succeeded.connect(on_success)
+        worker.failed.connect(self._failed)
+        worker.finished.connect(self._finished)
+        self.syncPhaseLabel.setText(phase)
+        self.syncProgress.setRange(0, 0)  # busy until the engine tells a total
+        self.syncProgress.show()
+        self._update_buttons()
+        worker.start()
+
+    @Slot(object)
+    def _progress(self, progress: Any) -> None:
+        if self.sender() is not self._worker:
+            return
+        self.progressed.emit(progress)
+        if progress.total > 0:
+            self.syncProgress.setRange(0, progress.total)
+            self.syncProgress.setValue(min(progress.done, progress.total))
+        else:
+            self.syncProgress.setRange(0, 0)
+        if self._cancel is not None and self._cancel.is_set():
+            return  # keep saying "Cancelling…"
+        if progress.queued:
+            self.syncPhaseLabel.setText(QUEUED_TEXT)
+            return
+        text = progress.phase
+        if progress.total > 0:
+            text += f" — {progress.done:,} of {progress.total:,}"
+        if progress.message:
+            text += f": {progress.message}"
+        self.syncPhaseLabel.setText(text)
+
+    def _finished(self) -> None:
+        worker = self.sender()
+        if worker is self._worker:
+            self._worker = None
+            self._cancel = None
+            self.syncProgress.setRange(0, 1)
+            self.syncProgress.setValue(1 if self._preview_ran else 0)
+            self.syncProgress.hide()
+        if isinstance(worker, QThread):
+            worker.deleteLater()
+        self._update_buttons()
+
+    @Slot(object)
+    def _failed(self, error: Exception) -> None:
+        from ctctdesk.sync.service import GuardTripped, SyncCancelled
+
+        cancelled = self._cancel is not None and self._cancel.is_set()
+        if isinstance(error, GuardTripped) and self._preview is not None:
+            # the service saw more than the preview said: ask, then run again once the worker is done
+            if self._confirm_guard(str(error)):
+                worker = self._worker
+                if worker is not None:
+                    worker.finished.connect(lambda: self.start_run(force=True))
+                return
+            self._show_message("Not run: nothing was changed.", error=False)
+            return
+        if isinstance(error, SyncCancelled) or (cancelled and isinstance(error, SyncError)):
+            self._show_message("Cancelled: nothing was changed.", error=False)
+            self.syncPhaseLabel.setText("Cancelled.")
+            return
+        if isinstance(error, (AuthRevoked, AuthExpired)):
+            self._show_message(f"{error} Reconnect in Settings → Constant Contact; nothing is lost.")
+            self.syncPhaseLabel.setText("Stopped: the connection to Constant Contact needs attention.")
+            self.reconnectNeeded.emit()
+            self.reload_history()
+            self.refresh_connection()
+            return
+        if isinstance(error, (CtctError, SyncError)):
+            message = str(error)
+        else:
+            log.error("Unexpected failure in the Synchronize tab", exc_info=error)
+            message = "Something unexpected went wrong; see the log file for details."
+        self._show_message(message)
+        self.syncPhaseLabel.setText("Stopped.")
+        self.reload_history()
+
+    def _show_message(self, text: str, *, error: bool = True) -> None:
+        self.last_error = text if error else ""
+        colour = "#b00020" if error else "#555"
+        self.messageLabel.setStyleSheet(f"color: {colour};")
+        self.messageLabel.setText(text)
+        self.messageLabel.show()
+
+    def _clear_message(self) -> None:
+        self.last_error = ""
+        self.messageLabel.clear()
+        self.messageLabel.hide()
+
+    def _helper(self, work: Callable[[Callable[[Any], None]], Any], on_success: Callable[[Any], None], *,
+                on_failure: Callable[[Exception], None] | None = None) -> None:  # fmt: skip
+        """A short background read (status, history) that does not make the tab busy."""
+        worker = _Worker(work, self)
+        self._helpers.add(worker)
+        worker.succeeded.connect(on_success)
+        worker.failed.connect(on_failure or self._helper_failed)
+        worker.finished.connect(lambda: self._helper_done(worker))
+        worker.start()
+
+    def _helper_done(self, worker: _Worker) -> None:
+        self._helpers.discard(worker)
+        worker.deleteLater()
+
+    @Slot(object)
+    def _helper_failed(self, error: Exception) -> None:
+        if isinstance(error, (CtctError, SyncError)):
+            self._show_message(str(error))
+        elif isinstance(error, NotImplementedError):
+            log.info("The sync service does not offer this yet")
+        else:
+            log.error("Unexpected failure reading sync state", exc_info=error)
+            self._show_message("Something unexpected went wrong; see the log file for details.")
+
+    @property
+    def idle(self) -> bool:
+        """No preview, run or background read in flight (tests wait for this)."""
+        return self._worker is None and not self._helpers
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Cancel a running preview or run and wait for the workers (window closing, tests)."""
+        if self._cancel is not None:
+            self._cancel.set()
+        for worker in [self._worker, *self._helpers]:
+            if worker is not None:
+                worker.wait(timeout_ms)
+        QApplication.processEvents()
+
+    # -- window state -------------------------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue("rightSplitter", self.right_splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for key, splitter in (("splitter", self.splitter), ("rightSplitter", self.right_splitter)):
+            state = settings.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+
+
+def install_sync_ui(window: Any, service: Any, connection: Any, *, connection_page: Any = None,
+                    on_crm_changed: Callable[[], None] | None = None, note: str = "") -> SyncTab:  # fmt: skip
+    """Mount the tab in the main window: Settings link, reconnect banner, lists reload, quit handling."""
+    tab = SyncTab(service, connection)
+    tab.set_note(note)
+    window.add_tab(tab, TAB_TITLE)
+
+    def open_settings() -> None:
+        if CONNECTION_PAGE_TITLE in window.settings_tab.page_titles():
+            window.settings_tab.show_page(CONNECTION_PAGE_TITLE)
+
+    tab.openSettingsRequested.connect(open_settings)
+    if connection_page is not None:
+        tab.reconnectNeeded.connect(connection_page.banner.show)
+    if on_crm_changed is not None:
+        tab.crmChanged.connect(on_crm_changed)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(tab.shutdown)  # a running sync must stop cleanly, not be killed
+    return tab

@@ -1,0 +1,383 @@
+"""Readable trees for the Synchronize tab: a plan (S2) and a run summary (S4), as plain nodes.
+
+Why plain Python and not Qt items: a first push can hold tens of thousands of operations, so the tree
+is built on the worker thread that made the plan, and the GUI only wraps it in a lazy item model
+(`ctctdesk.ui.tree_model.NodeTreeModel`). Nothing here imports Qt, so it is tested like any function.
+
+Shape of a plan tree: one top-level row per list ("Newsletter — 12 changes"), then "Contacts",
+"Companies", "Skipped", "Conflicts" and "Shortened values"; counts sit at the top level, the contacts
+concerned one level (or two) below.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ctctdesk.sync.operations import (
+    SKIP_TEXT,
+    AddLocalMembership,
+    AddRemoteMembership,
+    ContactRef,
+    CreateLocalCompany,
+    CreateLocalContact,
+    CreateLocalList,
+    CreateRemoteContact,
+    CreateRemoteList,
+    DeleteLocalList,
+    DeleteRemoteList,
+    Direction,
+    MarkLocalUnsubscribed,
+    Operation,
+    RemoveLocalMembership,
+    RemoveRemoteMembership,
+    RenameLocalList,
+    RenameRemoteList,
+    Side,
+    UpdateLocalContact,
+    UpdateRemoteContact,
+)
+
+if TYPE_CHECKING:
+    from ctctdesk.sync.plan import Plan
+
+#: Rows listed under one heading before "… and N more" (the count above stays exact).
+MAX_DETAIL_ROWS = 1000
+
+SIDE_NAME = {Side.CC: "Constant Contact", Side.CRM: "the CRM"}
+DIRECTION_TEXT = {
+    "to_cc": "CRM → Constant Contact",
+    "from_cc": "Constant Contact → CRM",
+    "both": "Both ways",
+}
+FIELD_TEXT = {
+    "email": "email",
+    "first_name": "first name",
+    "last_name": "last name",
+    "job_title": "job title",
+    "company_name": "company",
+    "phone": "phone",
+}
+
+
+@dataclass(eq=False)
+class Node:
+    """One row: its text, an optional count (second column), a kind for styling, its children."""
+
+    text: str
+    count: int | None = None
+    kind: str = ""  # "list", "contacts", "skip", "conflict", "warning", "error", "note", "ok"
+    children: list[Node] = field(default_factory=list)
+    parent: Node | None = field(default=None, repr=False)
+
+    def add(self, child: Node) -> Node:
+        child.parent = self
+        self.children.append(child)
+        return child
+
+    def find(self, text: str) -> Node | None:
+        """The first descendant (depth first) whose text starts with `text`; for tests and scripts."""
+        for child in self.children:
+            if child.text.startswith(text):
+                return child
+            found = child.find(text)
+            if found is not None:
+                return found
+        return None
+
+    def lines(self, indent: str = "") -> list[str]:
+        """The subtree as indented text (the command line and tests read it)."""
+        out = []
+        for child in self.children:
+            count = f" ({child.count:,})" if child.count is not None else ""
+            out.append(f"{indent}{child.text}{count}")
+            out.extend(child.lines(indent + "  "))
+        return out
+
+
+def field_text(name: str) -> str:
+    if name.startswith("custom:"):
+        return name[len("custom:"):]
+    return FIELD_TEXT.get(name, name.replace("_", " "))
+
+
+def side_of(plan_direction: Direction | str) -> tuple[str, str]:
+    """(target side name, source side name) of a single-direction plan."""
+    if Direction(plan_direction) is Direction.TO_CC:
+        return SIDE_NAME[Side.CC], SIDE_NAME[Side.CRM]
+    return SIDE_NAME[Side.CRM], SIDE_NAME[Side.CC]
+
+
+def pending_text(plan_direction: Direction | str, count: int) -> str:
+    """R8's "3 changes in Constant Contact not yet in the CRM" for a plan's direction."""
+    target, source = side_of(plan_direction)
+    noun = "change" if count == 1 else "changes"
+    return f"{count:,} {noun} in {target} not yet in {source}"
+
+
+def _contact_line(ref: ContactRef) -> str:
+    return ref.label or (f"contact {ref.cc_id}" if ref.cc_id else f"contact #{ref.local_id}")
+
+
+def _changes_line(ref: ContactRef, changes: Sequence[tuple[str, str]]) -> str:
+    parts = [f'{field_text(name)} → "{value}"' if value else f"{field_text(name)} cleared"
+             for name, value in changes]
+    return f"{_contact_line(ref)}: " + "; ".join(parts)
+
+
+def _add_details(node: Node, rows: Sequence[str]) -> Node:
+    """Hang `rows` under `node`, at most MAX_DETAIL_ROWS of them, then "… and N more"."""
+    for row in rows[:MAX_DETAIL_ROWS]:
+        node.add(Node(row, kind="detail"))
+    if len(rows) > MAX_DETAIL_ROWS:
+        node.add(Node(f"… and {len(rows) - MAX_DETAIL_ROWS:,} more", kind="note"))
+    return node
+
+
+class _Group:
+    """Rows collected under one heading, turned into a node with an exact count and capped details."""
+
+    def __init__(self, text: str, kind: str = "") -> None:
+        self.text = text
+        self.kind = kind
+        self.rows: list[str] = []
+
+    def node(self) -> Node:
+        return _add_details(Node(self.text, len(self.rows), self.kind), self.rows)
+
+
+class _ListEntry:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.actions: list[str] = []  # create / rename / delete
+        self.added = _Group("Contacts added")
+        self.removed = _Group("Contacts removed")
+
+    def node(self) -> Node | None:
+        total = len(self.actions) + len(self.added.rows) + len(self.removed.rows)
+        if not total:
+            return None
+        node = Node(self.name, total, "list")
+        for action in self.actions:
+            node.add(Node(action, kind="action"))
+        for group in (self.added, self.removed):
+            if group.rows:
+                node.add(group.node())
+        return node
+
+
+def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
+    """The root of a readable tree for `plan` (its children are the top-level rows)."""
+    target, _source = side_of(plan.direction)
+    lists: dict[str, _ListEntry] = {}
+
+    def entry(name: str) -> _ListEntry:
+        key = name.casefold()
+        if key not in lists:
+            lists[key] = _ListEntry(name)
+        return lists[key]
+
+    created = _Group(f"New contacts in {target}")
+    updated = _Group(f"Contacts updated in {target}")
+    unsubscribed = _Group("Marked unsubscribed (R3): removed from every list, never sent again")
+    companies = _Group("New customer companies in the CRM (R9)")
+
+    for op in plan.changes:
+        _place(op, entry, created, updated, unsubscribed, companies, target)
+
+    root = Node("plan")
+    for name in sorted(lists, key=str.casefold):
+        node = lists[name].node()
+        if node is not None:
+            root.add(node)
+    contact_groups = [g for g in (created, updated, unsubscribed) if g.rows]
+    if contact_groups:
+        contacts = root.add(Node("Contacts", sum(len(g.rows) for g in contact_groups), "contacts"))
+        for group in contact_groups:
+            contacts.add(group.node())
+    if companies.rows:
+        root.add(Node("Companies", len(companies.rows), "contacts")).add(companies.node())
+
+    if not root.children:
+        root.add(Node(f"Nothing to change in {target}: both sides agree.", kind="ok"))
+    _add_skips(root, plan)
+    _add_conflicts(root, plan)
+    _add_truncations(root, plan)
+    if plan.guard.needs_confirmation:
+        guard = root.add(Node("Large change: confirmation needed before running (R14)", kind="warning"))
+        for reason in plan.guard.reasons:
+            guard.add(Node(reason, kind="detail"))
+    pending = plan.pending_other_way if pending_other_way is None else pending_other_way
+    if pending:
+        root.add(Node(pending_text(plan.direction, pending), kind="note"))
+    return root
+
+
+def _place(op: Operation, entry, created: _Group, updated: _Group, unsubscribed: _Group,
+           companies: _Group, target: str) -> None:  # fmt: skip
+    """Put one data-changing operation under its list (or the contacts/companies headings)."""
+    if isinstance(op, (CreateRemoteList, CreateLocalList)):
+        entry(op.list.name).actions.append(f"Create the list in {target}")
+    elif isinstance(op, (RenameRemoteList, RenameLocalList)):
+        # the ref carries the list's name after the rename; the row sits under that name
+        entry(op.new_name).actions.append(f'Rename the list in {target} to "{op.new_name}"')
+    elif isinstance(op, (DeleteRemoteList, DeleteLocalList)):
+        entry(op.list.name).actions.append(f"Delete the list in {target} (its contacts are kept)")
+    elif isinstance(op, (AddRemoteMembership, AddLocalMembership)):
+        entry(op.list.name).added.rows.append(_contact_line(op.contact))
+    elif isinstance(op, (RemoveRemoteMembership, RemoveLocalMembership)):
+        entry(op.list.name).removed.rows.append(_contact_line(op.contact))
+    elif isinstance(op, (CreateRemoteContact, CreateLocalContact)):
+        label = _contact_line(op.contact)
+        names = [ref.name for ref in op.lists]
+        created.rows.append(f"{label} ({', '.join(names)})" if names else label)
+        for name in names:
+            entry(name).added.rows.append(label)
+    elif isinstance(op, (UpdateRemoteContact, UpdateLocalContact)):
+        updated.rows.append(_changes_line(op.contact, op.changes))
+    elif isinstance(op, MarkLocalUnsubscribed):
+        unsubscribed.rows.append(_contact_line(op.contact))
+    elif isinstance(op, CreateLocalCompany):
+        companies.rows.append(op.name)
+
+
+def _add_skips(root: Node, plan: Plan) -> None:
+    if not plan.skips:
+        return
+    by_reason: dict[str, _Group] = {}
+    for skip in plan.skips:
+        reason = SKIP_TEXT.get(skip.reason, str(skip.reason))
+        group = by_reason.setdefault(reason, _Group(reason[:1].upper() + reason[1:], "skip"))
+        if skip.contact is not None:
+            where = f" ({', '.join(skip.lists)})" if skip.lists else ""
+            group.rows.append(_contact_line(skip.contact) + where)
+        elif skip.list is not None:
+            group.rows.append(f"List {skip.list.name}")
+    node = root.add(Node("Skipped", len(plan.skips), "skip"))
+    for reason in sorted(by_reason):
+        node.add(by_reason[reason].node())
+
+
+def _add_conflicts(root: Node, plan: Plan) -> None:
+    if not plan.conflicts:
+        return
+    winner = SIDE_NAME[plan.conflicts[0].winner]
+    node = root.add(Node(f"Conflicts, resolved for {winner} (R8)", len(plan.conflicts), "conflict"))
+    rows = []
+    for conflict in plan.conflicts:
+        other = SIDE_NAME[Side.CRM if conflict.winner is Side.CC else Side.CC]
+        what = (_contact_line(conflict.contact) if conflict.contact is not None
+                else f"list {conflict.list.name}" if conflict.list is not None else "")
+        rows.append(f'{what}: {field_text(conflict.field)} — keeps "{conflict.source_value}"; '
+                    f'{other} had "{conflict.target_value}"')
+    _add_details(node, rows)
+
+
+def _add_truncations(root: Node, plan: Plan) -> None:
+    if not plan.truncations:
+        return
+    node = root.add(Node("Shortened for Constant Contact's limits (R10); the CRM keeps the full value",
+                         len(plan.truncations), "warning"))
+    _add_details(node, [f'{_contact_line(cut.contact)}: {field_text(cut.field)} sent as "{cut.sent}"'
+                        for cut in plan.truncations])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Run summaries (S4)
+
+
+def result_text(summary) -> str:
+    """One line: how the run ended."""
+    if summary.cancelled:
+        return "Cancelled — what was done before Cancel is kept; the next run continues"
+    if summary.stopped_reason:
+        return f"Stopped: {summary.stopped_reason}"
+    if summary.errors:
+        return f"Completed with {len(summary.errors):,} contact error{'s' if len(summary.errors) != 1 else ''}"
+    return "Completed"
+
+
+def short_result(summary) -> str:
+    if summary.cancelled:
+        return "Cancelled"
+    if summary.stopped_reason:
+        return "Stopped"
+    if summary.errors:
+        return "Errors"
+    if summary.finished_at is None:
+        return "Interrupted"
+    return "Completed"
+
+
+def _count_rows(counts: Iterable[tuple[str, int]]) -> list[Node]:
+    return [Node(name[:1].upper() + name[1:], value, "detail") for name, value in counts if value]
+
+
+def _sides_of_counts(direction: str, counts: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
+    """Group a summary's counts by the side they changed (keys may name it; else the direction says)."""
+    default = {"to_cc": "Constant Contact", "from_cc": "the CRM"}.get(direction, "")
+    sides: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for name, value in counts.items():
+        lowered = name.casefold()
+        if "constant contact" in lowered or lowered.startswith(("cc ", "remote ")):
+            side = "Constant Contact"
+        elif "crm" in lowered or lowered.startswith("local "):
+            side = "the CRM"
+        else:
+            side = default
+        sides[side].append((name, value))
+    return sides
+
+
+def summary_tree(summary) -> Node:
+    """The root of a readable tree for a finished (or recorded) run."""
+    root = Node("summary")
+    kind = "ok" if summary.ok else ("error" if summary.stopped_reason or summary.errors else "warning")
+    head = root.add(Node(result_text(summary), kind=kind))
+    started = summary.started_at.astimezone() if summary.started_at.tzinfo else summary.started_at
+    head.add(Node(f"{DIRECTION_TEXT.get(summary.direction, summary.direction)}, "
+                  f"started {started:%Y-%m-%d %H:%M:%S} ({summary.trigger})", kind="detail"))
+    if summary.finished_at is not None:
+        seconds = (summary.finished_at - summary.started_at).total_seconds()
+        head.add(Node(f"Took {_duration(seconds)}; {summary.requests_used:,} API requests", kind="detail"))
+    else:
+        head.add(Node(f"{summary.requests_used:,} API requests; the run did not finish", kind="detail"))
+
+    counts = {name: int(value) for name, value in summary.counts.items()}
+    if any(counts.values()):
+        for side, rows in sorted(_sides_of_counts(summary.direction, counts).items()):
+            nodes = _count_rows(rows)
+            if nodes:
+                title = f"Changed in {side}" if side else "Changes"
+                parent = root.add(Node(title, sum(n.count or 0 for n in nodes), "contacts"))
+                for node in nodes:
+                    parent.add(node)
+    else:
+        root.add(Node("Nothing was changed", kind="ok"))
+
+    for name in sorted(summary.per_list, key=str.casefold):
+        rows = _count_rows(summary.per_list[name].items())
+        if rows:
+            node = root.add(Node(name, sum(n.count or 0 for n in rows), "list"))
+            for row in rows:
+                node.add(row)
+
+    if summary.errors:
+        node = root.add(Node("Contacts with errors", len(summary.errors), "error"))
+        _add_details(node, [f"{error.email or '(no email)'}: {error.message}" for error in summary.errors])
+    return root
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest} s"
+
+
+def duration_text(summary) -> str:
+    if summary.finished_at is None:
+        return "—"
+    return _duration((summary.finished_at - summary.started_at).total_seconds())

@@ -1,0 +1,178 @@
+"""Undoable CRM edits (Ctrl+Z) on a QUndoStack: tag assignment, Do Not Contact, tag renames, moves.
+
+Each command is built *after* its edit succeeded, from what the crm service reported it changed, so that
+undo reverts exactly that (un-assigning a tag leaves companies that had it before alone; clearing Do Not
+Contact puts the contact back into the lists it left). Failures of the edit itself therefore surface as a
+`CrmError` before anything is pushed; failures during undo/redo (a record deleted meanwhile) are reported
+through `CrmUndoStack.failed` instead of escaping from Qt's virtual call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QWidget
+
+from ctctdesk.crm import contacts, editing
+from ctctdesk.crm.errors import CrmError
+from ctctdesk.ui.crm_events import CrmChange, CrmEvents
+
+log = logging.getLogger(__name__)
+
+
+def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAction]:
+    """Ctrl+Z / Ctrl+Shift+Z on `widget` and its children (each tab gets its own pair: one window-wide pair
+    would clash with them, and Qt fires neither of two ambiguous shortcuts)."""
+    undo = stack.createUndoAction(widget, "Undo")
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    redo = stack.createRedoAction(widget, "Redo")
+    redo.setShortcut(QKeySequence.StandardKey.Redo)
+    for action in (undo, redo):
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        widget.addAction(action)
+    return undo, redo
+
+
+class CrmUndoStack(QUndoStack):
+    """The undo stack shared by the Companies tab and the Settings pages."""
+
+    failed = Signal(str)  # user-facing message when an undo/redo could not be applied
+
+    def __init__(self, events: CrmEvents, parent=None) -> None:
+        super().__init__(parent)
+        self.events = events
+
+
+class _DoneCommand(QUndoCommand):
+    """A command whose edit was already applied when it is pushed."""
+
+    def __init__(self, stack: CrmUndoStack, text: str) -> None:
+        super().__init__(text)
+        self._stack = stack
+        self._applied = True
+
+    def _run(self, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except CrmError as error:
+            log.warning("undo/redo of %r failed: %s", self.text(), error)
+            self._stack.failed.emit(f"Could not {self.text().lower()}: {error}")
+
+    def redo(self) -> None:  # noqa: D401 - Qt override
+        if self._applied:
+            self._applied = False  # the edit itself did the first redo
+            return
+        self._run(self.apply)
+
+    def undo(self) -> None:
+        self._run(self.revert)
+
+    def apply(self) -> None:
+        raise NotImplementedError
+
+    def revert(self) -> None:
+        raise NotImplementedError
+
+
+class TagAssignmentCommand(_DoneCommand):
+    """A tag given to (or taken from) the companies whose ids the crm service reported."""
+
+    def __init__(
+        self, stack: CrmUndoStack, tag_id: int, tag_name: str, company_ids: list[int], assigned: bool
+    ):
+        verb = "Add" if assigned else "Remove"
+        n = len(company_ids)
+        super().__init__(
+            stack,
+            f"{verb} tag “{tag_name}” {'to' if assigned else 'from'} {n} compan{'y' if n == 1 else 'ies'}",
+        )
+        self.tag_id = tag_id
+        self.company_ids = company_ids
+        self.assigned = assigned
+
+    def _set(self, assign: bool) -> None:
+        if assign:
+            editing.assign_tag(self.tag_id, self.company_ids)
+        else:
+            editing.remove_tag(self.tag_id, self.company_ids)
+        self._stack.events.emit(CrmChange.COMPANY_TAGS, company_ids=self.company_ids)
+
+    def apply(self) -> None:
+        self._set(self.assigned)
+
+    def revert(self) -> None:
+        self._set(not self.assigned)
+
+
+class DoNotContactCommand(_DoneCommand):
+    """Do Not Contact set or cleared; undoing a set also puts back the list memberships it removed."""
+
+    def __init__(
+        self,
+        stack: CrmUndoStack,
+        contact_ids: list[int],
+        flag: bool,
+        removed_memberships: list[tuple[int, int]],
+        label: str,
+    ):
+        super().__init__(stack, f"{'Set' if flag else 'Clear'} Do Not Contact for {label}")
+        self.contact_ids = contact_ids
+        self.flag = flag
+        self.removed_memberships = removed_memberships
+
+    def _emit(self) -> None:
+        self._stack.events.emit(CrmChange.CONTACTS | CrmChange.MEMBERSHIPS, contact_ids=self.contact_ids)
+
+    def apply(self) -> None:
+        contacts.set_do_not_contact(self.contact_ids, self.flag)
+        self._emit()
+
+    def revert(self) -> None:
+        contacts.set_do_not_contact(self.contact_ids, not self.flag)
+        if self.flag:
+            editing.restore_memberships(self.removed_memberships)
+        self._emit()
+
+
+class RenameTagCommand(_DoneCommand):
+    def __init__(self, stack: CrmUndoStack, tag_id: int, old_name: str, new_name: str):
+        super().__init__(stack, f"Rename tag “{old_name}” to “{new_name}”")
+        self.tag_id, self.old_name, self.new_name = tag_id, old_name, new_name
+
+    def apply(self) -> None:
+        editing.rename_tag(self.tag_id, self.new_name)
+        self._stack.events.emit(CrmChange.TAGS)
+
+    def revert(self) -> None:
+        editing.rename_tag(self.tag_id, self.old_name)
+        self._stack.events.emit(CrmChange.TAGS)
+
+
+class MoveContactsCommand(_DoneCommand):
+    def __init__(self, stack: CrmUndoStack, previous: dict[int, int], company_id: int, company_name: str):
+        n = len(previous)
+        super().__init__(stack, f"Move {n} contact{'s' if n != 1 else ''} to {company_name}")
+        self.previous, self.company_id = previous, company_id
+
+    def _emit(self) -> None:
+        companies = {self.company_id, *self.previous.values()}
+        self._stack.events.emit(
+            CrmChange.CONTACTS,
+            company_ids=sorted(companies),
+            contact_ids=list(self.previous),
+        )
+
+    def apply(self) -> None:
+        editing.move_contacts(list(self.previous), self.company_id)
+        self._emit()
+
+    def revert(self) -> None:
+        by_company: dict[int, list[int]] = {}
+        for contact_id, company_id in self.previous.items():
+            by_company.setdefault(company_id, []).append(contact_id)
+        for company_id, ids in by_company.items():
+            editing.move_contacts(ids, company_id)
+        self._emit()

@@ -1,0 +1,59 @@
+"""Fixtures that open the real main window on a real data folder (offscreen), and a bare CRM database
+for widgets tested on their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from ctctdesk.app import build_context
+from ctctdesk.crm import db
+from tests.support.crm_fixtures import open_crm, small_office
+
+
+@pytest.fixture
+def office_dir(tmp_path: Path) -> Path:
+    """A data folder holding the small office of tests/support/crm_fixtures.py."""
+    data_dir = tmp_path / "office"
+    context = build_context(data_dir)
+    small_office()
+    context.close()
+    return data_dir
+
+
+@pytest.fixture
+def open_window(qtbot) -> Iterator[Callable]:
+    """open_window(data_dir) -> shown MainWindow; windows still open are closed (state saved) at the end."""
+    from ctctdesk.app import build_window
+
+    opened = []
+
+    def _open(data_dir: Path):
+        window = build_window(data_dir)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        opened.append(window)
+        return window
+
+    yield _open
+    for window in opened:
+        if window.isVisible():
+            window.close()
+        window.context.close()
+
+
+@pytest.fixture
+def crm(tmp_path: Path):
+    """An open CRM database in a temporary folder, for widgets tested without the main window."""
+    database = open_crm(tmp_path / "data")
+    yield database
+    db.close_database()
+
+
+@pytest.fixture
+def office(crm):
+    """The small office of tests/support/crm_fixtures.py in that database (ids by name)."""
+    return small_office()

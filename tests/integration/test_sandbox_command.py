@@ -1,0 +1,59 @@
+"""`ctctdesk sandbox` runs the sandbox standalone, prints its addresses and saves its state on exit."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sandbox_command_serves_until_stopped_and_saves_state(tmp_path):
+    state_file = tmp_path / "state.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ctctdesk", "sandbox", "--port", "0", "--seed", "5", "--state", str(state_file),
+         "--no-rate-limit"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO_ROOT)
+    try:
+        lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl+C" in line:
+                break
+        output = "".join(lines)
+        base = re.search(r"running at (http://127\.0\.0\.1:\d+)", output).group(1)
+        assert f"{base}/v3" in output and f"{base}/oauth2/default/v1/" in output and f"{base}/_sandbox/" in output
+        assert "ctctdesk-demo" in output
+        token = requests.post(base + "/_sandbox/tokens", json={"scopes": "contact_data"}, timeout=5).json()
+        contacts = requests.get(base + "/v3/contacts", headers={"Authorization": f"Bearer {token['access_token']}"},
+                                timeout=5).json()["contacts"]
+        assert len(contacts) == 5
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    assert process.returncode == 0
+    assert state_file.exists() and "ctctdesk-sandbox-1" in state_file.read_text()
+
+
+def test_sandbox_command_reports_a_busy_port():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        result = subprocess.run([sys.executable, "-m", "ctctdesk", "sandbox", "--port", str(port)],
+                                capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=20)
+    assert result.returncode == 1
+    assert "cannot listen" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,70 @@
+# ruff: noqa: F811 - pytest fixtures are imported by name
+"""`ctctdesk sync` from the command line: the same engine and history, exit codes, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+
+from ctctdesk.cli import main
+from ctctdesk.commands import sync_commands as sc
+from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
+from tests.support.sync_fixtures import connect
+
+
+def prepare(sandbox, tmp_path):
+    """A data folder with a small CRM and a saved connection to the sandbox."""
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import lists
+    from tests.support.crm_fixtures import add_company, add_contact
+
+    data_dir = tmp_path / "data"
+    context = build_context(data_dir, sandbox_url=sandbox.base_url)
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(3)]
+    ids.append(add_contact(firm, "Front", "Desk", "info@firm.example"))
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, ids)
+    connect(context.connection, sandbox)
+    context.close()
+    return ["--data-dir", str(data_dir), "--sandbox", sandbox.base_url]
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(sandbox, memory_keyring, tmp_path, capsys):
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--to-cc", "--dry-run", "--json", *common]) == sc.EXIT_OK
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["changes"] == {"CreateRemoteList": 1, "CreateRemoteContact": 3}
+    assert plan["direction"] == "to_cc"
+    contacts = sandbox.state.order
+    assert not [c for c in contacts if c.email.endswith("@firm.example")]
+
+
+def test_run_prints_the_summary_records_history_and_converges(sandbox, memory_keyring, tmp_path, capsys):
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--to-cc", "--json", *common]) == sc.EXIT_OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] and summary["trigger"] == "command line"
+    assert summary["counts"]["contacts added"] == 3
+    assert summary["requests_used"] > 0
+    assert main(["sync", "--both", *common]) == sc.EXIT_OK
+    out = capsys.readouterr().out
+    assert "Run 2 (both, command line)" in out
+    assert main(["sync", "--to-cc", "--dry-run", "--json", *common]) == sc.EXIT_OK
+    assert json.loads(capsys.readouterr().out)["changes"] == {}
+
+
+def test_not_connected_is_a_clear_one_line_failure(sandbox, memory_keyring, tmp_path, capsys):
+    data_dir = tmp_path / "empty"
+    code = main(["sync", "--from-cc", "--data-dir", str(data_dir), "--sandbox", sandbox.base_url])
+    assert code == sc.EXIT_NOT_CONNECTED
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("ctctdesk: Not connected to Constant Contact")
+    assert "Traceback" not in "\n".join(err)
+
+
+def test_a_direction_is_required(capsys):
+    try:
+        main(["sync"])
+    except SystemExit as exit_:
+        assert exit_.code == 2
+    assert "one of the arguments --to-cc --from-cc --both is required" in capsys.readouterr().err

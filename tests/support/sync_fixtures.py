@@ -1,0 +1,72 @@
+"""Fixtures for the sync engine's integration tests: a real CRM database, a sandbox, a connected
+Connection (tokens issued by the sandbox's own authorization server) and the SyncService over both."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
+from tests.support.crm_fixtures import open_crm
+from tests.support.sandbox_http import Api
+
+
+def connect(connection: Any, sandbox: Any) -> None:
+    """Save sandbox-issued tokens the way a finished sign-in does."""
+    from ctctdesk.ctct.tokens import TokenSet
+
+    issued = sandbox.oauth.issue_token("contact_data account_read", None)
+    tokens = TokenSet(issued["access_token"], issued.get("refresh_token"), time.time() + 3600,
+                      tuple(issued.get("scope", "").split()))
+    connection._connected(tokens)  # noqa: SLF001 - the same bookkeeping a real connect does
+
+
+@dataclass
+class SyncEnv:
+    sandbox: Any
+    api: Api
+    connection: Any
+    service: Any
+    data_dir: Path
+
+    def control(self, path: str, body: dict | None = None) -> dict:
+        answer = self.api.control(path, body or {})
+        assert answer.ok, answer.text
+        return answer.json()
+
+    def cc_contacts(self) -> dict[str, dict]:
+        """email → contact JSON (with list memberships) of every non-deleted Constant Contact contact."""
+        contacts = self.api.all_contacts(status="all", include="list_memberships,custom_fields,phone_numbers")
+        return {c["email_address"]["address"].lower(): c for c in contacts if not c.get("deleted_at")}
+
+    def cc_lists(self) -> dict[str, str]:
+        """name → list id."""
+        return {item["name"]: item["list_id"] for item in self.api.get("/v3/contact_lists", params={"limit": 1000}).json()["lists"]}
+
+
+def make_env(sandbox: Any, tmp_path: Path, **service_options: Any) -> SyncEnv:
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.ctct.endpoints import ConnectionSettings
+    from ctctdesk.sync.service import SyncService
+
+    data_dir = tmp_path / "data"
+    database = open_crm(data_dir)
+    settings = ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0)
+    connection = Connection(data_dir, settings=settings)
+    connect(connection, sandbox)
+    token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
+    service = SyncService(database, connection, **service_options)
+    return SyncEnv(sandbox, Api(sandbox.base_url, token), connection, service, data_dir)
+
+
+@pytest.fixture
+def sync_env(sandbox, memory_keyring, tmp_path) -> SyncEnv:  # noqa: F811 - fixtures by name
+    from ctctdesk.crm.db import close_database
+
+    env = make_env(sandbox, tmp_path)
+    yield env
+    close_database()

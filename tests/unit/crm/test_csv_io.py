@@ -1,0 +1,245 @@
+"""CSV import and export (D6) as an office would use them: files from Excel and other address books."""
+
+import pytest
+
+from ctctdesk.crm import contacts, csv_io, lists
+from ctctdesk.crm.contacts import ContactFilter
+from ctctdesk.crm.errors import CsvFormatError
+from ctctdesk.crm.models import Company, Contact, ContactField, EmailList, Membership
+
+
+def write(tmp_path, text: str, name="contacts.csv", encoding="utf-8") -> object:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def everyone():
+    return [
+        (r.name, r.company, r.company_type, r.email)
+        for r in contacts.rows(contacts.matching_ids(ContactFilter()), None)
+    ]
+
+
+def test_import_with_bom_quotes_and_header_aliases(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "Organisation,Contact Type,Marketing Tags,First Name,Surname,E-mail Address,Phone,Job Title,DNC,Lists,Region\r\n"
+        '"Smith, Jones & Co",customer,"Trade; VIP",Anna,Smith,anna@smithjones.com,"+44 20 7946 0000",'
+        '"Director, ""Sales""",no,Newsletter,North\r\n'
+        'Café Müller,prospect,,Jörg,Müller,joerg@cafe-mueller.de,,"Owner\nand chef",yes,,South\r\n',
+        encoding="utf-8-sig",
+    )
+    report = csv_io.import_csv(path)
+    assert (report.created, report.updated, report.errors) == (2, 0, [])
+    assert report.custom_fields == ("Region",)
+    anna = contacts.find_contact_by_email("ANNA@smithjones.com")
+    assert (anna.company.name, anna.job_title, anna.phone) == (
+        "Smith, Jones & Co",
+        'Director, "Sales"',
+        "+44 20 7946 0000",
+    )
+    assert contacts.tags_of_companies([anna.company_id])[anna.company_id] == ("Trade", "VIP")
+    assert contacts.custom_fields(anna.id) == {"Region": "North"}
+    jorg = contacts.find_contact_by_email("joerg@cafe-mueller.de")
+    assert (jorg.first_name, jorg.job_title, jorg.do_not_contact, jorg.company.type) == (
+        "Jörg",
+        "Owner\nand chef",
+        True,
+        "prospect",
+    )
+    assert [(s.name, s.member_count) for s in lists.list_summaries()] == [("Newsletter", 1)]
+
+
+def test_semicolon_separated_excel_file(crm, tmp_path):
+    path = write(tmp_path, "company;first_name;last_name;email\nAcme;Ann;Ames;ann@acme.com\n")
+    assert csv_io.import_csv(path).created == 1
+    assert everyone() == [("Ann Ames", "Acme", "customer", "ann@acme.com")]
+
+
+def test_existing_email_updates_and_companies_match_ignoring_case_and_spacing(crm, tmp_path):
+    first = write(tmp_path, "company,first_name,last_name,email\nACME  Ltd,Ann,Ames,ann@acme.com\n", "a.csv")
+    csv_io.import_csv(first)
+    second = write(
+        tmp_path,
+        "company,first_name,last_name,email,job_title\n"
+        "acme ltd,Annie,Ames,Ann@ACME.com,Buyer\n"
+        "Acme Ltd,Bo,Berg,bo@acme.com,\n",
+        "b.csv",
+    )
+    report = csv_io.import_csv(second)
+    assert (report.created, report.updated) == (1, 1)
+    assert Contact.select().count() == 2 and Company.select().count() == 1
+    ann = contacts.find_contact_by_email("ann@acme.com")
+    assert (ann.first_name, ann.job_title) == ("Annie", "Buyer")
+
+
+def test_bad_rows_are_reported_with_line_numbers_and_the_rest_imported(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "company,type,first_name,last_name,email,do_not_contact\n"  # line 1
+        "Acme,customer,Ann,Ames,ann@acme.com,no\n"  # 2 ok
+        "Acme,partner,Bo,Berg,bo@acme.com,no\n"  # 3 bad type
+        '"Multi\nLine Co",prospect,Cy,Cole,cy@multi.com,maybe\n'  # 4-5 bad dnc
+        ",customer,Di,Dunn,di@nowhere.com,no\n"  # 6 no company
+        "Acme,customer,,,,\n"  # 7 nothing to identify
+        "Acme,customer,Ed,Eng,ed@acme.com,no,surplus\n"  # 8 too many fields
+        "\n"  # 9 blank, ignored
+        "Acme,customer,Fay,Fox,fay@acme.com,\n",  # 10 ok
+    )
+    report = csv_io.import_csv(path)
+    assert report.created == 2
+    assert [(e.line, e.message) for e in report.errors] == [
+        (3, "type must be customer or prospect, not 'partner'"),
+        (4, "do_not_contact must be yes or no, not 'maybe'"),
+        (6, "the company is missing"),
+        (7, "the row has no name and no email"),
+        (8, "the row has 7 fields but the header has 6"),
+    ]
+    assert sorted(c.email for c in Contact.select()) == ["ann@acme.com", "fay@acme.com"]
+    assert Company.select().count() == 1  # the bad prospect row left no company behind
+
+
+def test_lists_entry_for_ineligible_contact_is_reported_and_not_applied(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "company,first_name,last_name,email,do_not_contact,lists\n"
+        "Acme,Ann,Ames,ann@acme.com,no,News; Events\n"
+        "Acme,Front,Desk,info@acme.com,no,News\n"
+        "Acme,Dee,Nash,dee@acme.com,yes,News\n"
+        "Acme,Ivy,Bad,ivy@@acme.com,no,\n",
+    )
+    report = csv_io.import_csv(path)
+    assert report.created == 4 and report.errors == []
+    assert [str(w) for w in report.warnings] == [
+        "line 3: not added to list “News”: Role address",
+        "line 4: not added to list “News”: Do Not Contact",
+        "line 5: ivy@@acme.com is not a valid email address; the contact cannot be in email lists",
+    ]
+    news = lists.find_list("news")
+    assert lists.member_ids(news.id) == {contacts.find_contact_by_email("ann@acme.com").id}
+
+
+def test_import_never_resubscribes(crm, tmp_path):
+    acme = contacts.find_or_create_company("Acme")
+    contacts.create_contact(acme.id, first_name="Ann", email="ann@acme.com", email_status="unsubscribed")
+    path = write(
+        tmp_path, "company,first_name,email,email_status,lists\nAcme,Ann,ann@acme.com,subscribed,News\n"
+    )
+    report = csv_io.import_csv(path)
+    assert contacts.find_contact_by_email("ann@acme.com").email_status == "unsubscribed"
+    assert [w.message for w in report.warnings] == ["not added to list “News”: Unsubscribed"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"%PDF-1.4\n\x00\x01\x02binary", "not a CSV file"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "not a CSV file"),
+        (b"Dear customer,\nthank you for your order.\n", "does not look like a contacts file"),
+        ("company,email\nAcme,ann@acme.com\n".encode("utf-16"), "not a CSV file"),
+        ("company,email\nCaf\xe9,ann@cafe.com\n".encode("latin-1"), "not UTF-8 text"),
+        (b"", "is empty"),
+    ],
+)
+def test_files_that_are_not_csv_are_refused_and_nothing_written(crm, tmp_path, content, message):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    with pytest.raises(CsvFormatError, match=message):
+        csv_io.import_csv(path)
+    assert Contact.select().count() == 0 and Company.select().count() == 0
+
+
+def test_unterminated_quote_refuses_the_whole_file(crm, tmp_path):
+    path = write(tmp_path, 'company,first_name,email\nAcme,Ann,ann@acme.com\nAcme,"Bo,bo@acme.com\n')
+    with pytest.raises(CsvFormatError):
+        csv_io.import_csv(path)
+    assert Contact.select().count() == 0
+
+
+def test_export_then_import_round_trip(office, tmp_path):
+    newsletter = lists.create_list("Newsletter")
+    lists.create_list("Events")
+    lists.add_members(newsletter.id, [office["alice"], office["bob"]])
+    contacts.set_custom_fields(office["alice"], {"Region": "North, East", "Birthday": "1 May"})
+    contacts.update_contact(office["carol"], job_title='Lead "Dentist"', phone="+1 555 0100")
+    exported = tmp_path / "export.csv"
+    assert csv_io.export_csv(exported) == 8
+    assert exported.read_bytes().startswith(b"\xef\xbb\xbf")
+    header = exported.read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header == ",".join(csv_io.COLUMNS) + ",Birthday,Region"
+
+    def snapshot():
+        people = {}
+        for c in Contact.select():
+            fields = dict(
+                (f.name, f.value) for f in ContactField.select().where(ContactField.contact == c.id)
+            )
+            memberships = sorted(
+                m.email_list.name for m in Membership.select().where(Membership.contact == c.id)
+            )
+            people[c.email] = (
+                c.first_name,
+                c.last_name,
+                c.job_title,
+                c.phone,
+                c.do_not_contact,
+                c.email_status,
+                c.company.name,
+                c.company.type,
+                contacts.tags_of_companies([c.company_id]).get(c.company_id, ()),
+                fields,
+                memberships,
+            )
+        return people
+
+    before = snapshot()
+    # a fresh database imports the file into the same CRM
+    from ctctdesk.crm import db
+    from tests.support.crm_fixtures import open_crm
+
+    db.close_database()
+    open_crm(tmp_path / "other")
+    report = csv_io.import_csv(exported)
+    assert report.errors == [] and report.created == 8
+    assert snapshot() == before
+    assert EmailList.select().count() == 1  # "Events" had no members, so it is not in the file
+    # importing the same file again changes nothing and creates no duplicates
+    report = csv_io.import_csv(exported)
+    assert (report.created, report.updated) == (0, 8)
+    assert snapshot() == before
+
+
+def test_sample_file_in_resources_imports_cleanly(crm):
+    from tests.conftest import REPO_ROOT
+
+    report = csv_io.import_csv(REPO_ROOT / "resources" / "sample-contacts.csv")
+    assert report.errors == [] and report.created == 5
+    assert [str(w) for w in report.warnings] == []
+    assert contacts.find_contact_by_email("info@harbordental.com").ineligible_reason == "role_address"
+    summit = contacts.find_company("summit builders, inc.")
+    assert summit.type == "prospect"
+    assert {s.name: s.member_count for s in lists.list_summaries()} == {
+        "Event Invitations": 1,
+        "Monthly Newsletter": 2,
+        "Prospect Outreach": 1,
+    }
+
+
+def test_a_row_rolled_back_late_leaves_nothing_behind_for_the_next_rows(crm, tmp_path):
+    long_name = "L" * 300  # refused as a list name, after the company and contact were written
+    path = write(
+        tmp_path,
+        "company,tags,first_name,email,lists\n"
+        f"New Co,Fresh,Ann,ann@newco.com,{long_name}\n"
+        "New Co,Fresh,Bo,bo@newco.com,News\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "A list name can have at most 255 characters")
+    ]
+    assert report.created == 1
+    bo = contacts.find_contact_by_email("bo@newco.com")
+    assert bo.company.name == "New Co"
+    assert contacts.tags_of_companies([bo.company_id]) == {bo.company_id: ("Fresh",)}
+    assert contacts.find_contact_by_email("ann@newco.com") is None
