@@ -25,8 +25,9 @@ Decisions worth knowing (product rules in brackets):
   source value leaves the target's value in place (pending the other way).
 * The same person entered again on one side (deleted, then created with the same email) takes over
   the old link (``RelinkContact``), so the re-entry is merged as an edit and never duplicates (R9).
-* Constant Contact contacts in no synced list, and unsubscribed ones, are not brought into the CRM; a
-  CRM contact with the same address is matched to them (and marked unsubscribed, R3).
+* Constant Contact contacts in no synced list are not brought into the CRM (a contact deleted from the
+  CRM does not come back for that). Unsubscribed ones in a list come in marked unsubscribed, in no
+  list (R3); a CRM contact with the same address is matched and marked.
 * The account's default list is never deleted (R6); it stays linked, and each push lists it as skipped.
 * R10: values are compared and sent in Constant Contact space (shortened to the limits); every
   shortened value sent is listed as a :class:`Truncation`. The CRM keeps its full value.
@@ -888,22 +889,25 @@ class _Planner:
         """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.
 
         Contacts in no synced list stay in Constant Contact only: a contact deleted from the CRM is
-        not brought back just because Constant Contact keeps it (R5). Unsubscribed ones are in no
-        list; a CRM contact with the same address is matched to them and marked (R3).
+        not brought back just because Constant Contact keeps it (R5). An unsubscribed one (Constant
+        Contact keeps its memberships) is recorded marked unsubscribed and in no list (R3).
         """
         slots = self._alive(rmem)
-        if not slots or unsubscribed:
+        if not slots:
             return False
         ref = ContactRef(None, cc_id, rvals.email)
         lists: tuple[ListRef, ...] = ()
-        if self._is_role(rvals.email):
+        status = EmailStatus.UNSUBSCRIBED if unsubscribed else EmailStatus.SUBSCRIBED
+        if unsubscribed:
+            self.skips.append(Skip(SkipReason.UNSUBSCRIBED, contact=ref, lists=self._names(slots)))
+        elif self._is_role(rvals.email):
             self.skips.append(Skip(SkipReason.ROLE_ADDRESS, contact=ref, lists=self._names(slots)))
         else:
             lists = tuple(self.pairs[s].ref() for s in slots)
         if rvals.company_name:
             self._need_company(rvals.company_name)
-        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals,
-                   email_status=str(EmailStatus.SUBSCRIBED), lists=lists)  # fmt: skip
+        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals, email_status=str(status),
+                   lists=lists)  # fmt: skip
         return True
 
     def _need_company(self, name: str) -> None:
