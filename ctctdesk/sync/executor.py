@@ -49,6 +49,7 @@ from ctctdesk.sync.operations import (
     ListRef,
     MarkLocalUnsubscribed,
     Operation,
+    RelinkContact,
     RemoveLocalMembership,
     RemoveRemoteMembership,
     RenameLocalList,
@@ -139,6 +140,7 @@ class Executor:
         self._remote_step("deleting lists", k[DeleteRemoteList], self._delete_remote_lists)
         list_ops = sorted(k[RenameRemoteList] + k[CreateRemoteList], key=lambda o: o.op_id)
         self._remote_step("creating and renaming lists", list_ops, self._lists_remote)
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._bookkeeping("link contacts", k[LinkContact])
         self._remote_step("importing contacts", k[CreateRemoteContact], self._import_new)
         self._remote_step("updating contacts", k[UpdateRemoteContact], self._update_remote)
@@ -152,6 +154,7 @@ class Executor:
         self._local_step("deleting lists", k[DeleteLocalList], self._delete_local_lists)
         list_ops = sorted(k[LinkList] + k[RenameLocalList] + k[CreateLocalList], key=lambda o: o.op_id)
         self._local_step("creating and renaming lists", list_ops, self._lists_local)
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._bookkeeping("link contacts", k[LinkContact])
         self._local_step("adding contacts", k[CreateLocalContact], self._create_local_contacts)
         self._local_step("updating contacts", k[UpdateLocalContact], self._update_local_contacts)
@@ -198,7 +201,10 @@ class Executor:
             if label:
                 self.result.counts[label] += 1
                 self._count_per_list(op, label)
-        self.writer.save(self.builder, contacts, lists)
+        # The builder knows exactly which entries moved (relinks and take-overs touch more than the
+        # op's own refs); the refs above stay as a belt-and-braces superset.
+        touched_contacts, touched_lists = self.builder.take_changes()
+        self.writer.save(self.builder, contacts | touched_contacts, lists | touched_lists)
         store.journal_end(entry, state)
 
     def _touched(self, op: Operation, created, contacts: set[int], lists: set[int]) -> None:
