@@ -49,6 +49,7 @@ from ctctdesk.sync.operations import (
     ListRef,
     MarkLocalUnsubscribed,
     Operation,
+    RelinkContact,
     RemoveLocalMembership,
     RemoveRemoteMembership,
     RenameLocalList,
@@ -139,6 +140,7 @@ class Executor:
         self._remote_step("deleting lists", k[DeleteRemoteList], self._delete_remote_lists)
         list_ops = sorted(k[RenameRemoteList] + k[CreateRemoteList], key=lambda o: o.op_id)
         self._remote_step("creating and renaming lists", list_ops, self._lists_remote)
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._bookkeeping("link contacts", k[LinkContact])
         self._remote_step("importing contacts", k[CreateRemoteContact], self._import_new)
         self._remote_step("updating contacts", k[UpdateRemoteContact], self._update_remote)
@@ -152,6 +154,7 @@ class Executor:
         self._local_step("deleting lists", k[DeleteLocalList], self._delete_local_lists)
         list_ops = sorted(k[LinkList] + k[RenameLocalList] + k[CreateLocalList], key=lambda o: o.op_id)
         self._local_step("creating and renaming lists", list_ops, self._lists_local)
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._bookkeeping("link contacts", k[LinkContact])
         self._local_step("adding contacts", k[CreateLocalContact], self._create_local_contacts)
         self._local_step("updating contacts", k[UpdateLocalContact], self._update_local_contacts)
@@ -198,7 +201,10 @@ class Executor:
             if label:
                 self.result.counts[label] += 1
                 self._count_per_list(op, label)
-        self.writer.save(self.builder, contacts, lists)
+        # The builder knows exactly which entries moved (relinks and take-overs touch more than the
+        # op's own refs); the refs above stay as a belt-and-braces superset.
+        touched_contacts, touched_lists = self.builder.take_changes()
+        self.writer.save(self.builder, contacts | touched_contacts, lists | touched_lists)
         store.journal_end(entry, state)
 
     def _touched(self, op: Operation, created, contacts: set[int], lists: set[int]) -> None:
@@ -206,14 +212,20 @@ class Executor:
         if ref is not None:
             local_id = ref.local_id
             if local_id is None:
-                local_id = created if isinstance(op, CreateLocalContact) else self.builder.resolve_contact(ref).local_id
+                local_id = (
+                    created
+                    if isinstance(op, CreateLocalContact)
+                    else self.builder.resolve_contact(ref).local_id
+                )
             if local_id is not None:
                 contacts.add(int(local_id))
         lst = getattr(op, "list", None)
         if lst is not None:
             local_id = lst.local_id
             if local_id is None:
-                local_id = created if isinstance(op, CreateLocalList) else self.builder.resolve_list(lst).local_id
+                local_id = (
+                    created if isinstance(op, CreateLocalList) else self.builder.resolve_list(lst).local_id
+                )
             if local_id is not None:
                 lists.add(int(local_id))
         for ref_list in getattr(op, "lists", ()) or ():
@@ -229,8 +241,9 @@ class Executor:
     def _count_per_list(self, op: Operation, label: str) -> None:
         names: list[str] = []
         lst = getattr(op, "list", None)
-        if lst is not None and isinstance(op, (AddRemoteMembership, AddLocalMembership,
-                                               RemoveRemoteMembership, RemoveLocalMembership)):
+        if lst is not None and isinstance(
+            op, (AddRemoteMembership, AddLocalMembership, RemoveRemoteMembership, RemoveLocalMembership)
+        ):
             names.append(lst.name)
         for ref in getattr(op, "lists", ()) or ():
             names.append(ref.name)
@@ -297,10 +310,17 @@ class Executor:
         finished = []
         total = len(activities)
         for index, activity in enumerate(activities):
+
             def progress(a: Activity, index: int = index) -> None:
                 if a.queued:
-                    report(self.on_progress, "Waiting for Constant Contact", index, total, queued=True,
-                           message="Constant Contact has queued this job; it starts when its turn comes.")
+                    report(
+                        self.on_progress,
+                        "Waiting for Constant Contact",
+                        index,
+                        total,
+                        queued=True,
+                        message="Constant Contact has queued this job; it starts when its turn comes.",
+                    )
                 else:
                     report(self.on_progress, phase, index * 100 + a.percent_done, total * 100)
 
@@ -318,8 +338,10 @@ class Executor:
         ids = [op.list.cc_id for op in ops if op.list.cc_id]  # type: ignore[attr-defined]
         results = self._wait_all(self.client.delete_lists(ids), "Deleting lists")
         if not all(a.succeeded for a in results):
-            raise CtctError("Constant Contact did not delete every list: " + "; ".join(
-                e for a in results for e in a.errors))
+            raise CtctError(
+                "Constant Contact did not delete every list: "
+                + "; ".join(e for a in results for e in a.errors)
+            )
         return {op.op_id: None for op in ops}
 
     def _lists_remote(self, ops: Sequence[Operation]) -> dict[int, str | None]:
@@ -369,7 +391,7 @@ class Executor:
         row: dict[str, str] = {}
         for key, value in values.items():
             if key.startswith(CUSTOM_PREFIX):
-                row["cf:" + names[key[len(CUSTOM_PREFIX):]]] = value
+                row["cf:" + names[key[len(CUSTOM_PREFIX) :]]] = value
             else:
                 row[key] = value
         return row
@@ -427,8 +449,12 @@ class Executor:
 
     def _update_remote(self, ops: Sequence[Operation]) -> dict[int, None]:
         assert self.client is not None
-        labels = {n[len(CUSTOM_PREFIX):] for op in ops for n, _ in op.changes  # type: ignore[attr-defined]
-                  if n.startswith(CUSTOM_PREFIX)}
+        labels = {
+            n[len(CUSTOM_PREFIX) :]
+            for op in ops
+            for n, _ in op.changes  # type: ignore[attr-defined]
+            if n.startswith(CUSTOM_PREFIX)
+        }
         names = self._custom_field_names(labels) if labels else {}
         confirmed: dict[int, None] = {}
         by_import: dict[tuple[str, ...], list[dict]] = defaultdict(list)
@@ -464,11 +490,24 @@ class Executor:
         assert self.client is not None
         current = self.client.get_contact(cc_id, include=INCLUDE)
         raw = current.raw
-        body: dict = {k: raw[k] for k in ("first_name", "last_name", "job_title", "company_name",
-                                          "birthday_month", "birthday_day", "anniversary") if raw.get(k)}
+        body: dict = {
+            k: raw[k]
+            for k in (
+                "first_name",
+                "last_name",
+                "job_title",
+                "company_name",
+                "birthday_month",
+                "birthday_day",
+                "anniversary",
+            )
+            if raw.get(k)
+        }
         email = raw.get("email_address") or {}
-        body["email_address"] = {"address": changes.get("email", email.get("address", "")),
-                                 "permission_to_send": email.get("permission_to_send") or "implicit"}
+        body["email_address"] = {
+            "address": changes.get("email", email.get("address", "")),
+            "permission_to_send": email.get("permission_to_send") or "implicit",
+        }
         for name in ("first_name", "last_name", "job_title", "company_name"):
             if name in changes:
                 if changes[name]:
@@ -480,10 +519,13 @@ class Executor:
             phones = [p for p in phones if p.get("kind") != "other"]
             if changes["phone"]:
                 phones.append({"phone_number": changes["phone"], "kind": "other"})
-        body["phone_numbers"] = [{"phone_number": p["phone_number"], "kind": p.get("kind") or "other"}
-                                 for p in phones]
+        body["phone_numbers"] = [
+            {"phone_number": p["phone_number"], "kind": p.get("kind") or "other"} for p in phones
+        ]
         custom = {item["custom_field_id"]: item.get("value") or "" for item in raw.get("custom_fields") or []}
-        custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)}
+        custom_changes = {
+            n[len(CUSTOM_PREFIX) :]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)
+        }
         if custom_changes:
             self._custom_field_names(custom_changes)
             for label, value in custom_changes.items():
@@ -508,8 +550,10 @@ class Executor:
             phase = "Adding to lists" if add else "Removing from lists"
             try:
                 for list_id, group in by_list.items():
-                    contact_ids = [self.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
-                                   for op in group]
+                    contact_ids = [
+                        self.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
+                        for op in group
+                    ]
                     results = self._wait_all(call(contact_ids, [list_id]), phase)
                     if all(a.succeeded for a in results):
                         confirmed.update((op.op_id, None) for op in group)

@@ -42,7 +42,9 @@ def read_local() -> LocalSnapshot:
             email_status=status or "unknown",
         )
     members: dict[int, set[int]] = {}
-    for list_id, contact_id in Membership.select(Membership.email_list, Membership.contact).tuples().iterator():
+    for list_id, contact_id in (
+        Membership.select(Membership.email_list, Membership.contact).tuples().iterator()
+    ):
         members.setdefault(list_id, set()).add(contact_id)
     lists = {
         lid: LocalList(lid, name, frozenset(members.get(lid, ())))

@@ -86,14 +86,18 @@ class LocalWriter:
         existing: dict[str, int] = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = [k for k in keys[start : start + _CHUNK] if k]
-            existing.update(Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples())
+            existing.update(
+                Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples()
+            )
         fresh = [r for r in rows if r["email_key"] not in existing]
         for start in range(0, len(fresh), 200):
             Contact.insert_many(fresh[start : start + 200]).execute()
         ids: dict[str, int] = dict(existing)
         for start in range(0, len(keys), _CHUNK):
             chunk = [k for k in keys[start : start + _CHUNK] if k]
-            ids.update(Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples())
+            ids.update(
+                Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples()
+            )
         created = [ids[k] for k in keys]
         refresh_ineligibility(created)
         custom = []

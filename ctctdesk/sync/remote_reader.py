@@ -64,7 +64,9 @@ def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
         job_title=contact.job_title or "",
         company_name=contact.company_name or "",
         phone=_phone(contact.raw),
-        custom_fields=tuple(sorted((labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v)),
+        custom_fields=tuple(
+            sorted((labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v)
+        ),
         status=status_of(contact),
         list_ids=frozenset(contact.list_memberships),
         updated_at=contact.updated_at,
@@ -79,7 +81,9 @@ def read_remote(client: CtctClient, *, account_id: str, cursor: str = "",
     phase = "Reading Constant Contact"
     report(on_progress, phase, message="lists")
     lists = {
-        cl.list_id: RemoteList(cl.list_id, cl.name, cl.name.strip().casefold() == DEFAULT_LIST_NAME.casefold())
+        cl.list_id: RemoteList(
+            cl.list_id, cl.name, cl.name.strip().casefold() == DEFAULT_LIST_NAME.casefold()
+        )
         for cl in client.iter_lists()
     }
     labels = {f.custom_field_id: f.label or f.name for f in client.iter_custom_fields()}

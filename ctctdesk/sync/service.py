@@ -38,7 +38,15 @@ log = logging.getLogger(__name__)
 TRIGGERS = ("button", "schedule", "command line", "activation")
 BOTH_NOTE = "The push to Constant Contact is planned after this pull is applied."
 
-__all__ = ["SyncService", "Preview", "RunSummary", "ContactError", "GuardTripped", "SyncCancelled", "TRIGGERS"]
+__all__ = [
+    "SyncService",
+    "Preview",
+    "RunSummary",
+    "ContactError",
+    "GuardTripped",
+    "SyncCancelled",
+    "TRIGGERS",
+]
 
 
 @dataclass(frozen=True)
@@ -200,8 +208,8 @@ class SyncService:
                 _, local, baseline, read = self._read(on_progress, cancel)
                 push = plan(local, read.snapshot, baseline, Direction.TO_CC, self.settings)
                 if push.guard.needs_confirmation and not force:
-                    total.stopped_reason = (
-                        "The push to Constant Contact needs confirmation: " + "; ".join(push.guard.reasons)
+                    total.stopped_reason = "The push to Constant Contact needs confirmation: " + "; ".join(
+                        push.guard.reasons
                     )
                 else:
                     self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)

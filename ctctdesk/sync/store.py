@@ -154,14 +154,20 @@ def load_baseline() -> Baseline:
         BaselineContact(local_id, cc_id, _decode_fields(fields))
         for local_id, cc_id, fields in BaseContact.select(
             BaseContact.local_id, BaseContact.cc_id, BaseContact.fields
-        ).tuples().iterator()
+        )
+        .tuples()
+        .iterator()
     ]
     members: dict[int, set[int]] = {}
-    for list_id, contact_id in BaseMember.select(BaseMember.list_id, BaseMember.contact_id).tuples().iterator():
+    for list_id, contact_id in (
+        BaseMember.select(BaseMember.list_id, BaseMember.contact_id).tuples().iterator()
+    ):
         members.setdefault(list_id, set()).add(contact_id)
     lists = [
         BaselineList(local_id, cc_id, name, frozenset(members.get(local_id, ())))
-        for local_id, cc_id, name in BaseList.select(BaseList.local_id, BaseList.cc_id, BaseList.name).tuples()
+        for local_id, cc_id, name in BaseList.select(
+            BaseList.local_id, BaseList.cc_id, BaseList.name
+        ).tuples()
     ]
     return Baseline.build(account, contacts, lists)
 
@@ -183,7 +189,9 @@ class BaselineWriter:
     def __init__(self, stored: Baseline) -> None:
         self.account_id = stored.account_id
         self._contacts: dict[int, BaselineContact] = dict(stored.contacts)
-        self._lists: dict[int, tuple[str, str]] = {b.local_id: (b.cc_id, b.name) for b in stored.lists.values()}
+        self._lists: dict[int, tuple[str, str]] = {
+            b.local_id: (b.cc_id, b.name) for b in stored.lists.values()
+        }
         self._members: dict[int, frozenset[int]] = {b.local_id: b.member_ids for b in stored.lists.values()}
 
     def replace_account(self, account_id: str) -> None:
@@ -220,7 +228,10 @@ class BaselineWriter:
                 BaseContact.delete().where(BaseContact.cc_id.in_(chunk)).execute()
             for chunk in _chunks([e.local_id for e in upserts]):
                 BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
-            rows = [{"local_id": e.local_id, "cc_id": e.cc_id, "fields": _encode_fields(e.fields)} for e in upserts]
+            rows = [
+                {"local_id": e.local_id, "cc_id": e.cc_id, "fields": _encode_fields(e.fields)}
+                for e in upserts
+            ]
             for chunk in _chunks(rows, 300):
                 BaseContact.insert_many(chunk).execute()
         for local_id in set(list_ids):
@@ -234,7 +245,9 @@ class BaselineWriter:
                     self._members.pop(local_id, None)
                 continue
             if old != (entry.cc_id, entry.name):
-                BaseList.delete().where((BaseList.local_id == local_id) | (BaseList.cc_id == entry.cc_id)).execute()
+                BaseList.delete().where(
+                    (BaseList.local_id == local_id) | (BaseList.cc_id == entry.cc_id)
+                ).execute()
                 BaseList.insert(local_id=local_id, cc_id=entry.cc_id, name=entry.name).execute()
                 self._lists[local_id] = (entry.cc_id, entry.name)
             before = self._members.get(local_id, frozenset())
