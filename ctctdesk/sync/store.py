@@ -23,6 +23,7 @@ import peewee
 
 from ctctdesk.crm.migrations import register_migrations
 from ctctdesk.crm.models import database_proxy, utc_now
+from ctctdesk.sync import sql
 from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
 
 COMPONENT = "sync"
@@ -152,16 +153,14 @@ def load_baseline() -> Baseline:
     account = get_state("account_id")
     contacts = [
         BaselineContact(local_id, cc_id, _decode_fields(fields))
-        for local_id, cc_id, fields in BaseContact.select(
-            BaseContact.local_id, BaseContact.cc_id, BaseContact.fields
-        ).tuples().iterator()
+        for local_id, cc_id, fields in sql.select("SELECT local_id, cc_id, fields FROM sync_base_contact")
     ]
     members: dict[int, set[int]] = {}
-    for list_id, contact_id in BaseMember.select(BaseMember.list_id, BaseMember.contact_id).tuples().iterator():
+    for list_id, contact_id in sql.select("SELECT list_id, contact_id FROM sync_base_member"):
         members.setdefault(list_id, set()).add(contact_id)
     lists = [
         BaselineList(local_id, cc_id, name, frozenset(members.get(local_id, ())))
-        for local_id, cc_id, name in BaseList.select(BaseList.local_id, BaseList.cc_id, BaseList.name).tuples()
+        for local_id, cc_id, name in sql.select("SELECT local_id, cc_id, name FROM sync_base_list")
     ]
     return Baseline.build(account, contacts, lists)
 
@@ -220,9 +219,8 @@ class BaselineWriter:
                 BaseContact.delete().where(BaseContact.cc_id.in_(chunk)).execute()
             for chunk in _chunks([e.local_id for e in upserts]):
                 BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
-            rows = [{"local_id": e.local_id, "cc_id": e.cc_id, "fields": _encode_fields(e.fields)} for e in upserts]
-            for chunk in _chunks(rows, 300):
-                BaseContact.insert_many(chunk).execute()
+            rows = [(e.local_id, e.cc_id, _encode_fields(e.fields)) for e in upserts]
+            sql.insert_many("sync_base_contact", ("local_id", "cc_id", "fields"), rows)
         for local_id in set(list_ids):
             entry = builder.list(local_id)
             old = self._lists.get(local_id)
@@ -246,10 +244,8 @@ class BaselineWriter:
                     BaseMember.delete().where(
                         (BaseMember.list_id == local_id) & BaseMember.contact_id.in_(chunk)
                     ).execute()
-                for chunk in _chunks(new, 400):
-                    BaseMember.insert_many(
-                        [{"list_id": local_id, "contact_id": c} for c in chunk]
-                    ).on_conflict_ignore().execute()
+                sql.insert_many("sync_base_member", ("list_id", "contact_id"), [(local_id, c) for c in new],
+                                ignore_conflicts=True)  # fmt: skip
                 self._members[local_id] = after
 
     def save_all(self, builder) -> None:
