@@ -94,6 +94,7 @@ class SyncService:
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
+        self._cached_baseline: tuple[str, Baseline] | None = None
         store.ensure_tables(database)
 
     # -- reading and planning ---------------------------------------------------------------------------
@@ -113,7 +114,7 @@ class SyncService:
         client = self._client()
         report(on_progress, "Reading the CRM")
         local = read_local()
-        baseline = store.load_baseline()
+        baseline = self._baseline()
         cursor = store.get_state("cursor")
         account = client.account_summary().encoded_account_id
         same_account = baseline.account_id == account
@@ -125,6 +126,15 @@ class SyncService:
     def _requests_used(self) -> int:
         """Today's request counter (the history records the difference, S5)."""
         return self.connection.quota.used if self.connection is not None else 0
+
+    def _baseline(self) -> Baseline:
+        """The stored baseline; reused from memory while its revision is unchanged (100,000 rows)."""
+        current = store.revision()
+        if self._cached_baseline is not None and self._cached_baseline[0] == current and current:
+            return self._cached_baseline[1]
+        baseline = store.load_baseline()
+        self._cached_baseline = (current, baseline)
+        return baseline
 
     def preview(self, direction: Direction | str, *, on_progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> Preview:  # fmt: skip
@@ -248,6 +258,7 @@ class SyncService:
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
         result = executor.execute()
+        self._cached_baseline = (store.revision(), builder.build())
         if the_plan.direction is Direction.FROM_CC and not (result.cancelled or result.stopped_reason):
             # The next incremental read starts where this pull's read started (planner contract).
             store.set_state("cursor", context.read.next_cursor)
@@ -295,6 +306,7 @@ class SyncService:
                     crm_lists.delete_list(local_id)
                     removed += 1
             store.clear_baseline()
+            self._cached_baseline = None
             for key in ("account_id", "cursor", "pending_other_way"):
                 store.set_state(key, "")
         self._contexts.clear()

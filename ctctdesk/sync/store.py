@@ -16,6 +16,7 @@ backup of the database then holds everything.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
@@ -139,13 +140,24 @@ def set_state(key: str, value: str) -> None:
 # Baseline
 
 
+_SEP, _CUSTOM = "\x1f", "\x1e"  # control characters never found in synced values (cut by cc_value)
+
+
 def _encode_fields(fields: FieldValues) -> str:
-    return json.dumps([*fields[:6], [list(p) for p in fields.custom]], separators=(",", ":"))
+    """The six core values joined by a unit separator, then the custom pairs as JSON when present.
+
+    Cheaper to decode than JSON for every row (100,000 rows are read before each plan).
+    """
+    text = _SEP.join(fields[:6])
+    if fields.custom:
+        text += _CUSTOM + json.dumps(fields.custom, separators=(",", ":"))
+    return text
 
 
 def _decode_fields(text: str) -> FieldValues:
-    data = json.loads(text)
-    return FieldValues(*data[:6], tuple((n, v) for n, v in data[6]))
+    core, _, custom = text.partition(_CUSTOM)
+    pairs = tuple((n, v) for n, v in json.loads(custom)) if custom else ()
+    return FieldValues(*core.split(_SEP), pairs)
 
 
 def load_baseline() -> Baseline:
@@ -170,6 +182,16 @@ def clear_baseline() -> None:
         BaseMember.delete().execute()
         BaseContact.delete().execute()
         BaseList.delete().execute()
+        bump_revision()
+
+
+def bump_revision() -> None:
+    """Mark the stored baseline as changed, so a cached copy (see SyncService) is read again."""
+    set_state("baseline_revision", uuid.uuid4().hex)
+
+
+def revision() -> str:
+    return get_state("baseline_revision")
 
 
 class BaselineWriter:
@@ -221,6 +243,7 @@ class BaselineWriter:
                 BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
             rows = [(e.local_id, e.cc_id, _encode_fields(e.fields)) for e in upserts]
             sql.insert_many("sync_base_contact", ("local_id", "cc_id", "fields"), rows)
+        self._written = bool(upserts or deletes)
         for local_id in set(list_ids):
             entry = builder.list(local_id)
             old = self._lists.get(local_id)
@@ -230,11 +253,13 @@ class BaselineWriter:
                     BaseMember.delete().where(BaseMember.list_id == local_id).execute()
                     del self._lists[local_id]
                     self._members.pop(local_id, None)
+                    self._written = True
                 continue
             if old != (entry.cc_id, entry.name):
                 BaseList.delete().where((BaseList.local_id == local_id) | (BaseList.cc_id == entry.cc_id)).execute()
                 BaseList.insert(local_id=local_id, cc_id=entry.cc_id, name=entry.name).execute()
                 self._lists[local_id] = (entry.cc_id, entry.name)
+                self._written = True
             before = self._members.get(local_id, frozenset())
             after = entry.member_ids
             if before != after:
@@ -247,6 +272,9 @@ class BaselineWriter:
                 sql.insert_many("sync_base_member", ("list_id", "contact_id"), [(local_id, c) for c in new],
                                 ignore_conflicts=True)  # fmt: skip
                 self._members[local_id] = after
+                self._written = True
+        if self._written:
+            bump_revision()
 
     def save_all(self, builder) -> None:
         """Write every entry the builder holds or the store held (end of a run; cheap when unchanged)."""
