@@ -235,3 +235,17 @@ def test_quota_exhausted_stops_cleanly_and_the_next_day_continues(env):
     quota.allowance = allowance
     assert run(restarted(env), "to_cc").ok
     check_push_converged(env, env.service)
+
+
+@pytest.mark.sandbox_config(activity_delay=1.5, max_running_activities=1)
+def test_a_queued_bulk_job_is_reported_as_queued(env):
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(3)]
+    for n, contact_id in enumerate(ids):  # three lists with one member each: three imports
+        lists.add_members(lists.create_list(f"List {n}").id, [contact_id])
+    seen = []
+    summary = env.service.run(env.service.preview("to_cc"), on_progress=seen.append)
+    assert summary.ok
+    queued = [p for p in seen if p.queued]
+    assert queued and queued[0].phase == "Waiting for Constant Contact"
+    assert "queue" in queued[0].message
