@@ -249,3 +249,18 @@ def test_a_queued_bulk_job_is_reported_as_queued(env):
     queued = [p for p in seen if p.queued]
     assert queued and queued[0].phase == "Waiting for Constant Contact"
     assert "queue" in queued[0].message
+
+
+def test_revoked_access_is_raised_after_the_run_is_recorded(env):
+    from ctctdesk.ctct.errors import AuthRevoked
+
+    push_world(env)
+    preview = env.service.preview("to_cc")
+    tokens = env.connection.tokens.load(env.connection.settings.profile)
+    env.connection._oauth().revoke(tokens.refresh_token, "refresh_token")  # noqa: SLF001
+    env.control("faults", {"kind": "expired_token", "count": 1000, "path_prefix": "/v3/activities"})
+    with pytest.raises(AuthRevoked):
+        env.service.run(preview, force=True)
+    recorded = env.service.history()[0]
+    assert recorded.stopped_reason and not recorded.ok
+    assert recorded.finished_at is not None
