@@ -148,7 +148,9 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     return window
 
 
-def install_constant_contact_ui(window: MainWindow, context: AppContext, *, on_crm_changed: Any = None) -> None:
+def install_constant_contact_ui(
+    window: MainWindow, context: AppContext, *, on_crm_changed: Any = None
+) -> None:
     """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
     from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
     from ctctdesk.ui.sync_tab import install_sync_ui
@@ -157,8 +159,14 @@ def install_constant_contact_ui(window: MainWindow, context: AppContext, *, on_c
     page = None
     if PAGE_TITLE not in window.settings_tab.page_titles():
         page = install_connection_ui(window, connection)
-    window.sync_tab = install_sync_ui(window, context.sync, connection, connection_page=page,
-                                      on_crm_changed=on_crm_changed, note=context.extras.get("demo_note", ""))
+    window.sync_tab = install_sync_ui(
+        window,
+        context.sync,
+        connection,
+        connection_page=page,
+        on_crm_changed=on_crm_changed,
+        note=context.extras.get("demo_note", ""),
+    )
 
 
 def _display_available() -> bool:

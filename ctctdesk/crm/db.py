@@ -90,7 +90,8 @@ def open_database(url: str) -> peewee.Database:
 
 
 def close_database() -> None:
-    """Close the bound database (if any); the models are unbound until the next open."""
+    """Close the calling thread's connection to the bound database, if open (peewee keeps one
+    connection per thread; a worker thread calls this when its job is done)."""
     db = database_proxy.obj
     if db is not None and not db.is_closed():
         db.close()

@@ -186,6 +186,13 @@ def error_for_response(response: requests.Response) -> CtctError:
     return CtctError(f"Constant Contact answered with an unexpected status {status}.")
 
 
+def _is_daily_limit(response: requests.Response, retry_after: float | None) -> bool:
+    """A 429 for the daily allowance says so, or asks to wait for hours rather than seconds."""
+    if retry_after is not None and retry_after >= 3600:
+        return True
+    return any("daily" in item.error_message.lower() for item in _error_items(response))
+
+
 def _error_items(response: requests.Response) -> list[ApiErrorItem]:
     try:
         body = response.json()
@@ -278,6 +285,9 @@ class ApiTransport:
                 self._sleep(self.retry.delay(attempt, retry_after))
                 attempt += 1
                 continue
+            if status == 429 and _is_daily_limit(response, retry_after):
+                # the service's own count ran out first (e.g. another app shares the key): same clean stop
+                raise QuotaExhausted(self.quota.used, self.quota.allowance)
             raise error_for_response(response)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:

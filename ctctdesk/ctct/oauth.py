@@ -146,7 +146,7 @@ class OAuthClient:
                 raise AuthorizationFailed("The code expired before access was allowed. Connect again.")
             payload, status = self._post_token(body)
             error = payload.get("error")
-            if status == 200 and not error:
+            if status == 200 and not error and payload.get("access_token"):
                 return self._token_set(payload)
             if error == "authorization_pending":
                 continue
@@ -405,6 +405,13 @@ class TokenManager:
             return self._refresh(tokens).access_token
 
     def _refresh(self, tokens: TokenSet) -> TokenSet:
+        # Another process (a scheduled `ctctdesk sync`, the GUI) may have rotated the tokens since we
+        # read them; refreshing with our stale single-use refresh token would break the connection.
+        latest = self.store.load(self.profile)
+        if latest is not None and latest.refresh_token != tokens.refresh_token:
+            self._tokens = tokens = latest
+            if not latest.expires_within(self._margin, self._clock()):
+                return latest
         if not tokens.refresh_token:
             return self._revoked(AuthRevoked())
         try:

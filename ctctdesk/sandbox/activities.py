@@ -13,6 +13,7 @@ Activities are plain dicts holding their kind and validated payload, so the stat
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ctctdesk.sandbox.state import SandboxState, new_id
@@ -27,6 +28,10 @@ IMPORT_FIELDS = {"first_name": "first_name", "last_name": "last_name", "job_titl
 IMPORT_PHONES = {"phone": "other", "home_phone": "home", "work_phone": "work", "mobile_phone": "mobile",
                  "other_phone": "other"}
 IMPORT_ADDRESSES = {"": "home", "home_": "home", "work_": "work", "other_": "other"}
+PHONE_KEYS = frozenset(IMPORT_PHONES)
+ADDRESS_KEYS = frozenset({f"{prefix}{part}" for prefix in IMPORT_ADDRESSES
+                          for part in ("street", "street2", "city", "state", "zip", "country")} | {"home country"})
+EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$")
 
 
 def create(state: SandboxState, kind: str, payload: dict[str, Any], items_total: int) -> dict[str, Any]:
@@ -164,6 +169,8 @@ def _run_import(state: SandboxState, payload: dict[str, Any]) -> tuple[list[str]
 
 
 def _import_phones(state: SandboxState, contact: Any, row: dict[str, Any]) -> None:
+    if PHONE_KEYS.isdisjoint(row):
+        return
     for key, kind in IMPORT_PHONES.items():
         value = row.get(key)
         if not value:
@@ -181,6 +188,8 @@ def _import_phones(state: SandboxState, contact: Any, row: dict[str, Any]) -> No
 
 
 def _import_addresses(state: SandboxState, contact: Any, row: dict[str, Any]) -> None:
+    if ADDRESS_KEYS.isdisjoint(row):
+        return
     for prefix, kind in IMPORT_ADDRESSES.items():
         parts = {"street": row.get(f"{prefix}street"), "city": row.get(f"{prefix}city"),
                  "state": row.get(f"{prefix}state"), "postal_code": row.get(f"{prefix}zip"),
@@ -307,10 +316,7 @@ RUNNERS = {
 
 def looks_like_email(value: str) -> bool:
     """The service's own check is unknown; this refuses what plainly is not an address."""
-    if not value or len(value) > 80 or any(ch.isspace() for ch in value) or value.count("@") != 1:
-        return False
-    local, domain = value.split("@")
-    return bool(local) and "." in domain and not domain.startswith(".") and not domain.endswith(".")
+    return bool(value) and len(value) <= 80 and EMAIL_SHAPE.match(value) is not None
 
 
 def payload_size(items: list[Any]) -> int:

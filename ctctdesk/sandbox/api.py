@@ -259,7 +259,10 @@ class V3Api:
         page, nxt = self.state.query_contacts(query, query["start"], query["limit"])
         body: dict[str, Any] = {"contacts": [self.state.contact_json(c, query["include"]) for c in page]}
         if query.get("count"):
-            body["contacts_count"] = self.state.count_contacts(query)
+            # Counted once, on the first page; later pages carry that figure in their cursor.
+            if not isinstance(query.get("total"), int):
+                query["total"] = self.state.count_contacts(query)
+            body["contacts_count"] = query["total"]
         if nxt is not None:
             body["_links"] = {"next": {"href": "/v3/contacts?cursor=" + encode_cursor({**query, "start": nxt})}}
         return 200, body

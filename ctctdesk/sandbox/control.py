@@ -46,6 +46,7 @@ def _rules() -> Map:
         r("/device/approve", "POST", "device_approve"),
         r("/unsubscribe", "POST", "unsubscribe"),
         r("/bounce", "POST", "bounce"),
+        r("/resubscribe", "POST", "resubscribe"),
         r("/reset", "POST", "reset"),
         r("/state", "GET", "state_get"),
         r("/state", "PUT", "state_put"),
@@ -146,6 +147,20 @@ class Control:
         contact = self._contact(body)
         self.state.unsubscribe(contact, source="Contact", reason=body.get("reason"))
         contact.update_source = "Contact"
+        return 200, self.state.contact_json(contact, ("list_memberships",))
+
+    def resubscribe(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """The contact opts in again themselves (sign-up form plus confirmation email): the only way back."""
+        contact = self._contact(body)
+        now = self.state.now()
+        contact.permission = "explicit"
+        contact.opt_in_source = "Contact"
+        contact.opt_in_date = now
+        contact.opt_out_source = contact.opt_out_date = contact.opt_out_reason = None
+        contact.email_updated_at = now
+        contact.update_source = "Contact"
+        self.state.revive(contact)
+        self.state.touch(contact)
         return 200, self.state.contact_json(contact, ("list_memberships",))
 
     def bounce(self, body: dict[str, Any]) -> tuple[int, Any]:

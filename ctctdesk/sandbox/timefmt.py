@@ -6,14 +6,24 @@ examples) and accepts ISO-8601 instants in query parameters such as `updated_aft
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import UTC, datetime
+from functools import lru_cache
+
+
+@lru_cache(maxsize=4096)
+def _second(whole_seconds: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(whole_seconds))
 
 
 def iso(epoch: float | None) -> str | None:
+    """Paging 100,000 contacts formats half a million of these, so the per-second part is cached."""
     if epoch is None:
         return None
-    moment = datetime.fromtimestamp(epoch, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    whole = math.floor(epoch)
+    millis = min(999, round((epoch - whole) * 1_000_000) // 1000)  # microseconds first, as datetime does
+    return f"{_second(whole)}{millis:03d}Z"
 
 
 def iso_date(epoch: float | None) -> str | None:

@@ -11,8 +11,8 @@ Usage by the executor::
     builder = BaselineBuilder.for_plan(stored_baseline, plan)
     for op in plan.operations:                      # or batches of them, see plan.py
         ...perform op, learn created_id for creations...
-        changed = builder.apply(op, created_id)
-        ...persist builder.contact(local_id) / builder.list(local_id) for what changed...
+        builder.apply(op, created_id)
+        contacts, lists = builder.take_changes()   # local ids; persist builder.contact(i) / list(i)
     new_baseline = builder.build()
 
 ``baseline_after(baseline, plan, created_ids)`` applies everything at once (tests, dry runs).
@@ -68,6 +68,9 @@ class BaselineBuilder:
         }
         self._lists_by_cc: dict[str, int] = {b.cc_id: b.local_id for b in baseline.lists.values()}
         self._members: dict[int, set[int]] = {b.local_id: set(b.member_ids) for b in baseline.lists.values()}
+        # Local ids whose entry changed since the last take_changes(): what the executor persists.
+        self._touched_contacts: set[int] = set()
+        self._touched_lists: set[int] = set()
 
     @classmethod
     def for_plan(cls, baseline: Baseline, plan: Plan) -> BaselineBuilder:
@@ -119,19 +122,20 @@ class BaselineBuilder:
             case RenameRemoteList(list=ref, new_name=name) | RenameLocalList(list=ref, new_name=name):
                 local_id = self._list_id(ref)
                 self._lists[local_id] = (self._lists[local_id][0], name)
+                self._touched_lists.add(local_id)
             case DeleteRemoteList(list=ref) | DeleteLocalList(list=ref) | ForgetList(list=ref):
                 self._drop_list(ref)
             case CreateRemoteContact(contact=ref, fields=fields, lists=lists):
                 assert ref.local_id is not None
                 self._put_contact(ref.local_id, str(created_id), fields)
                 for lst in lists:
-                    self._members[self._list_id(lst)].add(ref.local_id)
+                    self._member(lst, ref.local_id, True)
             case CreateLocalContact(contact=ref, fields=fields, lists=lists):
                 assert ref.cc_id is not None
                 local_id = int(created_id)  # type: ignore[arg-type]
                 self._put_contact(local_id, ref.cc_id, fields, take_over=True)
                 for lst in lists:
-                    self._members[self._list_id(lst)].add(local_id)
+                    self._member(lst, local_id, True)
             case LinkContact(contact=ref, fields=fields):
                 assert ref.local_id is not None and ref.cc_id is not None
                 self._put_contact(ref.local_id, ref.cc_id, fields)
@@ -142,18 +146,14 @@ class BaselineBuilder:
                 local_id = self._contact_id(ref)
                 old = self._contacts[local_id]
                 self._contacts[local_id] = BaselineContact(local_id, old.cc_id, fields)
+                self._touched_contacts.add(local_id)
             case AddRemoteMembership(list=lst, contact=ref) | AddLocalMembership(list=lst, contact=ref):
-                self._members[self._list_id(lst)].add(self._contact_id(ref))
+                self._member(lst, self._contact_id(ref), True)
             case RemoveRemoteMembership(list=lst, contact=ref) | RemoveLocalMembership(list=lst, contact=ref):
                 if self._is_linked(lst):  # R3 also empties CRM lists that are not linked
-                    self._members[self._list_id(lst)].discard(self._contact_id(ref))
+                    self._member(lst, self._contact_id(ref), False)
             case AgreeMembership(list=lst, contact=ref, member=member):
-                members = self._members[self._list_id(lst)]
-                local_id = self._contact_id(ref)
-                if member:
-                    members.add(local_id)
-                else:
-                    members.discard(local_id)
+                self._member(lst, self._contact_id(ref), member)
             case RelinkContact(contact=ref, old_local_id=old_id):
                 assert ref.local_id is not None and ref.cc_id is not None
                 old = self._contacts.pop(old_id, None)
@@ -161,11 +161,9 @@ class BaselineBuilder:
                     self._contacts_by_cc.pop(old.cc_id, None)
                     self._contacts[ref.local_id] = BaselineContact(ref.local_id, ref.cc_id, old.fields)
                     self._contacts_by_cc[ref.cc_id] = ref.local_id
+                    self._touched_contacts.update((old_id, ref.local_id))
                     if old_id != ref.local_id:
-                        for members in self._members.values():
-                            if old_id in members:
-                                members.discard(old_id)
-                                members.add(ref.local_id)
+                        self._move_memberships(old_id, ref.local_id)
             case ForgetContact(contact=ref):
                 self._drop_contact(ref)
             case CreateLocalCompany() | MarkLocalUnsubscribed():
@@ -183,6 +181,13 @@ class BaselineBuilder:
             return None
         cc_id, name = self._lists[local_id]
         return BaselineList(local_id, cc_id, name, frozenset(self._members[local_id]))
+
+    def take_changes(self) -> tuple[set[int], set[int]]:
+        """Local ids of the contacts and lists whose baseline entry changed (or went: ``contact()`` /
+        ``list()`` then answer None) since the previous call — what the executor writes."""
+        changed = (self._touched_contacts, self._touched_lists)
+        self._touched_contacts, self._touched_lists = set(), set()
+        return changed
 
     def build(self) -> Baseline:
         lists = {}
@@ -211,6 +216,22 @@ class BaselineBuilder:
             return self._contacts_by_cc[ref.cc_id]
         raise SyncError(f"contact {ref.label!r} is not linked yet; its creation must be confirmed first")
 
+    def _member(self, lst: ListRef, contact_local_id: int, member: bool) -> None:
+        list_id = self._list_id(lst)
+        if member:
+            self._members[list_id].add(contact_local_id)
+        else:
+            self._members[list_id].discard(contact_local_id)
+        self._touched_lists.add(list_id)
+
+    def _move_memberships(self, old_id: int, new_id: int | None) -> None:
+        for list_id, members in self._members.items():
+            if old_id in members:
+                members.discard(old_id)
+                if new_id is not None:
+                    members.add(new_id)
+                self._touched_lists.add(list_id)
+
     def _put_list(self, local_id: int, cc_id: str, name: str) -> None:
         old = self._lists.get(local_id)
         if old is not None and old[0] != cc_id:
@@ -218,6 +239,7 @@ class BaselineBuilder:
         other = self._lists_by_cc.get(cc_id)
         if other is not None and other != local_id:
             self._drop_list(ListRef(other, cc_id, name))
+        self._touched_lists.add(local_id)
         keep_members = old is not None and old[0] == cc_id
         self._lists[local_id] = (cc_id, name)
         self._lists_by_cc[cc_id] = local_id
@@ -230,6 +252,7 @@ class BaselineBuilder:
         except SyncError:
             return  # already gone: applying twice is harmless
         cc_id, _ = self._lists.pop(local_id)
+        self._touched_lists.add(local_id)
         self._lists_by_cc.pop(cc_id, None)
         self._members.pop(local_id, None)
 
@@ -244,11 +267,10 @@ class BaselineBuilder:
             # A CRM record created again for a linked Constant Contact contact (its old record was
             # deleted): the new record takes over the agreed memberships.
             del self._contacts[other]
-            for members in self._members.values():
-                if other in members:
-                    members.discard(other)
-                    members.add(local_id)
+            self._touched_contacts.add(other)
+            self._move_memberships(other, local_id)
         self._contacts[local_id] = BaselineContact(local_id, cc_id, fields)
+        self._touched_contacts.add(local_id)
         self._contacts_by_cc[cc_id] = local_id
 
     def _drop_contact(self, ref: ContactRef) -> None:
@@ -261,9 +283,10 @@ class BaselineBuilder:
         if local_id is None:
             return
         entry = self._contacts.pop(local_id)
-        self._contacts_by_cc.pop(entry.cc_id, None)
-        for members in self._members.values():
-            members.discard(local_id)
+        if self._contacts_by_cc.get(entry.cc_id) == local_id:
+            del self._contacts_by_cc[entry.cc_id]
+        self._touched_contacts.add(local_id)
+        self._move_memberships(local_id, None)
 
 
 def baseline_after(

@@ -37,7 +37,7 @@ DIRECTION_TEXT = {
     Direction.TO_CC: "Update Constant Contact from CRM",
     Direction.FROM_CC: "Update CRM from Constant Contact",
 }
-NO_LIST = "(contacts)"
+NO_LIST = "Contact details"  # changes that belong to no list (field updates, unsubscribes)
 
 
 @dataclass
@@ -142,7 +142,10 @@ def summarize(plan: Plan) -> PlanSummary:
                     counts["memberships_added"] += 1
                 if not lists:
                     group(None).add.append(c.label)
-            case UpdateRemoteContact(contact=c, changes=changes) | UpdateLocalContact(contact=c, changes=changes):
+            case (
+                UpdateRemoteContact(contact=c, changes=changes)
+                | UpdateLocalContact(contact=c, changes=changes)
+            ):
                 counts["contacts_updated"] += 1
                 shown = ", ".join(f"{name} → {value!r}" for name, value in changes)
                 group(None).update.append(f"{c.label}: {shown}")
@@ -218,7 +221,9 @@ def describe_lines(plan: Plan, limit: int = 20) -> list[str]:
     if plan.baseline_ignored:
         lines.append("  the last sync was with another Constant Contact account: treated as a first sync")
     if summary.companies:
-        lines.append(f"  companies to create ({len(summary.companies)}): " + ", ".join(summary.companies[:limit]))
+        lines.append(
+            f"  companies to create ({len(summary.companies)}): " + ", ".join(summary.companies[:limit])
+        )
     for g in summary.lists:
         head = f"  {g.name}"
         if g.action == "rename":

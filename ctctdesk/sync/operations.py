@@ -123,9 +123,10 @@ class RemoveRemoteMembership(Operation):
 
 @dataclass(frozen=True, slots=True)
 class CreateLocalCompany(Operation):
-    """A customer company for contacts whose company is not in the CRM yet (R9, seed 004)."""
+    """A company for contacts whose company is not in the CRM yet (R9, seed 004): a customer."""
 
     name: str
+    kind: str = "customer"
     side = Side.CRM
 
 

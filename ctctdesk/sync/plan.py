@@ -23,6 +23,10 @@ Decisions worth knowing (product rules in brackets):
   Only eligible contacts are added to local lists (they are the only ones that can be ticked, L6).
 * A first sync of a pair (no baseline yet) never removes anything and never blanks a value: an empty
   source value leaves the target's value in place (pending the other way).
+* The same person entered again on one side (deleted, then created with the same email) takes over
+  the old link (``RelinkContact``), so the re-entry is merged as an edit and never duplicates (R9).
+* Constant Contact contacts in no synced list, and unsubscribed ones, are not brought into the CRM; a
+  CRM contact with the same address is matched to them (and marked unsubscribed, R3).
 * The account's default list is never deleted (R6); it stays linked, and each push lists it as skipped.
 * R10: values are compared and sent in Constant Contact space (shortened to the limits); every
   shortened value sent is listed as a :class:`Truncation`. The CRM keeps its full value.
@@ -49,6 +53,8 @@ Executor contract (see also :mod:`ctctdesk.sync.baseline_update`):
 
 from __future__ import annotations
 
+import gc
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -169,11 +175,35 @@ def plan(
     direction = Direction(direction)
     if direction is Direction.BOTH:
         raise PlanError("plan one direction at a time: from_cc, apply it, then to_cc")
-    return _Planner(local, remote, baseline, direction, settings or PlanSettings()).run()
+    # Planning allocates hundreds of thousands of small objects and frees none of them before the
+    # end, while the snapshots hold millions: the cyclic garbage collector would rescan all of them
+    # again and again for nothing (it doubled the time at 100,000 contacts). Paused, then restored.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _Planner(local, remote, baseline, direction, settings or PlanSettings()).run()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------------
 # Internals
+
+
+def _same_raw(contact: LocalContact | RemoteContact, values: FieldValues) -> bool:
+    """Are the contact's stored values exactly these (already normalised) values? Normalising is
+    idempotent, so then ``contact.values() == values`` too — without the cost of computing it."""
+    return (
+        contact.email == values[0]
+        and contact.first_name == values[1]
+        and contact.last_name == values[2]
+        and contact.job_title == values[3]
+        and contact.company_name == values[4]
+        and contact.phone == values[5]
+        and contact.custom_fields == values[6]
+    )
+
 
 # Phases give the execution order: list deletions free their names for creations and renames;
 # creations come before what refers to them; link removals last.
@@ -238,11 +268,15 @@ class _Planner:
         self.slot_by_local: dict[int, int] = {}
         self.slot_by_cc: dict[str, int] = {}
         self.new_companies: set[str] = set()
+        self.company_names_seen: set[str] = set()
         self.known_companies = {company_key(c.name) for c in local.companies.values()}
         self.removal_count = 0
-        self._email_owner: dict[str, object] | None = None
-        self._email_moves: list[tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str]] = []
-        self.target_emptied = False
+        self._local_email_set: set[str] | None = None
+        self._slots_memo: dict[frozenset[str], frozenset[int]] = {}
+        # (contact, changes, source values, update class, target email now, baseline values)
+        self._email_moves: list[
+            tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str, FieldValues]
+        ] = []
 
     # -- driver ---------------------------------------------------------------------------------------
 
@@ -460,25 +494,33 @@ class _Planner:
     # -- memberships ------------------------------------------------------------------------------------
 
     def _index_memberships(self) -> None:
-        self.local_lists_of: dict[int, list[int]] = {}
+        self.local_lists_of: dict[int, list[int]] = defaultdict(list)
         for lst in self.local.lists.values():
+            append_to = self.local_lists_of
             slot = self.slot_by_local[lst.local_id]
             for cid in lst.member_ids:
-                self.local_lists_of.setdefault(cid, []).append(slot)
-        self.base_lists_of: dict[int, list[int]] = {}
+                append_to[cid].append(slot)
+        self.base_lists_of: dict[int, list[int]] = defaultdict(list)
         for b in self.base.lists.values():
             slot = self.slot_by_local[b.local_id]
             # Kept even for "fresh" pairs: an unchanged remote contact still has these memberships;
             # the merge ignores the baseline of fresh pairs itself.
+            append_to = self.base_lists_of
             for cid in b.member_ids:
-                self.base_lists_of.setdefault(cid, []).append(slot)
+                append_to[cid].append(slot)
+        self.local_lists_of = dict(self.local_lists_of)
+        self.base_lists_of = dict(self.base_lists_of)
         self.live_slot_by_cc = {cc: self.slot_by_cc[cc] for cc in self.remote.lists if cc in self.slot_by_cc}
         self.remote_list_present = frozenset(self.live_slot_by_cc.values())
 
-    def _remote_slots(self, list_ids: Iterable[str]) -> frozenset[int]:
+    def _remote_slots(self, list_ids: frozenset[str]) -> frozenset[int]:
         # Only lists that still exist: a contact read before its list was deleted may still name it.
-        by_cc = self.live_slot_by_cc
-        return frozenset(by_cc[cc] for cc in list_ids if cc in by_cc)
+        # Few distinct combinations of lists exist, so the answers are remembered.
+        slots = self._slots_memo.get(list_ids)
+        if slots is None:
+            by_cc = self.live_slot_by_cc
+            slots = self._slots_memo[list_ids] = frozenset(by_cc[cc] for cc in list_ids if cc in by_cc)
+        return slots
 
     # -- contacts -------------------------------------------------------------------------------------
 
@@ -490,53 +532,59 @@ class _Planner:
         complete = self.remote.complete
         present = self.remote_list_present
 
-        # Emails held by linked CRM contacts cannot match anything else (R9).
+        by_cc = base.contacts_by_cc
+        unlinked_ids = sorted(i for i in local_contacts if i not in base.contacts)
+        # Unlinked Constant Contact contacts by email, for a linked CRM contact whose Constant Contact
+        # counterpart was deleted and entered again there.
+        unlinked_remote: dict[str, RemoteContact] = {}
+        for cc_id, rc in remote_contacts.items():
+            if cc_id not in by_cc and rc.status != RemoteStatus.DELETED:
+                unlinked_remote[cc_value("email", rc.email)] = rc
+        # Emails held by linked CRM contacts cannot match anything else (R9). Only needed when
+        # something is unlinked: skipped in the common "nothing new" case.
         linked_local_emails: dict[str, int] = {}
-        for b in base.contacts.values():
-            lc = local_contacts.get(b.local_id)
-            if lc is not None:
-                linked_local_emails[cc_value("email", lc.email)] = b.local_id
+        if unlinked_ids or unlinked_remote:
+            for b in base.contacts.values():
+                lc = local_contacts.get(b.local_id)
+                if lc is not None:
+                    linked_local_emails[cc_value("email", lc.email)] = b.local_id
         # Unlinked CRM contacts by email; the lowest local id wins a shared email.
         unlinked_local: dict[str, LocalContact] = {}
         unmatched_local: list[LocalContact] = []
-        for lc in sorted(
-            (c for c in local_contacts.values() if c.local_id not in base.contacts), key=lambda c: c.local_id
-        ):
+        for local_id in unlinked_ids:
+            lc = local_contacts[local_id]
             email = cc_value("email", lc.email)
             if email and email not in unlinked_local and email not in linked_local_emails:
                 unlinked_local[email] = lc
             else:
                 unmatched_local.append(lc)
-
-        self.local_emails = set(linked_local_emails) | set(unlinked_local)
-        self.local_emails.update(cc_value("email", c.email) for c in unmatched_local)
-        # Unlinked Constant Contact contacts by email, for a linked CRM contact whose Constant Contact
-        # counterpart was deleted and entered again there.
-        by_cc = base.contacts_by_cc
-        unlinked_remote: dict[str, RemoteContact] = {}
-        for rc in remote_contacts.values():
-            if rc.cc_id not in by_cc and rc.status != RemoteStatus.DELETED:
-                unlinked_remote[cc_value("email", rc.email)] = rc
-        relinked: set[str] = set()
+        orphans = len(base.contacts) - (len(local_contacts) - len(unlinked_ids))
+        relink_to, given_up = self._remote_reentries(unlinked_remote, orphans > 0)
+        relinked = {rc.cc_id for rc in relink_to.values()}
         linked_remote_emails: set[str] = set()
         for b in base.contacts.values():
+            if b.local_id in given_up:
+                # Its Constant Contact contact now belongs to the CRM contact relinked to it.
+                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, b.fields.email))
+                continue
             lc = local_contacts.get(b.local_id)
             rc = remote_contacts.get(b.cc_id)
             lmem = frozenset(local_lists_of.get(b.local_id, empty))
             bmem = frozenset(base_lists_of.get(b.local_id, empty))
-            if lc is not None and (rc is None and complete or rc is not None and rc.status == "deleted"):
-                again = unlinked_remote.get(cc_value("email", lc.email))
-                if again is not None:
-                    # Deleted in Constant Contact and entered again there: the same person (R9).
-                    relinked.add(again.cc_id)
-                    ref = self._lref(lc, again.cc_id)
-                    self._emit(_PH_LIST, RelinkContact, contact=ref, old_local_id=b.local_id)
-                    b, rc = BaselineContact(b.local_id, again.cc_id, b.fields), again
+            again = relink_to.get(b.local_id)
+            if again is not None and lc is not None:
+                # Deleted in Constant Contact and entered again there: the same person (R9).
+                ref = self._lref(lc, again.cc_id)
+                self._emit(_PH_LIST, RelinkContact, contact=ref, old_local_id=b.local_id)
+                b, rc = BaselineContact(b.local_id, again.cc_id, b.fields), again
             if rc is not None:
                 if rc.status == RemoteStatus.DELETED:
+                    if lc is not None:  # the link stays: an import of the address would revive it
+                        linked_remote_emails.add(cc_value("email", rc.email))
                     self._remote_gone(lc, b, lmem, bmem)
                     continue
-                rvals, rmem, rstatus = rc.values(), self._remote_slots(rc.list_ids), rc.status
+                rvals = b.fields if _same_raw(rc, b.fields) else rc.values()
+                rmem, rstatus = self._remote_slots(rc.list_ids), rc.status
             elif complete:
                 self._remote_gone(lc, b, lmem, bmem)
                 continue
@@ -557,7 +605,7 @@ class _Planner:
                 and rmem == bmem
                 and rstatus == RemoteStatus.ACTIVE
                 and lc.eligibility is Eligibility.ELIGIBLE
-                and lc.values() == b.fields
+                and (_same_raw(lc, b.fields) or lc.values() == b.fields)
             ):
                 continue  # nothing changed anywhere: the common case, kept cheap
             self._pair(lc, b.cc_id, rvals, rmem, rstatus, b, lmem, bmem)
@@ -594,6 +642,46 @@ class _Planner:
                 claimed.add(email)
             self._push_new(lc, lmem)
 
+    def _remote_reentries(
+        self, unlinked_remote: dict[str, RemoteContact], orphans: bool
+    ) -> tuple[dict[int, RemoteContact], set[int]]:
+        """Linked CRM contacts whose Constant Contact contact is gone while another one has their
+        address: that one is the same person entered again (R9). It is either unlinked, or linked to a
+        CRM contact deleted meanwhile (an orphan, whose link is given up). Returns local id → the new
+        Constant Contact contact, and the local ids of the orphans given up."""
+        if not unlinked_remote and not orphans:
+            return {}, set()
+        local_contacts, remote_contacts = self.local.contacts, self.remote.contacts
+        complete = self.remote.complete
+        orphan_by_email: dict[str, tuple[int, RemoteContact]] = {}
+        if orphans:
+            for b in self.base.contacts.values():
+                rc = remote_contacts.get(b.cc_id)
+                if b.local_id not in local_contacts and rc is not None and rc.status != RemoteStatus.DELETED:
+                    orphan_by_email[cc_value("email", rc.email)] = (b.local_id, rc)
+        relink_to: dict[int, RemoteContact] = {}
+        given_up: set[int] = set()
+        for b in self.base.contacts.values():
+            lc = local_contacts.get(b.local_id)
+            if lc is None:
+                continue
+            rc = remote_contacts.get(b.cc_id)
+            if not (rc is None and complete or rc is not None and rc.status == RemoteStatus.DELETED):
+                continue
+            email = cc_value("email", lc.email)
+            again = unlinked_remote.pop(email, None)
+            if again is None and email in orphan_by_email:
+                orphan_id, again = orphan_by_email.pop(email)
+                given_up.add(orphan_id)
+            if again is not None:
+                relink_to[b.local_id] = again
+        return relink_to, given_up
+
+    def _local_emails(self) -> set[str]:
+        if self._local_email_set is None:
+            self._local_email_set = {cc_value("email", c.email) for c in self.local.contacts.values()}
+        return self._local_email_set
+
     def _alive(self, slots: Iterable[int]) -> list[int]:
         pairs = self.pairs
         return sorted(s for s in slots if pairs[s].alive)
@@ -627,12 +715,14 @@ class _Planner:
             self.skips.append(Skip(reason, contact=self._lref(lc), lists=self._names(slots)))
             return
         values = lc.values()
-        ref = self._lref(lc)
+        ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
         self._note_truncations(lc, ref, values.as_dict())
         self._emit(_PH_CONTACT, CreateRemoteContact, contact=ref, fields=values,
                    lists=tuple(self.pairs[s].ref() for s in slots))  # fmt: skip
 
     def _note_truncations(self, lc: LocalContact, ref: ContactRef, sent: dict[str, str]) -> None:
+        if not lc.may_be_shortened():
+            return
         for name, value in sent.items():
             if name == "email":
                 continue
@@ -724,7 +814,7 @@ class _Planner:
                     self.pending += 1
                     return
                 ref = ContactRef(b.local_id, cc_id, rvals.email)
-                if rvals.email in self.local_emails:  # another CRM contact has the address now
+                if rvals.email in self._local_emails():  # another CRM contact has the address now
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
                     return
                 # Created again; the new record takes over the link and its memberships.
@@ -773,7 +863,9 @@ class _Planner:
                 # Recorded, so that the next push, which takes such contacts out of every Constant
                 # Contact list (R2), knows about this membership even from an incremental read.
                 for slot in blocked:
-                    self._emit(_PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True)
+                    self._emit(
+                        _PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True
+                    )
 
     def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool) -> bool:
         """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.
@@ -798,6 +890,9 @@ class _Planner:
         return True
 
     def _need_company(self, name: str) -> None:
+        if name in self.company_names_seen:
+            return
+        self.company_names_seen.add(name)
         key = company_key(name)
         if key and key not in self.known_companies and key not in self.new_companies:
             self.new_companies.add(key)
@@ -848,7 +943,7 @@ class _Planner:
         if target_only:
             self.pending += 1
         if "email" in changes:  # decided once all moves are known: addresses may be passed on
-            self._email_moves.append((ref, changes, svals, update_cls, tvals.email))
+            self._email_moves.append((ref, changes, svals, update_cls, tvals.email, bvals))
             return changes
         if changes:
             # The baseline after the update: what the target then holds, which for every source-changed
@@ -911,7 +1006,7 @@ class _Planner:
         while todo and progress:
             progress, rest = False, []
             for move in todo:
-                ref, changes, svals, update_cls, old_email = move
+                ref, changes, svals, update_cls, old_email, _ = move
                 mine = ref.cc_id if self.push else ref.local_id
                 owner = owners.get(changes["email"])
                 if owner is not None and owner != mine:
@@ -926,8 +1021,17 @@ class _Planner:
                            new_base=svals)  # fmt: skip
                 progress = True
             todo = rest
-        for ref, *_ in todo:
+        for ref, changes, svals, update_cls, _, bvals in todo:
+            # The address stays as it is on both sides (still a change to carry later); the other
+            # fields go now. The baseline keeps the old address so that neither change is lost.
             self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
+            others = {k: v for k, v in changes.items() if k != "email"}
+            new_base = svals._replace(email=bvals.email)
+            if others:
+                self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(others.items())),
+                           new_base=new_base)  # fmt: skip
+            elif new_base != bvals:
+                self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=new_base)
         return freed
 
     # -- R14 -------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ shows it without a restart. Tag assignment, Do Not Contact and moves can be undo
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -59,6 +60,7 @@ class CompaniesTab(QWidget):
         self.events = events
         self.undo_stack = undo_stack or CrmUndoStack(events, self)
         self._reloading = False
+        self._shown_before = False
 
         # --- filters and actions over companies ---
         self.search = QLineEdit(objectName="companySearch")
@@ -194,6 +196,14 @@ class CompaniesTab(QWidget):
         self.move_contact_button.clicked.connect(self.move_contacts)
         self.editor.saved.connect(self._on_contact_saved)
         self.contact_model.modelReset.connect(self._fit_contact_columns)
+        for view, action in (
+            (self.company_table, self.delete_companies),
+            (self.contact_table, self.delete_contacts),
+        ):
+            # the context must be set on the object: the constructor's keyword is silently ignored
+            shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), view)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(action)
         events.changed.connect(self._on_crm_changed)
 
         self._fill_tag_filter()
@@ -517,6 +527,16 @@ class CompaniesTab(QWidget):
         self.status_message.emit(f"Moved {_plural(len(contact_ids), 'contact')} to {company_name}.")
 
     # --- keeping in step with edits made anywhere ---
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        """Coming back to the tab: pick up what changed elsewhere without the hub (ticks in the lists
+        tab, a CSV import, a sync)."""
+        super().showEvent(event)
+        if self._shown_before:
+            everything = CrmChange.COMPANIES | CrmChange.TAGS | CrmChange.CONTACTS | CrmChange.MEMBERSHIPS
+            self._on_crm_changed(CrmChangeEvent(everything))
+            self.editor.refresh_read_only()
+        self._shown_before = True
+
     def _on_crm_changed(self, event: CrmChangeEvent) -> None:
         if event.touches(CrmChange.TAGS):
             self._fill_tag_filter()
@@ -525,6 +545,12 @@ class CompaniesTab(QWidget):
             filtered_by_tag and event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS)
         ):
             self._reload_companies(self.selected_company_ids())  # which companies match may change
+        elif (
+            event.touches(CrmChange.COMPANY_TAGS | CrmChange.CONTACTS)
+            and event.company_ids
+            and not (event.touches(CrmChange.TAGS))
+        ):
+            self.company_model.refresh_companies(event.company_ids)  # their tags or contact counts
         elif event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.CONTACTS):
             self.company_model.refresh_rows()  # same companies; tags or contact counts changed
         if event.touches(CrmChange.CONTACTS | CrmChange.RULES | CrmChange.MEMBERSHIPS) and (

@@ -204,7 +204,9 @@ class CompanyChooserDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Move here")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        prompt = QLabel("Choose the company the selected contacts now work for:")
         layout = QVBoxLayout(self)
+        layout.addWidget(prompt)
         layout.addWidget(self.search)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.buttons)
@@ -215,7 +217,7 @@ class CompanyChooserDialog(QDialog):
         self._apply_search()
 
     def _apply_search(self) -> None:
-        self.model.set_filter(CompanyFilter(search=self.search.text()))
+        self.model.set_filter(CompanyFilter(search=self.search.text(), exclude_id=self._exclude_id))
         self._update_ok()
 
     def _update_ok(self, *_args) -> None:

@@ -57,6 +57,14 @@ class CompanyTableModel(QAbstractTableModel):
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(self.HEADERS) - 1))
 
+    def refresh_companies(self, company_ids: tuple[int, ...] | list[int]) -> None:
+        """Re-read only these companies (their pages are fetched again when next painted)."""
+        rows = sorted(r for r in (self.row_of(cid) for cid in company_ids) if r >= 0)
+        for page in {row // _PAGE for row in rows}:
+            self._pages.pop(page, None)
+        if rows:  # one signal for the span: a thousand single-row signals cost more than one repaint
+            self.dataChanged.emit(self.index(rows[0], 0), self.index(rows[-1], len(self.HEADERS) - 1))
+
     def _row(self, row: int) -> CompanyRow | None:
         page = row // _PAGE
         rows = self._pages.get(page)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -176,7 +177,14 @@ class ConnectionPage(QWidget):
         self.cancelButton = QPushButton("Cancel")
         self.cancelButton.setObjectName("cancelConnectButton")
         self.cancelButton.clicked.connect(self.cancel_connect)
+        # A long URL cannot wrap in a label (it would widen the window): show it in a read-only field.
+        self.authorizeUrlEdit = QLineEdit()
+        self.authorizeUrlEdit.setObjectName("authorizeUrlEdit")
+        self.authorizeUrlEdit.setReadOnly(True)
+        self.authorizeUrlEdit.setToolTip("If no browser opened, copy this address into one.")
+        self.authorizeUrlEdit.hide()
         waiting.addWidget(self.waitingLabel)
+        waiting.addWidget(self.authorizeUrlEdit)
         waiting.addWidget(self.cancelButton, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.waitingBox)
 
@@ -196,11 +204,20 @@ class ConnectionPage(QWidget):
         connected.addRow("Account:", self.accountLabel)
         connected.addRow("Connected since:", self.sinceLabel)
         connected.addRow("API requests today:", self.usageLabel)
-        connected.addRow("", self.disconnectButton)
+        disconnect_row = QHBoxLayout()
+        disconnect_row.addWidget(self.disconnectButton)
+        disconnect_row.addStretch(1)
+        connected.addRow("", disconnect_row)
         layout.addWidget(self.connectedBox)
         layout.addStretch(1)
         for box in (self.setupBox, self.waitingBox, self.connectedBox):
             box.hide()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Coming back to the page shows today's request count as it is now (local, no network)."""
+        super().showEvent(event)
+        if self._status is not None:
+            self.refresh()
 
     # -- state --------------------------------------------------------------------------------------
     @property
@@ -281,6 +298,7 @@ class ConnectionPage(QWidget):
         self.setupBox.hide()
         self.connectedBox.hide()
         self.waitingLabel.setText(text)
+        self.authorizeUrlEdit.hide()
         self.waitingBox.show()
         self.cancelButton.setEnabled(True)
         self.statusLabel.setText("Connecting to Constant Contact…")
@@ -315,7 +333,10 @@ class ConnectionPage(QWidget):
     def _browser_url_ready(self, url: str) -> None:
         self.waitingLabel.setText(
             "Your browser shows Constant Contact's sign-in page. Waiting for you to allow access…\n"
-            f"If no browser opened, visit: {url}")
+            "If no browser opened, copy this address into one:")
+        self.authorizeUrlEdit.setText(url)
+        self.authorizeUrlEdit.setCursorPosition(0)
+        self.authorizeUrlEdit.show()
         self._open_url(url)
 
     @Slot(object)
@@ -410,7 +431,8 @@ def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage
     """Mount the page in Settings and the banner above the tabs of the main window."""
     page = ConnectionPage(connection, window)
     window.settings_tab.add_page(PAGE_TITLE, page)
-    window.banner_area.layout().addWidget(page.banner)
+    area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
+    (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)
 
     def reconnect() -> None:
         window.settings_tab.show_page(PAGE_TITLE)

@@ -204,12 +204,9 @@ class ContactEditor(QFrame):
         self.fields_model.dataChanged.connect(self._on_field_changed)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.revert)
-        QShortcut(
-            QKeySequence.StandardKey.Save,
-            self,
-            self.save,
-            context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
-        )
+        save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self)
+        save_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save_shortcut.activated.connect(self.save)
         events.changed.connect(self._on_crm_changed)
         self._dirty = False
         self._saving = False
@@ -469,6 +466,11 @@ class ContactEditor(QFrame):
             event.touches(CrmChange.CONTACTS | CrmChange.MEMBERSHIPS)
             and (not event.contact_ids or self._contact_id in event.contact_ids)
         ):
+            self.refresh_read_only()
+
+    def refresh_read_only(self) -> None:
+        """Re-read Do Not Contact, email status and lists of the shown contact (typing is kept)."""
+        if self._contact_id is not None:
             try:
                 details = editing.contact_details(self._contact_id)
             except CrmError:

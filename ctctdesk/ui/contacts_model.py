@@ -79,14 +79,18 @@ class ContactsModel(QAbstractTableModel):
             return 0
         if self._filter == ContactFilter():
             return len(self._members)  # everyone is shown
+        if self._found.all_ids is not None:  # a search: few ids, all in memory
+            return len(self._members.intersection(self._found.all_ids))
         if self._found.members is None:
             self._found.members = self._found.count_members(self._list_id)
         return self._found.members
 
     def set_filter(self, contact_filter: ContactFilter) -> None:
         """Run the filter in the database and show its result from the first row."""
-        everyone = contact_filter == ContactFilter()  # members then = the whole member set, no query
-        found = contacts.FilteredContacts(contact_filter, None if everyone else self._list_id)
+        # Members among the shown rows: the whole member set when everyone is shown, the in-memory ids of
+        # a search, else counted by the database together with the other counts.
+        in_memory = contact_filter == ContactFilter() or bool(contact_filter.search.strip())
+        found = contacts.FilteredContacts(contact_filter, None if in_memory else self._list_id)
         self.beginResetModel()
         self._filter = contact_filter
         self._found = found

@@ -31,10 +31,12 @@ from PySide6.QtWidgets import (
 from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError
+from ctctdesk.ui.background import run_in_background
 from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
 SEARCH_DELAY_MS = 250
+BACKGROUND_WRITE_ROWS = 5_000  # Select All on more rows than this is written off the GUI thread
 
 CONTACT_COLUMN_WIDTHS = {
     ContactsModel.TICK: 56,
@@ -78,6 +80,8 @@ class ListsTab(QWidget):
         self.contacts_model = ContactsModel(self)
         self._visible_eligible = 0
         self._visible_members = 0
+        self._busy = False
+        self._focus_before: QWidget | None = None
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("listsSplitter")
@@ -344,9 +348,9 @@ class ListsTab(QWidget):
             members = "1 member" if summary.member_count == 1 else f"{summary.member_count:,} members"
             self.member_count_label.setText(f"{summary.name} — {members}")
         shown = self.contacts_model.rowCount()
+        contacts_shown = "1 contact shown" if shown == 1 else f"{shown:,} contacts shown"
         self.shown_label.setText(
-            f"{shown:,} contacts shown, {self._visible_eligible:,} can be in lists, "
-            f"{self._visible_members:,} ticked"
+            f"{contacts_shown}, {self._visible_eligible:,} can be in lists, {self._visible_members:,} ticked"
         )
         self.select_all.setEnabled(summary is not None and self._visible_eligible > 0)
         if self._visible_members == 0:
@@ -405,22 +409,61 @@ class ListsTab(QWidget):
         following = self.lists_model.summary(next_row)
         self.select_list(following.id if following else None)
 
+    @property
+    def busy(self) -> bool:
+        """True while a Select All is being written in the background."""
+        return self._busy
+
     def set_all_visible(self, ticked: bool) -> None:
-        """Select All (L4): tick every shown eligible contact, or untick every shown one — one SQL write."""
+        """Select All (L4): tick every shown eligible contact, or untick every shown one — one SQL write.
+        Large selections are written off the GUI thread (100,000 rows take a moment); the table and
+        lists wait meanwhile."""
         list_id = self.contacts_model.list_id
-        if list_id is None:
+        if list_id is None or self._busy:
             return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            count = lists.set_membership_for_filter(list_id, self.contacts_model.contact_filter, ticked)
-        except CrmError as error:
-            self.show_error(str(error))
+        contact_filter = self.contacts_model.contact_filter
+
+        def done(count: int) -> None:
+            if self._busy:
+                self._set_busy(False)
+            self.lists_model.set_count(list_id, count)
+            self.contacts_model.refresh_ticks()
+            self._recount_visible()
+
+        def failed(message: str) -> None:
+            if self._busy:
+                self._set_busy(False)
+            self.contacts_model.refresh_ticks()
+            self._recount_visible()
+            self.show_error(message)
+
+        def write() -> int:
+            return lists.set_membership_for_filter(list_id, contact_filter, ticked)
+
+        if self._visible_eligible + self._visible_members < BACKGROUND_WRITE_ROWS:
+            # A few thousand rows take milliseconds: no need to grey the tab out for them.
+            try:
+                count = write()
+            except CrmError as error:
+                failed(str(error))
+            else:
+                done(count)
             return
-        finally:
+        self._set_busy(True)
+        run_in_background(write, done, failed, self)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        if busy:
+            self._focus_before = QApplication.focusWidget()
+            self.shown_label.setText("Saving…")
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        self.splitter.setEnabled(not busy)
+        if not busy:
             QApplication.restoreOverrideCursor()
-        self.lists_model.set_count(list_id, count)
-        self.contacts_model.refresh_ticks()
-        self._recount_visible()
+            if self._focus_before is not None and self.isAncestorOf(self._focus_before):
+                self._focus_before.setFocus()
+            self._focus_before = None
 
     # --- messages (methods so tests can replace the modal ones) --------------------------------------------
 

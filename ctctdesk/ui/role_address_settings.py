@@ -7,6 +7,7 @@ addresses and how many list memberships they would lose.
 
 from __future__ import annotations
 
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -79,6 +80,11 @@ class RoleAddressSettingsPage(QWidget):
         self.save_button.clicked.connect(self.save)
         self.editor.textChanged.connect(self._update_buttons)
         self.load()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        if not self.save_button.isEnabled():  # nothing typed here: show what is saved now
+            self.load()
 
     def load(self) -> None:
         self._saved = rules.normalise_prefixes(rules.load_role_prefixes())

@@ -7,6 +7,7 @@ Companies tab) and used as a filter when building email lists, as in the CRM the
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -148,6 +149,10 @@ class TagsSettingsPage(QWidget):
         self.reload(select_ids)
         self.message.setText(text)
         self.events.emit(CrmChange.TAGS | CrmChange.COMPANY_TAGS)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self.reload()  # counts may have changed through an import or a sync
 
     def _on_crm_changed(self, event: CrmChangeEvent) -> None:
         if event.touches(CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.COMPANIES):

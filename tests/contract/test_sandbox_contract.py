@@ -245,3 +245,26 @@ def test_every_request_body_the_sandbox_accepts_has_rules(spec):
             if parameter.get("in") == "body":
                 definition = parameter["schema"]["$ref"].split("/")[-1]
                 assert definition in SCHEMAS, f"{method.upper()} {rule.rule}: no rules for {definition}"
+
+
+@pytest.mark.parametrize("path", ["/contacts", "/contact_lists", "/contact_custom_fields", "/activities",
+                                  "/contact_tags"])
+def test_page_size_limits_are_the_specs(spec, sandbox_api, path):
+    limit = next(p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "limit")
+    # The tags operation writes its bounds as maxLength/minLength; the others as maximum/minimum.
+    highest = limit.get("maximum", limit.get("maxLength"))
+    lowest = limit.get("minimum", limit.get("minLength"))
+    assert sandbox_api.get("/v3" + path, params={"limit": highest}).status_code == 200
+    assert sandbox_api.get("/v3" + path, params={"limit": highest + 1}).status_code == 400
+    assert sandbox_api.get("/v3" + path, params={"limit": lowest - 1}).status_code == 400
+    body = sandbox_api.get("/v3" + path).json()
+    assert limit["default"] == 50 and isinstance(body, dict)
+
+
+def test_contact_query_enums_are_the_specs(spec):
+    from ctctdesk.sandbox.api import CONTACT_INCLUDES, CONTACT_STATUSES
+
+    parameters = {p["name"]: p for p in spec["paths"]["/contacts"]["get"]["parameters"]}
+    assert set(CONTACT_INCLUDES) == set(parameters["include"]["enum"])
+    assert set(CONTACT_STATUSES) == set(parameters["status"]["enum"])
+    assert parameters["lists"]["maximum"] == 25

@@ -30,9 +30,11 @@ class Answers:
 def fill_company_dialog(
     monkeypatch, qtbot, name: str, company_type: str = "Prospect", tags=(), phone: str = ""
 ):
-    """The next CompanyDialog is filled in by typing and closed with Save."""
+    """The next CompanyDialog is filled in by typing and closed with Save; returns the dialogs seen."""
+    seen: list[CompanyDialog] = []
 
     def exec_(dialog: CompanyDialog) -> int:
+        seen.append(dialog)
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.name.selectAll()
@@ -46,6 +48,7 @@ def fill_company_dialog(
         return dialog.result()
 
     monkeypatch.setattr(CompanyDialog, "exec", exec_)
+    return seen
 
 
 def choose_tag(monkeypatch, qtbot, tag_name: str) -> None:

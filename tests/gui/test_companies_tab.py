@@ -249,3 +249,24 @@ def test_unsaved_typing_is_offered_for_saving_when_another_contact_is_chosen(qtb
     assert tab.editor.contact_id == office["info"]
     selected = tab.selected_contact_ids()
     assert selected == [office["info"]], "the table and the editor show the same contact"
+
+
+def test_edit_a_company_and_refuse_a_name_already_used(qtbot, tab, office, monkeypatch):
+    select_company(tab, "Cedar Dental")
+    dialogs = fill_company_dialog(monkeypatch, qtbot, "Acme plumbing", "Customer")
+    click(qtbot, tab.edit_button)  # refused: the dialog stays open with the reason, nothing saved
+    assert dialogs[0].isVisible() and "already exists" in dialogs[0].error_label.text()
+    dialogs[0].reject()
+    assert editing.company_details(office["cedar"]).name == "Cedar Dental"
+
+    fill_company_dialog(
+        monkeypatch, qtbot, "Cedar Dental Clinic", "Customer", tags=["Trade"], phone="555 0199"
+    )
+    click(qtbot, tab.edit_button)
+    row = tab.company_model.company_row(tab.company_model.row_of(office["cedar"]))
+    assert (row.name, row.type, row.tags, row.phone) == (
+        "Cedar Dental Clinic",
+        "customer",
+        ("Healthcare", "Trade"),
+        "555 0199",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton, QTableView, QWidget
 
@@ -56,6 +57,11 @@ class Tab:
         qtbot.keyClicks(self.title, title)
         qtbot.mouseClick(self.add, Qt.MouseButton.LeftButton)
 
+    def click_select_all(self, qtbot) -> None:
+        """Click Select All and wait for the background write to finish."""
+        qtbot.mouseClick(self.select_all, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not self.widget.busy)
+
     def press_space_on(self, qtbot, name: str) -> None:
         self.table.setFocus()
         self.table.setCurrentIndex(self.table.model().index(self.row_of(name), ContactsModel.NAME))
@@ -76,7 +82,7 @@ def test_build_list_with_filters_select_all_untick_and_find_it_after_restart(qtb
     qtbot.mouseClick(tab.apply, Qt.MouseButton.LeftButton)
     assert tab.names() == ["Alice Archer", "Bob Baker", "Front Desk", "Dora Noakes"]
 
-    qtbot.mouseClick(tab.select_all, Qt.MouseButton.LeftButton)
+    tab.click_select_all(qtbot)
     assert tab.ticked() == ["Alice Archer", "Bob Baker"]  # the role address and DNC stay unticked
     assert tab.select_all.checkState() == Qt.CheckState.Checked
     assert tab.count.text() == "Trade Newsletter — 2 members"
@@ -104,8 +110,13 @@ def test_filters_combine_with_search(qtbot, office_dir, open_window):
     tab = Tab(open_window(office_dir))
     tab.type_filter.setCurrentText("Prospects only")
     assert tab.names() == ["Carol Chen", "Ivy Invalid", "Ned Nomail", "Uma Unwin"]
+    tab.new_list(qtbot, "Dentists")
+    tab.press_space_on(qtbot, "Carol Chen")
     qtbot.keyClicks(tab.search, "chen")
     qtbot.waitUntil(lambda: tab.names() == ["Carol Chen"])
+    shown = tab.window.findChild(QLabel, "shownCountLabel")
+    assert shown.text() == "1 contact shown, 1 can be in lists, 1 ticked"
+    assert tab.select_all.checkState() == Qt.CheckState.Checked
     tab.type_filter.setCurrentText("Customers only")
     assert tab.names() == []
     tab.search.clear()
@@ -113,7 +124,10 @@ def test_filters_combine_with_search(qtbot, office_dir, open_window):
     qtbot.waitUntil(lambda: len(tab.names()) == 8)
 
 
-def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, open_window):
+def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, open_window, monkeypatch):
+    from ctctdesk.ui import lists_tab
+
+    monkeypatch.setattr(lists_tab, "BACKGROUND_WRITE_ROWS", 0)  # Select All as with 100,000 contacts
     tab = Tab(open_window(office_dir))
     errors = []
     tab.widget.show_error = errors.append
@@ -131,10 +145,10 @@ def test_ineligible_rows_show_reason_and_cannot_be_ticked(qtbot, office_dir, ope
     assert tab.ticked() == []
     assert errors == ["Dora Noakes cannot be in a list: Do Not Contact."]
 
-    qtbot.mouseClick(tab.select_all, Qt.MouseButton.LeftButton)
+    tab.click_select_all(qtbot)
     assert tab.ticked() == ["Alice Archer", "Bob Baker", "Carol Chen"]
     assert all(model.index(r, 0).data(ROW_ROLE).eligible for r in range(model.rowCount()) if r in (0, 1, 2))
-    qtbot.mouseClick(tab.select_all, Qt.MouseButton.LeftButton)  # all ticked -> clears them
+    tab.click_select_all(qtbot)  # all ticked -> clears them
     assert tab.ticked() == []
 
 
@@ -234,3 +248,22 @@ def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, offi
     assert "2 contacts changed" in window.findChild(QLabel, "roleAddressStatus").text()
     assert tab.status_of("Front Desk") == "Not synced yet"
     assert tab.status_of("Alice Archer") == "Role address"
+
+
+@pytest.mark.parametrize("in_background", [False, True])
+def test_select_all_on_a_list_deleted_meanwhile_says_so(
+    qtbot, office_dir, open_window, monkeypatch, in_background
+):
+    from ctctdesk.crm import lists
+    from ctctdesk.ui import lists_tab
+
+    if in_background:
+        monkeypatch.setattr(lists_tab, "BACKGROUND_WRITE_ROWS", 0)
+    tab = Tab(open_window(office_dir))
+    errors = []
+    tab.widget.show_error = errors.append
+    tab.new_list(qtbot, "Short Lived")
+    lists.delete_list(lists.find_list("Short Lived").id)  # e.g. by another desk
+    tab.click_select_all(qtbot)
+    assert errors == ["This list no longer exists."]
+    assert tab.table.isEnabled()

@@ -85,6 +85,14 @@ def test_daily_allowance_stops_cleanly_and_is_remembered(sandbox, sandbox_connec
     assert (status.requests_today, status.daily_allowance) == (5, 5)
 
 
+@pytest.mark.sandbox_config(daily_limit=3)
+def test_the_services_own_daily_limit_is_a_clean_stop_too(sandbox, client):
+    client.account_summary()  # the connect used the first request, these are the second and third
+    client.account_summary()
+    with pytest.raises(QuotaExhausted):
+        client.account_summary()
+
+
 def test_imports_are_batched_under_4_mb_so_nothing_is_dropped(sandbox, client):
     fields = [client.create_custom_field(f"Note {n}") for n in range(10)]
     target = client.create_list("Big import")
@@ -122,11 +130,11 @@ def test_membership_activities_in_chunks_and_wait_reports_progress(sandbox, clie
 
 
 def test_list_and_contact_operations_and_their_errors(sandbox, client):
-    made = client.create_list("Customers", "Our customers")
+    made = client.create_list("Customers", favorite=True)
     with pytest.raises(Conflict):
         client.create_list("Customers")
     renamed = client.rename_list(made.list_id, "Clients")
-    assert (renamed.name, renamed.description) == ("Clients", "Our customers")
+    assert (renamed.name, renamed.favorite) == ("Clients", True)  # PUT replaces: the flag is kept
     person = client.create_contact({"email_address": {"address": "ann@example.com"}, "first_name": "Ann",
                                     "list_memberships": [made.list_id]})
     assert person.email == "ann@example.com"

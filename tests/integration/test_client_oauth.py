@@ -174,3 +174,11 @@ def test_disconnect_revokes_and_forgets(sandbox, sandbox_connection, memory_keyr
     assert old.status_code == 401
     with pytest.raises(AuthRevoked):
         OAuthClient(sandbox_connection.settings).refresh(tokens.refresh_token)
+
+
+def test_demo_mode_can_connect_without_a_person(sandbox, sandbox_connection, memory_keyring):  # noqa: F811
+    """How `ctctdesk --demo` connects: the device flow, approved through the sandbox as soon as shown."""
+    status = sandbox_connection.connect_device(
+        lambda device: sandbox.oauth.approve_device(device.user_code), sleep=lambda seconds: None)
+    assert status.state is ConnectionState.CONNECTED
+    assert status.account_name == "ctctdesk Demo Office"

@@ -203,6 +203,8 @@ def test_cursor_paging_walks_every_contact_once(sandbox_api):
     first = sandbox_api.get("/v3/contacts", params={"limit": 500, "include_count": "true"}).json()
     assert len(first["contacts"]) == 500 and first["contacts_count"] == 1203
     assert first["_links"]["next"]["href"].startswith("/v3/contacts?cursor=")
+    second = sandbox_api.get(first["_links"]["next"]["href"]).json()
+    assert len(second["contacts"]) == 500 and second["contacts_count"] == 1203
     everyone = sandbox_api.all_contacts()
     assert len(everyone) == 1203 and len({c["contact_id"] for c in everyone}) == 1203
     default = sandbox_api.get("/v3/contacts").json()

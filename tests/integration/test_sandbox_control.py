@@ -220,3 +220,16 @@ def test_faults_can_target_the_authorization_server(sandbox):
     assert unavailable.status_code == 503
     refreshed = requests.post(sandbox.base_url + "/oauth2/default/v1/token", data=form, timeout=5)
     assert refreshed.status_code == 200 and refreshed.json()["access_token"]
+
+
+def test_only_the_contact_can_resubscribe(sandbox_api):
+    sandbox_api.import_contacts([{"email": "r@example.com"}], [sandbox_api.default_list_id()])
+    sandbox_api.control("unsubscribe", {"email": "r@example.com"})
+    sandbox_api.control("clock", {"advance_seconds": 1})
+    before = sandbox_api.contact_by_email("r@example.com")
+    back = sandbox_api.control("resubscribe", {"email": "r@example.com"}).json()
+    email = back["email_address"]
+    assert email["permission_to_send"] == "explicit" and email["opt_in_source"] == "Contact"
+    assert "opt_out_date" not in email
+    assert back["updated_at"] > before["updated_at"]
+    assert sandbox_api.control("resubscribe", {"email": "nobody@example.com"}).status_code == 404

@@ -4,6 +4,7 @@
   their first poll, unless the test says otherwise with `@pytest.mark.sandbox_config(**settings)`;
 - `sandbox_factory(**settings)`: start more sandboxes (or one with other settings) inside a test;
 - `sandbox_token`: an access token with `contact_data account_read` for the `sandbox` fixture;
+- `sandbox_api`: a plain-HTTP helper (`tests.support.sandbox_http.Api`) holding that token;
 - `sandbox_recorder`: every API response the suite received, for the contract test.
 
 Every response to a `/v3/` request made through the sandbox is recorded (method, path template, status,

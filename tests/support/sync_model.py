@@ -145,8 +145,16 @@ class CrmModel:
     def snapshot(self) -> LocalSnapshot:
         contacts = {
             cid: LocalContact(
-                cid, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
-                tuple(sorted(c.custom.items())), self.eligibility(c), c.email_status,
+                cid,
+                c.email,
+                c.first_name,
+                c.last_name,
+                c.job_title,
+                c.company_name,
+                c.phone,
+                tuple(sorted(c.custom.items())),
+                self.eligibility(c),
+                c.email_status,
             )  # fmt: skip
             for cid, c in self.contacts.items()
         }
@@ -223,12 +231,18 @@ class World:
         self.mirror, self.last_read = read, self.cc.clock
         return read
 
-    def apply(self, plan: Plan) -> None:
-        """Execute every operation in order, advancing the baseline per confirmed operation."""
+    def apply(self, plan: Plan, stop_after: int | None = None, record_last: bool = True) -> None:
+        """Execute the operations in order, advancing the baseline per confirmed operation.
+
+        ``stop_after`` simulates a run killed after that many operations; with ``record_last`` False
+        the last one was done on its side but the kill came before its confirmation was recorded.
+        """
         builder = BaselineBuilder.for_plan(self.baseline, plan)
-        for op in plan.operations:
+        ops = plan.operations if stop_after is None else plan.operations[:stop_after]
+        for n, op in enumerate(ops, 1):
             created = self._perform(op, builder)
-            builder.apply(op, created)
+            if record_last or n < len(ops):
+                builder.apply(op, created)
         self.baseline = builder.build()
 
     # -- one operation ------------------------------------------------------------------------------------
@@ -240,7 +254,9 @@ class World:
                 return cc.add_list(ref.name)
             case RenameRemoteList(list=ref, new_name=name):
                 cc_id = builder.resolve_list(ref).cc_id
-                if any(list_name_key(n) == list_name_key(name) for i, (n, _) in cc.lists.items() if i != cc_id):
+                if any(
+                    list_name_key(n) == list_name_key(name) for i, (n, _) in cc.lists.items() if i != cc_id
+                ):
                     raise ModelRefused("409 on rename")
                 cc.lists[cc_id] = (name, cc.lists[cc_id][1])
             case DeleteRemoteList(list=ref):
@@ -329,7 +345,9 @@ class World:
                     raise ModelRefused("an ineligible contact cannot be ticked into a list")
                 crm.lists[builder.resolve_list(lst).local_id][1].add(local_id)
             case RemoveLocalMembership(list=lst, contact=ref):
-                crm.lists[builder.resolve_list(lst).local_id][1].discard(builder.resolve_contact(ref).local_id)
+                crm.lists[builder.resolve_list(lst).local_id][1].discard(
+                    builder.resolve_contact(ref).local_id
+                )
             case ForgetContact():
                 pass
             case _:

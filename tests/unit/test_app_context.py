@@ -42,3 +42,16 @@ def test_damaged_settings_file_does_not_stop_the_app(tmp_path):
     assert store.get("anything", "default") == "default"
     store.set("a", [1, 2])
     assert SettingsStore(path).as_dict() == {"a": [1, 2]}
+
+
+def test_log_file_never_gets_tokens(tmp_path):
+    context = build_context(tmp_path)
+    try:
+        logging.getLogger("ctctdesk.test").warning(
+            "refresh failed: Authorization: Bearer abc.def-123 body refresh_token=r3fr3sh&x=1"
+        )
+        text = context.log_path.read_text()
+        assert "refresh failed" in text
+        assert "abc.def-123" not in text and "r3fr3sh" not in text
+    finally:
+        context.close()

@@ -188,8 +188,17 @@ def test_next_links_resolve_against_the_origin():
     assert transport.url_for("/contacts") == "https://api.example.test/v3/contacts"
 
 
-def test_a_very_long_retry_after_is_reported_not_waited_out():
-    transport, adapter, sleeps = make_transport([(429, None, {"Retry-After": "7200"})])
+def test_a_long_retry_after_is_reported_not_waited_out():
+    transport, adapter, sleeps = make_transport([(429, None, {"Retry-After": "600"})])
     with pytest.raises(RateLimited) as caught:
         transport.get_json("/contacts")
-    assert caught.value.retry_after == 7200 and not sleeps and len(adapter.sent) == 1
+    assert caught.value.retry_after == 600 and not sleeps and len(adapter.sent) == 1
+
+
+def test_the_services_daily_limit_stops_like_our_own_quota():
+    transport, _, sleeps = make_transport([(429, [{"error_key": "too_many_requests", "error_message":
+                                                   "You exceeded the daily request allowance."}],
+                                            {"Retry-After": "30000"})])
+    with pytest.raises(QuotaExhausted):
+        transport.get_json("/contacts")
+    assert not sleeps

@@ -144,3 +144,16 @@ def test_refused_refresh_reports_revoked_and_tells_the_listener(memory_keyring):
     with pytest.raises(AuthRevoked, match="Reconnect"):
         manager.access_token()
     assert len(told) == 1
+
+
+def test_tokens_rotated_by_another_process_are_adopted_not_refreshed_again(memory_keyring):  # noqa: F811
+    # one refresh answer only: a second refresh sent to the server would fail the test
+    oauth, adapter = device_client([(200, {"access_token": "a2", "refresh_token": "r2", "expires_in": 86400}, {})])
+    store = TokenStore()
+    store.save("p1", TokenSet("a1", "r1", expires_at=0))
+    scheduled_sync, gui = TokenManager(oauth, store, "p1"), TokenManager(oauth, store, "p1")
+    assert scheduled_sync.current().refresh_token == "r1"  # read before the GUI refreshed
+    assert gui.access_token() == "a2"  # the GUI refreshes: r1 is now used up
+    assert scheduled_sync.access_token() == "a2"  # adopts the rotated set instead of sending r1
+    assert scheduled_sync.refresh_after_unauthorized("a1") == "a2"
+    assert len(adapter.sent) == 1

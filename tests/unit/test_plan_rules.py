@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ctctdesk.sync.baseline_update import baseline_after
+from ctctdesk.sync.baseline_update import BaselineBuilder, baseline_after
 from ctctdesk.sync.describe import describe_lines, pending_text, plan_to_dict, summarize
 from ctctdesk.sync.errors import PlanError
 from ctctdesk.sync.operations import (
@@ -114,7 +114,11 @@ def test_activation_of_a_new_instance_creates_customers_contacts_and_lists():
     for company in range(5):
         staff = [c for c in world.crm.contacts.values() if c.company_name == f"Company {company}"]
         assert len(staff) == 2
-    assert {name for name, _ in world.crm.lists.values()} == {"General Interest", "Spring Promo", "Newsletter"}
+    assert {name for name, _ in world.crm.lists.values()} == {
+        "General Interest",
+        "Spring Promo",
+        "Newsletter",
+    }
     assert len(crm_list(world, "Spring Promo")) == 10 and len(crm_list(world, "Newsletter")) == 10
     assert sum(isinstance(op, CreateLocalContact) for op in p.operations) == 10  # R9: once each
     assert replan(world, Direction.FROM_CC).is_empty and replan(world, Direction.TO_CC).is_empty
@@ -488,3 +492,21 @@ def test_summary_groups_the_preview_per_list():
     (group,) = summary.lists
     assert group.name == "News" and group.add == ["gil@g.com"] and group.remove == ["bob@blue.com"]
     assert summary.counts["contacts_created"] == 1 and summary.counts["memberships_removed"] == 1
+
+
+def test_the_baseline_builder_reports_what_to_persist_after_each_confirmed_operation():
+    world = synced_world()
+    bob_id, _ = crm_contact(world, "bob@blue.com")
+    news = next(i for i, (n, _) in world.crm.lists.items() if n == "News")
+    world.crm.lists[news][1].discard(bob_id)
+    p = replan(world, Direction.TO_CC)
+    builder = BaselineBuilder.for_plan(world.baseline, p)
+    builder.take_changes()
+
+    (op,) = p.operations
+    builder.apply(op)
+
+    contacts, lists = builder.take_changes()
+    assert contacts == set() and lists == {news}
+    assert bob_id not in builder.list(news).member_ids
+    assert builder.take_changes() == (set(), set())

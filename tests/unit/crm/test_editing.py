@@ -24,6 +24,7 @@ def test_create_company_with_tags_and_find_it_by_search(crm):
     )
     assert editing.company_ids(editing.CompanyFilter(company_type="customer")) == []
     assert editing.company_ids(editing.CompanyFilter(tag_id=tag)) == [cid]
+    assert editing.company_ids(editing.CompanyFilter(exclude_id=cid)) == []
 
 
 def test_company_names_are_unique_ignoring_case_and_spacing(crm):
@@ -139,3 +140,10 @@ def test_memberships_come_back_on_undo_of_do_not_contact(office):
     contacts.set_do_not_contact([office["alice"]], False)
     editing.restore_memberships(pairs)
     assert lists.member_ids(newsletter) == {office["alice"]}
+
+
+def test_nothing_chosen_changes_nothing(office):
+    assert editing.company_delete_impact([]).text() == "nothing else"
+    assert editing.assign_tag(contacts.find_or_create_tag("Trade").id, []) == []
+    assert editing.company_rows([]) == []
+    assert editing.delete_contacts([]) == 0
