@@ -7,6 +7,7 @@ worker thread can drive them and the GUI stays responsive. One run at a time per
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -27,6 +28,7 @@ from ctctdesk.sync.describe import describe_lines
 from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
+from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.progress import ProgressCallback, report
@@ -95,6 +97,7 @@ class SyncService:
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
         self._cached_baseline: tuple[str, Baseline] | None = None
+        self._mirror = Mirror()
         store.ensure_tables(database)
 
     # -- reading and planning ---------------------------------------------------------------------------
@@ -115,12 +118,12 @@ class SyncService:
         report(on_progress, "Reading the CRM")
         local = read_local()
         baseline = self._baseline()
-        cursor = store.get_state("cursor")
         account = client.account_summary().encoded_account_id
-        same_account = baseline.account_id == account
-        incremental = same_account and not baseline.is_empty and bool(cursor)
-        read = read_remote(client, account_id=account, cursor=cursor if incremental else "",
+        loaded = self._mirror.load(account)  # None: first read of this account, read everything
+        read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
                            on_progress=on_progress, cancel=cancel)  # fmt: skip
+        complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
+        read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
 
     def _requests_used(self) -> int:
@@ -259,9 +262,6 @@ class SyncService:
         )  # fmt: skip
         result = executor.execute()
         self._cached_baseline = (store.revision(), builder.build())
-        if the_plan.direction is Direction.FROM_CC and not (result.cancelled or result.stopped_reason):
-            # The next incremental read starts where this pull's read started (planner contract).
-            store.set_state("cursor", context.read.next_cursor)
         for key, value in result.counts.items():
             total.counts[key] += value
         for name, counts in result.per_list.items():
@@ -307,8 +307,9 @@ class SyncService:
                     removed += 1
             store.clear_baseline()
             self._cached_baseline = None
-            for key in ("account_id", "cursor", "pending_other_way"):
+            for key in ("account_id", "pending_other_way"):
                 store.set_state(key, "")
+        self._mirror.forget()
         self._contexts.clear()
         return removed
 

@@ -44,3 +44,9 @@ def insert_many(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     rows = list(rows)
     if rows:
         db.cursor().executemany(sql, rows)
+
+
+def execute(sql: str, params: Sequence[Any] = ()) -> None:
+    """Run a statement that returns no rows (DELETE, UPDATE)."""
+    db = _db()
+    db.execute_sql(sql.replace("?", db.param), params)

@@ -10,7 +10,8 @@ backup of the database then holds everything.
 * Journal (``sync_journal``): each executor step is written before it is sent and confirmed after it
   (R13), so an interrupted run is visible and the next run knows it re-plans over a half-done step.
 * History (``sync_run``): one row per run (S5).
-* State (``sync_state``): key → value (account id, incremental-read cursor, pending count).
+* State (``sync_state``): key → value (account id, revisions, remote mirror's cursor, pending count).
+* Remote mirror (``sync_remote_contact``): see :mod:`ctctdesk.sync.mirror`.
 """
 
 from __future__ import annotations
@@ -102,7 +103,17 @@ class RunRow(_SyncModel):
         table_name = "sync_run"
 
 
-MODELS = (SyncState, BaseList, BaseContact, BaseMember, JournalEntry, RunRow)
+class RemoteRow(_SyncModel):
+    """The mirror of Constant Contact's contacts as last read (see :mod:`ctctdesk.sync.mirror`)."""
+
+    cc_id = peewee.CharField(max_length=64, primary_key=True)
+    data = peewee.TextField()
+
+    class Meta:
+        table_name = "sync_remote_contact"
+
+
+MODELS = (SyncState, BaseList, BaseContact, BaseMember, JournalEntry, RunRow, RemoteRow)
 
 
 def _create_tables(db: peewee.Database) -> None:
@@ -111,7 +122,13 @@ def _create_tables(db: peewee.Database) -> None:
         db.create_tables(MODELS, safe=True)
 
 
-register_migrations(COMPONENT, [_create_tables])
+def _add_remote_mirror(db: peewee.Database) -> None:
+    """v2: the mirror of Constant Contact's contacts, for exact plans from incremental reads."""
+    with db.bind_ctx([RemoteRow]):
+        RemoteRow.create_table(safe=True)
+
+
+register_migrations(COMPONENT, [_create_tables, _add_remote_mirror])
 
 
 def ensure_tables(db: peewee.Database) -> None:
@@ -185,9 +202,13 @@ def clear_baseline() -> None:
         bump_revision()
 
 
+def new_revision() -> str:
+    return uuid.uuid4().hex
+
+
 def bump_revision() -> None:
     """Mark the stored baseline as changed, so a cached copy (see SyncService) is read again."""
-    set_state("baseline_revision", uuid.uuid4().hex)
+    set_state("baseline_revision", new_revision())
 
 
 def revision() -> str:
@@ -211,7 +232,6 @@ class BaselineWriter:
         """R14: the baseline of another account is dropped, not reused."""
         clear_baseline()
         set_state("account_id", account_id)
-        set_state("cursor", "")
         self.account_id = account_id
         self._contacts.clear()
         self._lists.clear()
