@@ -41,11 +41,11 @@ NO_COMPANY = "(No company)"
 _CHUNK = 400
 
 
-def _company_id(name: str, cache: dict[str, int]) -> int:
+def _company_id(name: str, cache: dict[str, int], kind: str = "customer") -> int:
     name = " ".join((name or "").split()) or NO_COMPANY
     key = name_key(name)
     if key not in cache:
-        cache[key] = crm_contacts.find_or_create_company(name, "customer").id
+        cache[key] = crm_contacts.find_or_create_company(name, kind).id
     return cache[key]
 
 
@@ -55,7 +55,7 @@ class LocalWriter:
 
     def create_companies(self, ops: Sequence[CreateLocalCompany]) -> None:
         for op in ops:
-            _company_id(op.name, self._companies)
+            _company_id(op.name, self._companies, getattr(op, "kind", "customer"))
 
     def create_list(self, op: CreateLocalList) -> int:
         existing = crm_lists.find_list(op.list.name)

@@ -20,6 +20,7 @@ import peewee
 
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
+from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct.connection import Connection
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
 from ctctdesk.sync import store
@@ -130,6 +131,10 @@ class SyncService:
         """Today's request counter (the history records the difference, S5)."""
         return self.connection.quota.used if self.connection is not None else 0
 
+    def _settings(self) -> PlanSettings:
+        """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts)."""
+        return dataclasses.replace(self.settings, role_prefixes=frozenset(load_role_prefixes()))
+
     def _baseline(self) -> Baseline:
         """The stored baseline; reused from memory while its revision is unchanged (100,000 rows)."""
         current = store.revision()
@@ -150,7 +155,7 @@ class SyncService:
         used_before = self._requests_used()
         _, local, baseline, read = self._read(on_progress, cancel)
         report(on_progress, "Planning")
-        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self.settings)
+        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
         lines = describe(the_plan)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
@@ -211,7 +216,7 @@ class SyncService:
             self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
                 _, local, baseline, read = self._read(on_progress, cancel)
-                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self.settings)
+                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self._settings())
                 if push.guard.needs_confirmation and not force:
                     total.stopped_reason = (
                         "The push to Constant Contact needs confirmation: " + "; ".join(push.guard.reasons)
