@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ctctdesk.crm import contacts, lists
@@ -267,3 +269,35 @@ def test_changes_waiting_the_other_way_are_counted(sync_env):
     assert preview.pending_other_way == before + 1 and preview.plan.changes == ()
     env.service.run(preview)
     assert env.service.pending_other_way() == before + 1
+
+
+def test_a_change_left_pending_by_pushes_still_arrives_with_a_later_pull(sync_env):
+    env = sync_env
+    person = add_contact(add_company("Firm"), "Pat", "Quinn", "pat@firm.example")
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, [person])
+    assert sync(env, "to_cc").ok
+    env.control("owner/update_contact", {"email": "pat@firm.example", "job_title": "Chief"})
+    assert sync(env, "to_cc").ok  # reads the change, leaves it pending (R8)
+    assert sync(env, "to_cc").ok  # reads only what changed since: nothing
+    preview = env.service.preview("from_cc")
+    assert preview.plan.changes
+    assert env.service.run(preview).ok
+    assert Contact.get_by_id(person).job_title == "Chief"
+
+
+def test_a_sync_with_nothing_changed_reads_incrementally(sync_env):
+    """1,200 linked contacts: a complete read takes three pages; after the first sync only what changed
+    since the previous read is fetched, so nothing changed costs four requests."""
+    env = sync_env
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(1200)]
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, ids)
+    assert sync(env, "to_cc").ok
+    time.sleep(2.5)  # reads re-fetch what changed within a second of the previous read's newest change
+    env.control("owner/update_contact", {"email": "p7@firm.example", "job_title": "Chief"})
+    assert sync(env, "to_cc").ok  # reads everything pushed since the first read
+    summary = sync(env, "to_cc")
+    assert summary.counts == {}
+    assert summary.requests_used == 4  # account, lists, custom fields, one page of changes
