@@ -76,6 +76,15 @@ COUNT_LABEL: dict[type[Operation], str] = {
     MarkLocalUnsubscribed: "marked unsubscribed", CreateLocalCompany: "companies created",
 }  # fmt: skip
 
+#: Every operation kind this executor applies (push and pull together).
+HANDLED: frozenset[type] = frozenset({
+    LinkList, RelinkContact, LinkContact, AgreeMembership, ForgetContact, ForgetList,
+    DeleteRemoteList, RenameRemoteList, CreateRemoteList, CreateRemoteContact, UpdateRemoteContact,
+    AddRemoteMembership, RemoveRemoteMembership,
+    CreateLocalCompany, DeleteLocalList, RenameLocalList, CreateLocalList, CreateLocalContact,
+    UpdateLocalContact, MarkLocalUnsubscribed, AddLocalMembership, RemoveLocalMembership,
+})  # fmt: skip
+
 StepHook = Callable[[int, str, str], None]  # (step number, step kind, "before" | "sent")
 
 
@@ -122,6 +131,9 @@ class Executor:
         for op in ops:
             by_kind[type(op)].append(op)
         self._by_kind = by_kind
+        unknown = set(by_kind) - HANDLED
+        if unknown:  # never skip an operation silently: refuse the whole plan instead
+            raise SyncError("This version cannot apply: " + ", ".join(sorted(t.__name__ for t in unknown)))
         try:
             if self.plan.target.value == "cc":
                 self._push()
@@ -137,10 +149,10 @@ class Executor:
     def _push(self) -> None:
         k = self._by_kind
         self._bookkeeping("link lists", k[LinkList])
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._remote_step("deleting lists", k[DeleteRemoteList], self._delete_remote_lists)
         list_ops = sorted(k[RenameRemoteList] + k[CreateRemoteList], key=lambda o: o.op_id)
         self._remote_step("creating and renaming lists", list_ops, self._lists_remote)
-        self._bookkeeping("relink contacts", k[RelinkContact])
         self._bookkeeping("link contacts", k[LinkContact])
         self._remote_step("importing contacts", k[CreateRemoteContact], self._import_new)
         self._remote_step("updating contacts", k[UpdateRemoteContact], self._update_remote)
@@ -188,62 +200,24 @@ class Executor:
     def _confirm(self, entry: int, confirmed: Mapping[int, int | str | None], ops: Sequence[Operation],
                  state: str = "done") -> None:  # fmt: skip
         """Apply confirmed ops to the baseline and persist (inside the caller's transaction)."""
-        contacts: set[int] = set()
-        lists: set[int] = set()
         for op in ops:
             if op.op_id not in confirmed:
                 continue
             created = confirmed[op.op_id]
             self.builder.apply(op, created)
             self.done.add(op.op_id)
-            self._touched(op, created, contacts, lists)
             label = COUNT_LABEL.get(type(op))
             if label:
                 self.result.counts[label] += 1
                 self._count_per_list(op, label)
-        # The builder knows exactly which entries moved (relinks and take-overs touch more than the
-        # op's own refs); the refs above stay as a belt-and-braces superset.
-        touched_contacts, touched_lists = self.builder.take_changes()
-        self.writer.save(self.builder, contacts | touched_contacts, lists | touched_lists)
+        self.writer.save(self.builder, *self.builder.take_changes())
         store.journal_end(entry, state)
-
-    def _touched(self, op: Operation, created, contacts: set[int], lists: set[int]) -> None:
-        ref = getattr(op, "contact", None)
-        if ref is not None:
-            local_id = ref.local_id
-            if local_id is None:
-                local_id = (
-                    created
-                    if isinstance(op, CreateLocalContact)
-                    else self.builder.resolve_contact(ref).local_id
-                )
-            if local_id is not None:
-                contacts.add(int(local_id))
-        lst = getattr(op, "list", None)
-        if lst is not None:
-            local_id = lst.local_id
-            if local_id is None:
-                local_id = (
-                    created if isinstance(op, CreateLocalList) else self.builder.resolve_list(lst).local_id
-                )
-            if local_id is not None:
-                lists.add(int(local_id))
-        for ref_list in getattr(op, "lists", ()) or ():
-            resolved = self.builder.resolve_list(ref_list)
-            if resolved.local_id is not None:
-                lists.add(resolved.local_id)
-        if isinstance(op, ForgetContact):
-            lists.update(lid for lid in self._all_list_ids())
-
-    def _all_list_ids(self) -> Iterable[int]:
-        return list(self.builder._lists)  # noqa: SLF001 - a forgotten contact leaves every list
 
     def _count_per_list(self, op: Operation, label: str) -> None:
         names: list[str] = []
         lst = getattr(op, "list", None)
-        if lst is not None and isinstance(
-            op, (AddRemoteMembership, AddLocalMembership, RemoveRemoteMembership, RemoveLocalMembership)
-        ):
+        if lst is not None and isinstance(op, (AddRemoteMembership, AddLocalMembership,
+                                               RemoveRemoteMembership, RemoveLocalMembership)):
             names.append(lst.name)
         for ref in getattr(op, "lists", ()) or ():
             names.append(ref.name)
@@ -310,17 +284,10 @@ class Executor:
         finished = []
         total = len(activities)
         for index, activity in enumerate(activities):
-
             def progress(a: Activity, index: int = index) -> None:
                 if a.queued:
-                    report(
-                        self.on_progress,
-                        "Waiting for Constant Contact",
-                        index,
-                        total,
-                        queued=True,
-                        message="Constant Contact has queued this job; it starts when its turn comes.",
-                    )
+                    report(self.on_progress, "Waiting for Constant Contact", index, total, queued=True,
+                           message="Constant Contact has queued this job; it starts when its turn comes.")
                 else:
                     report(self.on_progress, phase, index * 100 + a.percent_done, total * 100)
 
@@ -338,10 +305,8 @@ class Executor:
         ids = [op.list.cc_id for op in ops if op.list.cc_id]  # type: ignore[attr-defined]
         results = self._wait_all(self.client.delete_lists(ids), "Deleting lists")
         if not all(a.succeeded for a in results):
-            raise CtctError(
-                "Constant Contact did not delete every list: "
-                + "; ".join(e for a in results for e in a.errors)
-            )
+            raise CtctError("Constant Contact did not delete every list: " + "; ".join(
+                e for a in results for e in a.errors))
         return {op.op_id: None for op in ops}
 
     def _lists_remote(self, ops: Sequence[Operation]) -> dict[int, str | None]:
@@ -391,7 +356,7 @@ class Executor:
         row: dict[str, str] = {}
         for key, value in values.items():
             if key.startswith(CUSTOM_PREFIX):
-                row["cf:" + names[key[len(CUSTOM_PREFIX) :]]] = value
+                row["cf:" + names[key[len(CUSTOM_PREFIX):]]] = value
             else:
                 row[key] = value
         return row
@@ -449,12 +414,8 @@ class Executor:
 
     def _update_remote(self, ops: Sequence[Operation]) -> dict[int, None]:
         assert self.client is not None
-        labels = {
-            n[len(CUSTOM_PREFIX) :]
-            for op in ops
-            for n, _ in op.changes  # type: ignore[attr-defined]
-            if n.startswith(CUSTOM_PREFIX)
-        }
+        labels = {n[len(CUSTOM_PREFIX):] for op in ops for n, _ in op.changes  # type: ignore[attr-defined]
+                  if n.startswith(CUSTOM_PREFIX)}
         names = self._custom_field_names(labels) if labels else {}
         confirmed: dict[int, None] = {}
         by_import: dict[tuple[str, ...], list[dict]] = defaultdict(list)
@@ -490,24 +451,11 @@ class Executor:
         assert self.client is not None
         current = self.client.get_contact(cc_id, include=INCLUDE)
         raw = current.raw
-        body: dict = {
-            k: raw[k]
-            for k in (
-                "first_name",
-                "last_name",
-                "job_title",
-                "company_name",
-                "birthday_month",
-                "birthday_day",
-                "anniversary",
-            )
-            if raw.get(k)
-        }
+        body: dict = {k: raw[k] for k in ("first_name", "last_name", "job_title", "company_name",
+                                          "birthday_month", "birthday_day", "anniversary") if raw.get(k)}
         email = raw.get("email_address") or {}
-        body["email_address"] = {
-            "address": changes.get("email", email.get("address", "")),
-            "permission_to_send": email.get("permission_to_send") or "implicit",
-        }
+        body["email_address"] = {"address": changes.get("email", email.get("address", "")),
+                                 "permission_to_send": email.get("permission_to_send") or "implicit"}
         for name in ("first_name", "last_name", "job_title", "company_name"):
             if name in changes:
                 if changes[name]:
@@ -519,13 +467,10 @@ class Executor:
             phones = [p for p in phones if p.get("kind") != "other"]
             if changes["phone"]:
                 phones.append({"phone_number": changes["phone"], "kind": "other"})
-        body["phone_numbers"] = [
-            {"phone_number": p["phone_number"], "kind": p.get("kind") or "other"} for p in phones
-        ]
+        body["phone_numbers"] = [{"phone_number": p["phone_number"], "kind": p.get("kind") or "other"}
+                                 for p in phones]
         custom = {item["custom_field_id"]: item.get("value") or "" for item in raw.get("custom_fields") or []}
-        custom_changes = {
-            n[len(CUSTOM_PREFIX) :]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)
-        }
+        custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)}
         if custom_changes:
             self._custom_field_names(custom_changes)
             for label, value in custom_changes.items():
@@ -550,10 +495,8 @@ class Executor:
             phase = "Adding to lists" if add else "Removing from lists"
             try:
                 for list_id, group in by_list.items():
-                    contact_ids = [
-                        self.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
-                        for op in group
-                    ]
+                    contact_ids = [self.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
+                                   for op in group]
                     results = self._wait_all(call(contact_ids, [list_id]), phase)
                     if all(a.succeeded for a in results):
                         confirmed.update((op.op_id, None) for op in group)
@@ -591,8 +534,7 @@ class Executor:
             else:  # LinkList is bookkeeping, kept in order with the renames it may depend on
                 self.builder.apply(op)
                 self.done.add(op.op_id)
-                lst = op.list  # type: ignore[attr-defined]
-                self.writer.save(self.builder, (), [lst.local_id])
+                self.writer.save(self.builder, *self.builder.take_changes())
         return confirmed
 
     def _create_local_contacts(self, ops: Sequence[Operation]) -> dict[int, int]:
