@@ -373,7 +373,7 @@ class Executor:
         errors = [("", e) for a in finished for e in a.errors]
         wanted = {row["email"] for rows in rows_by_lists.values() for row in rows}
         ids: dict[str, str] = {}
-        for page in self.client.contact_pages(include=("list_memberships",), updated_after=iso(started)):
+        for page in self.client.contact_pages(updated_after=iso(started)):
             for contact in page:
                 email = (contact.email or "").lower()
                 if email in wanted:
