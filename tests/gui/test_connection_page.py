@@ -76,7 +76,9 @@ def test_connect_waits_responsively_then_shows_the_account(window, qtbot):
     qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
     status_text = find(page, QLabel, "connectionStatusLabel").text()
     assert "Connected" in status_text and "ctctdesk Demo Office" in status_text
-    assert find(page, QLabel, "accountLabel").text() == "ctctdesk Demo Office <owner@example.org>"
+    assert find(page, QLabel, "accountLabel").text() == "ctctdesk Demo Office"
+    assert find(page, QLabel, "accountEmailLabel").text() == "owner@example.org"
+    assert find(page, QLabel, "lastSyncLabel").text() == "Not yet synchronized"
     assert find(page, QLabel, "requestsTodayLabel").text() == "1 of 10,000"
     assert find(page, QPushButton, "disconnectButton").isVisible()
     assert not find(page, QPushButton, "connectButton").isVisible()
