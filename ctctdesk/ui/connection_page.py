@@ -229,13 +229,16 @@ class ConnectionPage(QWidget):
         setup.addWidget(explanation)
 
         application = QGroupBox("Your Constant Contact application")
-        form = QFormLayout(application)
+        box = QVBoxLayout(application)
+        form = QFormLayout()
+        box.addLayout(form)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setVerticalSpacing(8)
         self.apiKeyEdit = QLineEdit(self.connection.settings.client_id)
         self.apiKeyEdit.setObjectName("apiKeyEdit")
         self.apiKeyEdit.setPlaceholderText("API key (client id) of your Constant Contact application")
         self.apiKeyEdit.editingFinished.connect(self._save_api_key)
+        self.apiKeyEdit.setMaximumWidth(440)
         form.addRow("API key:", self.apiKeyEdit)
         self.redirectUriLabel = QLabel(self.connection.settings.redirect_uri)
         self.redirectUriLabel.setObjectName("redirectUriLabel")
@@ -247,11 +250,11 @@ class ConnectionPage(QWidget):
         self.copyRedirectUriButton.clicked.connect(self.copy_redirect_uri)
         redirect = QHBoxLayout()
         redirect.addWidget(self.redirectUriLabel)
+        redirect.addSpacing(8)
         redirect.addWidget(self.copyRedirectUriButton)
         redirect.addStretch(1)
         form.addRow("Redirect URI to register:", redirect)
-        hint = _hint(REDIRECT_HINT)
-        form.addRow("", hint)
+        box.addWidget(_hint(REDIRECT_HINT))  # under the form, full width: wraps without gaps
         setup.addWidget(application)
 
         buttons = QHBoxLayout()
@@ -286,6 +289,16 @@ class ConnectionPage(QWidget):
         self.authorizeUrlEdit.setReadOnly(True)
         self.authorizeUrlEdit.setToolTip("If no browser opened, copy this address into one.")
         self.authorizeUrlEdit.hide()
+        # Connect with a code: the code large enough to read out and type on another device.
+        self.deviceCodeLabel = QLabel()
+        self.deviceCodeLabel.setObjectName("deviceCodeLabel")
+        self.deviceCodeLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        code_font = self.deviceCodeLabel.font()
+        code_font.setPointSizeF(code_font.pointSizeF() * 1.8)
+        code_font.setBold(True)
+        code_font.setLetterSpacing(code_font.SpacingType.AbsoluteSpacing, 2)
+        self.deviceCodeLabel.setFont(code_font)
+        self.deviceCodeLabel.hide()
         self.waitingProgress = QProgressBar()
         self.waitingProgress.setObjectName("waitingProgress")
         self.waitingProgress.setRange(0, 0)  # busy: there is no telling how long the admin takes
@@ -297,6 +310,7 @@ class ConnectionPage(QWidget):
         self.cancelButton.clicked.connect(self.cancel_connect)
         waiting.addWidget(self.waitingLabel)
         waiting.addWidget(self.authorizeUrlEdit)
+        waiting.addWidget(self.deviceCodeLabel)
         row = QHBoxLayout()
         row.addWidget(self.waitingProgress)
         row.addSpacing(12)
@@ -361,7 +375,8 @@ class ConnectionPage(QWidget):
     def copy_redirect_uri(self) -> None:
         QApplication.clipboard().setText(self.redirectUriLabel.text())
         self.copyRedirectUriButton.setText("Copied")
-        QTimer.singleShot(2000, lambda: self.copyRedirectUriButton.setText("Copy"))
+        button = self.copyRedirectUriButton  # the context: no call once the page is gone
+        QTimer.singleShot(2000, button, lambda: button.setText("Copy"))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Coming back to the page shows today's request count as it is now (local, no network)."""
@@ -475,6 +490,7 @@ class ConnectionPage(QWidget):
         self.connectedBox.hide()
         self.waitingLabel.setText(text)
         self.authorizeUrlEdit.hide()
+        self.deviceCodeLabel.hide()
         self.waitingBox.show()
         self.cancelButton.setEnabled(True)
         self.statusLabel.setText("Connecting to Constant Contact…")
@@ -523,6 +539,8 @@ class ConnectionPage(QWidget):
         self.waitingLabel.setText(
             f"On any device, open {device.verification_uri} and enter the code {device.user_code}.\n"
             "Waiting for you to allow access…")
+        self.deviceCodeLabel.setText(device.user_code)
+        self.deviceCodeLabel.show()
 
     @Slot()
     def cancel_connect(self) -> None:
