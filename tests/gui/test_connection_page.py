@@ -5,7 +5,15 @@ import threading
 
 import pytest
 import requests
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.errors import AuthRevoked
