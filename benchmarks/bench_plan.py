@@ -112,6 +112,8 @@ def main() -> None:
     t0 = time.perf_counter()
     local, remote, base = build(n)
     print(f"snapshots of {n:,} contacts in {LISTS} lists built in {time.perf_counter() - t0:.2f} s")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"process resident memory with the three snapshots (local, remote, baseline): {rss:.0f} MB")
     empty_local = LocalSnapshot({}, {})
     empty_remote = RemoteSnapshot({}, {}, True, "acct")
     none = Baseline.empty()

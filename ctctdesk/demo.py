@@ -21,6 +21,7 @@ Choices worth knowing:
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -80,10 +81,14 @@ class Demo:
     sandbox: SandboxServer
     connection: Connection
     facts: dict[str, Any] = field(default_factory=dict)
+    owns_data_dir: bool = False  # a temporary folder made for this demo, removed by stop()
 
     def stop(self) -> None:
-        """Stop the sandbox (the window has closed). The context is closed by its owner."""
+        """Stop the sandbox and remove the temporary data folder (the window has closed; the context was
+        closed by its owner first)."""
         self.sandbox.stop()
+        if self.owns_data_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def demo_sandbox_config() -> SandboxConfig:
@@ -101,6 +106,7 @@ def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | 
     from ctctdesk.ctct.endpoints import ConnectionSettings
     from ctctdesk.sandbox.server import SandboxServer
 
+    owns_data_dir = data_dir is None
     data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="ctctdesk-demo-"))
     context = build_context(data_dir, demo=True)
     try:
@@ -124,7 +130,7 @@ def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | 
     context.sync = SyncService(context.database, connection)
     context.extras["demo_note"] = DEMO_NOTE
     log.info("Demo started: sandbox at %s, data folder %s", sandbox.base_url, data_dir)
-    return Demo(data_dir, context, sandbox, connection, facts)
+    return Demo(data_dir, context, sandbox, connection, facts, owns_data_dir)
 
 
 def connect_automatically(connection: Connection, sandbox: SandboxServer) -> None:

@@ -49,6 +49,7 @@ from ctctdesk.sync.operations import (
     ListRef,
     MarkLocalUnsubscribed,
     Operation,
+    RelinkContact,
     RemoveLocalMembership,
     RemoveRemoteMembership,
     RenameLocalList,
@@ -74,6 +75,15 @@ COUNT_LABEL: dict[type[Operation], str] = {
     RemoveRemoteMembership: "memberships removed", RemoveLocalMembership: "memberships removed",
     MarkLocalUnsubscribed: "marked unsubscribed", CreateLocalCompany: "companies created",
 }  # fmt: skip
+
+#: Every operation kind this executor applies (push and pull together).
+HANDLED: frozenset[type] = frozenset({
+    LinkList, RelinkContact, LinkContact, AgreeMembership, ForgetContact, ForgetList,
+    DeleteRemoteList, RenameRemoteList, CreateRemoteList, CreateRemoteContact, UpdateRemoteContact,
+    AddRemoteMembership, RemoveRemoteMembership,
+    CreateLocalCompany, DeleteLocalList, RenameLocalList, CreateLocalList, CreateLocalContact,
+    UpdateLocalContact, MarkLocalUnsubscribed, AddLocalMembership, RemoveLocalMembership,
+})  # fmt: skip
 
 StepHook = Callable[[int, str, str], None]  # (step number, step kind, "before" | "sent")
 
@@ -121,6 +131,9 @@ class Executor:
         for op in ops:
             by_kind[type(op)].append(op)
         self._by_kind = by_kind
+        unknown = set(by_kind) - HANDLED
+        if unknown:  # never skip an operation silently: refuse the whole plan instead
+            raise SyncError("This version cannot apply: " + ", ".join(sorted(t.__name__ for t in unknown)))
         try:
             if self.plan.target.value == "cc":
                 self._push()
@@ -136,6 +149,7 @@ class Executor:
     def _push(self) -> None:
         k = self._by_kind
         self._bookkeeping("link lists", k[LinkList])
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._remote_step("deleting lists", k[DeleteRemoteList], self._delete_remote_lists)
         list_ops = sorted(k[RenameRemoteList] + k[CreateRemoteList], key=lambda o: o.op_id)
         self._remote_step("creating and renaming lists", list_ops, self._lists_remote)
@@ -152,6 +166,7 @@ class Executor:
         self._local_step("deleting lists", k[DeleteLocalList], self._delete_local_lists)
         list_ops = sorted(k[LinkList] + k[RenameLocalList] + k[CreateLocalList], key=lambda o: o.op_id)
         self._local_step("creating and renaming lists", list_ops, self._lists_local)
+        self._bookkeeping("relink contacts", k[RelinkContact])
         self._bookkeeping("link contacts", k[LinkContact])
         self._local_step("adding contacts", k[CreateLocalContact], self._create_local_contacts)
         self._local_step("updating contacts", k[UpdateLocalContact], self._update_local_contacts)
@@ -185,46 +200,18 @@ class Executor:
     def _confirm(self, entry: int, confirmed: Mapping[int, int | str | None], ops: Sequence[Operation],
                  state: str = "done") -> None:  # fmt: skip
         """Apply confirmed ops to the baseline and persist (inside the caller's transaction)."""
-        contacts: set[int] = set()
-        lists: set[int] = set()
         for op in ops:
             if op.op_id not in confirmed:
                 continue
             created = confirmed[op.op_id]
             self.builder.apply(op, created)
             self.done.add(op.op_id)
-            self._touched(op, created, contacts, lists)
             label = COUNT_LABEL.get(type(op))
             if label:
                 self.result.counts[label] += 1
                 self._count_per_list(op, label)
-        self.writer.save(self.builder, contacts, lists)
+        self.writer.save(self.builder, *self.builder.take_changes())
         store.journal_end(entry, state)
-
-    def _touched(self, op: Operation, created, contacts: set[int], lists: set[int]) -> None:
-        ref = getattr(op, "contact", None)
-        if ref is not None:
-            local_id = ref.local_id
-            if local_id is None:
-                local_id = created if isinstance(op, CreateLocalContact) else self.builder.resolve_contact(ref).local_id
-            if local_id is not None:
-                contacts.add(int(local_id))
-        lst = getattr(op, "list", None)
-        if lst is not None:
-            local_id = lst.local_id
-            if local_id is None:
-                local_id = created if isinstance(op, CreateLocalList) else self.builder.resolve_list(lst).local_id
-            if local_id is not None:
-                lists.add(int(local_id))
-        for ref_list in getattr(op, "lists", ()) or ():
-            resolved = self.builder.resolve_list(ref_list)
-            if resolved.local_id is not None:
-                lists.add(resolved.local_id)
-        if isinstance(op, ForgetContact):
-            lists.update(lid for lid in self._all_list_ids())
-
-    def _all_list_ids(self) -> Iterable[int]:
-        return list(self.builder._lists)  # noqa: SLF001 - a forgotten contact leaves every list
 
     def _count_per_list(self, op: Operation, label: str) -> None:
         names: list[str] = []
@@ -547,8 +534,7 @@ class Executor:
             else:  # LinkList is bookkeeping, kept in order with the renames it may depend on
                 self.builder.apply(op)
                 self.done.add(op.op_id)
-                lst = op.list  # type: ignore[attr-defined]
-                self.writer.save(self.builder, (), [lst.local_id])
+                self.writer.save(self.builder, *self.builder.take_changes())
         return confirmed
 
     def _create_local_contacts(self, ops: Sequence[Operation]) -> dict[int, int]:

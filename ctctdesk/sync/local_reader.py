@@ -8,44 +8,48 @@ decided in exactly one place.
 from __future__ import annotations
 
 from ctctdesk.crm.models import Company, Contact, ContactField, EmailList, Membership
+from ctctdesk.sync import sql
 from ctctdesk.sync.local_writer import NO_COMPANY
 from ctctdesk.sync.snapshot import Eligibility, LocalCompany, LocalContact, LocalList, LocalSnapshot
 
 
 def read_local() -> LocalSnapshot:
+    t_company, t_contact = Company._meta.table_name, Contact._meta.table_name
+    t_field, t_list, t_member = ContactField._meta.table_name, EmailList._meta.table_name, Membership._meta.table_name
     companies = {
         cid: LocalCompany(cid, "" if name == NO_COMPANY else name)
-        for cid, name in Company.select(Company.id, Company.name).tuples().iterator()
+        for cid, name in sql.select(f"SELECT id, name FROM {sql.quote(t_company)}")
     }
     custom: dict[int, list[tuple[str, str]]] = {}
-    for contact_id, name, value in (
-        ContactField.select(ContactField.contact, ContactField.name, ContactField.value).tuples().iterator()
-    ):
+    for contact_id, name, value in sql.select(f"SELECT contact_id, name, value FROM {sql.quote(t_field)}"):
         custom.setdefault(contact_id, []).append((name, value))
-    query = Contact.select(
-        Contact.id, Contact.email, Contact.first_name, Contact.last_name, Contact.job_title,
-        Contact.company, Contact.phone, Contact.ineligible_reason, Contact.email_status,
-    ).tuples()  # fmt: skip
     contacts: dict[int, LocalContact] = {}
-    for cid, email, first, last, job, company_id, phone, reason, status in query.iterator():
+    no_custom: tuple = ()
+    eligible = Eligibility.ELIGIBLE
+    query = (
+        "SELECT id, email, first_name, last_name, job_title, company_id, phone, ineligible_reason, email_status"
+        f" FROM {sql.quote(t_contact)}"
+    )
+    for cid, email, first, last, job, company_id, phone, reason, status in sql.select(query):
         company = companies.get(company_id)
+        fields = custom.get(cid)
         contacts[cid] = LocalContact(
-            local_id=cid,
-            email=email or "",
-            first_name=first or "",
-            last_name=last or "",
-            job_title=job or "",
-            company_name=company.name if company else "",
-            phone=phone or "",
-            custom_fields=tuple(sorted(custom.get(cid, ()))),
-            eligibility=Eligibility(reason) if reason else Eligibility.ELIGIBLE,
-            email_status=status or "unknown",
+            cid,
+            email or "",
+            first or "",
+            last or "",
+            job or "",
+            company.name if company else "",
+            phone or "",
+            tuple(sorted(fields)) if fields else no_custom,
+            Eligibility(reason) if reason else eligible,
+            status or "unknown",
         )
     members: dict[int, set[int]] = {}
-    for list_id, contact_id in Membership.select(Membership.email_list, Membership.contact).tuples().iterator():
+    for list_id, contact_id in sql.select(f"SELECT email_list_id, contact_id FROM {sql.quote(t_member)}"):
         members.setdefault(list_id, set()).add(contact_id)
     lists = {
         lid: LocalList(lid, name, frozenset(members.get(lid, ())))
-        for lid, name in EmailList.select(EmailList.id, EmailList.name).tuples()
+        for lid, name in sql.select(f"SELECT id, name FROM {sql.quote(t_list)}")
     }
     return LocalSnapshot(contacts=contacts, lists=lists, companies=companies)

@@ -26,6 +26,7 @@ from ctctdesk.crm.models import (
     utc_now,
 )
 from ctctdesk.crm.rules import refresh_ineligibility
+from ctctdesk.sync import sql
 from ctctdesk.sync.operations import (
     CreateLocalCompany,
     CreateLocalContact,
@@ -40,11 +41,11 @@ NO_COMPANY = "(No company)"
 _CHUNK = 400
 
 
-def _company_id(name: str, cache: dict[str, int]) -> int:
+def _company_id(name: str, cache: dict[str, int], kind: str = "customer") -> int:
     name = " ".join((name or "").split()) or NO_COMPANY
     key = name_key(name)
     if key not in cache:
-        cache[key] = crm_contacts.find_or_create_company(name, "customer").id
+        cache[key] = crm_contacts.find_or_create_company(name, kind).id
     return cache[key]
 
 
@@ -54,7 +55,7 @@ class LocalWriter:
 
     def create_companies(self, ops: Sequence[CreateLocalCompany]) -> None:
         for op in ops:
-            _company_id(op.name, self._companies)
+            _company_id(op.name, self._companies, getattr(op, "kind", "customer"))
 
     def create_list(self, op: CreateLocalList) -> int:
         existing = crm_lists.find_list(op.list.name)
@@ -71,36 +72,34 @@ class LocalWriter:
 
     def create_contacts(self, ops: Sequence[CreateLocalContact],
                         list_ids: Sequence[Sequence[int]]) -> list[int]:  # fmt: skip
-        """Insert new contacts in bulk; ``list_ids[i]``: resolved local lists of ``ops[i]``."""
+        """Insert new contacts in bulk; ``list_ids[i]``: resolved local lists of ``ops[i]``.
+
+        A contact whose email is already in the CRM (an earlier run created it and was stopped before
+        recording it) is reused, never duplicated.
+        """
+        table = Contact._meta.table_name
+        existing = dict(sql.select(f"SELECT email_key, id FROM {sql.quote(table)} WHERE email_key IS NOT NULL"))
         now = utc_now()
+        columns = ("company_id", "first_name", "last_name", "job_title", "email", "email_key", "phone",
+                   "email_status", "do_not_contact", "created_at", "updated_at")  # fmt: skip
         rows = []
+        seen: set[str] = set()
         for op in ops:
             f = op.fields
-            rows.append({
-                "company": _company_id(f.company_name, self._companies),
-                "first_name": f.first_name, "last_name": f.last_name, "job_title": f.job_title,
-                "email": f.email, "email_key": email_key(f.email), "phone": f.phone,
-                "email_status": op.email_status, "created_at": now, "updated_at": now,
-            })  # fmt: skip
-        keys = [r["email_key"] for r in rows]
-        existing: dict[str, int] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = [k for k in keys[start : start + _CHUNK] if k]
-            existing.update(Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples())
-        fresh = [r for r in rows if r["email_key"] not in existing]
-        for start in range(0, len(fresh), 200):
-            Contact.insert_many(fresh[start : start + 200]).execute()
-        ids: dict[str, int] = dict(existing)
-        for start in range(0, len(keys), _CHUNK):
-            chunk = [k for k in keys[start : start + _CHUNK] if k]
-            ids.update(Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.in_(chunk)).tuples())
-        created = [ids[k] for k in keys]
+            key = email_key(f.email)
+            if key in existing or key in seen:
+                continue
+            seen.add(key)
+            company = _company_id(f.company_name, self._companies)
+            rows.append((company, f.first_name, f.last_name, f.job_title, f.email, key, f.phone,
+                         op.email_status, False, now, now))  # fmt: skip
+        sql.insert_many(table, columns, rows)
+        ids = dict(sql.select(f"SELECT email_key, id FROM {sql.quote(table)} WHERE email_key IS NOT NULL"))
+        created = [ids[email_key(op.fields.email)] for op in ops]
         refresh_ineligibility(created)
-        custom = []
-        for op, cid in zip(ops, created, strict=True):
-            custom.extend({"contact": cid, "name": n, "value": v} for n, v in op.fields.custom)
-        for start in range(0, len(custom), 300):
-            ContactField.insert_many(custom[start : start + 300]).on_conflict_ignore().execute()
+        custom = [(cid, n, v) for op, cid in zip(ops, created, strict=True) for n, v in op.fields.custom]
+        sql.insert_many(ContactField._meta.table_name, ("contact_id", "name", "value"), custom,
+                        ignore_conflicts=True)  # fmt: skip
         pairs = [(lid, cid) for lids, cid in zip(list_ids, created, strict=True) for lid in lids]
         self._add_members(pairs)
         return created
@@ -147,20 +146,11 @@ class LocalWriter:
 
     def _add_members(self, pairs: Sequence[tuple[int, int]]) -> None:
         """Insert (list, contact) memberships of eligible contacts only (L6)."""
-        by_list: dict[int, list[int]] = {}
-        for lid, cid in pairs:
-            by_list.setdefault(lid, []).append(cid)
-        for lid, cids in by_list.items():
-            for start in range(0, len(cids), _CHUNK):
-                eligible = [
-                    cid for (cid,) in Contact.select(Contact.id).where(
-                        Contact.id.in_(cids[start : start + _CHUNK]) & Contact.ineligible_reason.is_null()
-                    ).tuples()
-                ]  # fmt: skip
-                if eligible:
-                    Membership.insert_many(
-                        [{"email_list": lid, "contact": cid} for cid in eligible]
-                    ).on_conflict_ignore().execute()
+        table = Contact._meta.table_name
+        ineligible = {cid for (cid,) in sql.select(
+            f"SELECT id FROM {sql.quote(table)} WHERE ineligible_reason IS NOT NULL")}  # fmt: skip
+        rows = list(dict.fromkeys((lid, cid) for lid, cid in pairs if cid not in ineligible))
+        sql.insert_many(Membership._meta.table_name, ("email_list_id", "contact_id"), rows, ignore_conflicts=True)
 
     def remove_members(self, pairs: Sequence[tuple[int, int]]) -> None:
         by_list: dict[int, list[int]] = {}

@@ -25,8 +25,9 @@ Decisions worth knowing (product rules in brackets):
   source value leaves the target's value in place (pending the other way).
 * The same person entered again on one side (deleted, then created with the same email) takes over
   the old link (``RelinkContact``), so the re-entry is merged as an edit and never duplicates (R9).
-* Constant Contact contacts in no synced list, and unsubscribed ones, are not brought into the CRM; a
-  CRM contact with the same address is matched to them (and marked unsubscribed, R3).
+* Constant Contact contacts in no synced list are not brought into the CRM (a contact deleted from the
+  CRM does not come back for that). Unsubscribed ones in a list come in marked unsubscribed, in no
+  list (R3); a CRM contact with the same address is matched and marked.
 * The account's default list is never deleted (R6); it stays linked, and each push lists it as skipped.
 * R10: values are compared and sent in Constant Contact space (shortened to the limits); every
   shortened value sent is listed as a :class:`Truncation`. The CRM keeps its full value.
@@ -95,6 +96,7 @@ from ctctdesk.sync.operations import (
 )
 from ctctdesk.sync.snapshot import (
     CORE_FIELDS,
+    EMAIL_LIMIT,
     Baseline,
     BaselineContact,
     BaselineList,
@@ -224,7 +226,19 @@ class _Draft:
 class _ListPair:
     """One list as seen on both sides and in the baseline, plus what this run does with it."""
 
-    __slots__ = ("slot", "local", "remote", "base", "alive", "fresh", "dying", "local_id", "cc_id", "name")
+    __slots__ = (
+        "slot",
+        "local",
+        "remote",
+        "base",
+        "alive",
+        "fresh",
+        "dying",
+        "local_id",
+        "cc_id",
+        "name",
+        "_ref",
+    )
 
     def __init__(self, slot: int, local: LocalList | None, remote: RemoteList | None,
                  base: BaselineList | None) -> None:  # fmt: skip
@@ -235,12 +249,17 @@ class _ListPair:
         self.alive = False  # memberships of this list are synced in this run
         self.fresh = base is None  # the baseline's memberships do not apply (new link / recreated)
         self.dying = False  # deleted on the target by this run
+        self._ref: ListRef | None = None
         self.local_id = local.local_id if local else (base.local_id if base else None)
         self.cc_id = remote.cc_id if remote else (base.cc_id if base else None)
         self.name = local.name if local else (remote.name if remote else base.name if base else "")
 
     def ref(self) -> ListRef:
-        return ListRef(self.local_id, self.cc_id, self.name)
+        """The list's ref, shared by all operations on it (100,000 of them on a first sync)."""
+        r = self._ref
+        if r is None or r.local_id != self.local_id or r.cc_id != self.cc_id or r.name != self.name:
+            r = self._ref = ListRef(self.local_id, self.cc_id, self.name)
+        return r
 
 
 class _Planner:
@@ -697,8 +716,7 @@ class _Planner:
     def _skip_reason(self, lc: LocalContact) -> SkipReason | None:
         if lc.eligibility is not Eligibility.ELIGIBLE:
             return SkipReason(lc.eligibility.value)
-        email = cc_value("email", lc.email)
-        if len(email) > field_limit("email"):
+        if len(lc.email) > EMAIL_LIMIT and len(cc_value("email", lc.email)) > EMAIL_LIMIT:
             return SkipReason.INVALID_EMAIL
         return None
 
@@ -716,13 +734,12 @@ class _Planner:
             return
         values = lc.values()
         ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
-        self._note_truncations(lc, ref, values.as_dict())
+        if lc.may_be_shortened():
+            self._note_truncations(lc, ref, values.as_dict())
         self._emit(_PH_CONTACT, CreateRemoteContact, contact=ref, fields=values,
                    lists=tuple(self.pairs[s].ref() for s in slots))  # fmt: skip
 
     def _note_truncations(self, lc: LocalContact, ref: ContactRef, sent: dict[str, str]) -> None:
-        if not lc.may_be_shortened():
-            return
         for name, value in sent.items():
             if name == "email":
                 continue
@@ -799,7 +816,8 @@ class _Planner:
             return
         sent = self._merge_fields(ref, lvals, rvals, b, UpdateRemoteContact)
         if sent:
-            self._note_truncations(lc, ref, sent)
+            if lc.may_be_shortened():
+                self._note_truncations(lc, ref, sent)
         self._merge_members(ref, lmem, rmem, bmem, AddRemoteMembership, RemoveRemoteMembership, True)
 
     # -- pull: Constant Contact → CRM --------------------------------------------------------------------
@@ -871,22 +889,25 @@ class _Planner:
         """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.
 
         Contacts in no synced list stay in Constant Contact only: a contact deleted from the CRM is
-        not brought back just because Constant Contact keeps it (R5). Unsubscribed ones are in no
-        list; a CRM contact with the same address is matched to them and marked (R3).
+        not brought back just because Constant Contact keeps it (R5). An unsubscribed one (Constant
+        Contact keeps its memberships) is recorded marked unsubscribed and in no list (R3).
         """
         slots = self._alive(rmem)
-        if not slots or unsubscribed:
+        if not slots:
             return False
         ref = ContactRef(None, cc_id, rvals.email)
         lists: tuple[ListRef, ...] = ()
-        if self._is_role(rvals.email):
+        status = EmailStatus.UNSUBSCRIBED if unsubscribed else EmailStatus.SUBSCRIBED
+        if unsubscribed:
+            self.skips.append(Skip(SkipReason.UNSUBSCRIBED, contact=ref, lists=self._names(slots)))
+        elif self._is_role(rvals.email):
             self.skips.append(Skip(SkipReason.ROLE_ADDRESS, contact=ref, lists=self._names(slots)))
         else:
             lists = tuple(self.pairs[s].ref() for s in slots)
         if rvals.company_name:
             self._need_company(rvals.company_name)
-        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals,
-                   email_status=str(EmailStatus.SUBSCRIBED), lists=lists)  # fmt: skip
+        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals, email_status=str(status),
+                   lists=lists)  # fmt: skip
         return True
 
     def _need_company(self, name: str) -> None:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    phase: str  # human text: "Reading Constant Contact", "Importing contacts", "Waiting for Constant Contact"…
+    phase: (
+        str  # human text: "Reading Constant Contact", "Importing contacts", "Waiting for Constant Contact"…
+    )
     done: int = 0
     total: int = 0  # 0 = unknown (indeterminate progress bar)
     queued: bool = False  # True while Constant Contact holds a bulk job in its queue (S3 message)

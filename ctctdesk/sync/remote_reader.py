@@ -1,9 +1,10 @@
 """Constant Contact → :class:`RemoteSnapshot` with as few requests as the API allows (R12).
 
 Lists are always read in full (one page of up to 1,000). Contacts come in pages of 500 with their
-custom fields, list memberships and phone numbers in the same request. After the first sync only the
-contacts updated since the start of the last successful pull's read are fetched (``updated_after``),
-with ``status=all`` so that deletions and unsubscribes arrive too (see the planner's contract).
+custom fields, list memberships and phone numbers in the same request. Once a mirror of the account
+exists (:mod:`ctctdesk.sync.mirror`) only the contacts updated since the previous read are fetched
+(``updated_after``), with ``status=all`` so that deletions and unsubscribes arrive too; the service
+folds them into the mirror so the planner always sees a complete picture.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CURSOR_MARGIN = timedelta(seconds=1)
 class RemoteRead:
     snapshot: RemoteSnapshot
     started_at: datetime  # UTC, this machine's clock
-    next_cursor: str  # becomes the stored cursor once a pull built on this read succeeds
+    next_cursor: str  # where the next incremental read starts (stored with the mirror)
     field_labels: Mapping[str, str]  # custom_field_id → label (the CRM's field name)
 
 
@@ -64,7 +65,9 @@ def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
         job_title=contact.job_title or "",
         company_name=contact.company_name or "",
         phone=_phone(contact.raw),
-        custom_fields=tuple(sorted((labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v)),
+        custom_fields=tuple(
+            sorted((labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v)
+        ),
         status=status_of(contact),
         list_ids=frozenset(contact.list_memberships),
         updated_at=contact.updated_at,
@@ -79,7 +82,9 @@ def read_remote(client: CtctClient, *, account_id: str, cursor: str = "",
     phase = "Reading Constant Contact"
     report(on_progress, phase, message="lists")
     lists = {
-        cl.list_id: RemoteList(cl.list_id, cl.name, cl.name.strip().casefold() == DEFAULT_LIST_NAME.casefold())
+        cl.list_id: RemoteList(
+            cl.list_id, cl.name, cl.name.strip().casefold() == DEFAULT_LIST_NAME.casefold()
+        )
         for cl in client.iter_lists()
     }
     labels = {f.custom_field_id: f.label or f.name for f in client.iter_custom_fields()}

@@ -7,6 +7,7 @@ worker thread can drive them and the GUI stays responsive. One run at a time per
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -19,6 +20,7 @@ import peewee
 
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
+from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
 from ctctdesk.sync import store
@@ -27,6 +29,7 @@ from ctctdesk.sync.describe import describe_lines
 from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
+from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.progress import ProgressCallback, report
@@ -38,7 +41,15 @@ log = logging.getLogger(__name__)
 TRIGGERS = ("button", "schedule", "command line", "activation")
 BOTH_NOTE = "The push to Constant Contact is planned after this pull is applied."
 
-__all__ = ["SyncService", "Preview", "RunSummary", "ContactError", "GuardTripped", "SyncCancelled", "TRIGGERS"]
+__all__ = [
+    "SyncService",
+    "Preview",
+    "RunSummary",
+    "ContactError",
+    "GuardTripped",
+    "SyncCancelled",
+    "TRIGGERS",
+]
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,8 @@ class SyncService:
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
         self._connection_state: ConnectionState | None = None
+        self._cached_baseline: tuple[str, Baseline] | None = None
+        self._mirror = Mirror()
         store.ensure_tables(database)
         if connection is not None:
             connection.add_listener(self._connection_changed)
@@ -121,18 +134,31 @@ class SyncService:
         client = self._client()
         report(on_progress, "Reading the CRM")
         local = read_local()
-        baseline = store.load_baseline()
-        cursor = store.get_state("cursor")
+        baseline = self._baseline()
         account = client.account_summary().encoded_account_id
-        same_account = baseline.account_id == account
-        incremental = same_account and not baseline.is_empty and bool(cursor)
-        read = read_remote(client, account_id=account, cursor=cursor if incremental else "",
+        loaded = self._mirror.load(account)  # None: first read of this account, read everything
+        read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
                            on_progress=on_progress, cancel=cancel)  # fmt: skip
+        complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
+        read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
 
     def _requests_used(self) -> int:
         """Today's request counter (the history records the difference, S5)."""
         return self.connection.quota.used if self.connection is not None else 0
+
+    def _settings(self) -> PlanSettings:
+        """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts)."""
+        return dataclasses.replace(self.settings, role_prefixes=frozenset(load_role_prefixes()))
+
+    def _baseline(self) -> Baseline:
+        """The stored baseline; reused from memory while its revision is unchanged (100,000 rows)."""
+        current = store.revision()
+        if self._cached_baseline is not None and self._cached_baseline[0] == current and current:
+            return self._cached_baseline[1]
+        baseline = store.load_baseline()
+        self._cached_baseline = (current, baseline)
+        return baseline
 
     def preview(self, direction: Direction | str, *, on_progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> Preview:  # fmt: skip
@@ -145,7 +171,7 @@ class SyncService:
         used_before = self._requests_used()
         _, local, baseline, read = self._read(on_progress, cancel)
         report(on_progress, "Planning")
-        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self.settings)
+        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
         lines = describe(the_plan)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
@@ -206,10 +232,10 @@ class SyncService:
             self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
                 _, local, baseline, read = self._read(on_progress, cancel)
-                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self.settings)
+                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self._settings())
                 if push.guard.needs_confirmation and not force:
-                    total.stopped_reason = (
-                        "The push to Constant Contact needs confirmation: " + "; ".join(push.guard.reasons)
+                    total.stopped_reason = "The push to Constant Contact needs confirmation: " + "; ".join(
+                        push.guard.reasons
                     )
                 else:
                     self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)
@@ -256,9 +282,7 @@ class SyncService:
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
         result = executor.execute()
-        if the_plan.direction is Direction.FROM_CC and not (result.cancelled or result.stopped_reason):
-            # The next incremental read starts where this pull's read started (planner contract).
-            store.set_state("cursor", context.read.next_cursor)
+        self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
         for name, counts in result.per_list.items():
@@ -326,8 +350,10 @@ class SyncService:
                     crm_lists.delete_list(local_id)
                     removed += 1
             store.clear_baseline()
-            for key in ("account_id", "cursor", "pending_other_way"):
+            self._cached_baseline = None
+            for key in ("account_id", "pending_other_way"):
                 store.set_state(key, "")
+        self._mirror.forget()
         self._contexts.clear()
         return removed
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -52,6 +53,9 @@ CONNECTION_PAGE_TITLE = "Constant Contact"
 NOT_CONNECTED_TEXT = "Connect in Settings → Constant Contact first."
 BROKEN_TEXT = ("The connection to Constant Contact is broken. Reconnect in Settings → Constant Contact; "
                "nothing is lost, the next sync catches up.")
+ACTIVATION_HINT = ("First sync with this account: start with “Update CRM from Constant Contact”. This initial "
+                   "activation brings Constant Contact's lists and contacts into the CRM before anything is "
+                   "pushed (C5).")
 QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctdesk keeps checking."
 
 PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
@@ -137,6 +141,7 @@ class SyncTab(QWidget):
         self._helpers: set[_Worker] = set()
         self.last_summary: Any = None
         self.last_error: str = ""
+        self._has_pulled: bool | None = None  # has a pull ever completed? (C5) None = not known yet
         self._build()
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._show_connection, Qt.ConnectionType.QueuedConnection)
@@ -144,7 +149,16 @@ class SyncTab(QWidget):
         connection.add_listener(listener)
         self.destroyed.connect(lambda *_: connection.remove_listener(listener))
         self._update_buttons()
-        self.refresh_connection()
+        self._first_shown = False
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
+        """Read the connection state when the tab is first looked at, not at start-up (a window opened on
+        another tab does no sync work at all), and the history each time: scheduled and command-line
+        runs add to it behind the tab's back."""
+        super().showEvent(event)
+        if not self._first_shown:
+            self._first_shown = True
+            self.refresh_connection()
         self.reload_history()
 
     # -- layout -------------------------------------------------------------------------------------
@@ -177,6 +191,13 @@ class SyncTab(QWidget):
                                      " border-radius: 4px; padding: 6px 10px; }")
         self.noteLabel.hide()
         layout.addWidget(self.noteLabel)
+        self.activationHint = QLabel(ACTIVATION_HINT)
+        self.activationHint.setObjectName("activationHint")
+        self.activationHint.setWordWrap(True)
+        self.activationHint.setStyleSheet("#activationHint { background: #fff8e1; border: 1px solid #e6c86e;"
+                                          " border-radius: 4px; padding: 6px 10px; }")
+        self.activationHint.hide()
+        layout.addWidget(self.activationHint)
 
         # S1: the two directions, each with its warning
         self.pushButton = QPushButton(BUTTON_TEXT[Direction.TO_CC])
@@ -291,6 +312,10 @@ class SyncTab(QWidget):
         self.historyView.horizontalHeader().setStretchLastSection(True)
         self.historyView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.historyView.verticalHeader().setDefaultSectionSize(24)
+        self.historyView.horizontalHeader().setDefaultSectionSize(72)
+        for column, width in ((HistoryModel.STARTED, 125), (HistoryModel.DIRECTION, 160),
+                              (HistoryModel.TRIGGER, 85), (HistoryModel.RESULT, 85)):
+            self.historyView.setColumnWidth(column, width)
         self.historyView.selectionModel().currentRowChanged.connect(self._history_row_changed)
         history_layout.addWidget(self.historyView, 1)
         right.addWidget(history_box)
@@ -319,14 +344,14 @@ class SyncTab(QWidget):
 
     def _show_placeholder(self) -> None:
         root = Node("plan")
-        root.add(Node("Choose “Update Constant Contact from CRM” or “Update CRM from Constant Contact” above "
-                      "to see here what would change. Nothing changes until you press Run.", kind="note"))
+        root.add(Node("Choose a direction above to see what it would change.", kind="note"))
+        root.add(Node("Nothing changes until you press Run.", kind="note"))
         self.plan_model.set_root(root)
 
     def _show_summary_placeholder(self) -> None:
         root = Node("summary")
-        root.add(Node("After a run, what changed on each side appears here. Select a run in the history "
-                      "to see its details.", kind="note"))
+        root.add(Node("What changed on each side appears here after a run.", kind="note"))
+        root.add(Node("Select a run in the history to see its details.", kind="note"))
         self.summary_model.set_root(root)
 
     # -- state --------------------------------------------------------------------------------------
@@ -349,12 +374,18 @@ class SyncTab(QWidget):
     def _update_buttons(self) -> None:
         busy = self.busy
         connected = self.connected
+        must_activate = connected and self._has_pulled is False  # C5: a pull comes before any push
+        self.activationHint.setVisible(must_activate)
         for button, direction in ((self.pushButton, Direction.TO_CC), (self.pullButton, Direction.FROM_CC)):
             button.setEnabled(connected and not busy)
             button.setChecked(self._direction is direction)
             button.setToolTip("Shows a preview first; nothing changes until you press Run." if connected
                               else NOT_CONNECTED_TEXT)
-        self.previewButton.setEnabled(connected and not busy and self._direction is not None)
+        if must_activate:
+            self.pushButton.setEnabled(False)
+            self.pushButton.setToolTip(ACTIVATION_HINT)
+        self.previewButton.setEnabled(connected and not busy and self._direction is not None
+                                      and not (must_activate and self._direction is Direction.TO_CC))
         runnable = (self._preview is not None and not self._preview_ran
                     and not self._preview.plan.is_empty)
         self.runButton.setEnabled(connected and not busy and runnable)
@@ -547,8 +578,12 @@ class SyncTab(QWidget):
     # -- history ------------------------------------------------------------------------------------
     def reload_history(self, select_run: int | None = None) -> None:
         def loaded(runs: list[Any]) -> None:
+            self._has_pulled = any(run.direction in ("from_cc", "both") and run.finished_at is not None
+                                  and not run.cancelled for run in runs)
+            self._update_buttons()
             self.history_model.set_runs(runs)
-            self.historyView.resizeColumnsToContents()
+            if runs:
+                self.historyView.resizeColumnsToContents()
             if select_run is not None:
                 row = self.history_model.row_of(select_run)
                 if row >= 0:

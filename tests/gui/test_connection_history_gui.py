@@ -42,6 +42,7 @@ def demo_window(qtbot, demo):
     window.show()
     qtbot.waitExposed(window)
     tab = window.sync_tab
+    window.tabs.setCurrentWidget(tab)  # the tab reads the connection when first looked at
     qtbot.waitUntil(lambda: tab.idle and tab.connected, timeout=SLOW)
     yield window
     tab.shutdown()

@@ -68,6 +68,7 @@ def activate(qtbot, tab):
     tab.start_activation()
     wait_idle(qtbot, tab)
     assert not tab.last_error, tab.last_error
+    qtbot.waitUntil(lambda: tab.idle and tab.pushButton.isEnabled())  # the history now shows a pull (C5)
 
 
 def preview(qtbot, window, button_name):
@@ -120,7 +121,9 @@ def test_demo_window_is_connected_and_a_pull_preview_shows_constant_contacts_cha
     tab = demo_window.sync_tab
     assert not find(demo_window, QLabel, "syncConnectionLabel").isVisible()
     assert "Demo mode" in find(demo_window, QLabel, "syncNoteLabel").text()
-    assert find(demo_window, QPushButton, "pushButton").isEnabled()
+    # C5: before the first pull nothing may be pushed; the tab says what to do first
+    assert find(demo_window, QLabel, "activationHint").isVisible()
+    assert not find(demo_window, QPushButton, "pushButton").isEnabled()
     assert find(demo_window, QPushButton, "pullButton").isEnabled()
 
     result = preview(qtbot, demo_window, "pullButton")
@@ -139,6 +142,8 @@ def test_activation_then_push_preview_run_summary_and_history(qtbot, demo_window
     assert summary_rows[0].startswith("Completed")
     history = find(demo_window, QTableView, "historyView").model()
     qtbot.waitUntil(lambda: history.rowCount() == 1)
+    qtbot.waitUntil(lambda: find(demo_window, QPushButton, "pushButton").isEnabled())
+    assert not find(demo_window, QLabel, "activationHint").isVisible()
 
     preview(qtbot, demo_window, "pushButton")
     rows = tree_texts(find(demo_window, QTreeView, "planView"))
@@ -273,3 +278,46 @@ def test_disconnecting_puts_the_tab_in_the_not_connected_state(qtbot, demo_windo
     qtbot.waitUntil(lambda: not tab.connected)
     assert find(demo_window, QLabel, "syncConnectionLabel").isVisible()
     assert not find(demo_window, QPushButton, "pushButton").isEnabled()
+
+
+def test_a_job_queued_at_constant_contact_is_said_plainly_and_the_run_goes_on(qtbot, demo_window, demo):
+    from tests.support.sandbox_http import Api
+
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    preview(qtbot, demo_window, "pushButton")
+    # someone else's bulk job holds Constant Contact's only slot for a few seconds
+    demo.sandbox.configure(max_running_activities=1, activity_delay=3.0)
+    token = demo.sandbox.oauth.issue_token("contact_data", None)["access_token"]
+    api = Api(demo.sandbox.base_url, token)
+    response = api.post("/v3/activities/contacts_json_import",
+                        {"import_data": [{"email": "other.job@example.com"}], "list_ids": [api.default_list_id()]})
+    assert response.status_code in (200, 201)
+    api.get(f"/v3/activities/{response.json()['activity_id']}")  # it starts processing
+
+    phase = find(demo_window, QLabel, "syncPhaseLabel")
+    texts = []
+    tab.progressed.connect(lambda p: texts.append(phase.text()))
+    qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(t.startswith("Queued at Constant Contact — your data will be processed")
+                                for t in texts), timeout=SLOW)
+    assert tab.busy  # still waiting, still polling
+    demo.sandbox.configure(max_running_activities=2, activity_delay=0.0)
+    wait_idle(qtbot, tab)
+    assert tab.last_summary.ok
+
+
+def test_access_revoked_during_a_preview_shows_the_reconnect_banner(qtbot, demo_window, demo):
+    from PySide6.QtWidgets import QFrame
+
+    tab = demo_window.sync_tab
+    demo.sandbox.oauth.reset()  # Constant Contact forgets ctctdesk's access (revoked in the account)
+    qtbot.mouseClick(find(demo_window, QPushButton, "pullButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, tab)
+    message = find(demo_window, QLabel, "syncMessageLabel")
+    assert message.isVisible() and "Reconnect in Settings → Constant Contact" in message.text()
+    assert "Traceback" not in message.text()
+    banner = find(demo_window, QFrame, "reconnectBanner")
+    qtbot.waitUntil(banner.isVisible)
+    qtbot.waitUntil(lambda: not tab.connected)
+    assert not find(demo_window, QPushButton, "runButton").isEnabled()

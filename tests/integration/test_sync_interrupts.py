@@ -153,8 +153,9 @@ def check_pull_converged(env: SyncEnv, service: SyncService) -> None:
     members = {s.name: {Contact.get_by_id(i).email for i in lists.member_ids(s.id)} for s in lists.list_summaries()}
     assert members["Xray"] == {"q0@co0.example", "q1@co1.example", "q2@co2.example", "q3@co0.example"}
     assert members["Yankee"] == {"q2@co2.example", "q3@co0.example", "q4@co1.example"}
-    unsubscribed = Contact.get(Contact.email == "q5@co2.example")
-    assert unsubscribed.email_status == "unsubscribed"
+    # Unsubscribed in Constant Contact and unknown to the CRM: never brought into a list (R3).
+    assert all("q5@co2.example" not in m for m in members.values())
+    assert all(c.email_status == "unsubscribed" for c in Contact.select().where(Contact.email == "q5@co2.example"))
     assert Contact.select().where(Contact.email == "q0@co0.example").count() == 1
 
 
@@ -235,3 +236,32 @@ def test_quota_exhausted_stops_cleanly_and_the_next_day_continues(env):
     quota.allowance = allowance
     assert run(restarted(env), "to_cc").ok
     check_push_converged(env, env.service)
+
+
+@pytest.mark.sandbox_config(activity_delay=1.5, max_running_activities=1)
+def test_a_queued_bulk_job_is_reported_as_queued(env):
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(3)]
+    for n, contact_id in enumerate(ids):  # three lists with one member each: three imports
+        lists.add_members(lists.create_list(f"List {n}").id, [contact_id])
+    seen = []
+    summary = env.service.run(env.service.preview("to_cc"), on_progress=seen.append)
+    assert summary.ok
+    queued = [p for p in seen if p.queued]
+    assert queued and queued[0].phase == "Waiting for Constant Contact"
+    assert "queue" in queued[0].message
+
+
+def test_revoked_access_is_raised_after_the_run_is_recorded(env):
+    from ctctdesk.ctct.errors import AuthRevoked
+
+    push_world(env)
+    preview = env.service.preview("to_cc")
+    tokens = env.connection.tokens.load(env.connection.settings.profile)
+    env.connection._oauth().revoke(tokens.refresh_token, "refresh_token")  # noqa: SLF001
+    env.control("faults", {"kind": "expired_token", "count": 1000, "path_prefix": "/v3/activities"})
+    with pytest.raises(AuthRevoked):
+        env.service.run(preview, force=True)
+    recorded = env.service.history()[0]
+    assert recorded.stopped_reason and not recorded.ok
+    assert recorded.finished_at is not None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ctctdesk.crm import contacts, lists
@@ -197,3 +199,105 @@ def test_history_records_each_run(sync_env):
     assert [h.run_id for h in history[:2]] == [second.run_id, first.run_id]
     assert history[1].direction == "to_cc" and history[0].trigger == "schedule"
     assert first.requests_used > 0 and first.finished_at is not None
+
+
+def test_disconnect_forgets_linked_lists_and_baseline_but_keeps_people(sync_env):
+    env = sync_env
+    person = add_contact(add_company("Firm"), "Pat", "Q", "pat@firm.example")
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, [person])
+    assert sync(env, "both").ok
+    lists.create_list("Local only")  # made after the last sync: never linked
+    removed = env.service.forget_account()
+    assert removed == 2  # Customers and the account's default list that the pull brought in
+    assert {s.name for s in lists.list_summaries()} == {"Local only"}
+    assert Contact.get_by_id(person).email == "pat@firm.example"
+    from ctctdesk.sync import store
+
+    assert store.load_baseline().is_empty
+
+
+def test_a_baseline_of_another_account_is_never_reused(sync_env):
+    from ctctdesk.sync import store
+
+    env = sync_env
+    person = add_contact(add_company("Firm"), "Pat", "Q", "pat@firm.example")
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, [person])
+    assert sync(env, "to_cc").ok
+    account = store.get_state("account_id")
+    store.set_state("account_id", "another-account")
+    store.BaseContact.update(cc_id="not-this-account").execute()
+    store.bump_revision()  # as every baseline write does
+    preview = env.service.preview("to_cc")
+    assert preview.plan.baseline_ignored
+    assert env.service.run(preview).ok
+    baseline = store.load_baseline()
+    assert baseline.account_id == account
+    assert baseline.contacts[person].cc_id == env.cc_contacts()["pat@firm.example"]["contact_id"]
+    assert env.service.preview("to_cc").plan.changes == ()
+
+
+def test_a_mass_removal_needs_confirmation(sync_env):
+    from ctctdesk.sync.errors import GuardTripped
+
+    env = sync_env
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(60)]
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, ids)
+    assert sync(env, "to_cc").ok
+    lists.remove_members(crm_list.id, ids[:55])
+    preview = env.service.preview("to_cc")
+    assert preview.needs_confirmation and preview.guard_reason
+    with pytest.raises(GuardTripped):
+        env.service.run(preview)
+    assert len(cc_members(env, "Customers")) == 60
+    assert env.service.run(preview, force=True).ok
+    assert len(cc_members(env, "Customers")) == 5
+
+
+def test_changes_waiting_the_other_way_are_counted(sync_env):
+    env = sync_env
+    person = add_contact(add_company("Firm"), "Pat", "Q", "pat@firm.example")
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, [person])
+    assert sync(env, "to_cc").ok
+    before = env.service.preview("to_cc").pending_other_way  # e.g. the account's default list
+    env.control("owner/update_contact", {"email": "pat@firm.example", "job_title": "Chief"})
+    preview = env.service.preview("to_cc")
+    assert preview.pending_other_way == before + 1 and preview.plan.changes == ()
+    env.service.run(preview)
+    assert env.service.pending_other_way() == before + 1
+
+
+def test_a_change_left_pending_by_pushes_still_arrives_with_a_later_pull(sync_env):
+    env = sync_env
+    person = add_contact(add_company("Firm"), "Pat", "Quinn", "pat@firm.example")
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, [person])
+    assert sync(env, "to_cc").ok
+    env.control("owner/update_contact", {"email": "pat@firm.example", "job_title": "Chief"})
+    assert sync(env, "to_cc").ok  # reads the change, leaves it pending (R8)
+    assert sync(env, "to_cc").ok  # reads only what changed since: nothing
+    preview = env.service.preview("from_cc")
+    assert preview.plan.changes
+    assert env.service.run(preview).ok
+    assert Contact.get_by_id(person).job_title == "Chief"
+
+
+def test_a_sync_with_nothing_changed_reads_incrementally(sync_env):
+    """1,200 linked contacts: a complete read takes three pages; after the first sync only what changed
+    since the previous read is fetched, so nothing changed costs four requests."""
+    env = sync_env
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(1200)]
+    crm_list = lists.create_list("Customers")
+    lists.add_members(crm_list.id, ids)
+    assert sync(env, "to_cc").ok
+    time.sleep(2.5)  # reads re-fetch what changed within a second of the previous read's newest change
+    env.control("owner/update_contact", {"email": "p7@firm.example", "job_title": "Chief"})
+    assert sync(env, "to_cc").ok  # reads everything pushed since the first read
+    summary = sync(env, "to_cc")
+    assert summary.counts == {}
+    assert summary.requests_used == 4  # account, lists, custom fields, one page of changes

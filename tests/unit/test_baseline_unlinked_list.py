@@ -10,8 +10,11 @@ from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, Fiel
 
 
 def test_removing_a_member_from_an_unlinked_local_list_leaves_the_baseline_unchanged():
-    baseline = Baseline.build("acct", [BaselineContact(1, "cc-1", FieldValues(email="a@example.com"))],
-                              [BaselineList(10, "cc-10", "Linked", frozenset({1}))])
+    baseline = Baseline.build(
+        "acct",
+        [BaselineContact(1, "cc-1", FieldValues(email="a@example.com"))],
+        [BaselineList(10, "cc-10", "Linked", frozenset({1}))],
+    )
     builder = BaselineBuilder(baseline)
     op = RemoveLocalMembership(1, ListRef(20, None, "CRM only"), ContactRef(1, "cc-1", "a@example.com"))
     builder.apply(op)
@@ -19,8 +22,13 @@ def test_removing_a_member_from_an_unlinked_local_list_leaves_the_baseline_uncha
 
 
 def test_removing_a_member_from_a_linked_list_is_recorded():
-    baseline = Baseline.build("acct", [BaselineContact(1, "cc-1", FieldValues(email="a@example.com"))],
-                              [BaselineList(10, "cc-10", "Linked", frozenset({1}))])
+    baseline = Baseline.build(
+        "acct",
+        [BaselineContact(1, "cc-1", FieldValues(email="a@example.com"))],
+        [BaselineList(10, "cc-10", "Linked", frozenset({1}))],
+    )
     builder = BaselineBuilder(baseline)
-    builder.apply(RemoveLocalMembership(1, ListRef(10, "cc-10", "Linked"), ContactRef(1, "cc-1", "a@example.com")))
+    builder.apply(
+        RemoveLocalMembership(1, ListRef(10, "cc-10", "Linked"), ContactRef(1, "cc-1", "a@example.com"))
+    )
     assert builder.build().lists[10].member_ids == frozenset()

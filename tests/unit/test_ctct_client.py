@@ -17,15 +17,22 @@ class Tokens:
 
 def make_client(answers):
     session, adapter = scripted_session(answers)
-    transport = ApiTransport("https://api.example.test/v3", Tokens(), session=session,
-                             limiter=RateLimiter(max_requests=10_000),
-                             retry=RetryPolicy(attempts=2, base=0.001, cap=0.001), sleep=lambda s: None)
+    transport = ApiTransport(
+        "https://api.example.test/v3",
+        Tokens(),
+        session=session,
+        limiter=RateLimiter(max_requests=10_000),
+        retry=RetryPolicy(attempts=2, base=0.001, cap=0.001),
+        sleep=lambda s: None,
+    )
     return CtctClient(transport, sleep=lambda s: None), adapter
 
 
 def big_contacts(count, note_size=3000):
-    return [{"email": f"person{i}@example.com", "first_name": "P", "cf:notes": "x" * note_size}
-            for i in range(count)]
+    return [
+        {"email": f"person{i}@example.com", "first_name": "P", "cf:notes": "x" * note_size}
+        for i in range(count)
+    ]
 
 
 def test_import_batches_stay_under_four_megabytes_and_keep_every_contact():
@@ -65,14 +72,31 @@ def test_memberships_go_in_chunks_of_500_ids_and_50_lists():
 
 def test_paging_follows_next_links_until_the_last_page():
     pages = [
-        (200, {"contacts": [{"contact_id": "1", "email_address": {"address": "a@x.com"}}],
-               "_links": {"next": {"href": "/v3/contacts?cursor=c2"}}}, {}),
-        (200, {"contacts": [{"contact_id": "2", "email_address": {"address": "b@x.com",
-                                                                  "permission_to_send": "unsubscribed"}}]}, {}),
+        (
+            200,
+            {
+                "contacts": [{"contact_id": "1", "email_address": {"address": "a@x.com"}}],
+                "_links": {"next": {"href": "/v3/contacts?cursor=c2"}},
+            },
+            {},
+        ),
+        (
+            200,
+            {
+                "contacts": [
+                    {
+                        "contact_id": "2",
+                        "email_address": {"address": "b@x.com", "permission_to_send": "unsubscribed"},
+                    }
+                ]
+            },
+            {},
+        ),
     ]
     client, adapter = make_client(pages)
-    contacts = list(client.iter_contacts(include=["list_memberships"], status="all",
-                                         updated_after="2026-01-01T00:00:00Z"))
+    contacts = list(
+        client.iter_contacts(include=["list_memberships"], status="all", updated_after="2026-01-01T00:00:00Z")
+    )
     assert [c.email for c in contacts] == ["a@x.com", "b@x.com"]
     assert contacts[1].permission_to_send == "unsubscribed"
     assert "limit=500" in adapter.sent[0].url and "updated_after=" in adapter.sent[0].url
@@ -83,8 +107,16 @@ def test_wait_reports_queued_percent_and_done():
     polls = [
         (200, {"activity_id": "a", "state": "initialized", "percent_done": 0}, {}),
         (200, {"activity_id": "a", "state": "processing", "percent_done": 40}, {}),
-        (200, {"activity_id": "a", "state": "completed", "percent_done": 100,
-               "activity_errors": [{"message": "Email x is invalid"}]}, {}),
+        (
+            200,
+            {
+                "activity_id": "a",
+                "state": "completed",
+                "percent_done": 100,
+                "activity_errors": [{"message": "Email x is invalid"}],
+            },
+            {},
+        ),
     ]
     client, _ = make_client([(201, {"activity_id": "a", "state": "initialized"}, {})] + polls)
     activity = client.delete_contacts(["c1"])[0]

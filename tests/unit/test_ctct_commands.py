@@ -49,8 +49,18 @@ def test_disconnect_when_not_connected_is_a_no_op(tmp_path, capsys, memory_keyri
 
 
 def test_api_key_is_saved_but_no_secret_is(tmp_path, capsys, memory_keyring):  # noqa: F811
-    main(["connect", "--device", "--data-dir", str(tmp_path), "--api-key", "key-123",
-          "--sandbox", "http://127.0.0.1:9"])
+    main(
+        [
+            "connect",
+            "--device",
+            "--data-dir",
+            str(tmp_path),
+            "--api-key",
+            "key-123",
+            "--sandbox",
+            "http://127.0.0.1:9",
+        ]
+    )
     saved = (tmp_path / "constant-contact.json").read_text()
     assert '"client_id": "key-123"' in saved  # an explicit key wins over the sandbox's demo id
     assert "token" not in saved

@@ -110,10 +110,15 @@ class StaticTokens:
 def make_transport(answers, **kwargs):
     session, adapter = scripted_session(answers)
     sleeps = []
-    transport = ApiTransport("https://api.example.test/v3", kwargs.pop("tokens", StaticTokens()),
-                             session=session, limiter=RateLimiter(max_requests=1000),
-                             retry=RetryPolicy(attempts=4, base=0.01, cap=0.05),
-                             sleep=sleeps.append, **kwargs)
+    transport = ApiTransport(
+        "https://api.example.test/v3",
+        kwargs.pop("tokens", StaticTokens()),
+        session=session,
+        limiter=RateLimiter(max_requests=1000),
+        retry=RetryPolicy(attempts=4, base=0.01, cap=0.05),
+        sleep=sleeps.append,
+        **kwargs,
+    )
     return transport, adapter, sleeps
 
 
@@ -149,8 +154,9 @@ def test_retries_give_up_with_a_clear_error():
 
 def test_401_refreshes_once_then_reports_expired():
     tokens = StaticTokens()
-    transport, adapter, _ = make_transport([(401, {"error_key": "unauthorized"}, {}), (200, {}, {})],
-                                           tokens=tokens)
+    transport, adapter, _ = make_transport(
+        [(401, {"error_key": "unauthorized"}, {}), (200, {}, {})], tokens=tokens
+    )
     transport.get_json("/account/summary")
     assert adapter.sent[0].headers["Authorization"] == "Bearer tok-1"
     assert adapter.sent[1].headers["Authorization"] == "Bearer tok-2"
@@ -161,8 +167,13 @@ def test_401_refreshes_once_then_reports_expired():
 
 def test_errors_are_mapped_with_the_api_items():
     items = [{"error_key": "contacts.api.validation.error", "error_message": "Email is invalid"}]
-    transport, _, _ = make_transport([(400, items, {}), (404, None, {}),
-                                      (409, [{"error_key": "conflict", "error_message": "Name taken"}], {})])
+    transport, _, _ = make_transport(
+        [
+            (400, items, {}),
+            (404, None, {}),
+            (409, [{"error_key": "conflict", "error_message": "Name taken"}], {}),
+        ]
+    )
     with pytest.raises(ValidationError) as caught:
         transport.request("POST", "/contacts", json_body={})
     assert caught.value.items[0].error_message == "Email is invalid"
@@ -196,9 +207,20 @@ def test_a_long_retry_after_is_reported_not_waited_out():
 
 
 def test_the_services_daily_limit_stops_like_our_own_quota():
-    transport, _, sleeps = make_transport([(429, [{"error_key": "too_many_requests", "error_message":
-                                                   "You exceeded the daily request allowance."}],
-                                            {"Retry-After": "30000"})])
+    transport, _, sleeps = make_transport(
+        [
+            (
+                429,
+                [
+                    {
+                        "error_key": "too_many_requests",
+                        "error_message": "You exceeded the daily request allowance.",
+                    }
+                ],
+                {"Retry-After": "30000"},
+            )
+        ]
+    )
     with pytest.raises(QuotaExhausted):
         transport.get_json("/contacts")
     assert not sleeps

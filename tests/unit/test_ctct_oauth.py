@@ -79,18 +79,35 @@ def test_loopback_wait_can_be_cancelled_and_times_out():
 
 def device_client(answers):
     session, adapter = scripted_session(answers)
-    return OAuthClient(ConnectionSettings(auth_base_url="https://auth.test/v1", client_id="c"), session), adapter
+    return OAuthClient(
+        ConnectionSettings(auth_base_url="https://auth.test/v1", client_id="c"), session
+    ), adapter
 
 
 def test_device_flow_polls_at_the_interval_and_honours_slow_down():
-    oauth, adapter = device_client([
-        (200, {"device_code": "dev-secret", "user_code": "ABCD-EFGH", "verification_uri": "https://v",
-               "expires_in": 600, "interval": 2}, {}),
-        (400, {"error": "authorization_pending"}, {}),
-        (400, {"error": "slow_down"}, {}),
-        (400, {"error": "authorization_pending"}, {}),
-        (200, {"access_token": "at", "refresh_token": "rt", "expires_in": 3600, "token_type": "Bearer"}, {}),
-    ])
+    oauth, adapter = device_client(
+        [
+            (
+                200,
+                {
+                    "device_code": "dev-secret",
+                    "user_code": "ABCD-EFGH",
+                    "verification_uri": "https://v",
+                    "expires_in": 600,
+                    "interval": 2,
+                },
+                {},
+            ),
+            (400, {"error": "authorization_pending"}, {}),
+            (400, {"error": "slow_down"}, {}),
+            (400, {"error": "authorization_pending"}, {}),
+            (
+                200,
+                {"access_token": "at", "refresh_token": "rt", "expires_in": 3600, "token_type": "Bearer"},
+                {},
+            ),
+        ]
+    )
     device = oauth.start_device_authorization()
     assert device.user_code == "ABCD-EFGH" and "dev-secret" not in repr(device)
     waits = []
@@ -102,17 +119,20 @@ def test_device_flow_polls_at_the_interval_and_honours_slow_down():
 
 @pytest.mark.parametrize("error, message", [("access_denied", "denied"), ("expired_token", "expired")])
 def test_device_flow_stops_on_denial_or_expiry(error, message):
-    oauth, _ = device_client([
-        (200, {"device_code": "d", "user_code": "U", "verification_uri": "https://v", "interval": 1}, {}),
-        (400, {"error": error}, {}),
-    ])
+    oauth, _ = device_client(
+        [
+            (200, {"device_code": "d", "user_code": "U", "verification_uri": "https://v", "interval": 1}, {}),
+            (400, {"error": error}, {}),
+        ]
+    )
     with pytest.raises(AuthorizationFailed, match=message):
         oauth.poll_device(oauth.start_device_authorization(), sleep=lambda s: None)
 
 
 def test_refresh_rotation_is_stored_before_the_new_token_is_used(memory_keyring):  # noqa: F811
-    oauth, _ = device_client([(200, {"access_token": "new-access", "refresh_token": "new-refresh",
-                                     "expires_in": 86400}, {})])
+    oauth, _ = device_client(
+        [(200, {"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 86400}, {})]
+    )
     store = TokenStore()
     store.save("p1", TokenSet("old-access", "old-refresh", expires_at=0))
     manager = TokenManager(oauth, store, "p1")
@@ -121,8 +141,9 @@ def test_refresh_rotation_is_stored_before_the_new_token_is_used(memory_keyring)
 
 
 def test_refresh_that_cannot_be_stored_does_not_hand_out_the_token(memory_keyring, monkeypatch):  # noqa: F811
-    oauth, _ = device_client([(200, {"access_token": "new-access", "refresh_token": "r2",
-                                     "expires_in": 86400}, {})])
+    oauth, _ = device_client(
+        [(200, {"access_token": "new-access", "refresh_token": "r2", "expires_in": 86400}, {})]
+    )
     store = TokenStore()
     store.save("p1", TokenSet("old-access", "old-refresh", expires_at=0))
     manager = TokenManager(oauth, store, "p1")
@@ -148,7 +169,9 @@ def test_refused_refresh_reports_revoked_and_tells_the_listener(memory_keyring):
 
 def test_tokens_rotated_by_another_process_are_adopted_not_refreshed_again(memory_keyring):  # noqa: F811
     # one refresh answer only: a second refresh sent to the server would fail the test
-    oauth, adapter = device_client([(200, {"access_token": "a2", "refresh_token": "r2", "expires_in": 86400}, {})])
+    oauth, adapter = device_client(
+        [(200, {"access_token": "a2", "refresh_token": "r2", "expires_in": 86400}, {})]
+    )
     store = TokenStore()
     store.save("p1", TokenSet("a1", "r1", expires_at=0))
     scheduled_sync, gui = TokenManager(oauth, store, "p1"), TokenManager(oauth, store, "p1")

@@ -10,16 +10,19 @@ from ctctdesk.ctct.redaction import RedactingFilter, install_redaction, redact
 SECRET = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXRva2Vu.c2ln"
 
 
-@pytest.mark.parametrize("text", [
-    f"Authorization: Bearer {SECRET}",
-    f"{{'Authorization': 'Bearer {SECRET}'}}",
-    f'{{"access_token": "{SECRET}", "token_type": "Bearer"}}',
-    f'{{"refresh_token":"{SECRET}"}}',
-    f"GET http://127.0.0.1:8571/ctctdesk/callback?code={SECRET}&state=abc",
-    f"grant_type=authorization_code&code={SECRET}&code_verifier={SECRET}x",
-    f"grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={SECRET}",
-    f"token={SECRET}&token_type_hint=refresh_token",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Authorization: Bearer {SECRET}",
+        f"{{'Authorization': 'Bearer {SECRET}'}}",
+        f'{{"access_token": "{SECRET}", "token_type": "Bearer"}}',
+        f'{{"refresh_token":"{SECRET}"}}',
+        f"GET http://127.0.0.1:8571/ctctdesk/callback?code={SECRET}&state=abc",
+        f"grant_type=authorization_code&code={SECRET}&code_verifier={SECRET}x",
+        f"grant_type=urn:ietf:params:oauth:grant-type:device_code&device_code={SECRET}",
+        f"token={SECRET}&token_type_hint=refresh_token",
+    ],
+)
 def test_token_like_values_are_redacted(text):
     cleaned = redact(text)
     assert SECRET not in cleaned

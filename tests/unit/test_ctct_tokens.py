@@ -8,8 +8,9 @@ from ctctdesk.ctct.errors import KeyringUnavailable
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 
-TOKENS = TokenSet("access-secret-1", "refresh-secret-1", expires_at=2_000_000_000.0,
-                  scope=("contact_data", "account_read"))
+TOKENS = TokenSet(
+    "access-secret-1", "refresh-secret-1", expires_at=2_000_000_000.0, scope=("contact_data", "account_read")
+)
 
 
 def test_round_trip_one_entry_per_profile(memory_keyring):  # noqa: F811

@@ -148,8 +148,7 @@ def apply_edit(world: World, edit) -> None:
         c.lists.discard(list_id)
         cc.touch(c)
     elif kind == "r_unsub" and live:
-        c.status = "unsubscribed"
-        c.lists.clear()
+        c.status = "unsubscribed"  # Constant Contact keeps the memberships of unsubscribed contacts
         cc.touch(c)
     elif kind == "r_delete" and live:
         c.status = "deleted"
@@ -233,8 +232,9 @@ def test_random_edits_then_sync_keep_the_rules(n, history, direction):
         lc1, rc1 = local1.contacts.get(link.local_id), remote1.contacts.get(link.cc_id)
         if None in (lc0, rc0, lc1, rc1) or link.local_id in skipped or link.cc_id in skipped:
             continue
-        if rc0.status != "active" or lc0.eligibility is not Eligibility.ELIGIBLE:
-            continue
+        eligible = lc0.eligibility is Eligibility.ELIGIBLE and lc1.eligibility is Eligibility.ELIGIBLE
+        if rc0.status != "active" or not eligible:
+            continue  # never sent (R1-R3): such contacts' CRM edits stay in the CRM
         l0, r0, l1, r1 = lc0.values(), rc0.values(), lc1.values(), rc1.values()
         for idx, name in enumerate(CORE_FIELDS):
             b, lv, rv = link.fields[idx], l0[idx], r0[idx]

@@ -38,9 +38,15 @@ def _state(delay: float, slots: int) -> tuple[Clock, SandboxState]:
 def test_activities_queue_behind_the_running_ones_and_complete_in_order():
     clock, state = _state(10, 1)
     list_id = next(iter(state.lists))
-    made = [activities.create(state, "contacts_json_import",
-                              {"import_data": [{"email": f"p{i}@example.com"}], "list_ids": [list_id]}, 1)
-            for i in range(3)]
+    made = [
+        activities.create(
+            state,
+            "contacts_json_import",
+            {"import_data": [{"email": f"p{i}@example.com"}], "list_ids": [list_id]},
+            1,
+        )
+        for i in range(3)
+    ]
     activities.advance(state)
     assert [a["state"] for a in made] == ["processing", "initialized", "initialized"]
     clock.advance(25)
@@ -80,8 +86,14 @@ def test_state_dump_and_load_round_trip():
 
 
 def test_body_rules_report_every_problem_with_where_it_is():
-    found = problems({"name": 5, "favorite": "yes"}, {"type": "object", "required": ["name", "x"], "properties": {
-        "name": {"type": "string"}, "favorite": {"type": "boolean"}}})
+    found = problems(
+        {"name": 5, "favorite": "yes"},
+        {
+            "type": "object",
+            "required": ["name", "x"],
+            "properties": {"name": {"type": "string"}, "favorite": {"type": "boolean"}},
+        },
+    )
     assert ("json.field.required", "#: required key [x] not found") in found
     assert [key for key, _ in found].count("json.type.invalid") == 2
     with pytest.raises(ApiError) as caught:

@@ -25,25 +25,32 @@ def local(*contacts, lists=()):
 
 
 def remote(*contacts, lists=()):
-    return RemoteSnapshot({c.cc_id: c for c in contacts}, {lst.cc_id: lst for lst in lists},
-                          account_id=ACCOUNT)
+    return RemoteSnapshot(
+        {c.cc_id: c for c in contacts}, {lst.cc_id: lst for lst in lists}, account_id=ACCOUNT
+    )
 
 
 def people():
     ada = LocalContact(1, "ada@riverside.example", "Ada", "Lovelace", "Owner", "Riverside Bakery")
     ben = LocalContact(2, "ben@northwind.example", "Ben", "Becker", "Buyer", "Northwind")
-    info = LocalContact(3, "info@northwind.example", "", "", "", "Northwind", eligibility=Eligibility.ROLE_ADDRESS)
-    dnc = LocalContact(4, "carl@harbor.example", "Carl", "Costa", "", "Harbor",
-                       eligibility=Eligibility.DO_NOT_CONTACT)
+    info = LocalContact(
+        3, "info@northwind.example", "", "", "", "Northwind", eligibility=Eligibility.ROLE_ADDRESS
+    )
+    dnc = LocalContact(
+        4, "carl@harbor.example", "Carl", "Costa", "", "Harbor", eligibility=Eligibility.DO_NOT_CONTACT
+    )
     return ada, ben, info, dnc
 
 
 def test_first_push_lists_the_new_list_its_members_and_the_skips_with_reasons():
     ada, ben, info, dnc = people()
     newsletter = LocalList(10, "Newsletter", frozenset({1, 2, 3, 4}))
-    result = plan(local(ada, ben, info, dnc, lists=[newsletter]),
-                  remote(lists=[RemoteList("d", "General Interest", is_default=True)]),
-                  Baseline.empty(ACCOUNT), Direction.TO_CC)
+    result = plan(
+        local(ada, ben, info, dnc, lists=[newsletter]),
+        remote(lists=[RemoteList("d", "General Interest", is_default=True)]),
+        Baseline.empty(ACCOUNT),
+        Direction.TO_CC,
+    )
 
     root = plan_tree(result)
     lines = root.lines()
@@ -67,8 +74,11 @@ def linked_world():
     """Ada linked on both sides in a linked list, agreed fields in the baseline."""
     ada, *_ = people()
     base_fields = ada.values()
-    baseline = Baseline.build(ACCOUNT, [BaselineContact(1, "cc-ada", base_fields)],
-                              [BaselineList(10, "cc-news", "Newsletter", frozenset({1}))])
+    baseline = Baseline.build(
+        ACCOUNT,
+        [BaselineContact(1, "cc-ada", base_fields)],
+        [BaselineList(10, "cc-news", "Newsletter", frozenset({1}))],
+    )
     return ada, baseline
 
 
@@ -76,11 +86,22 @@ def test_a_change_on_each_side_shows_the_update_the_conflict_and_the_pending_cou
     ada, baseline = linked_world()
     # the CRM renames the job title; Constant Contact changes the title too and the phone (pending)
     crm_ada = LocalContact(1, ada.email, "Ada", "Lovelace", "Director", "Riverside Bakery")
-    cc_ada = RemoteContact("cc-ada", ada.email, "Ada", "Lovelace", "Chair", "Riverside Bakery",
-                           phone="+1 555 0100", list_ids=frozenset({"cc-news"}))
-    result = plan(local(crm_ada, lists=[LocalList(10, "Newsletter", frozenset({1}))]),
-                  remote(cc_ada, lists=[RemoteList("cc-news", "Newsletter")]),
-                  baseline, Direction.TO_CC)
+    cc_ada = RemoteContact(
+        "cc-ada",
+        ada.email,
+        "Ada",
+        "Lovelace",
+        "Chair",
+        "Riverside Bakery",
+        phone="+1 555 0100",
+        list_ids=frozenset({"cc-news"}),
+    )
+    result = plan(
+        local(crm_ada, lists=[LocalList(10, "Newsletter", frozenset({1}))]),
+        remote(cc_ada, lists=[RemoteList("cc-news", "Newsletter")]),
+        baseline,
+        Direction.TO_CC,
+    )
 
     root = plan_tree(result)
     conflicts = root.find("Conflicts, resolved for the CRM")
@@ -94,15 +115,21 @@ def test_a_change_on_each_side_shows_the_update_the_conflict_and_the_pending_cou
 def test_pull_of_a_rename_and_a_removed_member_reads_per_list():
     ada, baseline = linked_world()
     ben = LocalContact(2, "ben@northwind.example", "Ben", "Becker", "Buyer", "Northwind")
-    baseline = Baseline.build(ACCOUNT,
-                              [*baseline.contacts.values(), BaselineContact(2, "cc-ben", ben.values())],
-                              [BaselineList(10, "cc-news", "Newsletter", frozenset({1, 2}))])
-    cc_ada = RemoteContact("cc-ada", ada.email, "Ada", "Lovelace", "Owner", "Riverside Bakery",
-                           list_ids=frozenset({"cc-news"}))
+    baseline = Baseline.build(
+        ACCOUNT,
+        [*baseline.contacts.values(), BaselineContact(2, "cc-ben", ben.values())],
+        [BaselineList(10, "cc-news", "Newsletter", frozenset({1, 2}))],
+    )
+    cc_ada = RemoteContact(
+        "cc-ada", ada.email, "Ada", "Lovelace", "Owner", "Riverside Bakery", list_ids=frozenset({"cc-news"})
+    )
     cc_ben = RemoteContact("cc-ben", ben.email, "Ben", "Becker", "Buyer", "Northwind")
-    result = plan(local(ada, ben, lists=[LocalList(10, "Newsletter", frozenset({1, 2}))]),
-                  remote(cc_ada, cc_ben, lists=[RemoteList("cc-news", "Monthly News")]),
-                  baseline, Direction.FROM_CC)
+    result = plan(
+        local(ada, ben, lists=[LocalList(10, "Newsletter", frozenset({1, 2}))]),
+        remote(cc_ada, cc_ben, lists=[RemoteList("cc-news", "Monthly News")]),
+        baseline,
+        Direction.FROM_CC,
+    )
 
     root = plan_tree(result)
     node = root.find("Monthly News")
@@ -115,10 +142,15 @@ def test_pull_of_a_rename_and_a_removed_member_reads_per_list():
 
 def test_nothing_to_do_says_so():
     ada, baseline = linked_world()
-    cc_ada = RemoteContact("cc-ada", ada.email, "Ada", "Lovelace", "Owner", "Riverside Bakery",
-                           list_ids=frozenset({"cc-news"}))
-    result = plan(local(ada, lists=[LocalList(10, "Newsletter", frozenset({1}))]),
-                  remote(cc_ada, lists=[RemoteList("cc-news", "Newsletter")]), baseline, Direction.TO_CC)
+    cc_ada = RemoteContact(
+        "cc-ada", ada.email, "Ada", "Lovelace", "Owner", "Riverside Bakery", list_ids=frozenset({"cc-news"})
+    )
+    result = plan(
+        local(ada, lists=[LocalList(10, "Newsletter", frozenset({1}))]),
+        remote(cc_ada, lists=[RemoteList("cc-news", "Newsletter")]),
+        baseline,
+        Direction.TO_CC,
+    )
     root = plan_tree(result)
     assert [c.text for c in root.children] == ["Nothing to change in Constant Contact: both sides agree."]
 
@@ -126,8 +158,12 @@ def test_nothing_to_do_says_so():
 def test_a_long_list_of_details_is_capped_but_the_count_stays_exact(monkeypatch):
     monkeypatch.setattr(sync_tree, "MAX_DETAIL_ROWS", 5)
     contacts = [LocalContact(i, f"person{i}@example.com", "P", str(i)) for i in range(1, 13)]
-    result = plan(local(*contacts, lists=[LocalList(10, "Big", frozenset(range(1, 13)))]), remote(),
-                  Baseline.empty(ACCOUNT), Direction.TO_CC)
+    result = plan(
+        local(*contacts, lists=[LocalList(10, "Big", frozenset(range(1, 13)))]),
+        remote(),
+        Baseline.empty(ACCOUNT),
+        Direction.TO_CC,
+    )
     added = plan_tree(result).find("Big").find("Contacts added")
     assert added.count == 12
     assert len(added.children) == 6 and added.children[-1].text == "… and 7 more"
@@ -136,14 +172,23 @@ def test_a_long_list_of_details_is_capped_but_the_count_stays_exact(monkeypatch)
 def test_the_mass_change_guard_is_shown():
     contacts = [LocalContact(i, f"person{i}@example.com", "P", str(i)) for i in range(1, 61)]
     members = frozenset(range(1, 61))
-    baseline = Baseline.build(ACCOUNT, [BaselineContact(c.local_id, f"cc{c.local_id}", c.values()) for c in contacts],
-                              [BaselineList(10, "cc-big", "Big", members)])
-    remote_contacts = [RemoteContact(f"cc{c.local_id}", c.email, "P", str(c.local_id), list_ids=frozenset({"cc-big"}))
-                       for c in contacts]
+    baseline = Baseline.build(
+        ACCOUNT,
+        [BaselineContact(c.local_id, f"cc{c.local_id}", c.values()) for c in contacts],
+        [BaselineList(10, "cc-big", "Big", members)],
+    )
+    remote_contacts = [
+        RemoteContact(f"cc{c.local_id}", c.email, "P", str(c.local_id), list_ids=frozenset({"cc-big"}))
+        for c in contacts
+    ]
     # the CRM list was emptied: a push would take all 60 people off the Constant Contact list
-    result = plan(local(*contacts, lists=[LocalList(10, "Big", frozenset())]),
-                  remote(*remote_contacts, lists=[RemoteList("cc-big", "Big")]), baseline, Direction.TO_CC,
-                  PlanSettings())
+    result = plan(
+        local(*contacts, lists=[LocalList(10, "Big", frozenset())]),
+        remote(*remote_contacts, lists=[RemoteList("cc-big", "Big")]),
+        baseline,
+        Direction.TO_CC,
+        PlanSettings(),
+    )
     assert result.guard.needs_confirmation
     root = plan_tree(result)
     guard = root.find("Large change: confirmation needed")

@@ -1,0 +1,101 @@
+"""The kept mirror of Constant Contact's contacts, so every plan sees a complete remote picture.
+
+Why: after the first read only the contacts updated since the previous read are fetched (R12: a sync
+with nothing changed costs a handful of requests). An incremental read alone cannot tell the planner
+what an absent contact looks like when Constant Contact holds a change the CRM has not taken yet (a
+push leaves such changes pending, R8). So the last complete picture is kept in the database, each
+incremental read is folded into it (``RemoteSnapshot.merged``), and the planner always gets a complete
+snapshot. The mirror belongs to one account (R14); another account starts again with a complete read.
+
+Stored per contact as one text row, written as a delta after each read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+
+from ctctdesk.crm.models import database_proxy
+from ctctdesk.sync import sql, store
+from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
+
+_SEP, _CUSTOM = "\x1f", "\x1e"
+TABLE = "sync_remote_contact"
+
+
+def _encode(c: RemoteContact) -> str:
+    text = _SEP.join((c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone, str(c.status),
+                      c.updated_at or "", ",".join(sorted(c.list_ids))))  # fmt: skip
+    if c.custom_fields:
+        text += _CUSTOM + json.dumps(c.custom_fields, separators=(",", ":"))
+    return text
+
+
+def _decode(cc_id: str, text: str) -> RemoteContact:
+    core, _, custom = text.partition(_CUSTOM)
+    email, first, last, job, company, phone, status, updated, lists = core.split(_SEP)
+    return RemoteContact(
+        cc_id, email, first, last, job, company, phone,
+        tuple((n, v) for n, v in json.loads(custom)) if custom else (),
+        status, frozenset(lists.split(",")) if lists else frozenset(), updated or None,
+    )  # fmt: skip
+
+
+class Mirror:
+    """The stored mirror plus an in-memory copy that is reused while its revision is unchanged."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[str, dict[str, RemoteContact]] | None = None
+
+    def load(self, account_id: str) -> tuple[dict[str, RemoteContact], str] | None:
+        """(contacts, cursor) of this account's mirror, or None when a complete read is needed."""
+        if not account_id or store.get_state("mirror_account") != account_id:
+            return None
+        cursor = store.get_state("mirror_cursor")
+        if not cursor:
+            return None
+        revision = store.get_state("mirror_revision")
+        if self._cached is None or self._cached[0] != revision:
+            contacts = {cc_id: _decode(cc_id, data) for cc_id, data in sql.select(f"SELECT cc_id, data FROM {TABLE}")}
+            self._cached = (revision, contacts)
+        return self._cached[1], cursor
+
+    def fold(self, account_id: str, read: RemoteSnapshot, cursor: str) -> RemoteSnapshot:
+        """Fold a read into the mirror, store the change, and return the complete snapshot to plan on."""
+        with database_proxy.atomic():
+            if read.complete:
+                sql.execute(f"DELETE FROM {TABLE}")
+                contacts = dict(read.contacts)
+                self._write(read.contacts.values())
+                result = read
+            else:
+                loaded = self.load(account_id)
+                base = loaded[0] if loaded is not None else {}
+                contacts = dict(base)
+                contacts.update(read.contacts)
+                self._delete(read.contacts)
+                self._write(read.contacts.values())
+                result = RemoteSnapshot(contacts, read.lists, True, account_id)
+            revision = store.new_revision()
+            store.set_state("mirror_revision", revision)
+            store.set_state("mirror_account", account_id)
+            store.set_state("mirror_cursor", cursor)
+        self._cached = (revision, contacts)
+        return result
+
+    def forget(self) -> None:
+        with database_proxy.atomic():
+            sql.execute(f"DELETE FROM {TABLE}")
+            for key in ("mirror_account", "mirror_cursor", "mirror_revision"):
+                store.set_state(key, "")
+        self._cached = None
+
+    @staticmethod
+    def _delete(contacts: Mapping[str, RemoteContact]) -> None:
+        ids = list(contacts)
+        for start in range(0, len(ids), 500):
+            store.RemoteRow.delete().where(store.RemoteRow.cc_id.in_(ids[start : start + 500])).execute()
+
+    @staticmethod
+    def _write(contacts: Iterable[RemoteContact]) -> None:
+        sql.insert_many(TABLE, ("cc_id", "data"), ((c.cc_id, _encode(c)) for c in contacts))
