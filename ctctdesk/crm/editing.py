@@ -531,6 +531,7 @@ def restore_memberships(pairs: Iterable[tuple[int, int]]) -> int:
                 restored += (
                     Membership.insert_from(eligible, [Membership.email_list, Membership.contact])
                     .on_conflict_ignore()
+                    .as_rowcount()  # PostgreSQL would otherwise answer with the new ids (RETURNING)
                     .execute()
                     or 0
                 )

@@ -12,7 +12,8 @@ Steps must be idempotent enough to run on a database whose tables were created f
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import peewee
 
@@ -31,6 +32,27 @@ class SchemaVersion(peewee.Model):
 
     class Meta:
         table_name = "schema_version"
+
+
+def rebuilds_tables(step: MigrationStep) -> MigrationStep:
+    """Mark a step that rebuilds SQLite tables (create new, copy, drop old, rename).
+
+    SQLite must run such a step with foreign keys off, or dropping the old table would cascade-delete
+    every row that references it; the pragma cannot change inside a transaction, so `migrate_all`
+    switches it off before the step's transaction and back on after. The step itself should end with
+    `check_foreign_keys` so a broken rebuild rolls back instead of committing.
+    """
+    step.rebuilds_tables = True  # type: ignore[attr-defined]
+    return step
+
+
+def check_foreign_keys(db: peewee.Database) -> None:
+    """Raise (rolling the step back) if any row of a SQLite database references a missing row."""
+    from ctctdesk.crm.errors import CrmError
+
+    problems = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        raise CrmError(f"The database upgrade stopped: {len(problems)} rows lost their parent row.")
 
 
 def register_migrations(component: str, steps: Sequence[MigrationStep]) -> None:
@@ -82,15 +104,41 @@ def migrate_all(db: peewee.Database) -> dict[str, int]:
                 )
             for number in range(done + 1, len(steps) + 1):
                 log.info("migrating %s schema to version %d", component, number)
-                with db.atomic():
-                    steps[number - 1](db)
-                    (
-                        SchemaVersion.insert(component=component, version=number)
-                        .on_conflict(
-                            conflict_target=[SchemaVersion.component],
-                            update={SchemaVersion.version: number},
-                        )
-                        .execute()
-                    )
+                step = steps[number - 1]
+                if getattr(step, "rebuilds_tables", False) and isinstance(db, peewee.SqliteDatabase):
+                    with _foreign_keys_off(db):
+                        _run_step(db, component, number, step)
+                else:
+                    _run_step(db, component, number, step)
             result[component] = len(steps)
     return result
+
+
+def _run_step(db: peewee.Database, component: str, number: int, step: MigrationStep) -> None:
+    with db.atomic():
+        step(db)
+        (
+            SchemaVersion.insert(component=component, version=number)
+            .on_conflict(
+                conflict_target=[SchemaVersion.component],
+                update={SchemaVersion.version: number},
+            )
+            .execute()
+        )
+
+
+@contextmanager
+def _foreign_keys_off(db: peewee.SqliteDatabase) -> Iterator[None]:
+    """SQLite foreign keys off for the duration (outside any transaction, where the pragma works)."""
+    from ctctdesk.crm.errors import CrmError
+
+    was_on = db.execute_sql("PRAGMA foreign_keys").fetchone()[0]
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        if db.execute_sql("PRAGMA foreign_keys").fetchone()[0]:
+            # Inside a transaction the pragma is ignored; rebuilding then would cascade-delete rows.
+            raise CrmError("The database upgrade must run outside a transaction; nothing was changed.")
+        yield
+    finally:
+        if was_on:
+            db.execute_sql("PRAGMA foreign_keys = ON")

@@ -38,6 +38,23 @@ def email_key(email: str) -> str | None:
     return cleaned or None
 
 
+class NeverReusedIdField(peewee.AutoField):
+    """An integer primary key whose values are never given out twice, on SQLite and PostgreSQL alike.
+
+    Why: the sync baseline links contact and list ids to Constant Contact ids. A plain SQLite
+    ``INTEGER PRIMARY KEY`` hands the highest deleted id to the next new row, so a new person could
+    inherit a deleted contact's Constant Contact link. ``AUTOINCREMENT`` forbids that on SQLite;
+    PostgreSQL sequences (``SERIAL``) never go back, so nothing is added there.
+    """
+
+    def ddl(self, ctx):
+        node_list = super().ddl(ctx)
+        # The SQLite dialect maps AUTO to plain INTEGER (PostgreSQL: SERIAL, which must stay bare).
+        if ctx.state.field_types.get("AUTO") == "INTEGER":
+            return peewee.NodeList((node_list, peewee.SQL("AUTOINCREMENT")))
+        return node_list
+
+
 class BaseModel(peewee.Model):
     class Meta:
         database = database_proxy
@@ -80,6 +97,7 @@ class Contact(BaseModel):
     `rules.refresh_ineligibility` for the contacts it touched.
     """
 
+    id = NeverReusedIdField()  # linked to Constant Contact by the sync baseline: never reused
     company = peewee.ForeignKeyField(Company, backref="contacts", on_delete="CASCADE", index=True)
     first_name = peewee.CharField(max_length=255, default="")
     last_name = peewee.CharField(max_length=255, default="")
@@ -118,6 +136,8 @@ class ContactField(BaseModel):
 
 class EmailList(BaseModel):
     """D4: an email list; the name is unique case-insensitively."""
+
+    id = NeverReusedIdField()  # linked to Constant Contact by the sync baseline: never reused
 
     name = peewee.CharField(max_length=255)
     name_key = peewee.CharField(max_length=255, unique=True)
