@@ -262,6 +262,6 @@ def test_revoked_access_is_raised_after_the_run_is_recorded(env):
     env.control("faults", {"kind": "expired_token", "count": 1000, "path_prefix": "/v3/activities"})
     with pytest.raises(AuthRevoked):
         env.service.run(preview, force=True)
-    recorded = env.service.history()[0]
+    recorded = next(h for h in env.service.history() if not h.is_connection_event)
     assert recorded.stopped_reason and not recorded.ok
     assert recorded.finished_at is not None
