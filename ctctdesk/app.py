@@ -99,7 +99,6 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
     """
     from ctctdesk.crm.db import database_url_for, open_database
     from ctctdesk.ctct.connection import Connection
-    from ctctdesk.sync.service import SyncService
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -114,10 +113,23 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         settings=settings,
         log_path=log_path,
         demo=demo,
-        connection=Connection.open(data_dir, sandbox_url),  # no network or keyring until used
     )
-    context.sync = SyncService(database, context.connection)
+    attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring until used
     return context
+
+
+def attach_connection(context: AppContext, connection: Connection) -> None:
+    """Give the context its Constant Contact connection and the sync service over it and the CRM.
+
+    One place for the wiring, so demo mode (which brings a sandbox connection of its own) gets the same:
+    a disconnect, from the window or the command line, also takes the Constant Contact lists out of
+    the CRM (C6).
+    """
+    from ctctdesk.sync.service import SyncService
+
+    context.connection = connection
+    context.sync = SyncService(context.database, connection)
+    connection.add_disconnect_hook(context.sync.forget_account)
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:

@@ -100,7 +100,7 @@ def demo_sandbox_config() -> SandboxConfig:
 def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | None = None,
                crm_contacts: int = DEMO_CRM_CONTACTS) -> Demo:  # fmt: skip
     """Sample CRM + seeded sandbox + connection, ready for `build_window(data_dir, context=demo.context)`."""
-    from ctctdesk.app import build_context
+    from ctctdesk.app import attach_connection, build_context
     from ctctdesk.crm.demo_data import generate
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.endpoints import ConnectionSettings
@@ -124,10 +124,7 @@ def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | 
         sandbox.stop()
         context.close()
         raise
-    from ctctdesk.sync.service import SyncService
-
-    context.connection = connection  # replaces the data folder's own: this one talks to the sandbox
-    context.sync = SyncService(context.database, connection)
+    attach_connection(context, connection)  # replaces the data folder's own: this one talks to the sandbox
     context.extras["demo_note"] = DEMO_NOTE
     log.info("Demo started: sandbox at %s, data folder %s", sandbox.base_url, data_dir)
     return Demo(data_dir, context, sandbox, connection, facts, owns_data_dir)

@@ -160,11 +160,16 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_disconnect(args: argparse.Namespace) -> int:
+    from ctctdesk.app import build_context, resolve_data_dir
+    from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.connection import ConnectionState
     from ctctdesk.ctct.errors import CtctError
 
     try:
-        connection = _open_connection(args)
+        # The whole context, not just the connection: a disconnect also removes the Constant Contact
+        # lists from the CRM (C6), through the hook the composition root puts on the connection.
+        context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
+        connection = context.connection
         status = connection.status()
         if status.state is ConnectionState.NOT_CONNECTED:
             print("Not connected to Constant Contact; nothing to do.")
@@ -181,9 +186,10 @@ def run_disconnect(args: argparse.Namespace) -> int:
         revoked = connection.disconnect()
     except KeyboardInterrupt:
         return _fail("cancelled; still connected.", EXIT_CANCELLED)
-    except CtctError as error:
+    except (CtctError, CrmError) as error:
         return _fail(str(error), exit_code_for(error))
     print("Disconnected from Constant Contact; the saved sign-in was removed from the keyring.")
+    print("The email lists linked to Constant Contact were removed from the CRM; companies and contacts stay.")
     if not revoked:
         print("Constant Contact could not be reached to revoke the access; it expires on its own, or "
               "remove ctctdesk under My Settings → Apps in Constant Contact.")

@@ -86,6 +86,7 @@ class Connection:
         self.quota = DailyQuota(self.data_dir / USAGE_FILE_NAME, daily_allowance)
         self.limiter = limiter or RateLimiter()
         self._listeners: list[StatusListener] = []
+        self._disconnect_hooks: list[Callable[[], object]] = []
         self._lock = threading.Lock()
         self._client: CtctClient | None = None
 
@@ -117,6 +118,16 @@ class Connection:
     def add_listener(self, listener: StatusListener) -> None:
         """Called (from any thread) whenever the state changes: connected, broken, disconnected."""
         self._listeners.append(listener)
+
+    def add_disconnect_hook(self, hook: Callable[[], object]) -> None:
+        """Run `hook` right after a disconnect has removed the tokens, before listeners hear of it.
+
+        The composition root uses it for C6 (the lists that came from or went to Constant Contact leave
+        the CRM) so the GUI and the command line cannot forget that half of a disconnect. A hook that
+        fails raises to the caller: the tokens are gone by then, and the user must hear that the
+        clean-up did not finish.
+        """
+        self._disconnect_hooks.append(hook)
 
     def remove_listener(self, listener: StatusListener) -> None:
         if listener in self._listeners:
@@ -233,7 +244,11 @@ class Connection:
             self._client = None
             self._write_state({})
         log.info("Disconnected from Constant Contact%s", "" if revoked else " (revocation not confirmed)")
-        self._notify()
+        try:
+            for hook in list(self._disconnect_hooks):
+                hook()
+        finally:
+            self._notify()
         return revoked
 
     # -- the client ---------------------------------------------------------------------------------

@@ -409,7 +409,13 @@ class SyncTab(QWidget):
 
     @Slot(object)
     def _show_connection(self, status: ConnectionStatus) -> None:
+        was = self._status.state if self._status is not None else None
         self._status = status
+        if status.state is ConnectionState.NOT_CONNECTED and was not in (None, ConnectionState.NOT_CONNECTED):
+            # A disconnect took the Constant Contact lists out of the CRM (C6): the lists tab must
+            # not keep showing them, and the next connection starts with an activation again.
+            self._has_pulled = None
+            self.crmChanged.emit()
         if status.state is ConnectionState.CONNECTED:
             self.connectionBox.hide()
         else:

@@ -273,11 +273,20 @@ def test_mass_removal_asks_before_running(qtbot, demo_window, demo):
 
 
 def test_disconnecting_puts_the_tab_in_the_not_connected_state(qtbot, demo_window, demo):
+    from ctctdesk.crm import lists
+
     tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    assert lists.find_list("General Interest") is not None  # brought in by the activation
     demo.connection.disconnect()
     qtbot.waitUntil(lambda: not tab.connected)
     assert find(demo_window, QLabel, "syncConnectionLabel").isVisible()
     assert not find(demo_window, QPushButton, "pushButton").isEnabled()
+    # C6: the lists that came from Constant Contact left the CRM, and the lists tab shows that
+    assert lists.find_list("General Interest") is None
+    panel = find(demo_window, QTableView, "listsPanel")
+    qtbot.waitUntil(lambda: "General Interest" not in {
+        panel.model().index(row, 0).data() for row in range(panel.model().rowCount())})
 
 
 def test_a_job_queued_at_constant_contact_is_said_plainly_and_the_run_goes_on(qtbot, demo_window, demo):

@@ -68,3 +68,24 @@ def test_a_direction_is_required(capsys):
     except SystemExit as exit_:
         assert exit_.code == 2
     assert "one of the arguments --to-cc --from-cc --both is required" in capsys.readouterr().err
+
+
+def test_disconnect_from_the_command_line_removes_the_linked_lists_and_keeps_the_people(
+    sandbox, memory_keyring, tmp_path, capsys
+):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import lists
+    from ctctdesk.crm.models import Contact
+
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--both", *common]) == sc.EXIT_OK
+    assert main(["disconnect", "--yes", *common]) == 0
+    out = capsys.readouterr().out
+    assert "email lists linked to Constant Contact were removed" in out
+    context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
+    try:
+        assert lists.list_summaries() == []  # Customers and the account's default list are gone (C6)
+        assert Contact.select().count() == 4  # companies and contacts stay
+        assert not context.connection.status().connected
+    finally:
+        context.close()
