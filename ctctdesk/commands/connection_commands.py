@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                          help="only print the sign-in address, do not open a browser")
     connect.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                          help="how long to wait for access to be allowed (default 300)")
+    connect.add_argument("--no-activation", action="store_true",
+                         help="do not bring Constant Contact's lists and contacts into the CRM right after "
+                              "connecting (the first `ctctdesk sync --from-cc` does it later)")
     connect.set_defaults(run=run_connect)
 
     status = subparsers.add_parser("status", parents=[common], epilog=EXIT_CODES_HELP,
@@ -99,13 +102,17 @@ def _has_display() -> bool:
 
 
 def run_connect(args: argparse.Namespace) -> int:
+    from ctctdesk.app import build_context, resolve_data_dir
+    from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.connection import describe
     from ctctdesk.ctct.errors import CtctError
     from ctctdesk.ctct.oauth import Cancelled
 
     cancel = Cancelled()
     try:
-        connection = _open_connection(args)
+        # The whole context: right after connecting comes the initial activation (C5), into the CRM.
+        context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
+        connection = context.connection
         if args.api_key:
             connection.set_client_id(args.api_key)
         if not connection.settings.client_id:
@@ -134,11 +141,34 @@ def run_connect(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         cancel.set()
         return _fail("connecting was cancelled; ctctdesk is not connected.", EXIT_CANCELLED)
-    except CtctError as error:
+    except (CtctError, CrmError) as error:
         return _fail(str(error), exit_code_for(error))
     for line in describe(status):
         print(line)
-    return EXIT_OK
+    if getattr(args, "no_activation", False):
+        return EXIT_OK
+    return _activate(context)
+
+
+def _activate(context) -> int:
+    """C5: the first connection brings Constant Contact's lists and contacts into the CRM before any push."""
+    from ctctdesk.commands.sync_commands import print_summary
+    from ctctdesk.crm.errors import CrmError
+    from ctctdesk.ctct.errors import CtctError
+    from ctctdesk.sync.errors import SyncError
+
+    print("Bringing Constant Contact's lists and contacts into the CRM (initial activation)…", flush=True)
+    try:
+        summary = context.sync.activate()
+    except KeyboardInterrupt:
+        return _fail("the initial activation was cancelled; run `ctctdesk sync --from-cc` to finish it.",
+                     EXIT_CANCELLED)
+    except (SyncError, CtctError, CrmError) as error:
+        code = exit_code_for(error) if isinstance(error, CtctError) else EXIT_ERROR
+        return _fail(f"connected, but the initial activation did not finish: {error} Run "
+                     "`ctctdesk sync --from-cc` to try again.", code)
+    print_summary(summary)
+    return EXIT_OK if summary.ok else EXIT_ERROR
 
 
 def run_status(args: argparse.Namespace) -> int:

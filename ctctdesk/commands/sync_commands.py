@@ -93,7 +93,7 @@ def _summary_json(summary: Any) -> dict[str, Any]:
     }
 
 
-def _print_summary(summary: Any) -> None:
+def print_summary(summary: Any) -> None:
     print(f"Run {summary.run_id} ({summary.direction}, {summary.trigger})")
     if not summary.counts:
         print("  Nothing needed changing.")
@@ -151,7 +151,7 @@ def run_sync(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_summary_json(summary), indent=2))
     else:
-        _print_summary(summary)
+        print_summary(summary)
     if summary.cancelled:
         return _fail("the sync was cancelled.", EXIT_CANCELLED)
     if summary.stopped_reason:

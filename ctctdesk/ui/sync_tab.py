@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -416,6 +416,10 @@ class SyncTab(QWidget):
             # not keep showing them, and the next connection starts with an activation again.
             self._has_pulled = None
             self.crmChanged.emit()
+        elif status.state is ConnectionState.CONNECTED and was is ConnectionState.NOT_CONNECTED:
+            # A first connection is an initial activation (C5): Constant Contact's lists and contacts
+            # come into the CRM before anything can be pushed. A reconnect after a break is not one.
+            QTimer.singleShot(0, self.start_activation)
         if status.state is ConnectionState.CONNECTED:
             self.connectionBox.hide()
         else:

@@ -330,3 +330,18 @@ def test_access_revoked_during_a_preview_shows_the_reconnect_banner(qtbot, demo_
     qtbot.waitUntil(banner.isVisible)
     qtbot.waitUntil(lambda: not tab.connected)
     assert not find(demo_window, QPushButton, "runButton").isEnabled()
+
+
+def test_connecting_again_runs_the_initial_activation_by_itself(qtbot, demo_window, demo):
+    from ctctdesk.crm import lists
+    from ctctdesk.demo import connect_automatically
+
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    demo.connection.disconnect()
+    qtbot.waitUntil(lambda: not tab.connected)
+    assert lists.find_list("General Interest") is None
+    connect_automatically(demo.connection, demo.sandbox)  # as a person finishing Connect would
+    qtbot.waitUntil(lambda: lists.find_list("General Interest") is not None, timeout=SLOW)  # C5
+    wait_idle(qtbot, tab)
+    assert tab.service.history()[0].trigger == "activation"
