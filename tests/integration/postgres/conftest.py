@@ -47,10 +47,14 @@ def pg_sync_env(sandbox, memory_keyring, postgres_url, tmp_path):  # noqa: F811
     data_dir = tmp_path / "data"
     data_dir.mkdir(parents=True)
     database = db.open_database(postgres_url)
-    connection = Connection(data_dir, settings=ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0))
+    connection = Connection(
+        data_dir, settings=ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0)
+    )
     connect(connection, sandbox)
     token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
-    env = SyncEnv(sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection), data_dir)
+    env = SyncEnv(
+        sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection), data_dir
+    )
     try:
         yield env
     finally:
