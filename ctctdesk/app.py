@@ -158,7 +158,7 @@ def install_constant_contact_ui(
     connection = context.connection
     page = None
     if PAGE_TITLE not in window.settings_tab.page_titles():
-        page = install_connection_ui(window, connection)
+        page = install_connection_ui(window, connection, last_sync=_last_sync_reader(context))
     window.sync_tab = install_sync_ui(
         window,
         context.sync,
@@ -167,6 +167,21 @@ def install_constant_contact_ui(
         on_crm_changed=on_crm_changed,
         note=context.extras.get("demo_note", ""),
     )
+
+
+def _last_sync_reader(context: AppContext) -> Any:
+    """Settings → Constant Contact's "Last sync" (C4), read on the page's worker thread."""
+    from ctctdesk.crm.db import close_database
+
+    def last_sync() -> Any:
+        if context.sync is None:
+            return None
+        try:
+            return context.sync.last_run()
+        finally:
+            close_database()  # the worker thread's own connection; the GUI thread's stays open
+
+    return last_sync
 
 
 def _display_available() -> bool:

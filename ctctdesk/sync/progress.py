@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    phase: (
-        str  # human text: "Reading Constant Contact", "Importing contacts", "Waiting for Constant Contact"…
-    )
+    #: human text: "Reading Constant Contact", "Importing contacts", "Waiting for Constant Contact"…
+    phase: str
     done: int = 0
     total: int = 0  # 0 = unknown (indeterminate progress bar)
     queued: bool = False  # True while Constant Contact holds a bulk job in its queue (S3 message)

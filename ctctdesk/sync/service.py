@@ -21,7 +21,7 @@ import peewee
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
-from ctctdesk.ctct.connection import Connection
+from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
@@ -86,6 +86,11 @@ class RunSummary:
     def ok(self) -> bool:
         return not self.cancelled and not self.stopped_reason and not self.errors
 
+    @property
+    def is_connection_event(self) -> bool:
+        """A history entry about the connection (C7), not a sync run: ``stopped_reason`` says what."""
+        return self.direction == store.EVENT_DIRECTION
+
 
 @dataclass
 class _Context:
@@ -105,9 +110,12 @@ class SyncService:
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
+        self._connection_state: ConnectionState | None = None
         self._cached_baseline: tuple[str, Baseline] | None = None
         self._mirror = Mirror()
         store.ensure_tables(database)
+        if connection is not None:
+            connection.add_listener(self._connection_changed)
 
     # -- reading and planning ---------------------------------------------------------------------------
 
@@ -291,6 +299,29 @@ class SyncService:
     def history(self, limit: int = 200) -> list[RunSummary]:
         """Recorded runs, newest first."""
         return [_summary(row) for row in store.runs(limit)]
+
+    def last_run(self) -> RunSummary | None:
+        """The newest recorded sync run, connection events left out (Settings → Constant Contact, C4)."""
+        row = store.last_sync_run()
+        return _summary(row) if row is not None else None
+
+    def record_connection_broken(self, reason: str) -> int:
+        """C7: the history keeps "Connection broken: …" next to the runs; returns the entry's id."""
+        message = f"Connection broken: {reason}" if reason else "Connection broken."
+        return store.record_event(message, utc_now())
+
+    def _connection_changed(self, status: ConnectionStatus) -> None:
+        """Connection listener (any thread): one history entry each time the connection breaks.
+
+        Only the change into "broken" is recorded, so a refusal met again by a second request does not
+        add a second entry; after a reconnect, the next break is recorded again.
+        """
+        previous, self._connection_state = self._connection_state, status.state
+        if status.state is ConnectionState.BROKEN and previous is not ConnectionState.BROKEN:
+            try:
+                self.record_connection_broken(status.broken_reason)
+            except peewee.PeeweeException as error:  # the banner and the log still tell the admin
+                log.error("The broken connection could not be written to the sync history: %s", error)
 
     def run_details(self, run_id: int) -> RunSummary:
         row = store.run(run_id)

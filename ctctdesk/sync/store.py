@@ -9,7 +9,8 @@ backup of the database then holds everything.
   ``account_id``, R14): a baseline written for another account is replaced wholesale, never reused.
 * Journal (``sync_journal``): each executor step is written before it is sent and confirmed after it
   (R13), so an interrupted run is visible and the next run knows it re-plans over a half-done step.
-* History (``sync_run``): one row per run (S5).
+* History (``sync_run``): one row per run (S5), and one per connection event such as a broken
+  connection (C7), with direction ``"connection"`` and the message in ``stopped_reason``.
 * State (``sync_state``): key → value (account id, revisions, remote mirror's cursor, pending count).
 * Remote mirror (``sync_remote_contact``): see :mod:`ctctdesk.sync.mirror`.
 """
@@ -365,8 +366,22 @@ def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str
     ).where(RunRow.id == run_id).execute()
 
 
+EVENT_DIRECTION = "connection"  # history rows that record a connection event, not a sync run
+
+
+def record_event(message: str, at: datetime, trigger: str = "constant contact") -> int:
+    """A one-line history entry that is not a run (C7: "Connection broken: …"); no counts, no requests."""
+    return RunRow.insert(direction=EVENT_DIRECTION, trigger=trigger, started_at=at, finished_at=at,
+                         stopped_reason=message).execute()  # fmt: skip
+
+
 def runs(limit: int) -> list[RunRow]:
     return list(RunRow.select().order_by(RunRow.id.desc()).limit(limit))
+
+
+def last_sync_run() -> RunRow | None:
+    """The newest real run (connection events left out)."""
+    return RunRow.select().where(RunRow.direction != EVENT_DIRECTION).order_by(RunRow.id.desc()).first()
 
 
 def run(run_id: int) -> RunRow | None:

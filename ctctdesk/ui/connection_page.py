@@ -12,17 +12,19 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
     QFrame,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QStyle,
     QSystemTrayIcon,
@@ -43,6 +45,55 @@ EXPLANATION = (
     "On a locked-down computer use Connect with a code and allow access from any other device. "
     "The sign-in is kept only in this computer's keyring."
 )
+CONNECTED_EXPLANATION = (
+    "ctctdesk keeps its email lists in step with this Constant Contact account. "
+    "Run a synchronization from the Synchronize tab."
+)
+REDIRECT_HINT = ("In Constant Contact's developer portal, add this address to the redirect URIs of the "
+                 "application whose API key you entered.")
+DISCONNECT_HINT = ("Disconnecting revokes ctctdesk's access and removes the saved sign-in from this "
+                   "computer. Companies and contacts stay in ctctdesk.")
+NEVER_SYNCED = "Not yet synchronized"
+PAGE_WIDTH = 760  # px: the page reads as one column on wide windows
+# background, border of the status line per state
+STATUS_TONES = {
+    "neutral": ("#f4f4f4", "#d0d0d0"),
+    "ok": ("#eaf5ea", "#9cc89c"),
+    "broken": ("#fff3cd", "#e0b000"),
+}
+
+#: what the page shows under "Last sync": a recorded run (RunSummary-like) or None; read off the GUI thread
+LastSyncReader = Callable[[], Any]
+
+
+def _plain(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
+def _hint(text: str) -> QLabel:
+    label = _plain(text)
+    label.setStyleSheet("color: #555;")
+    return label
+
+
+def _value_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def last_sync_text(run: Any) -> str:
+    """"2026-05-04 10:12 — Completed (CRM → Constant Contact)", or that there was none yet."""
+    if run is None:
+        return NEVER_SYNCED
+    from ctctdesk.ui.sync_tree import DIRECTION_TEXT, short_result
+
+    started = run.started_at.astimezone() if run.started_at.tzinfo else run.started_at
+    direction = DIRECTION_TEXT.get(run.direction, run.direction)
+    return f"{started:%Y-%m-%d %H:%M} — {short_result(run)} ({direction})"
 
 
 class _Task(QThread):
@@ -107,10 +158,13 @@ class ConnectionPage(QWidget):
     statusChanged = Signal(object)
 
     def __init__(self, connection: Connection, parent: QWidget | None = None, *,
-                 open_url: Callable[[str], None] | None = None) -> None:
+                 open_url: Callable[[str], None] | None = None,
+                 last_sync: LastSyncReader | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionPage")
         self.connection = connection
+        self._last_sync = last_sync
+        self._last_run: Any = None
         self._open_url = open_url or (lambda url: QDesktopServices.openUrl(QUrl(url)))
         self._task: _Task | None = None
         self._cancel: threading.Event | None = None
@@ -128,90 +182,201 @@ class ConnectionPage(QWidget):
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 12)
+        # One readable column: fields and explanations do not stretch across a wide window.
+        column = QWidget()
+        column.setMaximumWidth(PAGE_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        row = QHBoxLayout()
+        row.addWidget(column, 10)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(1)
+
+        heading = QLabel(PAGE_TITLE)
+        heading.setObjectName("connectionPageHeading")
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        heading.setFont(font)
+        layout.addWidget(heading)
+
         self.statusLabel = QLabel("Checking the connection…")
         self.statusLabel.setObjectName("connectionStatusLabel")
         self.statusLabel.setWordWrap(True)
         self.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._set_status_tone("neutral")
         layout.addWidget(self.statusLabel)
 
-        # not connected / broken
+        layout.addWidget(self._build_setup())
+        layout.addWidget(self._build_waiting())
+        layout.addWidget(self._build_connected())
+        for box in (self.setupBox, self.waitingBox, self.connectedBox):
+            box.hide()
+
+    def _build_setup(self) -> QWidget:
+        """Not connected / broken: what connecting does, the application's key, the two ways in."""
         self.setupBox = QWidget()
         setup = QVBoxLayout(self.setupBox)
         setup.setContentsMargins(0, 0, 0, 0)
+        setup.setSpacing(10)
         explanation = QLabel(EXPLANATION)
+        explanation.setObjectName("connectionExplanation")
         explanation.setWordWrap(True)
         setup.addWidget(explanation)
+
+        application = QGroupBox("Your Constant Contact application")
+        box = QVBoxLayout(application)
         form = QFormLayout()
+        box.addLayout(form)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(8)
         self.apiKeyEdit = QLineEdit(self.connection.settings.client_id)
         self.apiKeyEdit.setObjectName("apiKeyEdit")
         self.apiKeyEdit.setPlaceholderText("API key (client id) of your Constant Contact application")
         self.apiKeyEdit.editingFinished.connect(self._save_api_key)
+        self.apiKeyEdit.setMaximumWidth(440)
+        form.addRow("API key:", self.apiKeyEdit)
         self.redirectUriLabel = QLabel(self.connection.settings.redirect_uri)
         self.redirectUriLabel.setObjectName("redirectUriLabel")
         self.redirectUriLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form.addRow("API key:", self.apiKeyEdit)
-        form.addRow("Redirect URI to register:", self.redirectUriLabel)
-        setup.addLayout(form)
+        self.redirectUriLabel.setToolTip("Register this address as a redirect URI of the application.")
+        self.copyRedirectUriButton = QPushButton("Copy")
+        self.copyRedirectUriButton.setObjectName("copyRedirectUriButton")
+        self.copyRedirectUriButton.setToolTip("Copy the redirect URI to the clipboard")
+        self.copyRedirectUriButton.clicked.connect(self.copy_redirect_uri)
+        redirect = QHBoxLayout()
+        redirect.addWidget(self.redirectUriLabel)
+        redirect.addSpacing(8)
+        redirect.addWidget(self.copyRedirectUriButton)
+        redirect.addStretch(1)
+        form.addRow("Redirect URI to register:", redirect)
+        box.addWidget(_hint(REDIRECT_HINT))  # under the form, full width: wraps without gaps
+        setup.addWidget(application)
+
         buttons = QHBoxLayout()
         self.connectButton = QPushButton("Connect")
         self.connectButton.setObjectName("connectButton")
+        self.connectButton.setDefault(True)
+        self.connectButton.setToolTip("Opens your browser at Constant Contact's sign-in page.")
         self.connectButton.clicked.connect(self.start_browser_connect)
         self.connectWithCodeButton = QPushButton("Connect with a code")
         self.connectWithCodeButton.setObjectName("connectWithCodeButton")
+        self.connectWithCodeButton.setToolTip("Shows a code to enter on any other device "
+                                              "(for computers where no browser can be opened).")
         self.connectWithCodeButton.clicked.connect(self.start_device_connect)
         buttons.addWidget(self.connectButton)
         buttons.addWidget(self.connectWithCodeButton)
         buttons.addStretch(1)
         setup.addLayout(buttons)
-        layout.addWidget(self.setupBox)
+        return self.setupBox
 
-        # waiting for the admin to allow access
-        self.waitingBox = QWidget()
+    def _build_waiting(self) -> QWidget:
+        """While the admin allows access in the browser (or on another device): what to do, and Cancel."""
+        self.waitingBox = QGroupBox("Waiting for Constant Contact")
         waiting = QVBoxLayout(self.waitingBox)
-        waiting.setContentsMargins(0, 0, 0, 0)
+        waiting.setSpacing(8)
         self.waitingLabel = QLabel("Waiting for you to allow access…")
         self.waitingLabel.setObjectName("waitingLabel")
         self.waitingLabel.setWordWrap(True)
         self.waitingLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cancelButton = QPushButton("Cancel")
-        self.cancelButton.setObjectName("cancelConnectButton")
-        self.cancelButton.clicked.connect(self.cancel_connect)
         # A long URL cannot wrap in a label (it would widen the window): show it in a read-only field.
         self.authorizeUrlEdit = QLineEdit()
         self.authorizeUrlEdit.setObjectName("authorizeUrlEdit")
         self.authorizeUrlEdit.setReadOnly(True)
         self.authorizeUrlEdit.setToolTip("If no browser opened, copy this address into one.")
         self.authorizeUrlEdit.hide()
+        # Connect with a code: the code large enough to read out and type on another device.
+        self.deviceCodeLabel = QLabel()
+        self.deviceCodeLabel.setObjectName("deviceCodeLabel")
+        self.deviceCodeLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        code_font = self.deviceCodeLabel.font()
+        code_font.setPointSizeF(code_font.pointSizeF() * 1.8)
+        code_font.setBold(True)
+        code_font.setLetterSpacing(code_font.SpacingType.AbsoluteSpacing, 2)
+        self.deviceCodeLabel.setFont(code_font)
+        self.deviceCodeLabel.hide()
+        self.waitingProgress = QProgressBar()
+        self.waitingProgress.setObjectName("waitingProgress")
+        self.waitingProgress.setRange(0, 0)  # busy: there is no telling how long the admin takes
+        self.waitingProgress.setTextVisible(False)
+        self.waitingProgress.setMaximumWidth(240)
+        self.waitingProgress.setMaximumHeight(12)
+        self.cancelButton = QPushButton("Cancel")
+        self.cancelButton.setObjectName("cancelConnectButton")
+        self.cancelButton.clicked.connect(self.cancel_connect)
         waiting.addWidget(self.waitingLabel)
         waiting.addWidget(self.authorizeUrlEdit)
-        waiting.addWidget(self.cancelButton, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(self.waitingBox)
+        waiting.addWidget(self.deviceCodeLabel)
+        row = QHBoxLayout()
+        row.addWidget(self.waitingProgress)
+        row.addSpacing(12)
+        row.addWidget(self.cancelButton)
+        row.addStretch(1)
+        waiting.addLayout(row)
+        return self.waitingBox
 
-        # connected
+    def _build_connected(self) -> QWidget:
+        """Connected: the account, when it was connected, the last sync, today's requests (C4)."""
         self.connectedBox = QWidget()
-        connected = QFormLayout(self.connectedBox)
+        connected = QVBoxLayout(self.connectedBox)
         connected.setContentsMargins(0, 0, 0, 0)
-        self.accountLabel = QLabel()
-        self.accountLabel.setObjectName("accountLabel")
-        self.sinceLabel = QLabel()
-        self.sinceLabel.setObjectName("connectedSinceLabel")
-        self.usageLabel = QLabel()
-        self.usageLabel.setObjectName("requestsTodayLabel")
-        self.disconnectButton = QPushButton("Disconnect")
+        connected.setSpacing(10)
+        connected.addWidget(_plain(CONNECTED_EXPLANATION))
+
+        account = QGroupBox("Connected account")
+        form = QFormLayout(account)
+        form.setVerticalSpacing(8)
+        form.setHorizontalSpacing(16)
+        self.accountLabel = _value_label("accountLabel")
+        self.accountEmailLabel = _value_label("accountEmailLabel")
+        self.sinceLabel = _value_label("connectedSinceLabel")
+        self.lastSyncLabel = _value_label("lastSyncLabel")
+        self.usageLabel = _value_label("requestsTodayLabel")
+        self.usageBar = QProgressBar()
+        self.usageBar.setObjectName("requestsTodayBar")
+        self.usageBar.setTextVisible(False)
+        self.usageBar.setFixedWidth(160)
+        self.usageBar.setMaximumHeight(12)
+        usage = QHBoxLayout()
+        usage.addWidget(self.usageLabel)
+        usage.addSpacing(8)
+        usage.addWidget(self.usageBar)
+        usage.addStretch(1)
+        form.addRow("Account name:", self.accountLabel)
+        form.addRow("Email:", self.accountEmailLabel)
+        form.addRow("Connected since:", self.sinceLabel)
+        form.addRow("Last sync:", self.lastSyncLabel)
+        form.addRow("API requests today:", usage)
+        connected.addWidget(account)
+
+        self.disconnectButton = QPushButton("Disconnect…")
         self.disconnectButton.setObjectName("disconnectButton")
         self.disconnectButton.clicked.connect(self.disconnect_clicked)
-        connected.addRow("Account:", self.accountLabel)
-        connected.addRow("Connected since:", self.sinceLabel)
-        connected.addRow("API requests today:", self.usageLabel)
         disconnect_row = QHBoxLayout()
-        disconnect_row.addWidget(self.disconnectButton)
-        disconnect_row.addStretch(1)
-        connected.addRow("", disconnect_row)
-        layout.addWidget(self.connectedBox)
-        layout.addStretch(1)
-        for box in (self.setupBox, self.waitingBox, self.connectedBox):
-            box.hide()
+        disconnect_row.addWidget(_hint(DISCONNECT_HINT), 1)
+        disconnect_row.addSpacing(12)
+        disconnect_row.addWidget(self.disconnectButton, 0, Qt.AlignmentFlag.AlignTop)
+        connected.addLayout(disconnect_row)
+        return self.connectedBox
+
+    def _set_status_tone(self, tone: str) -> None:
+        """Colour the status line like a notice: green connected, amber broken, plain otherwise."""
+        colours = STATUS_TONES.get(tone, STATUS_TONES["neutral"])
+        background, border = colours
+        self.statusLabel.setStyleSheet(
+            f"#connectionStatusLabel {{ background: {background}; border: 1px solid {border};"
+            " border-radius: 4px; padding: 6px 10px; }")
+
+    @Slot()
+    def copy_redirect_uri(self) -> None:
+        QApplication.clipboard().setText(self.redirectUriLabel.text())
+        self.copyRedirectUriButton.setText("Copied")
+        button = self.copyRedirectUriButton  # the context: no call once the page is gone
+        QTimer.singleShot(2000, button, lambda: button.setText("Copy"))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Coming back to the page shows today's request count as it is now (local, no network)."""
@@ -232,8 +397,25 @@ class ConnectionPage(QWidget):
         """Re-read the status in the background (with the account summary when asked)."""
         if self.busy:
             return
-        self._run(lambda task: self.connection.status(refresh_account=ask_constant_contact),
-                  self._show_status)
+        def work(task: _Task) -> tuple[ConnectionStatus, Any]:
+            status = self.connection.status(refresh_account=ask_constant_contact)
+            return status, self._read_last_sync() if status.connected else None
+
+        self._run(work, self._show_refreshed)
+
+    def _read_last_sync(self) -> Any:
+        """The newest recorded sync run (background thread); a failure only hides the line's value."""
+        if self._last_sync is None:
+            return None
+        try:
+            return self._last_sync()
+        except Exception as error:  # the sync history is secondary here: say so in the log, go on
+            log.warning("The last sync could not be read for the Constant Contact page: %s", error)
+            return None
+
+    def _show_refreshed(self, result: tuple[ConnectionStatus, Any]) -> None:
+        status, self._last_run = result
+        self._show_status(status)
 
     def _show_status(self, status: ConnectionStatus) -> None:
         previous = self._status
@@ -247,17 +429,26 @@ class ConnectionPage(QWidget):
         if connected:
             name = status.account_name or "(name not available)"
             self.statusLabel.setText(f"Connected to Constant Contact account {name}.")
-            self.accountLabel.setText(f"{name} <{status.account_email}>" if status.account_email else name)
+            self._set_status_tone("ok")
+            self.accountLabel.setText(name)
+            self.accountEmailLabel.setText(status.account_email or "—")
             since = status.connected_since.astimezone() if status.connected_since else None
             self.sinceLabel.setText(f"{since:%Y-%m-%d %H:%M}" if since else "—")
+            self.lastSyncLabel.setText(last_sync_text(self._last_run))
             self.usageLabel.setText(f"{status.requests_today:,} of {status.daily_allowance:,}")
+            allowance = max(status.daily_allowance, 1)
+            self.usageBar.setRange(0, allowance)
+            self.usageBar.setValue(min(status.requests_today, allowance))
+            self.usageBar.setToolTip(f"{status.requests_today / allowance:.0%} of today's allowance used")
             self.connectButton.setText("Connect")
         elif status.state is ConnectionState.BROKEN:
             self.statusLabel.setText(f"The connection is broken: {status.broken_reason} "
                                      "Reconnect to continue; nothing has been lost.")
+            self._set_status_tone("broken")
             self.connectButton.setText("Reconnect")
         else:
             self.statusLabel.setText("Not connected to Constant Contact.")
+            self._set_status_tone("neutral")
             self.connectButton.setText("Connect")
         self.banner.setVisible(status.state is ConnectionState.BROKEN)
         if (status.state is ConnectionState.BROKEN
@@ -299,9 +490,11 @@ class ConnectionPage(QWidget):
         self.connectedBox.hide()
         self.waitingLabel.setText(text)
         self.authorizeUrlEdit.hide()
+        self.deviceCodeLabel.hide()
         self.waitingBox.show()
         self.cancelButton.setEnabled(True)
         self.statusLabel.setText("Connecting to Constant Contact…")
+        self._set_status_tone("neutral")
         return cancel
 
     @Slot()
@@ -311,8 +504,9 @@ class ConnectionPage(QWidget):
         cancel = self._begin_waiting("Your browser shows Constant Contact's sign-in page. "
                                      "Waiting for you to allow access…")
 
-        def work(task: _Task) -> ConnectionStatus:
-            return self.connection.connect_browser(task.urlReady.emit, cancel=cancel)
+        def work(task: _Task) -> tuple[ConnectionStatus, Any]:
+            status = self.connection.connect_browser(task.urlReady.emit, cancel=cancel)
+            return status, self._read_last_sync()  # a reconnect has a sync history already
 
         task = self._run(work, self._connected)
         task.urlReady.connect(self._browser_url_ready)
@@ -323,8 +517,9 @@ class ConnectionPage(QWidget):
             return
         cancel = self._begin_waiting("Asking Constant Contact for a code…")
 
-        def work(task: _Task) -> ConnectionStatus:
-            return self.connection.connect_device(task.codeReady.emit, cancel=cancel)
+        def work(task: _Task) -> tuple[ConnectionStatus, Any]:
+            status = self.connection.connect_device(task.codeReady.emit, cancel=cancel)
+            return status, self._read_last_sync()
 
         task = self._run(work, self._connected)
         task.codeReady.connect(self._device_code_ready)
@@ -344,6 +539,8 @@ class ConnectionPage(QWidget):
         self.waitingLabel.setText(
             f"On any device, open {device.verification_uri} and enter the code {device.user_code}.\n"
             "Waiting for you to allow access…")
+        self.deviceCodeLabel.setText(device.user_code)
+        self.deviceCodeLabel.show()
 
     @Slot()
     def cancel_connect(self) -> None:
@@ -352,9 +549,9 @@ class ConnectionPage(QWidget):
             self.cancelButton.setEnabled(False)
             self.waitingLabel.setText("Cancelling…")
 
-    def _connected(self, status: ConnectionStatus) -> None:
+    def _connected(self, result: tuple[ConnectionStatus, Any]) -> None:
         self._cancel = None
-        self._show_status(status)
+        self._show_refreshed(result)
 
     def confirm(self, question: str) -> bool:
         """Ask the admin; tests replace this method."""
@@ -409,6 +606,7 @@ class ConnectionPage(QWidget):
         connected = self._status is not None and self._status.connected
         self.connectedBox.setVisible(connected)
         self.setupBox.setVisible(not connected)
+        self._set_status_tone("neutral" if isinstance(error, AuthorizationCancelled) else "broken")
         if isinstance(error, AuthorizationCancelled):
             message = str(error)
         elif isinstance(error, CtctError):
@@ -427,9 +625,13 @@ class ConnectionPage(QWidget):
             QApplication.processEvents()
 
 
-def install_connection_ui(window: Any, connection: Connection) -> ConnectionPage:
-    """Mount the page in Settings and the banner above the tabs of the main window."""
-    page = ConnectionPage(connection, window)
+def install_connection_ui(window: Any, connection: Connection, *,
+                          last_sync: LastSyncReader | None = None) -> ConnectionPage:
+    """Mount the page in Settings and the banner above the tabs of the main window.
+
+    `last_sync()` returns the newest recorded sync run (or None); it is called off the GUI thread.
+    """
+    page = ConnectionPage(connection, window, last_sync=last_sync)
     window.settings_tab.add_page(PAGE_TITLE, page)
     area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
     (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)

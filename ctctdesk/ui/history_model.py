@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ctctdesk.ui.sync_tree import DIRECTION_TEXT, duration_text, short_result
+from ctctdesk.ui.sync_tree import DIRECTION_TEXT, duration_text, is_event, short_result
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -17,6 +17,7 @@ class HistoryModel(QAbstractTableModel):
     STARTED, DIRECTION, TRIGGER, RESULT, CHANGES, ERRORS, REQUESTS, DURATION = range(8)
     HEADERS = ("Started", "Direction", "Trigger", "Result", "Changes", "Errors", "Requests", "Duration")
     NUMERIC = (CHANGES, ERRORS, REQUESTS)
+    NOT_FOR_EVENTS = (TRIGGER, CHANGES, ERRORS, REQUESTS, DURATION)  # blank on a connection entry (C7)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,8 @@ class HistoryModel(QAbstractTableModel):
         if column == self.STARTED:
             started = run.started_at.astimezone() if run.started_at.tzinfo else run.started_at
             return f"{started:%Y-%m-%d %H:%M}"
+        if column in self.NOT_FOR_EVENTS and is_event(run):
+            return ""
         if column == self.DIRECTION:
             return DIRECTION_TEXT.get(run.direction, run.direction)
         if column == self.TRIGGER:

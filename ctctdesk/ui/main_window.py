@@ -45,12 +45,15 @@ class SettingsTab(QSplitter):
         self.page_list = QListWidget()
         self.page_list.setObjectName("settingsPageList")
         self.page_list.setMinimumWidth(150)
-        self.page_list.setMaximumWidth(260)
+        self.page_list.setMaximumWidth(280)
+        # Comfortable rows, like the category list of an office suite's options dialog.
+        self.page_list.setSpacing(1)
+        self.page_list.setStyleSheet("#settingsPageList::item { padding: 6px 10px; }")
         self.pages = QStackedWidget()
         self.addWidget(self.page_list)
         self.addWidget(self.pages)
         self.setStretchFactor(1, 1)
-        self.setSizes([180, 800])
+        self.setSizes([200, 800])
         self.page_list.currentRowChanged.connect(self.pages.setCurrentIndex)
         self._titles: list[str] = []
 

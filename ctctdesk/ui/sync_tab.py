@@ -418,6 +418,8 @@ class SyncTab(QWidget):
             self.connectionBox.show()
             if not self.busy:
                 self.syncPhaseLabel.setText(NOT_CONNECTED_TEXT)
+            if status.state is ConnectionState.BROKEN:
+                self.reload_history()  # the service recorded "Connection broken: …" (C7)
         self._update_buttons()
 
     def set_note(self, text: str) -> None:

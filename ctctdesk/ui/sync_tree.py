@@ -51,7 +51,9 @@ DIRECTION_TEXT = {
     "to_cc": "CRM → Constant Contact",
     "from_cc": "Constant Contact → CRM",
     "both": "Both ways",
+    "connection": "Connection",  # a history entry about the connection (C7), not a run
 }
+EVENT_ADVICE = "Reconnect in Settings → Constant Contact; nothing is lost, the next sync catches up."
 FIELD_TEXT = {
     "email": "email",
     "first_name": "first name",
@@ -299,7 +301,14 @@ def result_text(summary) -> str:
     return "Completed"
 
 
+def is_event(summary) -> bool:
+    """A history entry about the connection (C7) rather than a sync run."""
+    return bool(getattr(summary, "is_connection_event", False))
+
+
 def short_result(summary) -> str:
+    if is_event(summary):
+        return summary.stopped_reason.partition(":")[0]  # "Connection broken"
     if summary.cancelled:
         return "Cancelled"
     if summary.stopped_reason:
@@ -334,6 +343,12 @@ def _sides_of_counts(direction: str, counts: dict[str, int]) -> dict[str, list[t
 def summary_tree(summary) -> Node:
     """The root of a readable tree for a finished (or recorded) run."""
     root = Node("summary")
+    if is_event(summary):
+        head = root.add(Node(summary.stopped_reason, kind="error"))
+        when = summary.started_at.astimezone() if summary.started_at.tzinfo else summary.started_at
+        head.add(Node(f"Recorded {when:%Y-%m-%d %H:%M:%S}", kind="detail"))
+        head.add(Node(EVENT_ADVICE, kind="detail"))
+        return root
     kind = "ok" if summary.ok else ("error" if summary.stopped_reason or summary.errors else "warning")
     head = root.add(Node(result_text(summary), kind=kind))
     started = summary.started_at.astimezone() if summary.started_at.tzinfo else summary.started_at

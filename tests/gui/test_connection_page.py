@@ -5,7 +5,15 @@ import threading
 
 import pytest
 import requests
-from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QSystemTrayIcon, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.errors import AuthRevoked
@@ -55,6 +63,8 @@ def test_not_connected_shows_explanation_api_key_and_redirect_uri(window, sandbo
     assert "Not connected" in find(page, QLabel, "connectionStatusLabel").text()
     assert find(page, QLineEdit, "apiKeyEdit").text() == "ctctdesk-demo"
     assert find(page, QLabel, "redirectUriLabel").text() == sandbox_connection.settings.redirect_uri
+    find(page, QPushButton, "copyRedirectUriButton").click()
+    assert QApplication.clipboard().text() == sandbox_connection.settings.redirect_uri
     assert find(page, QPushButton, "connectButton").isVisible()
     assert find(page, QPushButton, "connectWithCodeButton").isVisible()
     assert not find(page, QPushButton, "disconnectButton").isVisible()
@@ -76,7 +86,9 @@ def test_connect_waits_responsively_then_shows_the_account(window, qtbot):
     qtbot.waitUntil(lambda: not page.busy, timeout=20_000)
     status_text = find(page, QLabel, "connectionStatusLabel").text()
     assert "Connected" in status_text and "ctctdesk Demo Office" in status_text
-    assert find(page, QLabel, "accountLabel").text() == "ctctdesk Demo Office <owner@example.org>"
+    assert find(page, QLabel, "accountLabel").text() == "ctctdesk Demo Office"
+    assert find(page, QLabel, "accountEmailLabel").text() == "owner@example.org"
+    assert find(page, QLabel, "lastSyncLabel").text() == "Not yet synchronized"
     assert find(page, QLabel, "requestsTodayLabel").text() == "1 of 10,000"
     assert find(page, QPushButton, "disconnectButton").isVisible()
     assert not find(page, QPushButton, "connectButton").isVisible()
@@ -104,6 +116,8 @@ def test_connect_with_a_code_shows_the_code_until_allowed(window, qtbot, sandbox
     qtbot.waitUntil(lambda: "enter the code" in waiting.text(), timeout=15_000)
     user_code = waiting.text().split("enter the code ")[1].split(".")[0]
     assert "/activate" in waiting.text()
+    code = find(page, QLabel, "deviceCodeLabel")
+    assert code.isVisible() and code.text() == user_code  # large, to read out and type elsewhere
     requests.post(f"{sandbox.base_url}/_sandbox/device/approve", json={"user_code": user_code}, timeout=10)
     qtbot.waitUntil(lambda: not page.busy, timeout=20_000)  # the next poll, 5 seconds later
     assert find(page, QPushButton, "disconnectButton").isVisible()
