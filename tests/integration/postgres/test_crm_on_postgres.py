@@ -7,6 +7,7 @@ import peewee
 import ctctdesk.sync.store as store
 from ctctdesk.crm import contacts, db, demo_data, lists, migrations
 from ctctdesk.crm.contacts import ContactFilter
+from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import Company, Contact, Membership
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.local_reader import read_local
@@ -82,3 +83,16 @@ def test_local_reader_sees_the_crm(pg_crm):
     snapshot = read_local()
     assert snapshot.contacts[ann.id].custom_fields == (("Region", "North"),)
     assert snapshot.lists[news.id].member_ids == frozenset({ann.id})
+
+
+def test_a_dropped_connection_is_replaced(pg_crm, postgres_server):
+    """The office server restarted (or dropped an idle connection): at most one action fails with a
+    clear message, then the desk works again without being restarted."""
+    lists.create_list("Before")
+    postgres_server.terminate_connections(pg_crm.database)
+    try:
+        lists.create_list("After")
+    except CrmError as error:  # the statement that met the dead connection
+        assert "try again" in str(error)
+        lists.create_list("After")
+    assert sorted(s.name for s in lists.list_summaries()) == ["After", "Before"]
