@@ -3,11 +3,12 @@
 from collections import Counter
 
 import peewee
+import pytest
 
 import ctctdesk.sync.store as store
 from ctctdesk.crm import contacts, db, demo_data, lists, migrations
 from ctctdesk.crm.contacts import ContactFilter
-from ctctdesk.crm.errors import CrmError
+from ctctdesk.crm.errors import CrmError, DatabaseOpenError
 from ctctdesk.crm.models import Company, Contact, Membership
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.local_reader import read_local
@@ -96,3 +97,12 @@ def test_a_dropped_connection_is_replaced(pg_crm, postgres_server):
         assert "try again" in str(error)
         lists.create_list("After")
     assert sorted(s.name for s in lists.list_summaries()) == ["After", "Before"]
+
+
+def test_unreachable_server_is_a_clear_error_without_the_password(postgres_server):
+    url = postgres_server.url("no_such_database").replace("ctctdesk@", "ctctdesk:s3cret-pw@")
+    with pytest.raises(DatabaseOpenError) as raised:
+        db.open_database(url)
+    message = str(raised.value)
+    assert "Cannot open the database" in message and "no_such_database" in message
+    assert "s3cret-pw" not in message
