@@ -5,11 +5,16 @@ No Qt, no Constant Contact: everything here can be called from a plain test, the
 Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
 
 - `crm.db`: `open_database(url) -> peewee.Database` (sqlite:///path in WAL mode with foreign keys, or
-  postgresql://…; binds the models, runs every registered migration), `database_url_for(data_dir)`,
-  `describe_url(url)` (password hidden), `close_database()`.
+  postgresql://… as a `SharedPostgresqlDatabase` that replaces a connection the server dropped; binds the
+  models, runs every registered migration), `database_url_for(data_dir)`, `describe_url(url)` (password
+  hidden), `close_database()`.
 - `crm.migrations`: `register_migrations(component, steps)`, `migrate_all(db)`, `current_version(db, c)`,
   `latest_version(c)`. Other layers (sync) register their own tables under their own component name, then
-  open the database (or call `migrate_all` again).
+  open the database (or call `migrate_all` again). A step decorated `@rebuilds_tables` runs on SQLite with
+  foreign keys off (and must end with `check_foreign_keys(db)`); `migrate_all` then refuses to run inside
+  a transaction.
+- Contact and email list ids are never reused (SQLite AUTOINCREMENT via `models.NeverReusedIdField`,
+  PostgreSQL sequences): the sync baseline links them to Constant Contact ids.
 - `crm.models`: `Company`, `Tag`, `CompanyTag`, `Contact`, `ContactField`, `EmailList`, `Membership`,
   `Setting`, `database_proxy`, `name_key(name)`, `email_key(email)`, `utc_now()`, `COMPANY_TYPES`,
   `EMAIL_STATUSES`.

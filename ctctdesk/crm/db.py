@@ -32,6 +32,24 @@ SQLITE_PRAGMAS = {
 }
 
 
+class SharedPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL that opens a new connection when the server dropped the old one.
+
+    Why: a desk stays open for days while the office's server restarts or drops idle connections.
+    peewee alone keeps handing out the dead connection, so every later action would fail until the
+    app is restarted. The statement that meets the dropped connection still fails (the user is told
+    to try again; nothing is retried behind their back), and the next one, outside any transaction,
+    runs on a fresh connection.
+    """
+
+    def cursor(self, named_cursor=None):
+        connection = None if self.is_closed() else self._state.conn
+        if connection is not None and connection.closed and self.transaction_depth() == 0:
+            log.warning("the database server closed the connection; opening a new one")
+            self._state.reset()  # forget the dead connection (closing it again would raise)
+        return super().cursor(named_cursor)
+
+
 def database_url_for(data_dir: Path) -> str:
     """The default database of a data folder: a SQLite file inside it."""
     return f"sqlite:///{(Path(data_dir) / DATABASE_FILE_NAME).resolve()}"
@@ -63,9 +81,9 @@ def _connect(url: str) -> peewee.Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
     if scheme in ("postgres", "postgresql"):
-        from playhouse.db_url import connect
+        from playhouse.db_url import parse
 
-        return connect(url.replace("postgres://", "postgresql://", 1))
+        return SharedPostgresqlDatabase(**parse(url.replace("postgres://", "postgresql://", 1)))
     raise DatabaseOpenError(
         f"Unsupported database URL {describe_url(url)!r}: use sqlite:///path or postgresql://host/db."
     )

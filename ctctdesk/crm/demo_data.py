@@ -266,8 +266,12 @@ def _domain_of(company_name: str) -> str:
 
 
 def _mod(column: peewee.Node, divisor: int) -> peewee.Expression:
-    """column modulo divisor in SQL (peewee's own `%` operator means LIKE)."""
-    return peewee.Expression(column, "%", divisor)
+    """column modulo divisor in SQL, for non-negative integers.
+
+    Written with integer division because a literal `%` in the SQL text is a parameter marker to
+    PostgreSQL's driver, SQLite may lack MOD(), and peewee's own `%` operator means LIKE.
+    """
+    return column - (column / divisor) * divisor
 
 
 def _demo_email(rng: random.Random, first: str, last: str, domain: str, used: set[str]) -> str:

@@ -117,6 +117,13 @@ class PostgresServer:
         finally:
             connection.close()
 
+    def terminate_connections(self, database: str) -> None:
+        """Drop every client connection to `database`, as a server restart would."""
+        self._admin(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        )
+
     def create_database(self) -> str:
         """A new empty database; returns its name."""
         name = "t_" + uuid.uuid4().hex[:12]

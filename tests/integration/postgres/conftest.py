@@ -6,6 +6,7 @@ import peewee
 import pytest
 
 from ctctdesk.crm import db
+from tests.support.ctct_fixtures import memory_keyring  # noqa: F401  (fixture)
 from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 
@@ -13,6 +14,7 @@ from tests.support.postgres import postgres_server, postgres_url  # noqa: F401  
 def pg_crm(postgres_url: str) -> Iterator[peewee.Database]:  # noqa: F811
     """The CRM opened on a fresh PostgreSQL database (models bound, migrations run)."""
     database = db.open_database(postgres_url)
+    assert isinstance(database, peewee.PostgresqlDatabase)
     try:
         yield database
     finally:
@@ -30,3 +32,30 @@ def office(crm: peewee.Database) -> dict[str, int]:
     from tests.support.crm_fixtures import small_office
 
     return small_office()
+
+
+@pytest.fixture
+def pg_sync_env(sandbox, memory_keyring, postgres_url, tmp_path):  # noqa: F811
+    """The sync integration tests' environment (sandbox, connection, SyncService) over PostgreSQL."""
+    import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
+    from ctctdesk.ctct.connection import Connection
+    from ctctdesk.ctct.endpoints import ConnectionSettings
+    from ctctdesk.sync.service import SyncService
+    from tests.support.sandbox_http import Api
+    from tests.support.sync_fixtures import SyncEnv, connect
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(parents=True)
+    database = db.open_database(postgres_url)
+    connection = Connection(
+        data_dir, settings=ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0)
+    )
+    connect(connection, sandbox)
+    token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
+    env = SyncEnv(
+        sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection), data_dir
+    )
+    try:
+        yield env
+    finally:
+        db.close_database()

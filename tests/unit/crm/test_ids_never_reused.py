@@ -2,8 +2,12 @@
 
 import sqlite3
 
-from ctctdesk.crm import contacts, db, lists, migrations
-from ctctdesk.crm.models import Contact, ContactField, EmailList, Membership
+import peewee
+import pytest
+
+from ctctdesk.crm import contacts, db, lists, migrations, schema
+from ctctdesk.crm.errors import CrmError
+from ctctdesk.crm.models import Contact, ContactField, EmailList, Membership, database_proxy
 from tests.support.crm_fixtures import add_contact
 
 # The CRM schema as version 3 of the app wrote it (plain INTEGER PRIMARY KEY: SQLite reuses the highest
@@ -124,3 +128,22 @@ def test_version_3_database_upgrades_without_loss(tmp_path):
         assert lists.create_list("Fresh").id > 4
     finally:
         db.close_database()
+
+
+def test_upgrade_inside_a_transaction_is_refused_without_loss(tmp_path):
+    """Foreign keys cannot be switched off inside a transaction; rebuilding then would cascade-delete
+    memberships and custom fields, so the upgrade refuses and changes nothing."""
+    path = tmp_path / "ctctdesk.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(VERSION_3)
+    database = peewee.SqliteDatabase(str(path), pragmas=db.SQLITE_PRAGMAS)
+    database_proxy.initialize(database)
+    schema.register()
+    try:
+        with pytest.raises(CrmError, match="outside a transaction"), database.atomic():
+            migrations.migrate_all(database)
+        assert migrations.current_version(database, "crm") == 3
+        assert database.execute_sql("SELECT COUNT(*) FROM membership").fetchone()[0] == 1
+        assert database.execute_sql("SELECT COUNT(*) FROM contact_field").fetchone()[0] == 1
+    finally:
+        database.close()
