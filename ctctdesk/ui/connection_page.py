@@ -51,8 +51,9 @@ CONNECTED_EXPLANATION = (
 )
 REDIRECT_HINT = ("In Constant Contact's developer portal, add this address to the redirect URIs of the "
                  "application whose API key you entered.")
-DISCONNECT_HINT = ("Disconnecting revokes ctctdesk's access and removes the saved sign-in from this "
-                   "computer. Companies and contacts stay in ctctdesk.")
+DISCONNECT_HINT = ("Disconnecting revokes ctctdesk's access, removes the saved sign-in from this computer "
+                   "and removes the email lists that came from or went to Constant Contact. Companies and "
+                   "contacts stay in ctctdesk.")
 NEVER_SYNCED = "Not yet synchronized"
 PAGE_WIDTH = 760  # px: the page reads as one column on wide windows
 # background, border of the status line per state
@@ -566,8 +567,9 @@ class ConnectionPage(QWidget):
             return
         name = self._status.account_name if self._status else ""
         if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}? "
-                            "ctctdesk's access is revoked and the saved sign-in removed from this "
-                            "computer. Companies and contacts stay in ctctdesk."):
+                            "ctctdesk's access is revoked, the saved sign-in is removed from this "
+                            "computer, and the email lists linked to Constant Contact are removed from "
+                            "ctctdesk. Companies and contacts stay."):
             return
         self.disconnectButton.setEnabled(False)
         self.statusLabel.setText("Disconnecting…")
