@@ -123,7 +123,38 @@ class CompanyTableModel(QAbstractTableModel):
         return None
 
 
-class ContactTableModel(QAbstractTableModel):
+class _RowsModel(QAbstractTableModel):
+    """A flat table over a list of rows held in memory (each with an ``id``), headed by ``HEADERS``.
+
+    The contacts of one company and the tag list are small, so they are read whole; the subclasses only
+    say how to load their rows and how to show a cell.
+    """
+
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list = []
+
+    def row_of(self, row_id: int) -> int:
+        for number, item in enumerate(self._rows):
+            if item.id == row_id:
+                return number
+        return -1
+
+    def rowCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class ContactTableModel(_RowsModel):
     """The contacts of one company: Name, Job title, Email, Phone, Can be in lists."""
 
     HEADERS = ("Name", "Job title", "Email", "Phone", "Email lists")
@@ -149,23 +180,6 @@ class ContactTableModel(QAbstractTableModel):
     def contact(self, row: int) -> ContactSummary:
         return self._rows[row]
 
-    def row_of(self, contact_id: int) -> int:
-        for number, contact in enumerate(self._rows):
-            if contact.id == contact_id:
-                return number
-        return -1
-
-    def rowCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -183,14 +197,10 @@ class ContactTableModel(QAbstractTableModel):
         return None
 
 
-class TagTableModel(QAbstractTableModel):
+class TagTableModel(_RowsModel):
     """Marketing tags with how many companies carry each."""
 
     HEADERS = ("Marketing tag", "Companies")
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[TagSummary] = []
 
     def reload(self) -> None:
         self.beginResetModel()
@@ -202,23 +212,6 @@ class TagTableModel(QAbstractTableModel):
 
     def tags(self) -> list[TagSummary]:
         return list(self._rows)
-
-    def row_of(self, tag_id: int) -> int:
-        for number, tag in enumerate(self._rows):
-            if tag.id == tag_id:
-                return number
-        return -1
-
-    def rowCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
