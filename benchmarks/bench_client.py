@@ -6,6 +6,7 @@ Run: PYTHONPATH=. python benchmarks/bench_client.py
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -13,31 +14,17 @@ from pathlib import Path
 import keyring
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tests.support
+
 from ctctdesk.ctct.connection import Connection
 from ctctdesk.ctct.endpoints import ConnectionSettings
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
 from ctctdesk.sandbox.server import SandboxConfig, SandboxServer
-
-
-class _BenchKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def main() -> None:
-    keyring.set_keyring(_BenchKeyring())
+    keyring.set_keyring(MemoryKeyring())  # no system keyring entries from a benchmark
     server = SandboxServer(SandboxConfig(rate_limit_per_second=4.0, daily_limit=None, activity_delay=0.0))
     server.start()
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import keyring
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tests.support
 
 import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
 from ctctdesk.crm import db
@@ -35,23 +38,7 @@ from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.plan import plan
 from ctctdesk.sync.remote_reader import read_remote
 from ctctdesk.sync.service import SyncService
-
-
-class _BenchKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
+from tests.support.memory_keyring import MemoryKeyring
 
 
 def _sandbox() -> SandboxServer:
@@ -168,7 +155,7 @@ def main() -> None:
     parser.add_argument("--push", type=int, default=10_000)
     parser.add_argument("--pull", type=int, default=100_000)
     args = parser.parse_args()
-    keyring.set_keyring(_BenchKeyring())
+    keyring.set_keyring(MemoryKeyring())  # no system keyring entries from a benchmark
     if args.push:
         bench_push(args.push)
     if args.pull:
