@@ -52,7 +52,7 @@ def test_fault_bursts_are_survived_without_ever_passing_four_a_second(sandbox, c
 
     def worker():
         try:
-            for _ in range(6):
+            for _ in range(3):  # 12 calls and 8 faults from two threads: five seconds of real pacing
                 results.append(client.account_summary().organization_name)
                 results.append(len(list(client.iter_lists())))
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
@@ -64,10 +64,10 @@ def test_fault_bursts_are_survived_without_ever_passing_four_a_second(sandbox, c
     for thread in threads:
         thread.join(120)
     assert not failures, failures
-    assert len(results) == 24
+    assert len(results) == 12
     counters = control(sandbox, "counters", method="GET")
     # every answered call plus the 8 injected faults: the sandbox's own limiter never had to refuse one
-    assert counters["total"] == 24 + 8
+    assert counters["total"] == 12 + 8
     assert max_in_any_second(counters["timestamps"]) <= 4
 
 
