@@ -276,8 +276,9 @@ class LoopbackReceiver:
             ) from None
         self.port = self._server.server_address[1]
         self.redirect_uri = f"http://127.0.0.1:{self.port}{path}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="oauth-loopback",
-                                        daemon=True)
+        # a short poll interval: closing the listener waits for the serving loop to notice (0.5 s by default)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="oauth-loopback", daemon=True)
         self._thread.start()
 
     def expect_state(self, state: str) -> None:
