@@ -106,8 +106,6 @@ def sandbox_recorder() -> ResponseRecorder:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sandbox_config(**settings): SandboxConfig settings for the sandbox fixture")
-    config.addinivalue_line("markers", "real_clock: the client waits in real time (checks real pacing; "
-                            "see tests/support/clocks.py)")
 
 
 @pytest.fixture
