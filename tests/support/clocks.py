@@ -30,3 +30,24 @@ def clock_for(request: pytest.FixtureRequest, sandbox: Any = None) -> Clock:
     if request.node.get_closest_marker("real_clock"):
         return SystemClock()
     return client_clock(sandbox)
+
+
+@pytest.fixture
+def opened_connections_on_fake_clock(request: pytest.FixtureRequest, sandbox: Any,
+                                     monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Connections the command line opens itself (`Connection.open`) run on the test's clock.
+
+    The command line builds its own context, with the real clock as shipped; its tests that do not
+    check pacing use this fixture so they do not wait for the real rate limit either.
+    """
+    from ctctdesk.ctct.connection import Connection
+
+    clock = clock_for(request, sandbox)
+    shipped = Connection.open.__func__  # type: ignore[attr-defined]
+
+    def open_on_clock(cls: type, data_dir: Any, sandbox_url: str | None = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("clock", clock)
+        return shipped(cls, data_dir, sandbox_url, **kwargs)
+
+    monkeypatch.setattr(Connection, "open", classmethod(open_on_clock))
+    return clock
