@@ -7,6 +7,7 @@ fields the sync maps itself (it is excluded from equality and hashing).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -189,7 +190,7 @@ class CtctClient:
         """The clock this client waits on; also this machine's time for a sync's read cursor."""
         return self.transport.clock
 
-    def cancelled_by(self, cancel: threading.Event | None):
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
         """Context manager: within it, every wait of this client on this thread ends on `cancel`.
 
         Polling then returns the activity as it stands; a request waiting its turn raises

@@ -8,6 +8,7 @@ with exponential backoff and jitter where a retry cannot duplicate work, and one
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -63,9 +64,13 @@ class RateLimiter:
     def acquire(self, cancel: threading.Event | None = None) -> None:
         """Block until one more request may be sent, and count it as sent now.
 
-        Raises RequestCancelled when `cancel` is set while waiting.
+        Raises RequestCancelled when `cancel` is set while waiting, also while another thread holds
+        the limiter for its own wait.
         """
-        with self._lock:  # waiters queue on the lock, which keeps the order fair enough
+        while not self._lock.acquire(timeout=0.1):  # waiters queue on the lock: fair enough
+            if cancel is not None and cancel.is_set():
+                raise RequestCancelled()
+        try:
             while True:
                 now = self.clock.monotonic()
                 while self._sent and self._sent[0] <= now - self.window:
@@ -75,6 +80,8 @@ class RateLimiter:
                     return
                 if self.clock.sleep(self._sent[0] + self.window - now, cancel):
                     raise RequestCancelled()
+        finally:
+            self._lock.release()
 
 
 class DailyQuota:
@@ -241,7 +248,7 @@ class ApiTransport:
         """The cancel event bound on the calling thread, if any."""
         return self.cancel_scope.event
 
-    def cancelled_by(self, cancel: threading.Event | None):
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
         """Context manager: within it, this thread's waits end when `cancel` is set."""
         return self.cancel_scope.bound(cancel)
 

@@ -53,6 +53,32 @@ def test_a_limiter_wait_ends_at_once_on_cancel():
     assert time.monotonic() - started < 1.0
 
 
+def test_a_wait_behind_another_threads_limiter_wait_ends_on_cancel():
+    limiter = RateLimiter(max_requests=1, period=60.0)  # the real clock: the next send is a minute away
+    limiter.acquire()
+    holder_stop, holder_outcome = threading.Event(), []
+
+    def hold():  # another thread (a status check, say) waits its minute, holding the limiter
+        try:
+            limiter.acquire(holder_stop)
+        except RequestCancelled as error:
+            holder_outcome.append(error)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    cancel = threading.Event()
+    threading.Timer(0.1, cancel.set).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(RequestCancelled):
+            limiter.acquire(cancel)
+        assert time.monotonic() - started < 1.0
+        assert holder.is_alive() and not holder_outcome  # the other thread's wait goes on
+    finally:
+        holder_stop.set()
+        holder.join(5)
+
+
 def test_limiter_is_thread_safe_in_real_time():
     limiter = RateLimiter(max_requests=4, period=0.25, safety=0.02)
     sent, lock = [], threading.Lock()
