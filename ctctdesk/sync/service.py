@@ -35,6 +35,7 @@ from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
 from ctctdesk.sync.snapshot import Baseline
+from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,11 @@ class SyncService:
         report(on_progress, "Reading the CRM")
         local = read_local()
         baseline = self._baseline()
-        account = client.account_summary().encoded_account_id
-        loaded = self._mirror.load(account)  # None: first read of this account, read everything
-        read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
-                           on_progress=on_progress, cancel=cancel)  # fmt: skip
+        with cancellable_waits(client, cancel):
+            account = client.account_summary().encoded_account_id
+            loaded = self._mirror.load(account)  # None: first read of this account, read everything
+            read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
+                               on_progress=on_progress, cancel=cancel)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
@@ -281,7 +283,8 @@ class SyncService:
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
-        result = executor.execute()
+        with cancellable_waits(client, cancel):
+            result = executor.execute()
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value

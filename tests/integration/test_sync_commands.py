@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ctctdesk.cli import main
 from ctctdesk.commands import sync_commands as sc
+from tests.support.clocks import opened_connections_on_fake_clock  # noqa: F401
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sync_fixtures import connect
+
+pytestmark = pytest.mark.usefixtures("opened_connections_on_fake_clock")
 
 
 def prepare(sandbox, tmp_path):
