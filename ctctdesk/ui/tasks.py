@@ -175,10 +175,12 @@ class TaskRunner(QObject):
 
     @property
     def busy(self) -> bool:
-        return bool(self._running)
+        """Some work has not returned yet (its worker thread is busy or it waits for one)."""
+        return bool(self.running())
 
     def running(self) -> list[str]:
-        return [handle.name for handle in self._running.values()]
+        """Names of the tasks whose work has not returned yet."""
+        return [handle.name for handle in self._running.values() if not handle.done.is_set()]
 
     async def run(self, name: str, work: Callable[[TaskHandle], T], *,
                   on_progress: Callable[[Any], None] | None = None,
