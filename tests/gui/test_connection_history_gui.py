@@ -21,7 +21,6 @@ from ctctdesk.ui.connection_page import PAGE_TITLE
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sandbox_fixtures import config_for
 
-
 SLOW = 60_000
 
 

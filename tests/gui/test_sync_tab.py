@@ -19,7 +19,6 @@ from ctctdesk.demo import SHARED_LIST, start_demo
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sandbox_fixtures import config_for
 
-
 SLOW = 60_000
 CRM_LISTS_ONLY = ("Customer Updates", "Prospect Outreach")
 
