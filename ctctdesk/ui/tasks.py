@@ -5,10 +5,14 @@ keeps painting, the work outlives the button that started it, Cancel reaches the
 arrives on the GUI thread without flooding it, the worker thread's database connection is closed when
 the call ends, and closing the window stops everything cleanly. One object does all of it.
 
-Why qasync: a slot that starts work is an ``async def`` (``qasync.asyncSlot``) that awaits
-``TaskRunner.run(...)``; the blocking call runs in the runner's thread pool through
-``loop.run_in_executor``. The asyncio loop is Qt's own event loop (`ensure_event_loop`), created the
-same way by ``ctctdesk`` and by the GUI tests, so the loop the tests drive is the loop users run.
+Why qasync: the work is a coroutine that awaits ``TaskRunner.run(...)``; the blocking call runs in the
+runner's thread pool through ``loop.run_in_executor``, and the result comes back on the GUI thread as
+the coroutine resumes. The asyncio loop is Qt's own event loop (`ensure_event_loop`), created the same
+way by ``ctctdesk`` and by the GUI tests, so the loop the tests drive is the loop users run.
+
+A slot that starts work updates the widget at once (busy state, Cancel enabled) and hands its
+coroutine to `TaskRunner.spawn`; ``qasync.asyncSlot`` would do the same, but would only begin the
+coroutine on the next turn of the loop, leaving a moment where a clicked button still looks idle.
 
 The work function gets a `TaskHandle`: ``handle.cancel`` is the ``threading.Event`` the sync engine
 and the connection already understand, ``handle.report(value)`` sends progress (throttled to at most
