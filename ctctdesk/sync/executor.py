@@ -95,6 +95,7 @@ class ExecResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
     stopped_reason: str = ""
+    stopped_by: Exception | None = None  # the error behind stopped_reason (the service types it)
     steps: int = 0
 
 
@@ -277,6 +278,7 @@ class Executor:
             if isinstance(stop, (AuthRevoked, AuthExpired)):
                 raise stop
             self.result.stopped_reason = str(stop)
+            self.result.stopped_by = stop
             raise _Stop()
 
     # -- waiting on Constant Contact ---------------------------------------------------------------------

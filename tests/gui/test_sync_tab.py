@@ -347,3 +347,19 @@ def test_connecting_again_runs_the_initial_activation_by_itself(qtbot, demo_wind
     qtbot.waitUntil(lambda: lists.find_list("General Interest") is not None, timeout=SLOW)  # C5
     wait_idle(qtbot, tab)
     assert tab.service.history()[0].trigger == "activation"
+
+
+def test_closing_the_window_during_a_run_cancels_it_and_records_it(qtbot, demo_window, demo):
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    preview(qtbot, demo_window, "pushButton")
+    demo.sandbox.configure(activity_delay=3.0)  # a bulk job still being polled when the window closes
+    seen = []
+    tab.progressed.connect(seen.append)
+    qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(p.phase.startswith(("Importing", "Waiting")) for p in seen), timeout=SLOW)
+    demo_window.close()  # cancels and waits (bounded) for the run: no thread outlives the window
+    assert not demo_window.context.tasks.busy
+    newest = demo.context.sync.history()[0]
+    assert newest.cancelled and newest.finished_at is not None  # stopped cleanly, and says so
+    qtbot.wait(50)  # the loop resumes the cancelled coroutines; nothing may be raised from them

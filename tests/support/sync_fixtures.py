@@ -62,6 +62,7 @@ def make_env(sandbox: Any, tmp_path: Path, *, clock: Any = None, **service_optio
     connection = Connection(data_dir, settings=settings, clock=clock or client_clock(sandbox))
     connect(connection, sandbox)
     token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
+    service_options.setdefault("pull_first", False)  # engine tests start with pushes; C5 has its own
     service = SyncService(database, connection, **service_options)
     return SyncEnv(sandbox, Api(sandbox.base_url, token), connection, service, data_dir)
 

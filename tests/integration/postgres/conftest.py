@@ -55,7 +55,7 @@ def pg_sync_env(sandbox, memory_keyring, postgres_url, tmp_path):  # noqa: F811
     connect(connection, sandbox)
     token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
     env = SyncEnv(
-        sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection), data_dir
+        sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection, pull_first=False), data_dir
     )
     try:
         yield env
