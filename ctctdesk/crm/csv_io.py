@@ -234,7 +234,7 @@ def _dialect(text: str) -> type[csv.Dialect]:
     return Dialect
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, fields) for each record, quoted line breaks included."""
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text), strict=True)
     previous_end = 0
@@ -244,7 +244,21 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             previous_end = reader.line_num
             yield start, fields
     except csv.Error as error:
-        raise CsvFormatError(f"line {reader.line_num}: {error}") from error
+        raise CsvFormatError(
+            f"{filename} cannot be imported: line {previous_end + 1}: {_csv_problem(error)}. Nothing was imported."
+        ) from error
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint in words for the person who has to fix the file."""
+    text = str(error)
+    if "unexpected end of data" in text:
+        return "a value opens a quote that is never closed"
+    if "expected after" in text:
+        return "text follows the closing quote of a value (put the whole value in quotes)"
+    if "field limit" in text:
+        return f"a value is longer than {csv.field_size_limit():,} characters, which is not contact data"
+    return text
 
 
 def _map_headers(headers: list[str], filename: str) -> tuple[dict[int, str], dict[int, str]]:
@@ -500,7 +514,7 @@ def import_csv(path: Path) -> ImportReport:
     """
     path = Path(path)
     text = _read_text(path)
-    records = _records(text)
+    records = _records(text, path.name)
     try:
         _line, headers = next(records)
     except StopIteration:

@@ -157,6 +157,35 @@ def test_unterminated_quote_refuses_the_whole_file(crm, tmp_path):
     assert Contact.select().count() == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'company,first_name,email\nAcme,Ann,ann@acme.com\nAcme,"Bo,bo@acme.com\nAcme,Cy,cy@acme.com\n',
+            "contacts.csv cannot be imported: line 3: a value opens a quote that is never closed. "
+            "Nothing was imported.",
+        ),
+        (
+            'company,first_name,email\n"Acme" Ltd,Ann,ann@acme.com\n',
+            "contacts.csv cannot be imported: line 2: text follows the closing quote of a value "
+            "(put the whole value in quotes). Nothing was imported.",
+        ),
+        (
+            "company,first_name,email,Notes\nAcme,Ann,ann@acme.com,ok\nAcme,Bo,bo@acme.com," + "x" * 200_000 + "\n",
+            "contacts.csv cannot be imported: line 3: a value is longer than 131,072 characters, which is not "
+            "contact data. Nothing was imported.",
+        ),
+    ],
+    ids=["unterminated", "text-after-quote", "huge-value"],
+)
+def test_a_broken_file_is_refused_with_the_line_and_what_to_fix(crm, tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(CsvFormatError) as caught:
+        csv_io.import_csv(path)
+    assert str(caught.value) == message
+    assert Contact.select().count() == 0
+
+
 def test_export_then_import_round_trip(office, tmp_path):
     newsletter = lists.create_list("Newsletter")
     lists.create_list("Events")
