@@ -63,6 +63,7 @@ class HostileFile:
     content: bytes
     rows: list[tuple[int, Row]]  # (line where the row starts, row)
     refuse_file: bool = False  # the rules say: refused whole, nothing written
+    notes: int | None = None  # notes (warnings) the rules say the import prints, when that is the point
 
 
 @dataclass
@@ -160,14 +161,16 @@ def hostile_files() -> Iterator[HostileFile]:
             row(4, bad=True, email=" dup@EXAMPLE.com ", company="Third Co"),
         ],
     )
-    yield render(
+    flips = render(
         "a company type that flips",
         [
             row(1, company="Flip Co", type="customer"),
-            row(2, company="Flip Co", type="prospect"),
+            row(2, company="Flip Co", type="prospect"),  # noted: Flip Co stays a customer
             row(3, company="flip  co", type="customer"),
         ],
     )
+    flips.notes = 1
+    yield flips
     yield raw("broken quoting: unterminated quote",
               'company,first_name,email\nAcme,Ann,ann@example.com\nAcme,"Bo,bo@example.com\n')
     yield raw("broken quoting: text after a closing quote",
@@ -308,6 +311,8 @@ def expected_difference(hostile: HostileFile, outcome: Outcome) -> str:
     expected = sorted(line for line, item in hostile.rows if item.bad)
     if not hostile.refuse_file and expected != sorted(outcome.refused_lines):
         return f"refused lines {sorted(outcome.refused_lines)[:5]}, expected {expected[:5]}"
+    if hostile.notes is not None and hostile.notes != outcome.warnings:
+        return f"{outcome.warnings} notes, expected {hostile.notes}"
     return ""
 
 
