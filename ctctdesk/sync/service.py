@@ -25,13 +25,13 @@ from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStat
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
-from ctctdesk.sync.describe import describe_lines
 from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
+from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
 from ctctdesk.sync.snapshot import Baseline
@@ -56,7 +56,7 @@ __all__ = [
 class Preview:
     direction: Direction
     plan: Plan
-    lines: tuple[str, ...]  # ctctdesk.sync.describe.describe_lines (the GUI builds its tree from plan)
+    lines: tuple[str, ...]  # ctctdesk.sync.presenting.plan_lines (the GUI shows plan_tree, the same rows)
     needs_confirmation: bool  # R14 guard tripped
     guard_reason: str
     pending_other_way: int
@@ -381,4 +381,4 @@ def _summary(row: store.RunRow) -> RunSummary:
 
 def describe(the_plan: Plan) -> tuple[str, ...]:
     """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
-    return tuple(describe_lines(the_plan))
+    return tuple(plan_lines(the_plan))

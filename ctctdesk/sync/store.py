@@ -24,13 +24,13 @@ from datetime import datetime
 
 import peewee
 
+from ctctdesk.chunking import chunks
 from ctctdesk.crm.migrations import register_migrations
 from ctctdesk.crm.models import database_proxy, utc_now
 from ctctdesk.sync import sql
 from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
 
 COMPONENT = "sync"
-_CHUNK = 500  # rows per INSERT / ids per IN (…): far below SQLite's variable limit
 
 
 class _SyncModel(peewee.Model):
@@ -253,14 +253,14 @@ class BaselineWriter:
             elif self._contacts.get(local_id) != entry:
                 upserts.append(entry)
                 self._contacts[local_id] = entry
-        for chunk in _chunks(deletes):
+        for chunk in chunks(deletes):
             BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
             BaseMember.delete().where(BaseMember.contact_id.in_(chunk)).execute()
         if upserts:
             # A cc id may move from one local contact to another; free it first.
-            for chunk in _chunks([e.cc_id for e in upserts]):
+            for chunk in chunks([e.cc_id for e in upserts]):
                 BaseContact.delete().where(BaseContact.cc_id.in_(chunk)).execute()
-            for chunk in _chunks([e.local_id for e in upserts]):
+            for chunk in chunks([e.local_id for e in upserts]):
                 BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
             rows = [(e.local_id, e.cc_id, _encode_fields(e.fields)) for e in upserts]
             sql.insert_many("sync_base_contact", ("local_id", "cc_id", "fields"), rows)
@@ -286,7 +286,7 @@ class BaselineWriter:
             if before != after:
                 gone = list(before - after)
                 new = list(after - before)
-                for chunk in _chunks(gone):
+                for chunk in chunks(gone):
                     BaseMember.delete().where(
                         (BaseMember.list_id == local_id) & BaseMember.contact_id.in_(chunk)
                     ).execute()
@@ -301,11 +301,6 @@ class BaselineWriter:
         """Write every entry the builder holds or the store held (end of a run; cheap when unchanged)."""
         built = builder.build()
         self.save(builder, set(built.contacts) | set(self._contacts), set(built.lists) | set(self._lists))
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -42,8 +42,8 @@ from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
 from ctctdesk.sync.errors import SyncError
 from ctctdesk.sync.operations import Direction
+from ctctdesk.sync.presenting import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
 from ctctdesk.ui.history_model import HistoryModel
-from ctctdesk.ui.sync_tree import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
 from ctctdesk.ui.tree_model import NodeTreeModel
 
 log = logging.getLogger(__name__)
