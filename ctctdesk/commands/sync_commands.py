@@ -77,6 +77,8 @@ def _plan_json(preview: Any) -> dict[str, Any]:
 
 
 def _summary_json(summary: Any) -> dict[str, Any]:
+    from ctctdesk.sync.presenting import summary_tree
+
     return {
         "run_id": summary.run_id,
         "direction": summary.direction,
@@ -90,6 +92,7 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "cancelled": summary.cancelled,
         "stopped_reason": summary.stopped_reason,
         "ok": summary.ok,
+        "tree": [child.to_dict() for child in summary_tree(summary).children],  # as the window shows it
     }
 
 

@@ -1,7 +1,9 @@
 """Apply a plan: bulk calls to Constant Contact (R12) or bulk writes to the CRM, step by step (R13).
 
-A *step* is every operation of one kind in a phase (e.g. all contact imports, all membership adds). For
-each step the executor:
+A *step* is every operation of one or a few kinds (e.g. all contact imports, all membership adds); the
+plan's target side chooses the list of steps (``STEPS``), and each operation is carried out by the
+handler that ``HANDLERS`` names for its (kind, side) — the one place that knows how. For each step the
+executor:
 
 1. checks Cancel (a run stops between steps only),
 2. writes a journal entry ("sent") in its own transaction,

@@ -9,6 +9,8 @@ backup of the database then holds everything.
   ``account_id``, R14): a baseline written for another account is replaced wholesale, never reused.
 * Journal (``sync_journal``): each executor step is written before it is sent and confirmed after it
   (R13), so an interrupted run is visible and the next run knows it re-plans over a half-done step.
+  An entry holds the step's label and the plan's op ids, never operation classes: an entry left by
+  another version reads the same, and the next run abandons it and re-plans (nothing is replayed).
 * History (``sync_run``): one row per run (S5), and one per connection event such as a broken
   connection (C7), with direction ``"connection"`` and the message in ``stopped_reason``.
 * State (``sync_state``): key → value (account id, revisions, remote mirror's cursor, pending count).
