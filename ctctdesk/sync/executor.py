@@ -182,7 +182,7 @@ class Executor:
         by_step: dict[Step, list[Operation]] = {step: [] for step in (*steps, FORGET_STEP)}
         unknown: set[str] = set()
         for op in self.plan.operations:
-            step = step_of.get((op.kind, op.side))  # type: ignore[attr-defined]
+            step = step_of.get((op.kind, op.side))
             if step is None:
                 unknown.add(op.type_name)
             else:
@@ -206,9 +206,9 @@ class Executor:
         confirmed: dict[int, int | str | None] = {}
         start = 0
         while start < len(ops):
-            key = (ops[start].kind, ops[start].side)  # type: ignore[attr-defined]
+            key = (ops[start].kind, ops[start].side)
             end = start + 1
-            while end < len(ops) and (ops[end].kind, ops[end].side) == key:  # type: ignore[attr-defined]
+            while end < len(ops) and (ops[end].kind, ops[end].side) == key:
                 end += 1
             run = ops[start:end]
             try:

@@ -81,6 +81,8 @@ class Operation:
     op_id: int
 
     kind: ClassVar[OpKind]
+    #: The side it changes; a field where either side is possible, a constant otherwise.
+    side: ClassVar[Side | None]
     #: True for operations that change a side; False for baseline-only bookkeeping.
     changes_data: ClassVar[bool] = True
 
