@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ctctdesk.crm.rules import is_role_address
+from ctctdesk.crm.rules import ineligibility
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.operations import (
     AddMembership,
@@ -109,18 +109,9 @@ class CrmModel:
         return self._next
 
     def eligibility(self, c: CrmContact) -> Eligibility:
-        email = c.email.strip().lower()
-        if not email:
-            return Eligibility.NO_EMAIL
-        if "@" not in email:
-            return Eligibility.INVALID_EMAIL
-        if is_role_address(email, DEFAULT_ROLE_PREFIXES):
-            return Eligibility.ROLE_ADDRESS
-        if c.dnc:
-            return Eligibility.DO_NOT_CONTACT
-        if c.email_status == "unsubscribed":
-            return Eligibility.UNSUBSCRIBED
-        return Eligibility.ELIGIBLE
+        """The CRM's own rule (R1–R3), the one the planner asks too."""
+        reason = ineligibility(c.email, c.dnc, c.email_status, DEFAULT_ROLE_PREFIXES)
+        return Eligibility(reason.value) if reason is not None else Eligibility.ELIGIBLE
 
     def add_company(self, name: str) -> None:
         if any(company_key(n) == company_key(name) for n in self.companies.values()):
