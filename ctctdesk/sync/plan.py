@@ -801,7 +801,8 @@ class _Planner:
                 if b is None:
                     self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=self._link_fields(lvals, rvals))
                 for s in self._alive(rmem):
-                    self._emit(_PH_REMOVE, RemoveMembership, side=Side.CC, list=self.pairs[s].ref(), contact=ref)
+                    self._emit(_PH_REMOVE, RemoveMembership, side=Side.CC, list=self.pairs[s].ref(),
+                               contact=ref)  # fmt: skip
                     self.removal_count += 1
             return
         sent = self._merge_fields(ref, lvals, rvals, b)
@@ -861,9 +862,7 @@ class _Planner:
                 reason = SkipReason.NO_EMAIL
             elif self._is_role(new_email):
                 reason = SkipReason.ROLE_ADDRESS
-        blocked = self._merge_members(
-            ref, rmem, lmem, bmem, reason is None
-        )
+        blocked = self._merge_members(ref, rmem, lmem, bmem, reason is None)
         if blocked:
             assert reason is not None
             self.skips.append(Skip(reason, contact=ref, lists=tuple(self.pairs[s].name for s in blocked)))
@@ -931,8 +930,8 @@ class _Planner:
                 self.pending += 1
             self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=self._link_fields(svals, tvals))
             if changes:
-                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref, changes=tuple(sorted(changes.items())),
-                           new_base=svals)  # fmt: skip
+                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                           changes=tuple(sorted(changes.items())), new_base=svals)  # fmt: skip
             return changes
         bvals = b.fields
         if svals == bvals:
@@ -959,8 +958,8 @@ class _Planner:
         if changes:
             # The baseline after the update: what the target then holds, which for every source-changed
             # field is the source value and elsewhere the unchanged baseline value (= source value).
-            self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref, changes=tuple(sorted(changes.items())),
-                       new_base=svals)  # fmt: skip
+            self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                       changes=tuple(sorted(changes.items())), new_base=svals)  # fmt: skip
         else:
             self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=svals)
         return changes
@@ -1027,8 +1026,8 @@ class _Planner:
                 owners[changes["email"]] = mine
                 freed.add(old_email)
                 freed.discard(changes["email"])
-                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref, changes=tuple(sorted(changes.items())),
-                           new_base=svals)  # fmt: skip
+                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                           changes=tuple(sorted(changes.items())), new_base=svals)  # fmt: skip
                 progress = True
             todo = rest
         for ref, changes, svals, _, bvals in todo:
@@ -1038,8 +1037,8 @@ class _Planner:
             others = {k: v for k, v in changes.items() if k != "email"}
             new_base = svals._replace(email=bvals.email)
             if others:
-                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref, changes=tuple(sorted(others.items())),
-                           new_base=new_base)  # fmt: skip
+                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                           changes=tuple(sorted(others.items())), new_base=new_base)  # fmt: skip
             elif new_base != bvals:
                 self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=new_base)
         return freed
