@@ -4,19 +4,19 @@ No Qt, no Constant Contact: everything here can be called from a plain test, the
 
 Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
 
-- `crm.db`: `open_database(url) -> peewee.Database` (sqlite:///path in WAL mode with foreign keys, or
-  postgresql://… as a `SharedPostgresqlDatabase` that replaces a connection the server dropped; binds the
-  models, runs every registered migration), `database_url_for(data_dir)`, `describe_url(url)` (password
-  hidden), `close_database()`.
-- `crm.migrations`: `register_migrations(component, steps)`, `migrate_all(db)`, `current_version(db, c)`,
-  `latest_version(c)`. Other layers (sync) register their own tables under their own component name, then
-  open the database (or call `migrate_all` again). A step decorated `@rebuilds_tables` runs on SQLite with
-  foreign keys off (and must end with `check_foreign_keys(db)`); `migrate_all` then refuses to run inside
-  a transaction.
+- `crm.db`: `open_database(url, components=()) -> peewee.Database` (connects through `ctctdesk.storage`:
+  sqlite:///path in WAL mode with foreign keys, or postgresql://… that replaces a connection the server
+  dropped; binds the models, migrates the CRM schema and then the given components), `migrate(db,
+  components)`, `database_url_for(data_dir)`, `describe_url(url)` (password hidden), `close_database()`.
+  Storage errors come out as `CrmError`s.
+- `crm.schema`: `CRM_SCHEMA`, the CRM's migration steps (a `storage.migrations.Component`). Other layers
+  (sync) own their components and migrate them when they open the database for themselves. A step
+  decorated `@rebuilds_tables` runs on SQLite with foreign keys off (and must end with
+  `check_foreign_keys(db)`); the migration then refuses to run inside a transaction.
 - Contact and email list ids are never reused (SQLite AUTOINCREMENT via `models.NeverReusedIdField`,
   PostgreSQL sequences): the sync baseline links them to Constant Contact ids.
 - `crm.models`: `Company`, `Tag`, `CompanyTag`, `Contact`, `ContactField`, `EmailList`, `Membership`,
-  `Setting`, `database_proxy`, `name_key(name)`, `email_key(email)`, `utc_now()`, `COMPANY_TYPES`,
+  `Setting`, `database_proxy` (the storage layer's), `name_key(name)`, `email_key(email)`, `utc_now()`, `COMPANY_TYPES`,
   `EMAIL_STATUSES`.
 - `crm.rules`: `Ineligibility` (NO_EMAIL, INVALID_EMAIL, ROLE_ADDRESS, DO_NOT_CONTACT, UNSUBSCRIBED; `.text`
   and `.explanation` for users), `ineligibility(email, do_not_contact, email_status, role_prefixes)`,

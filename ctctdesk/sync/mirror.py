@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from ctctdesk.crm.models import database_proxy
+from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql, store
 from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
 

@@ -18,7 +18,7 @@ from tests.support.crm_fixtures import open_crm
 
 
 def test_baseline_round_trip_and_incremental_saves(tmp_path):
-    open_crm(tmp_path)
+    store.ensure_tables(open_crm(tmp_path))
     try:
         writer = store.BaselineWriter(store.load_baseline())
         builder = BaselineBuilder(Baseline.empty("acct-1"))
@@ -44,7 +44,7 @@ def test_baseline_round_trip_and_incremental_saves(tmp_path):
 
 
 def test_another_account_replaces_the_baseline(tmp_path):
-    open_crm(tmp_path)
+    store.ensure_tables(open_crm(tmp_path))
     try:
         builder = BaselineBuilder.for_plan(Baseline.empty("acct-1"), Plan("to_cc", (), account_id="acct-1"))
         builder.apply(CreateRemoteList(1, ListRef(10, None, "News")), "L1")
