@@ -22,7 +22,8 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
   and `.explanation` for users), `ineligibility(email, do_not_contact, email_status, role_prefixes)`,
   `reason_from_db(value)`, `is_valid_email`,
   `DEFAULT_ROLE_PREFIXES`, `load_role_prefixes()`, `save_role_prefixes(prefixes)`,
-  `refresh_ineligibility(contact_ids | None)` (keeps the cached `Contact.ineligible_reason` right).
+  `refresh_ineligibility(contact_ids | None)` (keeps the cached `Contact.ineligible_reason` right),
+  `remove_ineligible_members(ids | None)` (takes contacts that became ineligible out of every list).
 - `crm.contacts`: `ContactFilter(company_type, tag_id, search)`, `FilteredContacts(filter, list_id)`
   (.total, .eligible, .members, .page(offset, limit) — what the lists tab pages through),
   `matching_ids(filter)`, `match(filter)`, `count_matching(filter)`, `filtered_query(filter, *columns)`,
@@ -33,7 +34,7 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
 - `crm.lists`: `create_list`, `rename_list`, `delete_list`, `get_list`, `find_list`, `list_summaries()
   -> [ListSummary]`, `member_count`, `member_ids`, `set_member(list_id, contact_id, bool)`,
   `add_members`, `remove_members`, `set_membership_for_filter(list_id, filter, bool)` (one SQL write),
-  `count_members_matching`, `remove_ineligible_members(ids | None)`.
+  `count_members_matching`.
 - `crm.csv_io`: `import_csv(path) -> ImportReport` (.created, .updated, .errors/.warnings as RowIssue(line,
   message), .summary()), `export_csv(path, filter=None) -> int`, `COLUMNS`.
 - `crm.demo_data`: `generate(contacts, seed) -> DemoSummary` (empty database only).
@@ -43,6 +44,6 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
   into a DatabaseUnavailableError.
 
 Writing `email`, `do_not_contact` or `email_status` directly with peewee bypasses the eligibility cache:
-call `rules.refresh_ineligibility(ids)` and `lists.remove_ineligible_members(ids)` afterwards, or use
+call `rules.refresh_ineligibility(ids)` and `rules.remove_ineligible_members(ids)` afterwards, or use
 `contacts.update_contact` / `set_do_not_contact` / `set_email_status`, which do both.
 """

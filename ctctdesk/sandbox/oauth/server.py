@@ -9,7 +9,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.wrappers import Request, Response
 
 from ctctdesk.sandbox.clock import Clock
-from ctctdesk.sandbox.oauth import grants, pages
+from ctctdesk.sandbox.oauth.grants import device_authorize, revoke, token
+from ctctdesk.sandbox.oauth.pages import authorize, device_page
 from ctctdesk.sandbox.oauth.registry import TokenGrant
 from ctctdesk.sandbox.oauth.store import GrantStore
 
@@ -34,11 +35,11 @@ class OAuthServer:
     def dispatch(self, request: Request, subpath: str) -> Response:
         """Answer one request under `/oauth2/default/v1/` (or the device page's short address)."""
         routes = {
-            "authorize": (("GET", "POST"), pages.authorize),
-            "token": (("POST",), grants.token),
-            "device/authorize": (("POST",), grants.device_authorize),
-            "device": (("GET", "POST"), pages.device_page),
-            "revoke": (("POST",), grants.revoke),
+            "authorize": (("GET", "POST"), authorize),
+            "token": (("POST",), token),
+            "device/authorize": (("POST",), device_authorize),
+            "device": (("GET", "POST"), device_page),
+            "revoke": (("POST",), revoke),
         }
         route = routes.get(subpath.strip("/"))
         if route is None:
