@@ -52,7 +52,7 @@ def _service(server: SandboxServer, folder: Path) -> tuple[SyncService, Connecti
     connection = Connection(folder, settings=settings)
     token = server.oauth.issue_token("contact_data account_read offline_access", None)
     connection._connected(TokenSet(token["access_token"], token["refresh_token"], time.time() + 86_400))  # noqa: SLF001
-    return SyncService(database, connection), connection
+    return SyncService(database, connection, pull_first=False), connection
 
 
 def _crm_with_contacts(count: int, list_count: int) -> None:

@@ -49,11 +49,16 @@ class AppContext:
     #: the sync service (created always; it raises a clear SyncError "Not connected to Constant
     #: Contact" when it needs an account and there is none)
     sync: SyncService | None = None
+    #: the window's task runner (`ctctdesk.ui.tasks.TaskRunner`), set by `build_window`; None on the
+    #: command line, so this module stays free of Qt
+    tasks: Any = None
 
     def close(self) -> None:
-        """Close the database; call once the window (or command) is done with this context."""
+        """Stop background work and close the database; call once the window (or command) is done."""
         from ctctdesk.crm.db import close_database
 
+        if self.tasks is not None:
+            self.tasks.shutdown()  # cancels and waits (bounded) for work still running
         close_database()
 
 
@@ -146,13 +151,16 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     from ctctdesk.ui.general_page import GeneralPage
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
+    from ctctdesk.ui.tasks import TaskRunner, ensure_event_loop
 
-    if QApplication.instance() is None:
-        QApplication([APP_NAME])
+    app = QApplication.instance() or QApplication([APP_NAME])
+    ensure_event_loop(app)  # the same asyncio loop on Qt's event loop as `ctctdesk` runs
     if context is None:
         context = build_context(Path(data_dir))
+    if context.tasks is None:
+        context.tasks = TaskRunner()  # one per window's context; the window shuts it down on close
     window = MainWindow(context)
-    lists_tab = ListsTab()
+    lists_tab = ListsTab(tasks=context.tasks)
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
@@ -169,33 +177,16 @@ def install_constant_contact_ui(
     from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
     from ctctdesk.ui.sync_tab import install_sync_ui
 
-    connection = context.connection
     page = None
     if PAGE_TITLE not in window.settings_tab.page_titles():
-        page = install_connection_ui(window, connection, last_sync=_last_sync_reader(context))
+        page = install_connection_ui(window, context)
     window.sync_tab = install_sync_ui(
         window,
-        context.sync,
-        connection,
+        context,
         connection_page=page,
         on_crm_changed=on_crm_changed,
         note=context.extras.get("demo_note", ""),
     )
-
-
-def _last_sync_reader(context: AppContext) -> Any:
-    """Settings → Constant Contact's "Last sync" (C4), read on the page's worker thread."""
-    from ctctdesk.crm.db import close_database
-
-    def last_sync() -> Any:
-        if context.sync is None:
-            return None
-        try:
-            return context.sync.last_run()
-        finally:
-            close_database()  # the worker thread's own connection; the GUI thread's stays open
-
-    return last_sync
 
 
 @dataclass
@@ -230,12 +221,11 @@ def _display_available() -> bool:
 def run_gui(
     args: argparse.Namespace, open_session: Callable[[argparse.Namespace], GuiSession] = open_data_folder
 ) -> int:
-    """Open the main window on `open_session(args)` and run the Qt event loop (through qasync, so
-    coroutines can run on it); a CrmError or CtctError while opening is shown in a message box."""
-    import asyncio
+    """Open the main window on `open_session(args)` and run the Qt event loop, with qasync's asyncio loop
+    on it (the same loop, made the same way, as the GUI tests run: `ctctdesk.ui.tasks.ensure_event_loop`).
+    A CrmError or CtctError while opening is shown in a message box."""
     import sys
 
-    import qasync
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ctctdesk.crm.errors import CrmError
@@ -248,9 +238,12 @@ def run_gui(
             file=sys.stderr,
         )
         return 1
+    from ctctdesk.ui.tasks import close_event_loop, ensure_event_loop
+
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
+    loop = ensure_event_loop(app)
     try:
         session = open_session(args)
     except (CrmError, CtctError) as error:
@@ -260,15 +253,11 @@ def run_gui(
     window.show()
     if session.after_show is not None:
         session.after_show(window)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    closed = asyncio.Event()
-    app.aboutToQuit.connect(closed.set)
     try:
-        with loop:
-            loop.run_until_complete(closed.wait())
+        app.exec()
     finally:
-        session.context.close()
+        session.context.close()  # cancels and waits for background work, then closes the database
+        close_event_loop(loop)
         if session.after_close is not None:
             session.after_close()
     return 0

@@ -13,7 +13,8 @@ Choices worth knowing:
 * The sandbox keeps Constant Contact's real rate limits (4 requests/s, 10,000 a day) and lets bulk
   activities take about a second, so the demo shows the real pacing, the request counts and the
   "waiting for Constant Contact" phase. The sample data is small (hundreds of contacts), and ctctdesk
-  works in bulk (R12), so every run still finishes in seconds.
+  works in bulk (R12), so every run still finishes in seconds. The connection waits on the real clock
+  (tests pass a fake one); every one of those waits ends as soon as Cancel is pressed.
 * Tokens stay in memory (`DemoTokenStore`), not in the system keyring: the data folder is temporary and
   the sandbox's tokens die with it, so nothing would be worth keeping — and a demo must not leave
   entries in the user's keyring.
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from ctctdesk.app import AppContext, GuiSession
     from ctctdesk.ctct.connection import Connection
+    from ctctdesk.ctct.timing import Clock
     from ctctdesk.sandbox.server import SandboxConfig, SandboxServer
 
 log = logging.getLogger(__name__)
@@ -121,8 +123,11 @@ def demo_sandbox_config() -> SandboxConfig:
 
 
 def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | None = None,
-               crm_contacts: int = DEMO_CRM_CONTACTS) -> Demo:  # fmt: skip
-    """Sample CRM + seeded sandbox + connection, ready for `build_window(data_dir, context=demo.context)`."""
+               crm_contacts: int = DEMO_CRM_CONTACTS, clock: Clock | None = None) -> Demo:  # fmt: skip
+    """Sample CRM + seeded sandbox + connection, ready for `build_window(data_dir, context=demo.context)`.
+
+    `clock` paces the connection's waits (default: the real clock, which shows the real rate limits).
+    """
     from ctctdesk.app import attach_connection, build_context
     from ctctdesk.crm.demo_data import generate
     from ctctdesk.ctct.connection import Connection
@@ -141,7 +146,7 @@ def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | 
     try:
         facts = seed_sandbox(sandbox)
         settings = ConnectionSettings.for_sandbox(sandbox.base_url)
-        connection = Connection(data_dir, settings=settings, token_store=DemoTokenStore())
+        connection = Connection(data_dir, settings=settings, token_store=DemoTokenStore(), clock=clock)
         connect_automatically(connection, sandbox)
     except BaseException:
         sandbox.stop()

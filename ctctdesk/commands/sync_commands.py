@@ -4,7 +4,9 @@ The same engine and history as the Synchronize tab (trigger "command line"): a d
 plan, a run prints the summary; ``--json`` prints one JSON document for scripts.
 
 Exit codes: 0 done, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 9 daily allowance used
-up, 10 the run needs confirmation (mass change, R14): check the plan, then use --force.
+up, 10 the run needs confirmation (mass change, R14): check the plan, then use --force; 11 a push before
+the first pull (C5): run --from-cc first; 12 another synchronization is running (one at a time).
+The code of a run that ended comes from its typed stop reason (`StopReason`), never from its wording.
 """
 
 from __future__ import annotations
@@ -21,11 +23,31 @@ EXIT_BROKEN = 4
 EXIT_CANCELLED = 6
 EXIT_QUOTA = 9
 EXIT_NEEDS_CONFIRMATION = 10
+EXIT_PULL_FIRST = 11
+EXIT_BUSY = 12
 
 EPILOG = (
     "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, "
-    "9 daily allowance used up, 10 needs confirmation (use --force after checking --dry-run)"
+    "9 daily allowance used up, 10 needs confirmation (use --force after checking --dry-run), "
+    "11 pull first (run --from-cc once before pushing), 12 another synchronization is running"
 )
+
+
+def exit_code_of(summary: Any) -> int:
+    """The exit code of a finished run, from its StopReason (and its contact errors)."""
+    from ctctdesk.sync.service import StopReason
+
+    codes = {
+        StopReason.CANCELLED: EXIT_CANCELLED,
+        StopReason.QUOTA: EXIT_QUOTA,
+        StopReason.AUTH: EXIT_BROKEN,
+        StopReason.GUARD: EXIT_NEEDS_CONFIRMATION,
+        StopReason.ERROR: EXIT_ERROR,
+        StopReason.INTERRUPTED: EXIT_ERROR,
+    }
+    if summary.stop in codes:
+        return codes[summary.stop]
+    return EXIT_ERROR if summary.errors else EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -79,7 +101,7 @@ def _plan_json(preview: Any) -> dict[str, Any]:
 def _summary_json(summary: Any) -> dict[str, Any]:
     return {
         "run_id": summary.run_id,
-        "direction": summary.direction,
+        "direction": summary.direction.value if summary.direction else None,
         "trigger": summary.trigger,
         "started_at": summary.started_at.isoformat() if summary.started_at else None,
         "finished_at": summary.finished_at.isoformat() if summary.finished_at else None,
@@ -88,13 +110,15 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "errors": [{"email": e.email, "message": e.message} for e in summary.errors],
         "requests_used": summary.requests_used,
         "cancelled": summary.cancelled,
+        "stop": summary.stop.value,
         "stopped_reason": summary.stopped_reason,
         "ok": summary.ok,
     }
 
 
 def print_summary(summary: Any) -> None:
-    print(f"Run {summary.run_id} ({summary.direction}, {summary.trigger})")
+    direction = summary.direction.value if summary.direction else "connection"
+    print(f"Run {summary.run_id} ({direction}, {summary.trigger})")
     if not summary.counts:
         print("  Nothing needed changing.")
     for label, count in sorted(summary.counts.items()):
@@ -112,7 +136,7 @@ def run_sync(args: argparse.Namespace) -> int:
     from ctctdesk.app import build_context, resolve_data_dir
     from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted
-    from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncError
+    from ctctdesk.sync.errors import GuardTripped, NotConnectedError, PullFirst, RunInProgress, SyncError
 
     def progress(p: Any) -> None:
         if not args.json:
@@ -125,6 +149,8 @@ def run_sync(args: argparse.Namespace) -> int:
         return _fail(str(error), EXIT_ERROR)
     try:
         service = context.sync
+        if args.direction == "to_cc" and not args.dry_run:
+            service.check_may_push()  # refuse before spending requests on a preview (C5)
         preview = service.preview(args.direction, on_progress=progress)
         if args.dry_run:
             if args.json:
@@ -140,6 +166,10 @@ def run_sync(args: argparse.Namespace) -> int:
         return _fail(f"{error} Check with --dry-run, then run again with --force.", EXIT_NEEDS_CONFIRMATION)
     except NotConnectedError as error:
         return _fail(str(error), EXIT_NOT_CONNECTED)
+    except PullFirst as error:
+        return _fail(f"{error} (ctctdesk sync --from-cc)", EXIT_PULL_FIRST)
+    except RunInProgress as error:
+        return _fail(str(error), EXIT_BUSY)
     except (AuthRevoked, AuthExpired) as error:
         return _fail(str(error), EXIT_BROKEN)
     except QuotaExhausted as error:
@@ -152,11 +182,11 @@ def run_sync(args: argparse.Namespace) -> int:
         print(json.dumps(_summary_json(summary), indent=2))
     else:
         print_summary(summary)
+    code = exit_code_of(summary)
     if summary.cancelled:
-        return _fail("the sync was cancelled.", EXIT_CANCELLED)
+        return _fail("the sync was cancelled.", code)
     if summary.stopped_reason:
-        code = EXIT_QUOTA if "allowance" in summary.stopped_reason.lower() else EXIT_ERROR
         return _fail(f"the sync stopped: {summary.stopped_reason}", code)
     if summary.errors:
-        return _fail(f"{len(summary.errors)} contacts could not be synchronized (see above).", EXIT_ERROR)
-    return EXIT_OK
+        return _fail(f"{len(summary.errors)} contacts could not be synchronized (see above).", code)
+    return code

@@ -7,14 +7,16 @@ fields the sync maps itself (it is excluded from equality and hashing).
 
 from __future__ import annotations
 
+import contextlib
 import json
-import time
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ctctdesk.ctct.errors import CtctError
 from ctctdesk.ctct.http import ApiTransport
+from ctctdesk.ctct.timing import Clock
 
 #: The service drops what is beyond 4 MB of an import body; stay well below both MB and MiB readings.
 MAX_IMPORT_BYTES = 4_000_000
@@ -26,6 +28,8 @@ MAX_TAGS_PER_ACTIVITY = 50
 CONTACTS_PAGE_SIZE = 500
 LISTS_PAGE_SIZE = 1000
 FINAL_STATES = frozenset({"completed", "failed", "cancelled", "timed_out"})
+#: The longest a poll wait runs without looking at a `cancelled` callback (an event wakes it at once).
+CANCEL_CHECK_INTERVAL = 0.25
 
 
 @dataclass(frozen=True)
@@ -178,9 +182,21 @@ def _encode(data: Any) -> bytes:
 class CtctClient:
     """Constant Contact V3 operations the sync uses."""
 
-    def __init__(self, transport: ApiTransport, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, transport: ApiTransport) -> None:
         self.transport = transport
-        self._sleep = sleep
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this client waits on; also this machine's time for a sync's read cursor."""
+        return self.transport.clock
+
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
+        """Context manager: within it, every wait of this client on this thread ends on `cancel`.
+
+        Polling then returns the activity as it stands; a request waiting its turn raises
+        RequestCancelled.
+        """
+        return self.transport.cancelled_by(cancel)
 
     # -- account ------------------------------------------------------------------------------------
     def account_summary(self) -> AccountSummary:
@@ -359,25 +375,49 @@ class CtctClient:
 
         The delay between polls grows from `first_delay` to `max_delay`, so a queued import costs few
         requests of the daily allowance. Returns the final Activity; a failed one is returned, not
-        raised, so the caller can record its errors.
+        raised, so the caller can record its errors. Cancel (the event bound with `cancelled_by`, or
+        `cancelled` returning True) returns the activity as it stands, not done.
         """
-        deadline = time.monotonic() + timeout
+        clock = self.transport.clock
+        deadline = clock.monotonic() + timeout
         delay = first_delay
         current = activity
         if on_progress:
             on_progress(current)
         while not current.done:
-            if cancelled and cancelled():
+            if self._cancelled(cancelled):
                 return current
-            if time.monotonic() >= deadline:
+            if clock.monotonic() >= deadline:
                 raise CtctError("Constant Contact has not finished a bulk job after a long wait; "
                                 "the next sync will check again.")
-            self._sleep(delay)
+            if not self._pause(delay, cancelled):
+                return current
             delay = min(max_delay, delay * 1.6)
             current = self.get_activity(current)
             if on_progress:
                 on_progress(current)
         return current
+
+    def _cancelled(self, cancelled: Callable[[], bool] | None) -> bool:
+        event = self.transport.cancel_event
+        return bool((event is not None and event.is_set()) or (cancelled and cancelled()))
+
+    def _pause(self, seconds: float, cancelled: Callable[[], bool] | None) -> bool:
+        """Wait between polls; False when Cancel ended the wait.
+
+        The bound cancel event wakes the sleep at once; without one, a `cancelled` callback is asked at
+        least every CANCEL_CHECK_INTERVAL seconds.
+        """
+        clock = self.transport.clock
+        event = self.transport.cancel_event
+        end = clock.monotonic() + seconds
+        while True:
+            left = end - clock.monotonic()
+            if left <= 0:
+                return True
+            step = left if event is not None or cancelled is None else min(left, CANCEL_CHECK_INTERVAL)
+            if clock.sleep(step, event) or self._cancelled(cancelled):
+                return False
 
 
 def _contact_list(data: Mapping[str, Any]) -> ContactList:

@@ -35,6 +35,7 @@ from ctctdesk.ctct.oauth import (
     TokenManager,
     run_browser_flow,
 )
+from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,16 @@ StatusListener = Callable[[ConnectionStatus], None]
 
 
 class Connection:
-    """Connect, report, disconnect; hands out the API client to the sync engine."""
+    """Connect, report, disconnect; hands out the API client to the sync engine.
+
+    `clock` paces every wait of the client and of the sign-in flows (the real clock unless a test or
+    benchmark passes another); `limiter` defaults to Constant Contact's 4 requests a second on it.
+    """
 
     def __init__(self, data_dir: Path, *, settings: ConnectionSettings | None = None,
                  token_store: TokenStore | None = None, session: requests.Session | None = None,
                  daily_allowance: int = DEFAULT_DAILY_ALLOWANCE,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, clock: Clock | None = None) -> None:
         self.data_dir = Path(data_dir)
         self._settings_path = settings_path(self.data_dir)
         self._state_path = self.data_dir / STATE_FILE_NAME
@@ -83,8 +88,11 @@ class Connection:
             save_settings(self._settings_path, self._settings)  # keeps the profile id stable
         self.tokens = token_store or TokenStore()
         self.session = session or requests.Session()
-        self.quota = DailyQuota(self.data_dir / USAGE_FILE_NAME, daily_allowance)
-        self.limiter = limiter or RateLimiter()
+        self.clock = clock or SystemClock()
+        self.quota = DailyQuota(self.data_dir / USAGE_FILE_NAME, daily_allowance,
+                                today=lambda: self.clock.now().date())
+        self.limiter = limiter or RateLimiter(clock=self.clock)
+        self.cancel_scope = CancelScope()  # one for every client this connection hands out
         self._listeners: list[StatusListener] = []
         self._disconnect_hooks: list[Callable[[], object]] = []
         self._lock = threading.Lock()
@@ -261,7 +269,8 @@ class Connection:
                 manager = TokenManager(self._oauth(), self.tokens, self._settings.profile,
                                        on_revoked=self._mark_broken)
                 transport = ApiTransport(self._settings.api_base_url, manager, session=self.session,
-                                         limiter=self.limiter, quota=self.quota)
+                                         limiter=self.limiter, quota=self.quota, clock=self.clock,
+                                         cancel_scope=self.cancel_scope)
                 self._client = CtctClient(transport)
             return self._client
 
@@ -273,7 +282,7 @@ class Connection:
         self._notify()
 
     def _oauth(self) -> OAuthClient:
-        return OAuthClient(self._settings, self.session)
+        return OAuthClient(self._settings, self.session, timing=self.clock)
 
 
 def describe(status: ConnectionStatus) -> list[str]:

@@ -59,6 +59,15 @@ class AuthorizationCancelled(AuthorizationFailed):
         super().__init__(message)
 
 
+class RequestCancelled(CtctError):
+    """Cancel was pressed while a request waited its turn (rate limit, back-off, Retry-After)."""
+
+    kind = "cancelled"
+
+    def __init__(self, message: str = "Cancelled while waiting for Constant Contact.") -> None:
+        super().__init__(message)
+
+
 class Forbidden(CtctError):
     kind = "forbidden"
 

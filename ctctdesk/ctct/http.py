@@ -8,12 +8,12 @@ with exponential backoff and jitter where a retry cannot duplicate work, and one
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +32,11 @@ from ctctdesk.ctct.errors import (
     NotFound,
     QuotaExhausted,
     RateLimited,
+    RequestCancelled,
     ServiceUnavailable,
     ValidationError,
 )
+from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -52,36 +54,44 @@ class RateLimiter:
     """
 
     def __init__(self, max_requests: int = 4, period: float = 1.0, safety: float = 0.12,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Clock | None = None) -> None:
         self.max_requests = max_requests
         self.window = period + safety
-        self._clock = clock
-        self._sleep = sleep
+        self.clock = clock or SystemClock()
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
-        """Block until one more request may be sent, and count it as sent now."""
-        with self._lock:  # waiters queue on the lock, which keeps the order fair enough
+    def acquire(self, cancel: threading.Event | None = None) -> None:
+        """Block until one more request may be sent, and count it as sent now.
+
+        Raises RequestCancelled when `cancel` is set while waiting, also while another thread holds
+        the limiter for its own wait.
+        """
+        while not self._lock.acquire(timeout=0.1):  # waiters queue on the lock: fair enough
+            if cancel is not None and cancel.is_set():
+                raise RequestCancelled()
+        try:
             while True:
-                now = self._clock()
+                now = self.clock.monotonic()
                 while self._sent and self._sent[0] <= now - self.window:
                     self._sent.popleft()
                 if len(self._sent) < self.max_requests:
                     self._sent.append(now)
                     return
-                self._sleep(self._sent[0] + self.window - now)
+                if self.clock.sleep(self._sent[0] + self.window - now, cancel):
+                    raise RequestCancelled()
+        finally:
+            self._lock.release()
 
 
 class DailyQuota:
     """Counts API requests per UTC day in a small JSON file and refuses the one past the allowance."""
 
     def __init__(self, path: Path | None, allowance: int = DEFAULT_DAILY_ALLOWANCE,
-                 today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date()) -> None:
+                 today: Callable[[], dt.date] | None = None) -> None:
         self.path = Path(path) if path else None
         self.allowance = allowance
-        self._today = today
+        self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
         self._lock = threading.Lock()
         self._day = self._today()
         self._used = 0
@@ -206,7 +216,11 @@ def _error_items(response: requests.Response) -> list[ApiErrorItem]:
 
 
 class ApiTransport:
-    """Sends requests to the API base URL with auth, limiter, quota and retries."""
+    """Sends requests to the API base URL with auth, limiter, quota and retries.
+
+    Every wait (limiter, back-off, Retry-After) uses `clock` and ends with RequestCancelled when the
+    cancel event bound to `cancel_scope` on the calling thread is set (see `cancelled_by`).
+    """
 
     def __init__(self, api_base_url: str, tokens: AccessTokenSource, *,
                  session: requests.Session | None = None,
@@ -214,18 +228,33 @@ class ApiTransport:
                  quota: DailyQuota | None = None,
                  retry: RetryPolicy | None = None,
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Clock | None = None,
+                 cancel_scope: CancelScope | None = None) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         parts = urlsplit(self.api_base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._base_path = parts.path  # e.g. /v3
         self.tokens = tokens
         self.session = session or requests.Session()
-        self.limiter = limiter or RateLimiter()
+        self.clock = clock or (limiter.clock if limiter is not None else SystemClock())
+        self.limiter = limiter or RateLimiter(clock=self.clock)
         self.quota = quota or DailyQuota(None)
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
-        self._sleep = sleep
+        self.cancel_scope = cancel_scope or CancelScope()
+
+    @property
+    def cancel_event(self) -> threading.Event | None:
+        """The cancel event bound on the calling thread, if any."""
+        return self.cancel_scope.event
+
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
+        """Context manager: within it, this thread's waits end when `cancel` is set."""
+        return self.cancel_scope.bound(cancel)
+
+    def _wait(self, seconds: float) -> None:
+        if self.clock.sleep(seconds, self.cancel_event):
+            raise RequestCancelled()
 
     def url_for(self, path: str) -> str:
         """`/contacts` → base + path; `/v3/contacts?cursor=…` (from `_links.next.href`) → origin + path."""
@@ -256,8 +285,8 @@ class ApiTransport:
         refreshed = False
         attempt = 0
         while True:
+            self.limiter.acquire(self.cancel_event)
             self.quota.reserve()
-            self.limiter.acquire()
             headers["Authorization"] = f"Bearer {token}"
             try:
                 response = self.session.request(method, url, params=params, data=data,
@@ -265,7 +294,7 @@ class ApiTransport:
             except (requests.ConnectionError, requests.Timeout) as error:
                 log.info("%s %s failed: %s", method, path, type(error).__name__)
                 if safe and attempt + 1 < self.retry.attempts:
-                    self._sleep(self.retry.delay(attempt))
+                    self._wait(self.retry.delay(attempt))
                     attempt += 1
                     continue
                 raise ServiceUnavailable() from None
@@ -282,7 +311,7 @@ class ApiTransport:
             if retry_after is not None and retry_after > self.retry.max_retry_after:
                 retryable = False
             if retryable and attempt + 1 < self.retry.attempts:
-                self._sleep(self.retry.delay(attempt, retry_after))
+                self._wait(self.retry.delay(attempt, retry_after))
                 attempt += 1
                 continue
             if status == 429 and _is_daily_limit(response, retry_after):

@@ -31,6 +31,7 @@ from ctctdesk.ctct.errors import (
     CtctError,
     ServiceUnavailable,
 )
+from ctctdesk.ctct.timing import Clock, SystemClock
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
 
 log = logging.getLogger(__name__)
@@ -77,13 +78,14 @@ class OAuthClient:
     """Talks to the authorization server for one ConnectionSettings."""
 
     def __init__(self, settings: ConnectionSettings, session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, timing: Clock | None = None) -> None:
         if not settings.client_id:
             raise CtctError("Enter the API key (client id) of your Constant Contact application "
                             "in Settings → Constant Contact first.")
         self.settings = settings
         self.session = session or requests.Session()
         self._clock = clock
+        self.timing = timing or SystemClock()  # the device flow's polling and the browser flow's timeout
         self._oauthlib = WebApplicationClient(settings.client_id)
 
     # -- browser flow -------------------------------------------------------------------------------
@@ -134,7 +136,7 @@ class OAuthClient:
                     sleep: Callable[[float], None] | None = None) -> TokenSet:
         """Poll the token endpoint at the given interval until approved, denied, expired or cancelled."""
         cancel = cancel or threading.Event()
-        wait = sleep or (lambda seconds: cancel.wait(seconds))
+        wait = sleep or (lambda seconds: self.timing.sleep(seconds, cancel))
         interval = device.interval
         body = prepare_token_request(DEVICE_GRANT_TYPE, device_code=device.device_code,
                                      client_id=self.settings.client_id)
@@ -274,8 +276,9 @@ class LoopbackReceiver:
             ) from None
         self.port = self._server.server_address[1]
         self.redirect_uri = f"http://127.0.0.1:{self.port}{path}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="oauth-loopback",
-                                        daemon=True)
+        # a short poll interval: closing the listener waits for the serving loop to notice (0.5 s by default)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="oauth-loopback", daemon=True)
         self._thread.start()
 
     def expect_state(self, state: str) -> None:
@@ -320,14 +323,19 @@ class LoopbackReceiver:
         request.end_headers()
         request.wfile.write(body)
 
-    def wait(self, timeout: float = BROWSER_FLOW_TIMEOUT, cancel: threading.Event | None = None) -> str:
-        """Return the authorization code, or raise on mismatch, denial, timeout or cancel."""
-        deadline = time.monotonic() + timeout
+    def wait(self, timeout: float = BROWSER_FLOW_TIMEOUT, cancel: threading.Event | None = None,
+             clock: Clock | None = None) -> str:
+        """Return the authorization code, or raise on mismatch, denial, timeout or cancel.
+
+        The timeout runs on `clock`; the browser's answer and Cancel are looked for every 0.1 s.
+        """
+        clock = clock or SystemClock()
+        deadline = clock.monotonic() + timeout
         try:
             while not self._done.wait(0.1):
                 if cancel is not None and cancel.is_set():
                     raise AuthorizationCancelled()
-                if time.monotonic() >= deadline:
+                if clock.monotonic() >= deadline:
                     raise AuthorizationFailed(
                         f"No answer from the browser within {int(timeout // 60)} minutes; "
                         "ctctdesk stopped waiting. Connect again.")
@@ -356,7 +364,7 @@ def run_browser_flow(oauth: OAuthClient, open_url: Callable[[str], None], *,
     except BaseException:
         receiver.close()
         raise
-    code = receiver.wait(timeout, cancel)
+    code = receiver.wait(timeout, cancel, oauth.timing)
     return oauth.exchange_code(authorization, code)
 
 

@@ -22,3 +22,11 @@ class NotConnectedError(SyncError):
 
     def __init__(self, message: str = "Not connected to Constant Contact.") -> None:
         super().__init__(message)
+
+
+class PullFirst(SyncError):
+    """C5: nothing is pushed to an account before its lists and contacts came into the CRM once."""
+
+
+class RunInProgress(SyncError):
+    """One run at a time: another synchronization (this window, the command line, another desk) runs."""

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 
 from ctctdesk.crm.models import database_proxy
 from ctctdesk.ctct.client import Activity
-from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted
+from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted, RequestCancelled
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
@@ -96,6 +96,7 @@ class ExecResult:
     errors: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
     stopped_reason: str = ""
+    stopped_by: Exception | None = None  # the error behind stopped_reason (the service types it)
     steps: int = 0
 
 
@@ -271,11 +272,14 @@ class Executor:
             self._confirm(entry, confirmed, ops, "done" if stop is None else "failed")
         report(self.on_progress, kind.capitalize(), len(confirmed), len(ops))
         if stop is not None:
+            if isinstance(stop, RequestCancelled):  # Cancel ended a wait for the rate limit or a retry
+                stop = SyncCancelled("Cancelled.")
             if isinstance(stop, SyncCancelled):
                 raise stop
             if isinstance(stop, (AuthRevoked, AuthExpired)):
                 raise stop
             self.result.stopped_reason = str(stop)
+            self.result.stopped_by = stop
             raise _Stop()
 
     # -- waiting on Constant Contact ---------------------------------------------------------------------

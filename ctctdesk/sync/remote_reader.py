@@ -79,7 +79,7 @@ def read_remote(client: EmailService, *, account_id: str, cursor: str = "",
                 on_progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> RemoteRead:  # fmt: skip
     """Read lists and contacts; ``cursor`` (ISO time) makes it incremental."""
-    started = datetime.now(UTC)
+    started = client.clock.now()  # this machine's time, on the clock the client waits on
     phase = "Reading Constant Contact"
     report(on_progress, phase, message="lists")
     lists = {

@@ -2,54 +2,111 @@
 
 It reads both sides, plans with the pure planner, and runs the plan through the executor, recording
 every run in the history (S5). It never touches Qt; long calls take ``on_progress`` and ``cancel`` so a
-worker thread can drive them and the GUI stays responsive. One run at a time per service.
+worker thread can drive them and the GUI stays responsive.
+
+The rules every caller obeys live here, not in a widget: nothing is pushed before the account's lists
+came into the CRM once (C5, `PullFirst`), and one run at a time for everyone sharing the database (the
+window, ``ctctdesk sync``, a second desk on the same PostgreSQL database: `RunInProgress`). A finished
+run says how it ended with a `StopReason`, so callers decide on a value, never on a message's words.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import logging
 import threading
-from collections.abc import Mapping
+import time
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import peewee
 
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
-from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
-from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected
+from ctctdesk.ctct.client import CtctClient
+from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
+from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.describe import describe_lines
-from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled, SyncError
+from ctctdesk.sync.errors import (
+    GuardTripped,
+    NotConnectedError,
+    PullFirst,
+    RunInProgress,
+    SyncCancelled,
+    SyncError,
+)
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
-from ctctdesk.sync.progress import ProgressCallback, report
+from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
 from ctctdesk.sync.snapshot import Baseline
+from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
 
 TRIGGERS = ("button", "schedule", "command line", "activation")
 BOTH_NOTE = "The push to Constant Contact is planned after this pull is applied."
 
+PULL_FIRST_TEXT = ("Nothing is sent to Constant Contact before its lists and contacts came into the CRM "
+                   "once (C5): update the CRM from Constant Contact first.")
+RUN_IN_PROGRESS_TEXT = "Another synchronization is running (started {started}); try again when it is done."
+
 __all__ = [
     "SyncService",
+    "AccountAccess",
     "Preview",
     "RunSummary",
+    "StopReason",
     "ContactError",
     "GuardTripped",
+    "PullFirst",
+    "RunInProgress",
     "SyncCancelled",
     "TRIGGERS",
 ]
+
+
+class StopReason(enum.StrEnum):
+    """How a recorded run ended; callers (the tab, the command line's exit code) decide on this."""
+
+    COMPLETED = "completed"  # every step was sent (contact errors may still be listed)
+    CANCELLED = "cancelled"  # the user pressed Cancel; what was confirmed is kept
+    QUOTA = "quota"  # today's request allowance is used up; the next day continues (R12)
+    AUTH = "auth"  # Constant Contact refused the access (C7); also a "connection broken" entry
+    GUARD = "guard"  # the push part of a "both" run needed confirmation (R14)
+    ERROR = "error"  # any other failure; ``stopped_reason`` has the message
+    INTERRUPTED = "interrupted"  # never finished: the program ended during the run
+
+
+class _Quota(Protocol):
+    @property
+    def used(self) -> int: ...
+
+
+class AccountAccess(Protocol):
+    """What the service needs from the Constant Contact connection, and nothing more.
+
+    ``client()`` raises NotConnected when there is no account; ``quota.used`` is today's request count
+    (the history records each run's share, S5); listeners hear when the connection breaks (C7).
+    """
+
+    @property
+    def quota(self) -> _Quota: ...
+
+    def client(self) -> CtctClient: ...
+
+    def add_listener(self, listener: Callable[[ConnectionStatus], None]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +128,7 @@ class ContactError:
 @dataclass(frozen=True)
 class RunSummary:
     run_id: int
-    direction: str
+    direction: Direction | None  # None: a history entry about the connection (C7), not a run
     trigger: str
     started_at: datetime
     finished_at: datetime | None
@@ -79,17 +136,21 @@ class RunSummary:
     per_list: Mapping[str, Mapping[str, int]]
     errors: tuple[ContactError, ...]
     requests_used: int
-    cancelled: bool = False
-    stopped_reason: str = ""  # quota, auth, error text; "" when complete
+    stop: StopReason = StopReason.COMPLETED
+    stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stop is StopReason.CANCELLED
 
     @property
     def ok(self) -> bool:
-        return not self.cancelled and not self.stopped_reason and not self.errors
+        return self.stop is StopReason.COMPLETED and not self.errors
 
     @property
     def is_connection_event(self) -> bool:
         """A history entry about the connection (C7), not a sync run: ``stopped_reason`` says what."""
-        return self.direction == store.EVENT_DIRECTION
+        return self.direction is None
 
 
 @dataclass
@@ -102,12 +163,22 @@ class _Context:
 
 
 class SyncService:
-    def __init__(self, database: peewee.Database, connection: Connection | None, *,
-                 settings: PlanSettings | None = None, step_hook: StepHook | None = None) -> None:  # fmt: skip
+    """Preview, run, history and the account's lifecycle over one database and one connection.
+
+    ``database`` gets the sync tables (migrations); ``connection`` is only used through
+    `AccountAccess`. ``pull_first`` is C5; tests of the planner and executor that start with a push
+    turn it off. ``clock`` dates the run lock's heartbeats.
+    """
+
+    def __init__(self, database: peewee.Database, connection: AccountAccess | None, *,
+                 settings: PlanSettings | None = None, step_hook: StepHook | None = None,
+                 pull_first: bool = True, clock: Callable[[], datetime] = utc_now) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
         self.settings = settings or PlanSettings()
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
+        self.pull_first = pull_first
+        self._run_lock = RunLock(clock)
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
         self._connection_state: ConnectionState | None = None
@@ -135,10 +206,11 @@ class SyncService:
         report(on_progress, "Reading the CRM")
         local = read_local()
         baseline = self._baseline()
-        account = client.account_summary().encoded_account_id
-        loaded = self._mirror.load(account)  # None: first read of this account, read everything
-        read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
-                           on_progress=on_progress, cancel=cancel)  # fmt: skip
+        with cancellable_waits(client, cancel):
+            account = client.account_summary().encoded_account_id
+            loaded = self._mirror.load(account)  # None: first read of this account, read everything
+            read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
+                               on_progress=on_progress, cancel=cancel)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
@@ -204,12 +276,37 @@ class SyncService:
             raise GuardTripped(
                 f"This run would remove a lot ({preview.guard_reason}); confirm it to go ahead."
             )
+        if preview.direction is Direction.TO_CC:
+            self.check_may_push()  # "both" pulls first, and pushes only when the pull went through
         if not self._lock.acquire(blocking=False):
-            raise SyncError("A synchronization is already running.")
+            raise RunInProgress(RUN_IN_PROGRESS_TEXT.format(started="here"))
         try:
-            return self._run_locked(preview, trigger, on_progress, cancel, force)
+            token = self._run_lock.acquire(trigger)
+            try:
+                return self._run_locked(preview, trigger, self._run_lock.beating(token, on_progress),
+                                        cancel, force)  # fmt: skip
+            finally:
+                self._run_lock.release(token)
         finally:
             self._lock.release()
+
+    def has_pulled(self) -> bool:
+        """Did the CRM receive this account's lists and contacts once (C5)? Forgotten on disconnect."""
+        value = store.get_state(PULLED_STATE)
+        if value:
+            return value == "yes"
+        # a database from before the state key: any finished, not cancelled pull in the history
+        return any(run.direction in (Direction.FROM_CC, Direction.BOTH) and run.finished_at is not None
+                   and not run.cancelled for run in self.history())  # fmt: skip
+
+    def check_may_push(self) -> None:
+        """Raise PullFirst when a push would come before the first pull (C5), if the rule is on."""
+        if self.pull_first and not self.has_pulled():
+            raise PullFirst(PULL_FIRST_TEXT)
+
+    def running(self) -> str:
+        """"" when no run holds the lock, else when and where the running one started (any process)."""
+        return self._run_lock.holder()
 
     def _run_locked(self, preview: Preview, trigger: str, on_progress: ProgressCallback | None,
                     cancel: threading.Event | None, force: bool) -> RunSummary:  # fmt: skip
@@ -237,24 +334,28 @@ class SyncService:
                     total.stopped_reason = "The push to Constant Contact needs confirmation: " + "; ".join(
                         push.guard.reasons
                     )
+                    total.stopped_by = GuardTripped(total.stopped_reason)
                 else:
                     self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)
         except SyncCancelled:
             total.cancelled = True
         except (AuthRevoked, AuthExpired) as error:
             total.stopped_reason = str(error)
+            total.stopped_by = error
             raised = error
         except (CtctError, SyncError) as error:
             total.stopped_reason = str(error)
+            total.stopped_by = error
         except Exception as error:  # recorded, then shown by the caller
             total.stopped_reason = f"Unexpected error: {error}"
+            total.stopped_by = error
             raised = error
         used = self._requests_used() - used_before
         finished = utc_now()
         store.finish_run(
             run_id, finished_at=finished, counts=total.counts, per_list=total.per_list,
             errors=total.errors, requests_used=max(used, 0), cancelled=total.cancelled,
-            stopped_reason=total.stopped_reason,
+            stopped_reason=total.stopped_reason, stop=_stop_of(total).value,
         )  # fmt: skip
         report(on_progress, "Finished", 1, 1)
         if raised is not None:
@@ -281,7 +382,8 @@ class SyncService:
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
-        result = executor.execute()
+        with cancellable_waits(client, cancel):
+            result = executor.execute()
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
@@ -291,6 +393,9 @@ class SyncService:
         total.errors.extend(result.errors)
         total.cancelled = total.cancelled or result.cancelled
         total.stopped_reason = total.stopped_reason or result.stopped_reason
+        total.stopped_by = total.stopped_by or result.stopped_by
+        if the_plan.direction is Direction.FROM_CC and not (result.cancelled or result.stopped_reason):
+            store.set_state(PULLED_STATE, "yes")  # C5: pushes may follow
         if result.cancelled:
             raise SyncCancelled("Cancelled.")
 
@@ -353,6 +458,7 @@ class SyncService:
             self._cached_baseline = None
             for key in ("account_id", "pending_other_way"):
                 store.set_state(key, "")
+            store.set_state(PULLED_STATE, "no")  # the next account starts with an activation (C5)
         self._mirror.forget()
         self._contexts.clear()
         return removed
@@ -363,10 +469,51 @@ class SyncService:
         return int(value) if value else None
 
 
+def _stop_of(result: ExecResult) -> StopReason:
+    """The typed end of a run from what the executor and the service collected."""
+    if result.cancelled:
+        return StopReason.CANCELLED
+    if not result.stopped_reason:
+        return StopReason.COMPLETED
+    error = result.stopped_by
+    if isinstance(error, QuotaExhausted):
+        return StopReason.QUOTA
+    if isinstance(error, (AuthRevoked, AuthExpired)):
+        return StopReason.AUTH
+    if isinstance(error, GuardTripped):
+        return StopReason.GUARD
+    return StopReason.ERROR
+
+
+def _stop_of_row(row: store.RunRow) -> StopReason:
+    """The stored reason; rows written before it was stored are read from their flags and message."""
+    stored = getattr(row, "stop", "") or ""
+    if stored in StopReason.__members__.values():
+        return StopReason(stored)
+    if row.direction == store.EVENT_DIRECTION:
+        return StopReason.AUTH  # "Connection broken: …"
+    if row.cancelled:
+        return StopReason.CANCELLED
+    if row.finished_at is None:
+        return StopReason.INTERRUPTED
+    reason = row.stopped_reason or ""
+    if not reason:
+        return StopReason.COMPLETED
+    if "allowance" in reason.lower():  # the wording QuotaExhausted has always used
+        return StopReason.QUOTA
+    if "needs confirmation" in reason:
+        return StopReason.GUARD
+    return StopReason.ERROR
+
+
+def _direction_of_row(row: store.RunRow) -> Direction | None:
+    return None if row.direction == store.EVENT_DIRECTION else Direction(row.direction)
+
+
 def _summary(row: store.RunRow) -> RunSummary:
     return RunSummary(
         run_id=row.id,
-        direction=row.direction,
+        direction=_direction_of_row(row),
         trigger=row.trigger,
         started_at=row.started_at,
         finished_at=row.finished_at,
@@ -374,9 +521,112 @@ def _summary(row: store.RunRow) -> RunSummary:
         per_list=json.loads(row.per_list or "{}"),
         errors=tuple(ContactError(email, message) for email, message in json.loads(row.errors or "[]")),
         requests_used=row.requests_used,
-        cancelled=bool(row.cancelled),
+        stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
     )
+
+
+PULLED_STATE = "pulled"  # sync_state: "yes" once a pull completed for the account, "no" after disconnect
+RUN_LOCK_STATE = "run_lock"  # sync_state: "<token> <started> <heartbeat> <trigger>" while a run holds it
+LOCK_STALE_AFTER = timedelta(minutes=10)  # a holder silent this long ended without releasing (crash)
+HEARTBEAT_EVERY = 30.0  # seconds between heartbeats while a run reports progress
+
+
+@dataclass(frozen=True)
+class _Claim:
+    token: str
+    started: datetime
+    beat: datetime
+    trigger: str
+
+    @classmethod
+    def parse(cls, value: str) -> _Claim | None:
+        parts = value.split(" ", 3)
+        if len(parts) != 4:
+            return None
+        try:
+            return cls(parts[0], datetime.fromisoformat(parts[1]), datetime.fromisoformat(parts[2]), parts[3])
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.token} {self.started.isoformat()} {self.beat.isoformat()} {self.trigger}"
+
+
+class RunLock:
+    """One run at a time for every process that shares the database, kept as a row in ``sync_state``.
+
+    Why in the database: the window, ``ctctdesk sync`` started by the task scheduler and a second desk
+    on one PostgreSQL database all write the same baseline and journal. Claiming is one conditional
+    UPDATE (compare and swap), atomic on SQLite and PostgreSQL alike. A process that dies holding the
+    lock stops its heartbeat, and the lock is taken over after `LOCK_STALE_AFTER`.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
+
+    def _read(self) -> tuple[str, _Claim | None]:
+        """The stored value and, when it is a live claim, the claim."""
+        store.SyncState.insert(key=RUN_LOCK_STATE, value="").on_conflict_ignore().execute()
+        value = store.get_state(RUN_LOCK_STATE)
+        claim = _Claim.parse(value)
+        if claim is not None and self._clock() - claim.beat >= LOCK_STALE_AFTER:
+            claim = None
+        return value, claim
+
+    def holder(self) -> str:
+        """"" when free, else e.g. "at 10:12 from the command line" (for the refusal's message)."""
+        _, claim = self._read()
+        if claim is None:
+            return ""
+        origin = f" from the {claim.trigger}" if claim.trigger in ("command line", "schedule") else ""
+        return f"at {claim.started.astimezone():%H:%M}{origin}"
+
+    def acquire(self, trigger: str) -> str:
+        """Claim the lock; returns the token to release it with, or raises RunInProgress."""
+        current, claim = self._read()
+        if claim is not None:
+            raise RunInProgress(RUN_IN_PROGRESS_TEXT.format(started=self.holder()))
+        now = self._clock()
+        token = uuid.uuid4().hex
+        claimed = store.SyncState.update(value=str(_Claim(token, now, now, trigger))).where(
+            (store.SyncState.key == RUN_LOCK_STATE) & (store.SyncState.value == current)
+        ).execute()
+        if claimed != 1:  # another process claimed it between our read and our write
+            raise RunInProgress(RUN_IN_PROGRESS_TEXT.format(started="just now"))
+        if current:
+            log.warning("A synchronization that stopped without finishing held the run lock; taken over")
+        return token
+
+    def _mine(self, token: str) -> Any:
+        return (store.SyncState.key == RUN_LOCK_STATE) & store.SyncState.value.startswith(token + " ")
+
+    def beat(self, token: str) -> None:
+        claim = _Claim.parse(store.get_state(RUN_LOCK_STATE))
+        if claim is None or claim.token != token:
+            return
+        beaten = dataclasses.replace(claim, beat=self._clock())
+        store.SyncState.update(value=str(beaten)).where(self._mine(token)).execute()
+
+    def beating(self, token: str, on_progress: ProgressCallback | None) -> ProgressCallback:
+        """``on_progress`` that also keeps the lock alive (at most every `HEARTBEAT_EVERY` seconds)."""
+        last = time.monotonic()
+
+        def forward(progress: Progress) -> None:
+            nonlocal last
+            if time.monotonic() - last >= HEARTBEAT_EVERY:
+                last = time.monotonic()
+                try:
+                    self.beat(token)
+                except peewee.PeeweeException as error:  # the run goes on; the lock may go stale
+                    log.warning("The run lock's heartbeat could not be written: %s", error)
+            if on_progress is not None:
+                on_progress(progress)
+
+        return forward
+
+    def release(self, token: str) -> None:
+        store.SyncState.update(value="").where(self._mine(token)).execute()
 
 
 def describe(the_plan: Plan) -> tuple[str, ...]:

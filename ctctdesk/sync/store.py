@@ -101,6 +101,7 @@ class RunRow(_SyncModel):
     requests_used = peewee.IntegerField(default=0)
     cancelled = peewee.BooleanField(default=False)
     stopped_reason = peewee.TextField(default="")
+    stop = peewee.CharField(max_length=16, default="")  # why the run ended (StopReason); "" in old rows
 
     class Meta:
         table_name = "sync_run"
@@ -131,8 +132,14 @@ def _add_remote_mirror(db: peewee.Database) -> None:
         RemoteRow.create_table(safe=True)
 
 
+def _add_run_stop(db: peewee.Database) -> None:
+    """v3: a typed reason why each run ended; rows written before it keep "" (read by their flags)."""
+    if "stop" not in {column.name for column in db.get_columns(RunRow._meta.table_name)}:
+        db.execute_sql("ALTER TABLE sync_run ADD COLUMN stop VARCHAR(16) NOT NULL DEFAULT ''")
+
+
 #: The sync's tables, migrated by whoever opens the database for the sync (`ensure_tables`).
-SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror))
+SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop))
 
 
 def ensure_tables(db: peewee.Database) -> None:
@@ -359,7 +366,7 @@ def start_run(direction: str, trigger: str, started_at: datetime) -> int:
 
 def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str, int],
                per_list: Mapping[str, Mapping[str, int]], errors: list[tuple[str, str]],
-               requests_used: int, cancelled: bool, stopped_reason: str) -> None:  # fmt: skip
+               requests_used: int, cancelled: bool, stopped_reason: str, stop: str = "") -> None:  # fmt: skip
     RunRow.update(
         finished_at=finished_at,
         counts=json.dumps(dict(counts)),
@@ -368,6 +375,7 @@ def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str
         requests_used=requests_used,
         cancelled=cancelled,
         stopped_reason=stopped_reason,
+        stop=stop,
     ).where(RunRow.id == run_id).execute()
 
 

@@ -1,8 +1,8 @@
 """Settings → Constant Contact: connect, see the connection, disconnect (C1–C4), and the broken banner (C7).
 
 The page never touches HTTP or the keyring on the GUI thread: every call into the `Connection` service
-runs in a `_Task` thread and comes back through signals, so the window stays responsive while the admin
-is in the browser, and Cancel works.
+runs through the window's task runner (`ctctdesk.ui.tasks`), so the window stays responsive while the
+admin is in the browser, Cancel works, and closing the window stops a pending connect cleanly.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QApplication,
@@ -33,8 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
-from ctctdesk.ctct.errors import AuthorizationCancelled, CtctError
+from ctctdesk.ctct.errors import AuthorizationCancelled
 from ctctdesk.ctct.oauth import Cancelled, DeviceAuthorization
+from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
+
+if TYPE_CHECKING:
+    from ctctdesk.ui.context import UiContext
 
 log = logging.getLogger(__name__)
 
@@ -97,34 +101,6 @@ def last_sync_text(run: Any) -> str:
     return f"{started:%Y-%m-%d %H:%M} — {short_result(run)} ({direction})"
 
 
-class _Task(QThread):
-    """Runs one call into the connection service off the GUI thread.
-
-    Tasks have no parent and are kept in `_RUNNING` until they finish, so closing or deleting the page
-    while a call is under way never destroys a running thread; Qt drops the signals to a deleted page.
-    """
-
-    succeeded = Signal(object)
-    failed = Signal(object)
-    urlReady = Signal(str)
-    codeReady = Signal(object)
-
-    def __init__(self, work: Callable[[_Task], Any], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            result = self._work(self)
-        except Exception as error:  # handed to the GUI thread, which shows it as one clear line
-            self.failed.emit(error)
-        else:
-            self.succeeded.emit(result)
-
-
-_RUNNING: set[_Task] = set()
-
-
 class _StatusBridge(QObject):
     """Carries connection state changes from any thread to the GUI thread."""
 
@@ -157,17 +133,20 @@ class ConnectionPage(QWidget):
     """The page in its three states: not connected, connected, broken (plus 'waiting for you')."""
 
     statusChanged = Signal(object)
+    _urlReady = Signal(str)  # emitted on the worker thread during a browser connect
+    _codeReady = Signal(object)  # emitted on the worker thread during a device connect
 
     def __init__(self, connection: Connection, parent: QWidget | None = None, *,
                  open_url: Callable[[str], None] | None = None,
-                 last_sync: LastSyncReader | None = None) -> None:
+                 last_sync: LastSyncReader | None = None, tasks: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionPage")
         self.connection = connection
+        self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
         self._last_sync = last_sync
         self._last_run: Any = None
         self._open_url = open_url or (lambda url: QDesktopServices.openUrl(QUrl(url)))
-        self._task: _Task | None = None
+        self._busy = False
         self._cancel: threading.Event | None = None
         self._status: ConnectionStatus | None = None
         self._tray: QSystemTrayIcon | None = None
@@ -178,6 +157,8 @@ class ConnectionPage(QWidget):
         listener = self._bridge.changed.emit
         connection.add_listener(listener)
         self.destroyed.connect(lambda *_: connection.remove_listener(listener))
+        self._urlReady.connect(self._browser_url_ready)
+        self._codeReady.connect(self._device_code_ready)
         self._build()
         self.refresh()
 
@@ -388,7 +369,7 @@ class ConnectionPage(QWidget):
     # -- state --------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._busy
 
     @property
     def status(self) -> ConnectionStatus | None:
@@ -398,11 +379,11 @@ class ConnectionPage(QWidget):
         """Re-read the status in the background (with the account summary when asked)."""
         if self.busy:
             return
-        def work(task: _Task) -> tuple[ConnectionStatus, Any]:
+        def work(handle: TaskHandle) -> tuple[ConnectionStatus, Any]:
             status = self.connection.status(refresh_account=ask_constant_contact)
             return status, self._read_last_sync() if status.connected else None
 
-        self._run(work, self._show_refreshed)
+        self._run("Constant Contact status", work, self._show_refreshed)
 
     def _read_last_sync(self) -> Any:
         """The newest recorded sync run (background thread); a failure only hides the line's value."""
@@ -505,12 +486,13 @@ class ConnectionPage(QWidget):
         cancel = self._begin_waiting("Your browser shows Constant Contact's sign-in page. "
                                      "Waiting for you to allow access…")
 
-        def work(task: _Task) -> tuple[ConnectionStatus, Any]:
-            status = self.connection.connect_browser(task.urlReady.emit, cancel=cancel)
+        url_ready = self._urlReady.emit
+
+        def work(handle: TaskHandle) -> tuple[ConnectionStatus, Any]:
+            status = self.connection.connect_browser(url_ready, cancel=cancel)
             return status, self._read_last_sync()  # a reconnect has a sync history already
 
-        task = self._run(work, self._connected)
-        task.urlReady.connect(self._browser_url_ready)
+        self._run("connect to Constant Contact", work, self._connected, cancel=cancel)
 
     @Slot()
     def start_device_connect(self) -> None:
@@ -518,12 +500,13 @@ class ConnectionPage(QWidget):
             return
         cancel = self._begin_waiting("Asking Constant Contact for a code…")
 
-        def work(task: _Task) -> tuple[ConnectionStatus, Any]:
-            status = self.connection.connect_device(task.codeReady.emit, cancel=cancel)
+        code_ready = self._codeReady.emit
+
+        def work(handle: TaskHandle) -> tuple[ConnectionStatus, Any]:
+            status = self.connection.connect_device(code_ready, cancel=cancel)
             return status, self._read_last_sync()
 
-        task = self._run(work, self._connected)
-        task.codeReady.connect(self._device_code_ready)
+        self._run("connect to Constant Contact with a code", work, self._connected, cancel=cancel)
 
     @Slot(str)
     def _browser_url_ready(self, url: str) -> None:
@@ -573,8 +556,8 @@ class ConnectionPage(QWidget):
             return
         self.disconnectButton.setEnabled(False)
         self.statusLabel.setText("Disconnecting…")
-        self._run(lambda task: (self.connection.disconnect(), self.connection.status()),
-                  self._disconnected)
+        self._run("disconnect from Constant Contact",
+                  lambda handle: (self.connection.disconnect(), self.connection.status()), self._disconnected)
 
     def _disconnected(self, result: tuple[bool, ConnectionStatus]) -> None:
         revoked, status = result
@@ -585,23 +568,25 @@ class ConnectionPage(QWidget):
                                      "access; it expires on its own.")
 
     # -- background work ----------------------------------------------------------------------------
-    def _run(self, work: Callable[[_Task], Any], on_success: Callable[[Any], None]) -> _Task:
-        task = _Task(work)
-        _RUNNING.add(task)
-        self._task = task
-        task.succeeded.connect(on_success)
-        task.failed.connect(self._failed)
-        task.finished.connect(self._task_finished)
-        task.finished.connect(lambda: _RUNNING.discard(task))
-        task.finished.connect(task.deleteLater)
-        task.start()
-        return task
+    def _run(self, name: str, work: Callable[[TaskHandle], Any], on_success: Callable[[Any], None], *,
+             cancel: threading.Event | None = None) -> None:  # fmt: skip
+        """Start one call into the connection service; the page is busy until it has been shown."""
+        self._busy = True
+        self.tasks.spawn(self._run_async(name, work, on_success, cancel))
 
-    def _task_finished(self) -> None:
-        if self.sender() is self._task:
-            self._task = None
+    async def _run_async(self, name: str, work: Callable[[TaskHandle], Any],
+                         on_success: Callable[[Any], None], cancel: threading.Event | None) -> None:  # fmt: skip
+        try:
+            try:
+                result = await self.tasks.run(name, work, cancel=cancel)
+            except TaskFailed as failure:
+                self._failed(failure.error, failure.message)
+            else:
+                on_success(result)
+        finally:
+            self._busy = False
 
-    def _failed(self, error: Exception) -> None:
+    def _failed(self, error: BaseException, message: str) -> None:
         self._cancel = None
         self.waitingBox.hide()
         self.disconnectButton.setEnabled(True)
@@ -609,31 +594,23 @@ class ConnectionPage(QWidget):
         self.connectedBox.setVisible(connected)
         self.setupBox.setVisible(not connected)
         self._set_status_tone("neutral" if isinstance(error, AuthorizationCancelled) else "broken")
-        if isinstance(error, AuthorizationCancelled):
-            message = str(error)
-        elif isinstance(error, CtctError):
-            message = str(error)
-        else:
-            log.error("Unexpected failure on the Constant Contact page: %s", type(error).__name__)
-            message = "Something unexpected went wrong; see the log file for details."
-        self.statusLabel.setText(message)
+        self.statusLabel.setText(message)  # our errors say what to do; others were logged (task runner)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
-        """Cancel a running connect and wait for the worker (window closing, tests)."""
+        """Cancel a running connect and wait for it (window closing, tests): stops the task runner."""
         if self._cancel is not None:
             self._cancel.set()
-        if self._task is not None:
-            self._task.wait(timeout_ms)
-            QApplication.processEvents()
+        self.tasks.shutdown(timeout_ms / 1000)
 
 
-def install_connection_ui(window: Any, connection: Connection, *,
-                          last_sync: LastSyncReader | None = None) -> ConnectionPage:
+def install_connection_ui(window: Any, context: UiContext) -> ConnectionPage:
     """Mount the page in Settings and the banner above the tabs of the main window.
 
-    `last_sync()` returns the newest recorded sync run (or None); it is called off the GUI thread.
+    "Last sync" (C4) is the sync service's newest recorded run, read on a worker thread.
     """
-    page = ConnectionPage(connection, window, last_sync=last_sync)
+    service = context.sync
+    page = ConnectionPage(context.connection, window, tasks=context.tasks,
+                          last_sync=service.last_run if service is not None else None)  # fmt: skip
     window.settings_tab.add_page(PAGE_TITLE, page)
     area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
     (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)
@@ -641,8 +618,5 @@ def install_connection_ui(window: Any, connection: Connection, *,
     def reconnect() -> None:
         window.settings_tab.show_page(PAGE_TITLE)
 
-    page.banner.reconnectRequested.connect(reconnect)
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(page.shutdown)  # a pending connect must not outlive the window
+    page.banner.reconnectRequested.connect(reconnect)  # closing the window stops a pending connect
     return page

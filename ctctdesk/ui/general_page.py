@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from ctctdesk.crm.db import describe_url
 
 if TYPE_CHECKING:
-    from ctctdesk.app import AppContext
+    from ctctdesk.ui.context import UiContext
 
 
 def _database_text(url: str) -> str:
@@ -27,7 +27,7 @@ def _database_text(url: str) -> str:
 
 
 class GeneralPage(QWidget):
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: UiContext) -> None:
         super().__init__()
         self.setObjectName("generalSettingsPage")
         layout = QVBoxLayout(self)

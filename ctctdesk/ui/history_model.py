@@ -67,7 +67,7 @@ class HistoryModel(QAbstractTableModel):
         if column in self.NOT_FOR_EVENTS and is_event(run):
             return ""
         if column == self.DIRECTION:
-            return DIRECTION_TEXT.get(run.direction, run.direction)
+            return DIRECTION_TEXT.get(run.direction or "connection", "")  # None: a connection entry
         if column == self.TRIGGER:
             return str(run.trigger).capitalize()
         if column == self.RESULT:

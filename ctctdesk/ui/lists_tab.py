@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError
-from ctctdesk.ui.background import run_in_background
 from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
+from ctctdesk.ui.tasks import TaskFailed, TaskRunner
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
 SEARCH_DELAY_MS = 250
@@ -73,9 +73,10 @@ class SelectAllCheckBox(QCheckBox):
 
 
 class ListsTab(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, tasks: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("listsTab")
+        self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
         self.lists_model = ListsModel(self)
         self.contacts_model = ContactsModel(self)
         self._visible_eligible = 0
@@ -437,8 +438,16 @@ class ListsTab(QWidget):
             self._recount_visible()
             self.show_error(message)
 
-        def write() -> int:
+        def write(_handle: object = None) -> int:
             return lists.set_membership_for_filter(list_id, contact_filter, ticked)
+
+        async def write_in_background() -> None:
+            try:
+                count = await self.tasks.run("Select All", write)
+            except TaskFailed as failure:
+                failed(failure.message)
+            else:
+                done(count)
 
         if self._visible_eligible + self._visible_members < BACKGROUND_WRITE_ROWS:
             # A few thousand rows take milliseconds: no need to grey the tab out for them.
@@ -450,7 +459,7 @@ class ListsTab(QWidget):
                 done(count)
             return
         self._set_busy(True)
-        run_in_background(write, done, failed, self)
+        self.tasks.spawn(write_in_background())
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

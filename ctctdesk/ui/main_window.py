@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from ctctdesk.app import AppContext
+    from ctctdesk.ui.context import UiContext
 
 UI_STATE_FILE_NAME = "window-state.ini"
 
@@ -97,7 +97,7 @@ class SettingsTab(QSplitter):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: UiContext) -> None:
         super().__init__()
         self.context = context
         self.setObjectName("mainWindow")
@@ -198,4 +198,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.save_state()
+        if self.context.tasks is not None:
+            self.context.tasks.shutdown()  # a running sync or connect stops cleanly, not killed
         super().closeEvent(event)

@@ -1,10 +1,11 @@
 """The Synchronize tab (S1–S5): choose a direction, preview, run, watch, read the summary and the history.
 
-Everything that reads Constant Contact or the database runs in a `_Worker` thread: the sync service's
-progress callback is a Qt signal, so reports cross to the GUI thread queued and the window stays
-responsive; Cancel sets a `threading.Event` the engine checks between steps. Run applies exactly the
-`Preview` the user saw (the service refuses to re-plan behind the user's back), and asks first when
-the mass-change guard tripped (R14).
+The tab only shows: what may be pressed, and why, comes from `ctctdesk.sync.controller.SyncController`
+(Qt-free, tested without a window); every call into the sync service runs through the window's task
+runner (`ctctdesk.ui.tasks`) as a coroutine awaiting a worker thread, so the window stays responsive,
+progress arrives throttled on the GUI thread, and Cancel sets the `threading.Event` the engine checks
+between steps. Run applies exactly the `Preview` the user saw (the service refuses to re-plan behind
+the user's back), and asks first when the mass-change guard tripped (R14).
 
 Object names tests drive (issue 5): syncTab, pushButton, pullButton, previewButton, runButton,
 cancelButton, syncProgress, syncPhaseLabel, planView, summaryView, historyView.
@@ -15,13 +16,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -40,22 +40,32 @@ from PySide6.QtWidgets import (
 
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
-from ctctdesk.sync.errors import SyncError
+from ctctdesk.sync.controller import (
+    ACTIVATION_HINT,
+    NOT_CONNECTED_TEXT,
+    RUN_TEXT,
+    NotAllowed,
+    SyncController,
+    SyncState,
+)
+from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
 from ctctdesk.ui.history_model import HistoryModel
 from ctctdesk.ui.sync_tree import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
+from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 from ctctdesk.ui.tree_model import NodeTreeModel
+
+if TYPE_CHECKING:
+    from ctctdesk.ui.context import UiContext
 
 log = logging.getLogger(__name__)
 
+__all__ = ["SyncTab", "install_sync_ui", "ACTIVATION_HINT", "NOT_CONNECTED_TEXT", "RUN_TEXT", "TAB_TITLE"]
+
 TAB_TITLE = "Synchronize"
 CONNECTION_PAGE_TITLE = "Constant Contact"
-NOT_CONNECTED_TEXT = "Connect in Settings → Constant Contact first."
 BROKEN_TEXT = ("The connection to Constant Contact is broken. Reconnect in Settings → Constant Contact; "
                "nothing is lost, the next sync catches up.")
-ACTIVATION_HINT = ("First sync with this account: start with “Update CRM from Constant Contact”. This initial "
-                   "activation brings Constant Contact's lists and contacts into the CRM before anything is "
-                   "pushed (C5).")
 QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctdesk keeps checking."
 
 PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
@@ -65,29 +75,6 @@ PULL_WARNING = ("Changes the CRM to match Constant Contact: lists, members and c
 
 BUTTON_TEXT = {Direction.TO_CC: "Update Constant Contact from CRM",
                Direction.FROM_CC: "Update CRM from Constant Contact"}
-RUN_TEXT = {Direction.TO_CC: "Run: update Constant Contact",
-            Direction.FROM_CC: "Run: update the CRM",
-            Direction.BOTH: "Run both ways"}
-
-
-class _Worker(QThread):
-    """Runs one call off the GUI thread; `work(report)` gets a thread-safe progress reporter."""
-
-    progressed = Signal(object)
-    succeeded = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, work: Callable[[Callable[[Any], None]], Any], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._work = work
-
-    def run(self) -> None:
-        try:
-            result = self._work(self.progressed.emit)
-        except Exception as error:  # handed to the GUI thread, which turns it into one clear line
-            self.failed.emit(error)
-        else:
-            self.succeeded.emit(result)
 
 
 class _StatusBridge(QObject):
@@ -120,28 +107,26 @@ def _section_title(text: str) -> QLabel:
 
 
 class SyncTab(QWidget):
-    """The tab. `service` is the SyncService; `connection` tells connected or not (and changes)."""
+    """The tab. `service` is the SyncService; `connection` tells connected or not (and changes);
+    `tasks` runs the service's calls (the window's runner; a tab on its own makes one)."""
 
     crmChanged = Signal()  # a run changed the CRM: the lists tab reloads
     openSettingsRequested = Signal()  # "Open Settings → Constant Contact"
     reconnectNeeded = Signal()  # Constant Contact refused the access during a preview or run (C7)
-    progressed = Signal(object)  # every Progress the engine reported, on the GUI thread (status bar, tests)
+    progressed = Signal(object)  # each Progress shown, on the GUI thread (throttled; status bar, tests)
 
-    def __init__(self, service: Any, connection: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, service: Any, connection: Any, parent: QWidget | None = None, *,
+                 tasks: TaskRunner | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("syncTab")
         self.service = service
         self.connection = connection
-        self._direction: Direction | None = None
-        self._preview: Any = None
-        self._preview_ran = False
-        self._worker: _Worker | None = None
-        self._cancel: threading.Event | None = None
+        self.tasks = tasks if tasks is not None else TaskRunner(self)
+        self.controller = SyncController()
         self._status: ConnectionStatus | None = None
-        self._helpers: set[_Worker] = set()
+        self._reads = 0  # background reads (status, history, details) under way; they do not make it busy
         self.last_summary: Any = None
         self.last_error: str = ""
-        self._has_pulled: bool | None = None  # has a pull ever completed? (C5) None = not known yet
         self._build()
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._show_connection, Qt.ConnectionType.QueuedConnection)
@@ -357,53 +342,47 @@ class SyncTab(QWidget):
     # -- state --------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._worker is not None
+        return self.controller.busy
 
     @property
     def connected(self) -> bool:
-        return self._status is not None and self._status.state is ConnectionState.CONNECTED
+        return self.controller.connected
 
     @property
     def preview(self) -> Any:
-        return self._preview
+        return self.controller.preview
 
     @property
     def direction(self) -> Direction | None:
-        return self._direction
+        return self.controller.direction
 
     def _update_buttons(self) -> None:
-        busy = self.busy
-        connected = self.connected
-        must_activate = connected and self._has_pulled is False  # C5: a pull comes before any push
-        self.activationHint.setVisible(must_activate)
-        for button, direction in ((self.pushButton, Direction.TO_CC), (self.pullButton, Direction.FROM_CC)):
-            button.setEnabled(connected and not busy)
-            button.setChecked(self._direction is direction)
-            button.setToolTip("Shows a preview first; nothing changes until you press Run." if connected
-                              else NOT_CONNECTED_TEXT)
-        if must_activate:
-            self.pushButton.setEnabled(False)
-            self.pushButton.setToolTip(ACTIVATION_HINT)
-        self.previewButton.setEnabled(connected and not busy and self._direction is not None
-                                      and not (must_activate and self._direction is Direction.TO_CC))
-        runnable = (self._preview is not None and not self._preview_ran
-                    and not self._preview.plan.is_empty)
-        self.runButton.setEnabled(connected and not busy and runnable)
-        self.runButton.setText(RUN_TEXT.get(self._direction, "Run") if self._direction else "Run")
-        self.cancelButton.setEnabled(busy and self._cancel is not None and not self._cancel.is_set())
+        """Show the controller's view: which buttons work, and the tooltip saying why (not)."""
+        view = self.controller.view()
+        self.activationHint.setVisible(view.activation_hint)
+        for button, control, direction in ((self.pushButton, view.push, Direction.TO_CC),
+                                           (self.pullButton, view.pull, Direction.FROM_CC)):
+            button.setEnabled(control.enabled)
+            button.setChecked(view.chosen is direction)
+            button.setToolTip(control.reason)
+        self.previewButton.setEnabled(view.preview.enabled)
+        self.runButton.setEnabled(view.run.enabled)
+        self.runButton.setText(view.run_text)
+        self.cancelButton.setEnabled(view.cancel.enabled)
         self.historyView.setEnabled(True)
 
     # -- connection ---------------------------------------------------------------------------------
     def refresh_connection(self) -> None:
         """Read the connection state in the background (keyring access can be slow)."""
-        self._helper(lambda report: self.connection.status(), self._show_connection,
-                     on_failure=self._connection_unknown)
+        self._read("Constant Contact status", lambda handle: self.connection.status(), self._show_connection,
+                   on_failure=self._connection_unknown)
 
-    def _connection_unknown(self, error: Exception) -> None:
+    def _connection_unknown(self, failure: TaskFailed) -> None:
         """The state could not be read (e.g. no keyring): behave as not connected, and say why."""
         self._status = None
-        message = str(error) if isinstance(error, CtctError) else NOT_CONNECTED_TEXT
-        self.connectionLabel.setText(message)
+        self.controller.set_connection(None)
+        self.connectionLabel.setText(failure.message if isinstance(failure.error, CtctError)
+                                     else NOT_CONNECTED_TEXT)  # fmt: skip
         self.connectionBox.show()
         self._update_buttons()
 
@@ -411,15 +390,15 @@ class SyncTab(QWidget):
     def _show_connection(self, status: ConnectionStatus) -> None:
         was = self._status.state if self._status is not None else None
         self._status = status
+        first_connection = self.controller.set_connection(status.state)
         if status.state is ConnectionState.NOT_CONNECTED and was not in (None, ConnectionState.NOT_CONNECTED):
             # A disconnect took the Constant Contact lists out of the CRM (C6): the lists tab must
             # not keep showing them, and the next connection starts with an activation again.
-            self._has_pulled = None
             self.crmChanged.emit()
-        elif status.state is ConnectionState.CONNECTED and was is ConnectionState.NOT_CONNECTED:
+        elif first_connection:
             # A first connection is an initial activation (C5): Constant Contact's lists and contacts
             # come into the CRM before anything can be pushed. A reconnect after a break is not one.
-            QTimer.singleShot(0, self.start_activation)
+            QTimer.singleShot(0, self, self.start_activation)
         if status.state is ConnectionState.CONNECTED:
             self.connectionBox.hide()
         else:
@@ -441,24 +420,25 @@ class SyncTab(QWidget):
     @Slot()
     def start_activation(self) -> None:
         """The first pull after connecting: Constant Contact's lists and contacts come into the CRM."""
-        if self.busy:
+        try:
+            cancel = self.controller.begin_activation()
+        except NotAllowed:
             return
-        cancel = threading.Event()
-        self._direction = None
-        self._set_preview(None)
+        self._show_preview(None)
         self.planTitle.setText("Preview")
 
-        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
-            summary = self.service.activate(on_progress=report, cancel=cancel)
+        def work(handle: TaskHandle) -> tuple[Any, Any]:
+            summary = self.service.activate(on_progress=handle.report, cancel=cancel)
             return summary, summary_tree(summary)
 
-        self._start(work, cancel, "Initial activation: bringing Constant Contact's lists into the CRM…",
-                    self._activated)
+        self._start("initial activation", work, cancel,
+                    "Initial activation: bringing Constant Contact's lists into the CRM…", self._activated)
 
     def _activated(self, result: tuple[Any, Any]) -> None:
         summary, tree = result
+        self.controller.finished(summary)
         self.last_summary = summary
-        self._show_summary(summary, tree, title="Initial activation")
+        self._show_summary(tree, title="Initial activation")
         first = tree.children[0].text if tree.children else "Done"
         self.syncPhaseLabel.setText(f"Initial activation: {first.lower()}. Constant Contact's lists are now "
                                     "in the CRM; preview either direction to continue.")
@@ -468,32 +448,35 @@ class SyncTab(QWidget):
     # -- preview ------------------------------------------------------------------------------------
     def choose(self, direction: Direction | str) -> None:
         """Pick a direction (S1) and preview it at once (S2)."""
-        if self.busy:
+        try:
+            self.controller.choose(direction)
+        except NotAllowed:
             self._update_buttons()
             return
-        self._direction = Direction(direction)
-        self._set_preview(None)
+        self._show_preview(None)
         self.start_preview()
 
     @Slot()
     def start_preview(self) -> None:
-        if self.busy or self._direction is None or not self.connected:
+        try:
+            direction, cancel = self.controller.begin_preview()
+        except NotAllowed:
+            self._update_buttons()
             return
-        direction = self._direction
-        cancel = threading.Event()
-        self._set_preview(None)
+        self._show_preview(None)
         self.plan_model.clear()
         self.planTitle.setText(f"Preview — {DIRECTION_TEXT[direction]}")
 
-        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
-            preview = self.service.preview(direction, on_progress=report, cancel=cancel)
+        def work(handle: TaskHandle) -> tuple[Any, Any]:
+            preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel)
             return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way)
 
-        self._start(work, cancel, "Reading both sides…", self._previewed)
+        self._start("preview", work, cancel, "Reading both sides…", self._previewed)
 
     def _previewed(self, result: tuple[Any, Any]) -> None:
         preview, tree = result
-        self._set_preview(preview)
+        self.controller.previewed(preview)
+        self._show_preview(preview)
         self.plan_model.set_root(tree)
         self.planView.expandToDepth(0)
         changes = len(preview.plan.changes)
@@ -507,9 +490,8 @@ class SyncTab(QWidget):
         else:
             self.syncPhaseLabel.setText(f"Nothing to change in {target}: both sides agree.")
 
-    def _set_preview(self, preview: Any) -> None:
-        self._preview = preview
-        self._preview_ran = False
+    def _show_preview(self, preview: Any) -> None:
+        """The labels beside the plan: changes waiting the other way, and the R14 guard."""
         if preview is None:
             self.pendingLabel.clear()
             self.guardLabel.hide()
@@ -540,56 +522,55 @@ class SyncTab(QWidget):
 
     @Slot()
     def start_run(self, *, force: bool = False) -> None:
-        preview = self._preview
-        if self.busy or preview is None or self._preview_ran or not self.connected:
+        preview = self.controller.preview
+        if not self.controller.view().run.enabled:
             return
         if preview.needs_confirmation and not force:
             if not self._confirm_guard(preview.guard_reason):
                 self.syncPhaseLabel.setText("Not run: nothing was changed.")
                 return
             force = True
-        cancel = threading.Event()
+        preview, cancel = self.controller.begin_run()
 
-        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
-            summary = self.service.run(preview, trigger="button", on_progress=report, cancel=cancel,
+        def work(handle: TaskHandle) -> tuple[Any, Any]:
+            summary = self.service.run(preview, trigger="button", on_progress=handle.report, cancel=cancel,
                                        force=force)
             return summary, summary_tree(summary)
 
-        self._start(work, cancel, "Starting…", self._ran)
+        self._start("run", work, cancel, "Starting…", self._ran)
 
     def _ran(self, result: tuple[Any, Any]) -> None:
         summary, tree = result
-        self._preview_ran = True
+        self.controller.finished(summary)
         self.last_summary = summary
-        self._show_summary(summary, tree, title="Summary of this run")
+        self._show_summary(tree, title="Summary of this run")
         first = tree.children[0].text if tree.children else "Done"
-        if summary.ok and summary.direction in ("to_cc", "from_cc"):
+        if summary.ok and summary.direction in (Direction.TO_CC, Direction.FROM_CC):
             target, source = side_of(summary.direction)
             self.syncPhaseLabel.setText(f"{first}. {target[:1].upper() + target[1:]} now matches {source}.")
         else:
             self.syncPhaseLabel.setText(f"{first}. Preview again to see what is left.")
         self.planTitle.setText(self.planTitle.text().split(" (")[0] + " (already run)")
-        if summary.direction in ("from_cc", "both"):
+        if summary.direction in (Direction.FROM_CC, Direction.BOTH):
             self.crmChanged.emit()
         self.reload_history(select_run=summary.run_id)
 
-    def _show_summary(self, summary: Any, tree: Any, *, title: str) -> None:
+    def _show_summary(self, tree: Any, *, title: str) -> None:
         self.summaryTitle.setText(title)
         self.summary_model.set_root(tree)
         self.summaryView.expandToDepth(0)
 
     @Slot()
     def cancel(self) -> None:
-        if self._cancel is not None and not self._cancel.is_set():
-            self._cancel.set()
+        if self.controller.cancel():
             self.syncPhaseLabel.setText("Cancelling — stopping cleanly after the current step…")
             self._update_buttons()
 
     # -- history ------------------------------------------------------------------------------------
     def reload_history(self, select_run: int | None = None) -> None:
-        def loaded(runs: list[Any]) -> None:
-            self._has_pulled = any(run.direction in ("from_cc", "both") and run.finished_at is not None
-                                  and not run.cancelled for run in runs)
+        def loaded(result: tuple[list[Any], bool]) -> None:
+            runs, pulled = result
+            self.controller.set_has_pulled(pulled)
             self._update_buttons()
             self.history_model.set_runs(runs)
             if runs:
@@ -601,45 +582,56 @@ class SyncTab(QWidget):
                     self.historyView.selectRow(row)
                     self.historyView.selectionModel().blockSignals(False)
 
-        self._helper(lambda report: self.service.history(), loaded)
+        self._read("sync history", lambda handle: (self.service.history(), self.service.has_pulled()), loaded)
 
     def _history_row_changed(self, current, _previous) -> None:
         if not current.isValid():
             return
         run = self.history_model.run_at(current.row())
 
-        def work(report: Callable[[Any], None]) -> tuple[Any, Any]:
+        def work(handle: TaskHandle) -> tuple[Any, Any]:
             details = self.service.run_details(run.run_id)
             return details, summary_tree(details)
 
         def show(result: tuple[Any, Any]) -> None:
             details, tree = result
             started = details.started_at.astimezone() if details.started_at.tzinfo else details.started_at
-            self._show_summary(details, tree, title=f"Run of {started:%Y-%m-%d %H:%M} "
-                                                    f"({DIRECTION_TEXT.get(details.direction, details.direction)})")
+            direction = DIRECTION_TEXT.get(details.direction or "connection", "")
+            self._show_summary(tree, title=f"Run of {started:%Y-%m-%d %H:%M} ({direction})")
 
-        self._helper(work, show)
+        self._read("run details", work, show)
 
     # -- background work ----------------------------------------------------------------------------
-    def _start(self, work: Callable[[Callable[[Any], None]], Any], cancel: threading.Event, phase: str,
+    def _start(self, name: str, work: Callable[[TaskHandle], Any], cancel: threading.Event, phase: str,
                on_success: Callable[[Any], None]) -> None:  # fmt: skip
+        """A preview, run or activation: the controller is busy already; show it and start the work."""
         self._clear_message()
-        self._cancel = cancel
-        worker = _Worker(work, self)
-        self._worker = worker
-        worker.progressed.connect(self._progress)
-        worker.succeeded.connect(on_success)
-        worker.failed.connect(self._failed)
-        worker.finished.connect(self._finished)
         self.syncPhaseLabel.setText(phase)
         self.syncProgress.setRange(0, 0)  # busy until the engine tells a total
         self.syncProgress.show()
         self._update_buttons()
-        worker.start()
+        self.tasks.spawn(self._work(name, work, cancel, on_success))
+
+    async def _work(self, name: str, work: Callable[[TaskHandle], Any], cancel: threading.Event,
+                    on_success: Callable[[Any], None]) -> None:  # fmt: skip
+        try:
+            result = await self.tasks.run(name, work, on_progress=self._progress, cancel=cancel)
+        except TaskFailed as failure:
+            self._failed(failure)
+        else:
+            try:
+                on_success(result)
+            except Exception:  # a bug in showing the result must not leave the tab busy for good
+                log.exception("Showing the result of the %s failed", name)
+                self.controller.failed()
+        self.syncProgress.setRange(0, 1)
+        self.syncProgress.setValue(1 if self.controller.state is SyncState.DONE else 0)
+        self.syncProgress.hide()
+        self._update_buttons()
 
     @Slot(object)
     def _progress(self, progress: Any) -> None:
-        if self.sender() is not self._worker:
+        if not self.busy:
             return
         self.progressed.emit(progress)
         if progress.total > 0:
@@ -647,7 +639,7 @@ class SyncTab(QWidget):
             self.syncProgress.setValue(min(progress.done, progress.total))
         else:
             self.syncProgress.setRange(0, 0)
-        if self._cancel is not None and self._cancel.is_set():
+        if self.controller.cancelling:
             return  # keep saying "Cancelling…"
         if progress.queued:
             self.syncPhaseLabel.setText(QUEUED_TEXT)
@@ -659,29 +651,15 @@ class SyncTab(QWidget):
             text += f": {progress.message}"
         self.syncPhaseLabel.setText(text)
 
-    def _finished(self) -> None:
-        worker = self.sender()
-        if worker is self._worker:
-            self._worker = None
-            self._cancel = None
-            self.syncProgress.setRange(0, 1)
-            self.syncProgress.setValue(1 if self._preview_ran else 0)
-            self.syncProgress.hide()
-        if isinstance(worker, QThread):
-            worker.deleteLater()
-        self._update_buttons()
-
-    @Slot(object)
-    def _failed(self, error: Exception) -> None:
-        from ctctdesk.sync.service import GuardTripped, SyncCancelled
-
-        cancelled = self._cancel is not None and self._cancel.is_set()
-        if isinstance(error, GuardTripped) and self._preview is not None:
-            # the service saw more than the preview said: ask, then run again once the worker is done
+    def _failed(self, failure: TaskFailed) -> None:
+        error = failure.error
+        cancelled = self.controller.cancelling
+        self.controller.failed()
+        if isinstance(error, GuardTripped) and self.controller.preview is not None:
+            # the service saw more than the preview said: ask, then run the same preview again
             if self._confirm_guard(str(error)):
-                worker = self._worker
-                if worker is not None:
-                    worker.finished.connect(lambda: self.start_run(force=True))
+                self.controller.retry_run()
+                QTimer.singleShot(0, self, lambda: self.start_run(force=True))
                 return
             self._show_message("Not run: nothing was changed.", error=False)
             return
@@ -696,12 +674,7 @@ class SyncTab(QWidget):
             self.reload_history()
             self.refresh_connection()
             return
-        if isinstance(error, (CtctError, SyncError)):
-            message = str(error)
-        else:
-            log.error("Unexpected failure in the Synchronize tab", exc_info=error)
-            message = "Something unexpected went wrong; see the log file for details."
-        self._show_message(message)
+        self._show_message(failure.message)
         self.syncPhaseLabel.setText("Stopped.")
         self.reload_history()
 
@@ -717,43 +690,39 @@ class SyncTab(QWidget):
         self.messageLabel.clear()
         self.messageLabel.hide()
 
-    def _helper(self, work: Callable[[Callable[[Any], None]], Any], on_success: Callable[[Any], None], *,
-                on_failure: Callable[[Exception], None] | None = None) -> None:  # fmt: skip
+    def _read(self, name: str, work: Callable[[TaskHandle], Any], on_success: Callable[[Any], None], *,
+              on_failure: Callable[[TaskFailed], None] | None = None) -> None:  # fmt: skip
         """A short background read (status, history) that does not make the tab busy."""
-        worker = _Worker(work, self)
-        self._helpers.add(worker)
-        worker.succeeded.connect(on_success)
-        worker.failed.connect(on_failure or self._helper_failed)
-        worker.finished.connect(lambda: self._helper_done(worker))
-        worker.start()
+        self._reads += 1
+        self.tasks.spawn(self._read_async(name, work, on_success, on_failure or self._read_failed))
 
-    def _helper_done(self, worker: _Worker) -> None:
-        self._helpers.discard(worker)
-        worker.deleteLater()
-
-    @Slot(object)
-    def _helper_failed(self, error: Exception) -> None:
-        if isinstance(error, (CtctError, SyncError)):
-            self._show_message(str(error))
-        elif isinstance(error, NotImplementedError):
-            log.info("The sync service does not offer this yet")
+    async def _read_async(self, name: str, work: Callable[[TaskHandle], Any], on_success: Callable[[Any], None],
+                          on_failure: Callable[[TaskFailed], None]) -> None:  # fmt: skip
+        try:
+            result = await self.tasks.run(name, work)
+        except TaskFailed as failure:
+            self._reads -= 1
+            on_failure(failure)
         else:
-            log.error("Unexpected failure reading sync state", exc_info=error)
-            self._show_message("Something unexpected went wrong; see the log file for details.")
+            self._reads -= 1
+            on_success(result)
+
+    def _read_failed(self, failure: TaskFailed) -> None:
+        if isinstance(failure.error, NotImplementedError):
+            log.info("The sync service does not offer this yet")
+            return
+        self._show_message(failure.message)
 
     @property
     def idle(self) -> bool:
         """No preview, run or background read in flight (tests wait for this)."""
-        return self._worker is None and not self._helpers
+        return not self.busy and self._reads == 0
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Cancel a running preview or run and wait for the workers (window closing, tests)."""
-        if self._cancel is not None:
-            self._cancel.set()
-        for worker in [self._worker, *self._helpers]:
-            if worker is not None:
-                worker.wait(timeout_ms)
-        QApplication.processEvents()
+        """Cancel a running preview or run and wait for the work (window closing, tests): stops the task
+        runner, which the window shares."""
+        self.controller.cancel()
+        self.tasks.shutdown(timeout_ms / 1000)
 
     # -- window state -------------------------------------------------------------------------------
     def save_state(self, settings: QSettings) -> None:
@@ -767,10 +736,12 @@ class SyncTab(QWidget):
                 splitter.restoreState(state)
 
 
-def install_sync_ui(window: Any, service: Any, connection: Any, *, connection_page: Any = None,
+
+def install_sync_ui(window: Any, context: UiContext, *, connection_page: Any = None,
                     on_crm_changed: Callable[[], None] | None = None, note: str = "") -> SyncTab:  # fmt: skip
-    """Mount the tab in the main window: Settings link, reconnect banner, lists reload, quit handling."""
-    tab = SyncTab(service, connection)
+    """Mount the tab in the main window: Settings link, reconnect banner, lists reload. Closing the
+    window stops a running sync cleanly (the task runner cancels and waits)."""
+    tab = SyncTab(context.sync, context.connection, tasks=context.tasks)
     tab.set_note(note)
     window.add_tab(tab, TAB_TITLE)
 
@@ -783,7 +754,4 @@ def install_sync_ui(window: Any, service: Any, connection: Any, *, connection_pa
         tab.reconnectNeeded.connect(connection_page.banner.show)
     if on_crm_changed is not None:
         tab.crmChanged.connect(on_crm_changed)
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(tab.shutdown)  # a running sync must stop cleanly, not be killed
     return tab

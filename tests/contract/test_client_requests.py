@@ -6,6 +6,7 @@ import pytest
 
 from ctctdesk.ctct.client import CtctClient
 from ctctdesk.ctct.http import ApiTransport, RateLimiter
+from ctctdesk.ctct.timing import FakeClock
 from tests.conftest import SPEC_PATH
 from tests.support.scripted_http import scripted_session
 
@@ -80,7 +81,7 @@ def test_request_bodies_and_parameters_follow_the_spec(spec):
 
     session, adapter = scripted_session(answer)
     client = CtctClient(ApiTransport("https://api.cc.email/v3", Tokens(), session=session,
-                                     limiter=RateLimiter(max_requests=10_000)), sleep=lambda s: None)
+                                     limiter=RateLimiter(max_requests=10_000), clock=FakeClock()))
     ids = [UUID] * 3
     client.create_list("Customers", "desc")
     client.update_list(UUID, "Clients")

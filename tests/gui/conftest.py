@@ -13,6 +13,15 @@ from ctctdesk.crm import db
 from tests.support.crm_fixtures import open_crm, small_office
 
 
+@pytest.fixture(autouse=True)
+def event_loop(qapp):
+    """The asyncio loop on Qt's event loop, made exactly as `ctctdesk` makes it: coroutines of the task
+    runner run while pytest-qt waits, as they run under ``app.exec()`` for users."""
+    from ctctdesk.ui.tasks import ensure_event_loop
+
+    return ensure_event_loop(qapp)
+
+
 @pytest.fixture
 def office_dir(tmp_path: Path) -> Path:
     """A data folder holding the small office of tests/support/crm_fixtures.py."""

@@ -18,17 +18,18 @@ from ctctdesk.app import build_window
 from ctctdesk.ctct.errors import AuthRevoked
 from ctctdesk.demo import start_demo
 from ctctdesk.ui.connection_page import PAGE_TITLE
+from tests.support.clocks import client_clock
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sandbox_fixtures import config_for
-
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 SLOW = 60_000
 
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator:
-    started = start_demo(tmp_path / "demo", sandbox_config=config_for(), crm_contacts=50)
+    clock = client_clock()
+    started = start_demo(tmp_path / "demo", sandbox_config=config_for(), crm_contacts=50, clock=clock)
+    clock.follow(started.sandbox.clock.advance)  # bulk jobs progress while the client "waits"
     try:
         yield started
     finally:

@@ -109,8 +109,11 @@ def test_waiting_for_access_can_be_cancelled(window, qtbot, sandbox_connection):
     assert sandbox_connection.status().state is ConnectionState.NOT_CONNECTED
 
 
-def test_connect_with_a_code_shows_the_code_until_allowed(window, qtbot, sandbox):
+def test_connect_with_a_code_shows_the_code_until_allowed(window, qtbot, sandbox, sandbox_connection):  # noqa: F811
     page = window()
+    allowed = threading.Event()
+    # the admin types the code elsewhere while the page waits for its next poll (fake time)
+    sandbox_connection.clock.follow(lambda seconds: allowed.wait(20))
     qtbot.mouseClick(find(page, QPushButton, "connectWithCodeButton"), qtbot_left())
     waiting = find(page, QLabel, "waitingLabel")
     qtbot.waitUntil(lambda: "enter the code" in waiting.text(), timeout=15_000)
@@ -119,6 +122,7 @@ def test_connect_with_a_code_shows_the_code_until_allowed(window, qtbot, sandbox
     code = find(page, QLabel, "deviceCodeLabel")
     assert code.isVisible() and code.text() == user_code  # large, to read out and type elsewhere
     requests.post(f"{sandbox.base_url}/_sandbox/device/approve", json={"user_code": user_code}, timeout=10)
+    allowed.set()
     qtbot.waitUntil(lambda: not page.busy, timeout=20_000)  # the next poll, 5 seconds later
     assert find(page, QPushButton, "disconnectButton").isVisible()
 

@@ -16,10 +16,9 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTableView, QTr
 
 from ctctdesk.app import build_window
 from ctctdesk.demo import SHARED_LIST, start_demo
+from tests.support.clocks import client_clock
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sandbox_fixtures import config_for
-
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 SLOW = 60_000
 CRM_LISTS_ONLY = ("Customer Updates", "Prospect Outreach")
@@ -27,7 +26,9 @@ CRM_LISTS_ONLY = ("Customer Updates", "Prospect Outreach")
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator:
-    started = start_demo(tmp_path / "demo", sandbox_config=config_for(), crm_contacts=300)
+    clock = client_clock()
+    started = start_demo(tmp_path / "demo", sandbox_config=config_for(), crm_contacts=300, clock=clock)
+    clock.follow(started.sandbox.clock.advance)  # bulk jobs progress while the client "waits"
     try:
         yield started
     finally:
@@ -209,7 +210,8 @@ def test_run_shows_progress_and_cancel_stops_cleanly(qtbot, demo_window, demo):
     tab = demo_window.sync_tab
     activate(qtbot, tab)
     preview(qtbot, demo_window, "pushButton")
-    demo.sandbox.configure(activity_delay=3.0)  # bulk jobs take a while: time to press Cancel
+    # bulk jobs take a day (on the sandbox clock, which follows the client's fake one): time to press Cancel
+    demo.sandbox.configure(activity_delay=86_400.0)
     seen = []
     tab.progressed.connect(seen.append)
     qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
@@ -295,8 +297,8 @@ def test_a_job_queued_at_constant_contact_is_said_plainly_and_the_run_goes_on(qt
     tab = demo_window.sync_tab
     activate(qtbot, tab)
     preview(qtbot, demo_window, "pushButton")
-    # someone else's bulk job holds Constant Contact's only slot for a few seconds
-    demo.sandbox.configure(max_running_activities=1, activity_delay=3.0)
+    # someone else's bulk job holds Constant Contact's only slot for a day (sandbox time)
+    demo.sandbox.configure(max_running_activities=1, activity_delay=86_400.0)
     token = demo.sandbox.oauth.issue_token("contact_data", None)["access_token"]
     api = Api(demo.sandbox.base_url, token)
     response = api.post("/v3/activities/contacts_json_import",
@@ -345,3 +347,19 @@ def test_connecting_again_runs_the_initial_activation_by_itself(qtbot, demo_wind
     qtbot.waitUntil(lambda: lists.find_list("General Interest") is not None, timeout=SLOW)  # C5
     wait_idle(qtbot, tab)
     assert tab.service.history()[0].trigger == "activation"
+
+
+def test_closing_the_window_during_a_run_cancels_it_and_records_it(qtbot, demo_window, demo):
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    preview(qtbot, demo_window, "pushButton")
+    demo.sandbox.configure(activity_delay=3.0)  # a bulk job still being polled when the window closes
+    seen = []
+    tab.progressed.connect(seen.append)
+    qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(p.phase.startswith(("Importing", "Waiting")) for p in seen), timeout=SLOW)
+    demo_window.close()  # cancels and waits (bounded) for the run: no thread outlives the window
+    assert not demo_window.context.tasks.busy
+    newest = demo.context.sync.history()[0]
+    assert newest.cancelled and newest.finished_at is not None  # stopped cleanly, and says so
+    qtbot.wait(50)  # the loop resumes the cancelled coroutines; nothing may be raised from them

@@ -1,10 +1,8 @@
 """`ctctdesk connect --device`, `status` and `disconnect` against the sandbox: output and exit codes."""
 
 import re
-import threading
-import time
 
-import requests
+import pytest
 
 from ctctdesk.cli import main
 from ctctdesk.commands import connection_commands as cc
@@ -12,25 +10,28 @@ from ctctdesk.ctct.tokens import TokenSet, TokenStore
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 
 
-def approve_when_asked(sandbox, stop):
-    """The person on the other device: approves the pending code as soon as there is one."""
-    while not stop.is_set():
-        answer = requests.post(f"{sandbox.base_url}/_sandbox/device/approve", json={}, timeout=10)
-        if answer.ok and answer.json().get("approved"):
-            return
-        time.sleep(0.2)
+def approving_at_once(sandbox, monkeypatch):
+    """The person on the other device enters the code as soon as the command shows it."""
+    from ctctdesk.ctct.connection import Connection
+
+    original = Connection.connect_device
+
+    def connect_device(self, show_code, **options):
+        def shown(device):
+            show_code(device)
+            sandbox.oauth.approve_device(device.user_code)
+
+        return original(self, shown, **options)
+
+    monkeypatch.setattr(Connection, "connect_device", connect_device)
 
 
-def test_connect_with_a_code_status_and_disconnect(sandbox, tmp_path, capsys, memory_keyring):  # noqa: F811
+@pytest.mark.real_clock  # the command line as shipped: the real device-flow interval and rate limit
+def test_connect_with_a_code_status_and_disconnect(sandbox, tmp_path, capsys, memory_keyring,  # noqa: F811
+                                                   monkeypatch):
     common = ["--data-dir", str(tmp_path), "--sandbox", sandbox.base_url]
-    stop = threading.Event()
-    helper = threading.Thread(target=approve_when_asked, args=(sandbox, stop))
-    helper.start()
-    try:
-        code = main(["connect", "--device", *common])
-    finally:
-        stop.set()
-        helper.join(10)
+    approving_at_once(sandbox, monkeypatch)
+    code = main(["connect", "--device", *common])
     out = capsys.readouterr().out
     assert code == cc.EXIT_OK
     assert "/activate" in out and "enter the code" in out

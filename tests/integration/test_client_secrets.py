@@ -12,6 +12,7 @@ from ctctdesk.crm.db import DATABASE_FILE_NAME, close_database, database_url_for
 from ctctdesk.ctct import oauth as oauth_module
 from ctctdesk.ctct.endpoints import ConnectionSettings, save_settings, settings_path
 from ctctdesk.ctct.redaction import install_redaction
+from tests.support.clocks import opened_connections_on_fake_clock  # noqa: F401
 from tests.support.ctct_browser import approve_in_browser
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 
@@ -34,6 +35,7 @@ def debug_log_file(tmp_path):
     handler.close()
 
 
+@pytest.mark.usefixtures("opened_connections_on_fake_clock")
 def test_no_secret_outside_the_keyring_after_a_full_cycle(sandbox, tmp_path, memory_keyring,  # noqa: F811
                                                           monkeypatch, capsys, caplog, debug_log_file):
     caplog.set_level(logging.DEBUG)

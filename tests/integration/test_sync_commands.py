@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ctctdesk.cli import main
 from ctctdesk.commands import sync_commands as sc
+from tests.support.clocks import opened_connections_on_fake_clock  # noqa: F401
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sync_fixtures import connect
+
+pytestmark = pytest.mark.usefixtures("opened_connections_on_fake_clock")
 
 
 def prepare(sandbox, tmp_path):
@@ -41,14 +46,17 @@ def test_dry_run_prints_the_plan_and_changes_nothing(sandbox, memory_keyring, tm
 
 def test_run_prints_the_summary_records_history_and_converges(sandbox, memory_keyring, tmp_path, capsys):
     common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK  # C5: the first pull comes first
+    capsys.readouterr()
     assert main(["sync", "--to-cc", "--json", *common]) == sc.EXIT_OK
     summary = json.loads(capsys.readouterr().out)
     assert summary["ok"] and summary["trigger"] == "command line"
+    assert summary["stop"] == "completed" and summary["direction"] == "to_cc"
     assert summary["counts"]["contacts added"] == 3
     assert summary["requests_used"] > 0
     assert main(["sync", "--both", *common]) == sc.EXIT_OK
     out = capsys.readouterr().out
-    assert "Run 2 (both, command line)" in out
+    assert "Run 3 (both, command line)" in out
     assert main(["sync", "--to-cc", "--dry-run", "--json", *common]) == sc.EXIT_OK
     assert json.loads(capsys.readouterr().out)["changes"] == {}
 
@@ -89,3 +97,55 @@ def test_disconnect_from_the_command_line_removes_the_linked_lists_and_keeps_the
         assert not context.connection.status().connected
     finally:
         context.close()
+
+
+def test_a_push_before_the_first_pull_is_refused_with_its_own_exit_code(sandbox, memory_keyring, tmp_path,
+                                                                          capsys):
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_PULL_FIRST
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("ctctdesk: Nothing is sent to Constant Contact before its lists")
+    assert "--from-cc" in err[-1]
+    assert not [c for c in sandbox.state.order if c.email.endswith("@firm.example")]  # nothing pushed
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_OK
+
+
+def test_a_second_run_while_one_is_running_is_refused(sandbox, memory_keyring, tmp_path, capsys):
+    """The window (here: a service on a worker thread) runs; `ctctdesk sync` at the same time is refused."""
+    import threading
+
+    from ctctdesk.app import build_context
+    from ctctdesk.crm.db import close_database
+
+    common = prepare(sandbox, tmp_path)
+    context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
+    running, release = threading.Event(), threading.Event()
+    outcome: list = []
+
+    def hold(progress) -> None:
+        if progress.phase == "Finished":
+            return
+        running.set()
+        release.wait(30)
+
+    def run_in_window() -> None:
+        try:
+            preview = context.sync.preview("from_cc")
+            outcome.append(context.sync.run(preview, on_progress=hold))
+        finally:
+            close_database()
+
+    worker = threading.Thread(target=run_in_window)
+    worker.start()
+    try:
+        assert running.wait(30)
+        assert main(["sync", "--from-cc", *common]) == sc.EXIT_BUSY
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1].startswith("ctctdesk: Another synchronization is running")
+    finally:
+        release.set()
+        worker.join(30)
+        context.close()
+    assert outcome and outcome[0].ok
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK  # the lock went with the run

@@ -45,7 +45,7 @@ def env(sandbox, memory_keyring, tmp_path):
 
 
 def restarted(env: SyncEnv, **options) -> SyncService:
-    return SyncService(env.service.database, env.connection, **options)
+    return SyncService(env.service.database, env.connection, pull_first=False, **options)
 
 
 def run(service: SyncService, direction: str, **options):

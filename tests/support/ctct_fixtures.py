@@ -23,13 +23,17 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture
-def sandbox_connection(sandbox, memory_keyring, tmp_path):  # noqa: F811 - fixtures by name
-    """A `Connection` whose every URL points at the `sandbox` fixture; loopback port chosen freely."""
+def sandbox_connection(request, sandbox, memory_keyring, tmp_path):  # noqa: F811 - fixtures by name
+    """A `Connection` whose every URL points at the `sandbox` fixture; loopback port chosen freely.
+
+    Its client runs on a fake clock the sandbox's clock follows (the real one under `real_clock`).
+    """
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.endpoints import ConnectionSettings
+    from tests.support.clocks import clock_for
 
     settings = ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0)
-    return Connection(tmp_path / "data", settings=settings)
+    return Connection(tmp_path / "data", settings=settings, clock=clock_for(request, sandbox))
 
 
 def connect_through_browser(connection, **browser_options):

@@ -47,25 +47,30 @@ class SyncEnv:
         return {item["name"]: item["list_id"] for item in self.api.get("/v3/contact_lists", params={"limit": 1000}).json()["lists"]}
 
 
-def make_env(sandbox: Any, tmp_path: Path, **service_options: Any) -> SyncEnv:
+def make_env(sandbox: Any, tmp_path: Path, *, clock: Any = None, **service_options: Any) -> SyncEnv:
+    """The environment of a sync test; the client runs on `clock` (default: a fake one the sandbox's
+    clock follows, see tests/support/clocks.py)."""
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.endpoints import ConnectionSettings
     from ctctdesk.sync.service import SyncService
+    from tests.support.clocks import client_clock
 
     data_dir = tmp_path / "data"
     database = open_crm(data_dir)
     settings = ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0)
-    connection = Connection(data_dir, settings=settings)
+    connection = Connection(data_dir, settings=settings, clock=clock or client_clock(sandbox))
     connect(connection, sandbox)
     token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
+    service_options.setdefault("pull_first", False)  # engine tests start with pushes; C5 has its own
     service = SyncService(database, connection, **service_options)
     return SyncEnv(sandbox, Api(sandbox.base_url, token), connection, service, data_dir)
 
 
 @pytest.fixture
-def sync_env(sandbox, memory_keyring, tmp_path) -> SyncEnv:  # noqa: F811 - fixtures by name
+def sync_env(request, sandbox, memory_keyring, tmp_path) -> SyncEnv:  # noqa: F811 - fixtures by name
     from ctctdesk.crm.db import close_database
+    from tests.support.clocks import clock_for
 
-    env = make_env(sandbox, tmp_path)
+    env = make_env(sandbox, tmp_path, clock=clock_for(request, sandbox))
     yield env
     close_database()

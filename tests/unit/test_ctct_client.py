@@ -1,9 +1,15 @@
 """Bulk batching, chunking, paging and activity polling of CtctClient (scripted HTTP, no server)."""
 
 import json
+import threading
+import time
+
+import pytest
 
 from ctctdesk.ctct.client import MAX_IMPORT_BYTES, CtctClient, import_batches
+from ctctdesk.ctct.errors import CtctError
 from ctctdesk.ctct.http import ApiTransport, RateLimiter, RetryPolicy
+from ctctdesk.ctct.timing import FakeClock, SystemClock
 from tests.support.scripted_http import scripted_session
 
 
@@ -15,7 +21,7 @@ class Tokens:
         return "t"
 
 
-def make_client(answers):
+def make_client(answers, clock=None):
     session, adapter = scripted_session(answers)
     transport = ApiTransport(
         "https://api.example.test/v3",
@@ -23,9 +29,9 @@ def make_client(answers):
         session=session,
         limiter=RateLimiter(max_requests=10_000),
         retry=RetryPolicy(attempts=2, base=0.001, cap=0.001),
-        sleep=lambda s: None,
+        clock=clock or FakeClock(),
     )
-    return CtctClient(transport, sleep=lambda s: None), adapter
+    return CtctClient(transport), adapter
 
 
 def big_contacts(count, note_size=3000):
@@ -126,3 +132,33 @@ def test_wait_reports_queued_percent_and_done():
     assert seen[0].queued and final.done and final.succeeded
     assert final.errors == ("Email x is invalid",)
     assert final.kind == "contact_delete"
+
+
+def processing_forever(request):
+    if request.method == "POST":
+        return 201, {"activity_id": "a", "state": "initialized"}, {}
+    return 200, {"activity_id": "a", "state": "processing", "percent_done": 10}, {}
+
+
+def test_wait_polls_less_often_as_time_goes_on_and_gives_up_after_the_timeout():
+    clock = FakeClock()
+    client, _ = make_client(processing_forever, clock)
+    activity = client.delete_contacts(["c1"])[0]
+    with pytest.raises(CtctError) as caught:
+        client.wait(activity, first_delay=0.5, max_delay=15.0, timeout=600.0)
+    assert "has not finished a bulk job" in str(caught.value)
+    assert clock.slept[:3] == pytest.approx([0.5, 0.8, 1.28], abs=0.01)
+    assert max(clock.slept) == pytest.approx(15.0, abs=0.01)  # a long job costs few requests a day
+    assert 590.0 <= sum(clock.slept) <= 600.0 + 15.0
+
+
+def test_cancel_ends_a_poll_wait_at_once():
+    client, adapter = make_client(processing_forever, SystemClock())
+    activity = client.delete_contacts(["c1"])[0]
+    cancel = threading.Event()
+    threading.Timer(0.05, cancel.set).start()
+    started = time.monotonic()
+    with client.cancelled_by(cancel):
+        final = client.wait(activity, first_delay=30.0)  # the real clock: half a minute to the next poll
+    assert time.monotonic() - started < 1.0
+    assert not final.done and len(adapter.sent) == 1  # stopped as it stood, no further poll

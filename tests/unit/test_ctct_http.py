@@ -13,10 +13,12 @@ from ctctdesk.ctct.errors import (
     NotFound,
     QuotaExhausted,
     RateLimited,
+    RequestCancelled,
     ServiceUnavailable,
     ValidationError,
 )
 from ctctdesk.ctct.http import ApiTransport, DailyQuota, RateLimiter, RetryPolicy
+from ctctdesk.ctct.timing import FakeClock
 from tests.support.scripted_http import scripted_session
 
 
@@ -28,27 +30,53 @@ def max_in_any_window(times, window=1.0):
     return best
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds > 0
-        self.now += seconds
-
-
 def test_limiter_never_allows_five_in_one_second_window():
     clock = FakeClock()
-    limiter = RateLimiter(clock=clock, sleep=clock.sleep)
+    limiter = RateLimiter(clock=clock)
     sent = []
     for _ in range(40):
         limiter.acquire()
-        sent.append(clock.now)
+        sent.append(clock.monotonic())
     assert max_in_any_window(sent) == 4
     assert sent[-1] - sent[0] < 40 / 4 * 1.2  # and it does not crawl either
+    assert all(seconds > 0 for seconds in clock.slept)
+
+
+def test_a_limiter_wait_ends_at_once_on_cancel():
+    limiter = RateLimiter(max_requests=1, period=60.0)  # the real clock: the next send is a minute away
+    cancel = threading.Event()
+    limiter.acquire(cancel)
+    threading.Timer(0.05, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(RequestCancelled):
+        limiter.acquire(cancel)
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_wait_behind_another_threads_limiter_wait_ends_on_cancel():
+    limiter = RateLimiter(max_requests=1, period=60.0)  # the real clock: the next send is a minute away
+    limiter.acquire()
+    holder_stop, holder_outcome = threading.Event(), []
+
+    def hold():  # another thread (a status check, say) waits its minute, holding the limiter
+        try:
+            limiter.acquire(holder_stop)
+        except RequestCancelled as error:
+            holder_outcome.append(error)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    cancel = threading.Event()
+    threading.Timer(0.1, cancel.set).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(RequestCancelled):
+            limiter.acquire(cancel)
+        assert time.monotonic() - started < 1.0
+        assert holder.is_alive() and not holder_outcome  # the other thread's wait goes on
+    finally:
+        holder_stop.set()
+        holder.join(5)
 
 
 def test_limiter_is_thread_safe_in_real_time():
@@ -109,17 +137,16 @@ class StaticTokens:
 
 def make_transport(answers, **kwargs):
     session, adapter = scripted_session(answers)
-    sleeps = []
+    clock = FakeClock()
     transport = ApiTransport(
         "https://api.example.test/v3",
         kwargs.pop("tokens", StaticTokens()),
         session=session,
-        limiter=RateLimiter(max_requests=1000),
+        limiter=RateLimiter(max_requests=1000, clock=clock),
         retry=RetryPolicy(attempts=4, base=0.01, cap=0.05),
-        sleep=sleeps.append,
         **kwargs,
     )
-    return transport, adapter, sleeps
+    return transport, adapter, clock.slept
 
 
 def test_429_is_retried_after_retry_after():

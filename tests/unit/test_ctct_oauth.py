@@ -10,7 +10,8 @@ import requests
 
 from ctctdesk.ctct.endpoints import ConnectionSettings
 from ctctdesk.ctct.errors import AuthorizationCancelled, AuthorizationFailed, AuthRevoked, KeyringUnavailable
-from ctctdesk.ctct.oauth import LoopbackReceiver, OAuthClient, TokenManager
+from ctctdesk.ctct.oauth import BROWSER_FLOW_TIMEOUT, LoopbackReceiver, OAuthClient, TokenManager
+from ctctdesk.ctct.timing import FakeClock
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.scripted_http import scripted_session
@@ -73,8 +74,10 @@ def test_loopback_wait_can_be_cancelled_and_times_out():
     cancel.set()
     with pytest.raises(AuthorizationCancelled):
         LoopbackReceiver(0).wait(10, cancel)
-    with pytest.raises(AuthorizationFailed, match="stopped waiting"):
-        LoopbackReceiver(0).wait(0.3)
+    clock = FakeClock()  # the browser flow's five minutes pass on the clock, not in real time
+    threading.Timer(0.05, clock.advance, args=(BROWSER_FLOW_TIMEOUT,)).start()
+    with pytest.raises(AuthorizationFailed, match="within 5 minutes; ctctdesk stopped waiting"):
+        LoopbackReceiver(0).wait(BROWSER_FLOW_TIMEOUT, clock=clock)
 
 
 def device_client(answers):

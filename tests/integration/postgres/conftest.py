@@ -40,6 +40,7 @@ def pg_sync_env(sandbox, memory_keyring, postgres_url, tmp_path):  # noqa: F811
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.endpoints import ConnectionSettings
     from ctctdesk.sync.service import SyncService
+    from tests.support.clocks import client_clock
     from tests.support.sandbox_http import Api
     from tests.support.sync_fixtures import SyncEnv, connect
 
@@ -47,12 +48,13 @@ def pg_sync_env(sandbox, memory_keyring, postgres_url, tmp_path):  # noqa: F811
     data_dir.mkdir(parents=True)
     database = db.open_database(postgres_url)
     connection = Connection(
-        data_dir, settings=ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0)
+        data_dir, settings=ConnectionSettings.for_sandbox(sandbox.base_url, redirect_port=0),
+        clock=client_clock(sandbox),
     )
     connect(connection, sandbox)
     token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
     env = SyncEnv(
-        sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection), data_dir
+        sandbox, Api(sandbox.base_url, token), connection, SyncService(database, connection, pull_first=False), data_dir
     )
     try:
         yield env
