@@ -1,7 +1,8 @@
-"""The email service as the sync engine uses it: exactly the calls the remote reader and the executor make.
+"""The email service as the sync engine uses it: exactly the calls the remote reader and the executor make,
+and the one the service makes around them (Cancel reaching the service's own waits).
 
-The sync engine talks to "the email service" through this Protocol and never names a client class,
-except where the connection builds one (`ctct.connection`, reached from `sync.service`). Constant
+The sync engine talks to "the email service" through this Protocol and never names a client class;
+the connection (`ctct.connection`, reached from `sync.service`) builds the client. Constant
 Contact's client (`ctctdesk.ctct.client.CtctClient`) implements it; a second service would implement it
 too, with the planner (which sees only snapshots) unchanged.
 
@@ -12,6 +13,8 @@ then, when there is a second shape to compare with.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -22,6 +25,11 @@ ActivityProgress = Callable[[Activity], None]
 
 class EmailService(Protocol):
     """Lists, contacts, bulk activities and custom fields of one email-marketing account."""
+
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
+        """Within it, every wait of the service's client on this thread (pacing, retries, polling) ends
+        when `cancel` is set."""
+        ...
 
     # -- account ---------------------------------------------------------------------------------------
     def account_summary(self) -> AccountSummary:

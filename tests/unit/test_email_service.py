@@ -17,7 +17,7 @@ _CALLS = sorted(
 def test_the_protocol_names_the_calls_the_sync_makes():
     assert set(_CALLS) >= {"iter_lists", "contact_pages", "import_contacts", "add_list_memberships",
                            "remove_list_memberships", "delete_lists", "wait", "iter_custom_fields",
-                           "account_summary"}
+                           "account_summary", "cancelled_by"}
 
 
 @pytest.mark.parametrize("name", _CALLS)
