@@ -63,10 +63,10 @@ def run_import(args: argparse.Namespace) -> int:
         return _fail(str(error))
     finally:
         context.close()
-    for issue in report.warnings:
-        print(f"{args.file.name}: warning: {issue}", file=sys.stderr)
-    for issue in report.errors:
-        print(f"{args.file.name}: not imported: {issue}", file=sys.stderr)
+    # in the order of the file, so the person can walk through it line by line
+    issues = [(issue, "warning") for issue in report.warnings] + [(issue, "not imported") for issue in report.errors]
+    for issue, kind in sorted(issues, key=lambda pair: pair[0].line):
+        print(f"{args.file.name}: {kind}: {issue}", file=sys.stderr)
     print(f"{args.file.name}: {report.summary()}")
     return PARTIAL if report.errors else OK
 

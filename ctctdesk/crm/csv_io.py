@@ -7,9 +7,19 @@ Import is forgiving about the shape of the file and strict about its content:
   and spacing ignored (R9);
 - every row is applied whole or not at all; a bad row is reported with its line number and reason and the
   other rows are imported; a file that is not a contacts CSV at all is refused and nothing is written;
+- what the database could not hold is refused per row before the database sees it: a NUL character
+  anywhere in the row, a value longer than its column (the lengths come from the models);
+- the same email twice in one file: the first row is imported, the later ones are reported;
+- a company's type is decided by the first row of the file that gives one (a change of a company already
+  in the CRM is applied and noted on that row); a later row that says otherwise is imported without
+  changing the type, with a note;
 - a `lists` entry for a contact that may not be in lists (L6) is reported for that row and not applied.
 
 Export writes the same columns (plus `email_status`), so a file exported here imports back unchanged.
+A cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage return) is
+written with a single quote in front, as OWASP recommends against CSV injection; so that the round trip
+keeps every value, a cell that starts with a quote gets one more, and import removes one leading quote
+when the next character is one of those or a quote (see `escape_cell`).
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import peewee
 
 from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
@@ -88,6 +100,41 @@ FALSE_WORDS = {"no", "n", "false", "0", ""}
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
+#: The longest value each column can hold, from the models, checked before the database sees a row
+#: (SQLite would store a longer one silently, PostgreSQL would refuse the whole import).
+MAX_LENGTHS: dict[str, int] = {
+    "company": Company.name.max_length,
+    "first_name": Contact.first_name.max_length,
+    "last_name": Contact.last_name.max_length,
+    "email": Contact.email.max_length,
+    "phone": Contact.phone.max_length,
+    "job_title": Contact.job_title.max_length,
+}
+MAX_TAG_LENGTH: int = Tag.name.max_length
+MAX_CUSTOM_FIELD_NAME_LENGTH: int = ContactField.name.max_length
+
+#: First characters that make a spreadsheet evaluate a cell (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+# Control characters that, next to a NUL, say "binary file" rather than "one damaged value".
+_BINARY_CONTROLS = re.compile(rb"[\x01-\x08\x0e-\x1f]")
+_BINARY_SNIFF_BYTES = 65536
+
+
+def escape_cell(value: str) -> str:
+    """The cell as export writes it: a quote in front when a spreadsheet would run it as a formula, or
+    when it starts with a quote itself (so that `unescape_cell` can tell the two apart)."""
+    return ESCAPE + value if value.startswith((*FORMULA_STARTS, ESCAPE)) else value
+
+
+def unescape_cell(value: str) -> str:
+    """Undo `escape_cell`: drop a leading quote followed by a formula character or another quote. Any
+    other leading quote (a hand-typed "'Tis") is part of the value and stays."""
+    if value.startswith(ESCAPE) and value[1:2] and value[1:2] in (*FORMULA_STARTS, ESCAPE):
+        return value[1:]
+    return value
+
 
 @dataclass(frozen=True)
 class RowIssue:
@@ -131,6 +178,11 @@ def _split_names(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
+def _check_length(value: str, limit: int, what: str) -> None:
+    if len(value) > limit:
+        raise _RowError(f"{what} can have at most {limit} characters (this one has {len(value):,})")
+
+
 def _parse_bool(value: str, column: str) -> bool:
     word = value.strip().lower()
     if word in TRUE_WORDS:
@@ -148,7 +200,7 @@ def _read_text(path: Path) -> str:
         data = Path(path).read_bytes()
     except OSError as error:
         raise CsvFormatError(f"Cannot read {path}: {error.strerror or error}.") from error
-    if b"\x00" in data[:65536]:
+    if _looks_binary(data):
         raise CsvFormatError(
             f"{Path(path).name} is not a CSV file (it contains binary data). Nothing was imported."
         )
@@ -159,6 +211,15 @@ def _read_text(path: Path) -> str:
             f"{Path(path).name} is not UTF-8 text (byte {error.start}). Save it as “CSV UTF-8” and try again. "
             "Nothing was imported."
         ) from error
+
+
+def _looks_binary(data: bytes) -> bool:
+    """A NUL in the header line, or a NUL among other control characters near the start: a PDF, a zip,
+    UTF-16 text… A lone NUL in a data row is one damaged value: that row is refused, not the file."""
+    head = data[:_BINARY_SNIFF_BYTES]
+    if b"\x00" not in head:
+        return False
+    return b"\x00" in head.split(b"\n", 1)[0] or _BINARY_CONTROLS.search(head) is not None
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
@@ -173,7 +234,7 @@ def _dialect(text: str) -> type[csv.Dialect]:
     return Dialect
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str, filename: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, fields) for each record, quoted line breaks included."""
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text), strict=True)
     previous_end = 0
@@ -183,12 +244,30 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             previous_end = reader.line_num
             yield start, fields
     except csv.Error as error:
-        raise CsvFormatError(f"line {reader.line_num}: {error}") from error
+        raise CsvFormatError(
+            f"{filename} cannot be imported: line {previous_end + 1}: {_csv_problem(error)}. Nothing was imported."
+        ) from error
+
+
+def _csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint in words for the person who has to fix the file."""
+    text = str(error)
+    if "unexpected end of data" in text:
+        return "a value opens a quote that is never closed"
+    if "expected after" in text:
+        return "text follows the closing quote of a value (put the whole value in quotes)"
+    if "field limit" in text:
+        return f"a value is longer than {csv.field_size_limit():,} characters, which is not contact data"
+    return text
 
 
 def _map_headers(headers: list[str], filename: str) -> tuple[dict[int, str], dict[int, str]]:
     """(column index → known column, column index → custom field name); refuses files without
     any column that identifies a contact."""
+    if any("\x00" in header for header in headers):
+        raise CsvFormatError(
+            f"{filename} is not a CSV file (its first line contains binary data). Nothing was imported."
+        )
     known: dict[int, str] = {}
     custom: dict[int, str] = {}
     for index, header in enumerate(headers):
@@ -196,6 +275,12 @@ def _map_headers(headers: list[str], filename: str) -> tuple[dict[int, str], dic
         if column is not None and column not in known.values():
             known[index] = column
         elif header.strip():
+            if len(header.strip()) > MAX_CUSTOM_FIELD_NAME_LENGTH:
+                raise CsvFormatError(
+                    f"{filename} cannot be imported: the name of column {index + 1} has {len(header.strip()):,} "
+                    f"characters, and a column name can have at most {MAX_CUSTOM_FIELD_NAME_LENGTH} characters. "
+                    "Nothing was imported."
+                )
             custom[index] = header.strip()
     identifying = {"email", "first_name", "last_name", "name", "company"}
     if not identifying & set(known.values()):
@@ -225,6 +310,9 @@ class _Importer:
         self.emails: dict[str, int] = dict(
             Contact.select(Contact.email_key, Contact.id).where(Contact.email_key.is_null(False)).tuples()
         )
+        self.file_emails: dict[str, int] = {}  # email key → line of the file that imported it
+        self.company_types: dict[str, tuple[str, int]] = {}  # company key → (type, line that decided it)
+        self.created_companies: set[str] = set()  # companies this import created
         self._added: list[tuple[dict | set, object]] = []  # (cache, key) added by the current row
         self._outcome: str | None = None
         self._line = 0
@@ -260,13 +348,37 @@ class _Importer:
         key = name_key(name)
         company = self.companies.get(key)
         if company is None:
-            company = contacts.find_or_create_company(name, company_type or "customer")
+            company = contacts.find_company(name)
+            if company is None:
+                company = contacts.find_or_create_company(name, company_type or "customer")
+                self._remember(self.created_companies, key)
             self._remember(self.companies, key, company)
-        if company_type and company.type != company_type:
-            company.type = company_type
-            company.updated_at = utc_now()
-            company.save()
+        if company_type:
+            self._settle_type(key, company, company_type)
         return company
+
+    def _settle_type(self, key: str, company: Company, company_type: str) -> None:
+        """The first row of the file that gives a company's type decides it; later rows do not flip it."""
+        decided = self.company_types.get(key)
+        if decided is not None:
+            if decided[0] != company_type:
+                self.report.warnings.append(RowIssue(
+                    self._line,
+                    f"company “{company.name}” stays a {decided[0]} as on line {decided[1]}; "
+                    f"the type {company_type} on this row was not applied",
+                ))
+            return
+        self._remember(self.company_types, key, (company_type, self._line))
+        if company.type == company_type:
+            return
+        if key not in self.created_companies:
+            self.report.warnings.append(
+                RowIssue(self._line, f"company “{company.name}” changed from {company.type} to {company_type}")
+            )
+        Company.update(type=company_type, updated_at=utc_now()).where(Company.id == company.id).execute()
+        changed = Company.get_by_id(company.id)
+        # remembered again, so that a rollback of this row drops it and the next row reads the database
+        self._remember(self.companies, key, changed)
 
     def list_id(self, name: str) -> int:
         key = name_key(name)
@@ -308,8 +420,23 @@ class _Importer:
         )
         if not (email or first or last):
             raise _RowError("the row has no name and no email")
+        for column, value in (("company", " ".join(company_name.split())), ("first_name", first),
+                              ("last_name", last), ("email", email), ("phone", row.get("phone", "").strip()),
+                              ("job_title", row.get("job_title", "").strip())):
+            _check_length(value, MAX_LENGTHS[column], column)
+        tag_names = _split_names(row.get("tags", ""))
+        for tag_name in tag_names:
+            _check_length(" ".join(tag_name.split()), MAX_TAG_LENGTH, "a tag")
 
         key = email_key(email)
+        if key:
+            first_line = self.file_emails.get(key)
+            if first_line is not None:
+                raise _RowError(
+                    f"{email} is already on line {first_line} of this file; "
+                    "only the first row with an email address is imported"
+                )
+            self._remember(self.file_emails, key, line)
         existing_id = self.emails.get(key) if key else None
         if existing_id is None and not company_name:
             raise _RowError("the company is missing")
@@ -363,7 +490,7 @@ class _Importer:
             contact_id, reason = existing_id, reason_from_db(updated.ineligible_reason)
             self._outcome = "updated"
         if company is not None:
-            self.tag_company(company.id, _split_names(row.get("tags", "")))
+            self.tag_company(company.id, tag_names)
         if custom:
             contacts.set_custom_fields(contact_id, {k: v for k, v in custom.items() if v.strip()})
 
@@ -387,12 +514,12 @@ def import_csv(path: Path) -> ImportReport:
     """
     path = Path(path)
     text = _read_text(path)
-    records = _records(text)
+    records = _records(text, path.name)
     try:
         _line, headers = next(records)
     except StopIteration:
         raise CsvFormatError(f"{path.name} is empty. Nothing was imported.") from None
-    known, custom_columns = _map_headers(headers, path.name)
+    known, custom_columns = _map_headers([unescape_cell(h) for h in headers], path.name)
     rows = list(records)  # parse the whole file first: a broken file writes nothing
     report = ImportReport(custom_fields=tuple(custom_columns.values()))
     importer = _Importer(report)
@@ -405,6 +532,10 @@ def import_csv(path: Path) -> ImportReport:
                     RowIssue(line, f"the row has {len(fields)} fields but the header has {len(headers)}")
                 )
                 continue
+            if any("\x00" in f for f in fields):
+                report.errors.append(RowIssue(line, "the row contains a NUL character (binary data)"))
+                continue
+            fields = [unescape_cell(f) for f in fields]
             row = {column: fields[i] for i, column in known.items() if i < len(fields)}
             custom = {name: fields[i] for i, name in custom_columns.items() if i < len(fields)}
             try:
@@ -413,6 +544,10 @@ def import_csv(path: Path) -> ImportReport:
             except (_RowError, CrmError) as error:
                 importer.row_failed()
                 report.errors.append(RowIssue(line, str(error).rstrip(".")))
+            except peewee.DataError as error:  # a value the checks above did not foresee
+                importer.row_failed()
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                report.errors.append(RowIssue(line, f"the database refused a value of this row ({reason})"))
             else:
                 importer.row_done()
     return report
@@ -424,7 +559,8 @@ def import_csv(path: Path) -> ImportReport:
 def export_csv(path: Path, contact_filter: ContactFilter | None = None) -> int:
     """Write the contacts (all, or those matching the filter) to a CSV file; returns the number written.
 
-    UTF-8 with a BOM so that Excel opens accents correctly; the import reads it back.
+    UTF-8 with a BOM so that Excel opens accents correctly; the import reads it back. Cells that a
+    spreadsheet would run as formulas are escaped (`escape_cell`).
     """
     query = filtered_query(contact_filter or ContactFilter())
     ids = [row[0] for row in database_proxy.execute(query.order_by(Contact.id))]
@@ -434,11 +570,11 @@ def export_csv(path: Path, contact_filter: ContactFilter | None = None) -> int:
     written = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, dialect=csv.excel)
-        writer.writerow([*COLUMNS, *field_names])
+        writer.writerow([escape_cell(name) for name in (*COLUMNS, *field_names)])
         for i in range(0, len(ids), 1000):
             chunk = ids[i : i + 1000]
             for values in _export_rows(chunk, field_names):
-                writer.writerow(values)
+                writer.writerow([escape_cell(value) for value in values])
                 written += 1
     return written
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 import secrets
 import threading
 import time
@@ -244,17 +245,28 @@ _DONE_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>ctctdesk
 <body style="font-family:sans-serif;margin:3em"><h1>{title}</h1><p>{text}</p></body></html>"""
 
 
+def describe_wait(seconds: float) -> str:
+    """A listener timeout in words: seconds up to two minutes, whole minutes (rounded up) beyond."""
+    if seconds < 120:
+        whole = max(1, math.ceil(seconds))
+        return "1 second" if whole == 1 else f"{whole} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
+
+
 class LoopbackReceiver:
     """A one-shot HTTP listener on 127.0.0.1 that catches the authorization redirect.
 
     It is bound before the browser opens (so a busy port fails at once), accepts exactly one redirect
     carrying the expected `state`, answers the browser with a page saying it can be closed, and stops.
+    A request whose `state` does not match is answered with an error page and otherwise ignored: any
+    web page can make the browser load this address, and must not be able to end the sign-in.
     """
 
     def __init__(self, port: int, path: str = REDIRECT_PATH) -> None:
         self._expected_state = ""
         self._path = path
         self._done = threading.Event()
+        self._decided = threading.Lock()  # requests arrive on several threads; one decides
         self._code: str | None = None
         self._error: AuthorizationFailed | None = None
         receiver = self
@@ -286,32 +298,38 @@ class LoopbackReceiver:
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
-        if parts.path != self._path or self._done.is_set():
-            self._answer(request, 404, "Nothing here", "This address is only used once, to finish "
-                         "connecting ctctdesk.")
-            return
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
-        if not self._expected_state or not secrets.compare_digest(query.get("state", ""),
-                                                                  self._expected_state):
-            self._error = AuthorizationFailed(
-                "The sign-in answer did not match the request ctctdesk made (state mismatch), so it "
-                "was refused. Connect again.")
-            self._answer(request, 400, "Not accepted", "This answer did not come from the sign-in "
-                         "ctctdesk started, so it was refused. Return to ctctdesk and connect again.")
-        elif query.get("error"):
+        with self._decided:  # decide under the lock, answer the browser outside it
+            if parts.path != self._path or self._done.is_set():
+                page = (404, "Nothing here", "This address is only used once, to finish connecting ctctdesk.")
+            elif not self._state_matches(query.get("state", "")):
+                log.warning("Ignored an answer on the sign-in address that did not belong to this sign-in "
+                            "(state mismatch)")
+                page = (400, "Not accepted", "This answer did not come from the sign-in ctctdesk started, "
+                        "so it was ignored. If you are connecting ctctdesk, finish in the page ctctdesk "
+                        "opened.")
+            else:
+                page = self._accept(query)
+                self._done.set()
+        self._answer(request, *page)
+
+    def _state_matches(self, state: str) -> bool:
+        # compared as bytes: compare_digest refuses str with non-ASCII characters, which anyone can send
+        return bool(self._expected_state) and secrets.compare_digest(
+            state.encode("utf-8"), self._expected_state.encode("utf-8"))
+
+    def _accept(self, query: dict[str, str]) -> tuple[int, str, str]:
+        """Take the answer to our own request (state matched): it ends the wait, whatever it says.
+        Returns the page for the browser."""
+        if query.get("error"):
             reason = "access was denied" if query["error"] == "access_denied" else query["error"]
             self._error = AuthorizationFailed(f"Constant Contact did not connect: {reason}.")
-            self._answer(request, 200, "Not connected", "ctctdesk was not given access. "
-                         "You can close this window.")
-        elif not query.get("code"):
+            return 200, "Not connected", "ctctdesk was not given access. You can close this window."
+        if not query.get("code"):
             self._error = AuthorizationFailed("Constant Contact's answer held no authorization code.")
-            self._answer(request, 400, "Not connected", "No authorization code arrived. "
-                         "Return to ctctdesk and connect again.")
-        else:
-            self._code = query["code"]
-            self._answer(request, 200, "ctctdesk is connecting",
-                         "Access allowed. You can close this window and return to ctctdesk.")
-        self._done.set()
+            return 400, "Not connected", "No authorization code arrived. Return to ctctdesk and connect again."
+        self._code = query["code"]
+        return 200, "ctctdesk is connecting", "Access allowed. You can close this window and return to ctctdesk."
 
     @staticmethod
     def _answer(request: BaseHTTPRequestHandler, status: int, title: str, text: str) -> None:
@@ -337,7 +355,7 @@ class LoopbackReceiver:
                     raise AuthorizationCancelled()
                 if clock.monotonic() >= deadline:
                     raise AuthorizationFailed(
-                        f"No answer from the browser within {int(timeout // 60)} minutes; "
+                        f"No answer from the browser within {describe_wait(timeout)}; "
                         "ctctdesk stopped waiting. Connect again.")
             if self._error:
                 raise self._error

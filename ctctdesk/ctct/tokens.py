@@ -2,8 +2,8 @@
 
 One keyring entry per account profile (service "ctctdesk", user name = profile id), holding a small
 JSON document with the access token, the refresh token and when the access token expires. There is no
-fallback: when keyring can only offer its fail or null backend, `TokenStore` raises KeyringUnavailable
-with instructions instead of writing secrets to a file.
+fallback: unless keyring offers a backend that really protects secrets (see PROTECTED_BACKENDS),
+`TokenStore` raises KeyringUnavailable with instructions instead of writing secrets to a file.
 """
 
 from __future__ import annotations
@@ -56,19 +56,55 @@ class TokenSet:
         )
 
 
-def unusable_backend_reason(backend: keyring.backend.KeyringBackend) -> str | None:
-    """Why `backend` cannot hold secrets safely, or None when it can."""
+#: Backends that keep secrets in an operating-system store that encrypts them and guards access:
+#: Secret Service (directly or through libsecret), KWallet, the macOS Keychain, the Windows Credential
+#: Locker, plus the in-memory backend of the test suite (it never writes anywhere). Named by module and
+#: class rather than imported, because most of them only import on their own platform. Anything else,
+#: keyrings.alt's plaintext and "encrypted" files above all, is refused: an allow-list, because a new
+#: file-based backend must not be accepted just because nobody listed it.
+PROTECTED_BACKENDS = frozenset({
+    "keyring.backends.SecretService.Keyring",
+    "keyring.backends.libsecret.Keyring",
+    "keyring.backends.kwallet.DBusKeyring",
+    "keyring.backends.macOS.Keyring",
+    "keyring.backends.Windows.WinVaultKeyring",
+    "tests.support.memory_keyring.MemoryKeyring",
+})
+
+
+def _is_protected(backend: keyring.backend.KeyringBackend) -> bool:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}" in PROTECTED_BACKENDS or any(
+        f"{base.__module__}.{base.__qualname__}" in PROTECTED_BACKENDS
+        for base in cls.__mro__[1:]
+        if base.__module__.startswith("keyring.backends.")  # KWallet 4 is a subclass of KWallet 5
+    )
+
+
+def protected_backend(backend: keyring.backend.KeyringBackend) -> keyring.backend.KeyringBackend:
+    """The backend that will really hold the tokens, or KeyringUnavailable when it would not protect them.
+
+    keyring's chainer writes to its first backend and reads from any of them, so when it is in use the
+    tokens go to, and come only from, its first backend, and only when that one is protected: an entry
+    planted in a plaintext file behind it is never read.
+    """
     from keyring.backends import chainer, fail, null
 
     if isinstance(backend, fail.Keyring):
-        return "no keyring backend was found"
+        raise KeyringUnavailable("no keyring backend was found")
     if isinstance(backend, null.Keyring):
-        return "keyring is configured with the null backend, which stores nothing"
+        raise KeyringUnavailable("keyring is configured with the null backend, which stores nothing")
     if isinstance(backend, chainer.ChainerBackend):
-        usable = [b for b in backend.backends if unusable_backend_reason(b) is None]
-        if not usable:
-            return "no keyring backend was found"
-    return None
+        chained = list(backend.backends)
+        if not chained:
+            raise KeyringUnavailable("no keyring backend was found")
+        backend = chained[0]
+    if not _is_protected(backend):
+        raise KeyringUnavailable(
+            f"the keyring backend in use, {type(backend).__name__}, would not protect the sign-in; "
+            "a plaintext or file backend such as keyrings.alt is never used"
+        )
+    return backend
 
 
 class TokenStore:
@@ -79,16 +115,18 @@ class TokenStore:
         self._lock = threading.Lock()
 
     def check_available(self) -> None:
-        """Raise KeyringUnavailable unless a real keyring backend is in use."""
-        reason = unusable_backend_reason(keyring.get_keyring())
-        if reason:
-            raise KeyringUnavailable(reason)
+        """Raise KeyringUnavailable unless a keyring backend that protects secrets is in use."""
+        self._backend()
+
+    @staticmethod
+    def _backend() -> keyring.backend.KeyringBackend:
+        return protected_backend(keyring.get_keyring())
 
     def load(self, profile: str) -> TokenSet | None:
-        self.check_available()
+        backend = self._backend()
         with self._lock:
             try:
-                text = keyring.get_password(self._service, profile)
+                text = backend.get_password(self._service, profile)
             except keyring.errors.KeyringError as error:
                 raise KeyringUnavailable(type(error).__name__) from None
         if not text:
@@ -100,18 +138,18 @@ class TokenStore:
 
     def save(self, profile: str, tokens: TokenSet) -> None:
         """Store `tokens`, replacing the profile's entry; keyring writes one entry at once."""
-        self.check_available()
+        backend = self._backend()
         with self._lock:
             try:
-                keyring.set_password(self._service, profile, tokens.to_json())
+                backend.set_password(self._service, profile, tokens.to_json())
             except keyring.errors.KeyringError as error:
                 raise KeyringUnavailable(type(error).__name__) from None
 
     def delete(self, profile: str) -> None:
-        self.check_available()
+        backend = self._backend()
         with self._lock:
             try:
-                keyring.delete_password(self._service, profile)
+                backend.delete_password(self._service, profile)
             except keyring.errors.PasswordDeleteError:
                 pass  # already gone: the goal of deleting is reached
             except keyring.errors.KeyringError as error:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from ctctdesk.ctct.connection import ConnectionState
-from ctctdesk.ctct.errors import AuthorizationFailed, AuthRevoked
+from ctctdesk.ctct.errors import AuthorizationCancelled, AuthorizationFailed, AuthRevoked
 from ctctdesk.ctct.oauth import OAuthClient
 from ctctdesk.ctct.tokens import TokenStore
 from tests.support.ctct_browser import approve_device, approve_in_browser
@@ -92,9 +92,39 @@ def test_device_flow_denied_on_the_device(sandbox, sandbox_connection, memory_ke
     assert stored(sandbox_connection) is None
 
 
-def test_forged_state_is_refused(sandbox_connection, memory_keyring):  # noqa: F811
-    with pytest.raises(AuthorizationFailed, match="state mismatch"):
-        connect_through_browser(sandbox_connection, tamper_state="forged-state")
+def test_a_forged_answer_is_refused_and_the_real_sign_in_still_connects(sandbox_connection, memory_keyring):  # noqa: F811
+    # A web page loads the callback with its own state (and code) while the admin is signing in; the
+    # page gets an error, and the admin's own answer, arriving afterwards, connects ctctdesk.
+    forged, answers = [], []
+
+    def open_url(url):
+        redirect_uri = parse_qs(urlsplit(url).query)["redirect_uri"][0]
+        forged.append(requests.get(f"{redirect_uri}?code=stolen&state=forged-state", timeout=10))
+        thread = threading.Thread(target=lambda: answers.append(approve_in_browser(url)))
+        thread.start()
+
+    status = sandbox_connection.connect_browser(open_url, timeout=30)
+    assert forged[0].status_code == 400 and "did not come from the sign-in" in forged[0].text
+    assert status.state is ConnectionState.CONNECTED
+    assert "close this window" in answers[0].text
+    assert stored(sandbox_connection) is not None
+
+
+def test_an_answer_with_a_forged_state_is_not_used(sandbox_connection, memory_keyring):  # noqa: F811
+    # The real code in a redirect whose state was replaced: refused, and ctctdesk keeps waiting for the
+    # genuine answer until the admin cancels.
+    cancel, answers = threading.Event(), []
+
+    def browse(url):
+        answers.append(approve_in_browser(url, tamper_state="forged-state"))
+        cancel.set()
+
+    def open_url(url):
+        threading.Thread(target=browse, args=(url,)).start()
+
+    with pytest.raises(AuthorizationCancelled):
+        sandbox_connection.connect_browser(open_url, cancel=cancel, timeout=30)
+    assert answers[0].status_code == 400
     assert stored(sandbox_connection) is None
     assert sandbox_connection.status().state is ConnectionState.NOT_CONNECTED
 

@@ -49,3 +49,25 @@ def test_import_reports_bad_rows_and_refuses_non_csv(tmp_path):
     assert result.returncode == 1
     assert "photo.csv is not a CSV file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_import_lists_every_remark_in_the_order_of_the_file(tmp_path):
+    data_dir = str(tmp_path / "data")
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        "company,type,first_name,email\n"
+        "Acme,customer,Ann,ann@acme.com\n"
+        "Acme,prospect,Bo,bo@acme.com\n"
+        "Acme,customer,Annie,ann@acme.com\n"
+        "Acme,,Cy,cy@acme.com\x00\n"
+    )
+    result = ctctdesk("--data-dir", data_dir, "import-csv", str(mixed))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "mixed.csv: warning: line 3: company “Acme” stays a customer as on line 2; "
+        "the type prospect on this row was not applied",
+        "mixed.csv: not imported: line 4: ann@acme.com is already on line 2 of this file; "
+        "only the first row with an email address is imported",
+        "mixed.csv: not imported: line 5: the row contains a NUL character (binary data)",
+    ]
+    assert "2 contacts added, 0 updated, 2 rows not imported, 1 warnings" in result.stdout

@@ -50,23 +50,27 @@ def test_loopback_accepts_one_matching_answer_and_says_close_this_window():
         requests.get(f"{receiver.redirect_uri}?code=again&state=s-123", timeout=2)
 
 
-def test_loopback_refuses_a_state_mismatch():
+def test_loopback_ignores_answers_with_a_wrong_state_and_waits_for_the_right_one():
+    # Any web page can make the browser load the callback address; such a request must not end the
+    # sign-in the person is in the middle of.
     receiver = LoopbackReceiver(0)
     receiver.expect_state("expected")
-    errors = []
-
-    def wait():
-        try:
-            receiver.wait(10)
-        except AuthorizationFailed as error:
-            errors.append(error)
-
-    thread = threading.Thread(target=wait)
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("code", receiver.wait(10)))
     thread.start()
-    page = requests.get(f"{receiver.redirect_uri}?code=stolen&state=forged", timeout=5)
+    forged = [
+        requests.get(f"{receiver.redirect_uri}?code=stolen&state=forged", timeout=5),
+        requests.get(f"{receiver.redirect_uri}?error=access_denied&state=forged", timeout=5),
+        requests.get(f"{receiver.redirect_uri}?code=stolen", timeout=5),
+        requests.get(f"{receiver.redirect_uri}?code=stolen&state=%C3%A9xpected", timeout=5),
+    ]
+    assert [page.status_code for page in forged] == [400, 400, 400, 400]
+    assert all("did not come from the sign-in" in page.text for page in forged)
+    assert thread.is_alive()  # still waiting
+    page = requests.get(f"{receiver.redirect_uri}?code=the-code&state=expected", timeout=5)
     thread.join(5)
-    assert page.status_code == 400
-    assert "state mismatch" in str(errors[0])
+    assert result["code"] == "the-code"
+    assert page.status_code == 200 and "close this window" in page.text
 
 
 def test_loopback_wait_can_be_cancelled_and_times_out():
@@ -78,6 +82,17 @@ def test_loopback_wait_can_be_cancelled_and_times_out():
     threading.Timer(0.05, clock.advance, args=(BROWSER_FLOW_TIMEOUT,)).start()
     with pytest.raises(AuthorizationFailed, match="within 5 minutes; ctctdesk stopped waiting"):
         LoopbackReceiver(0).wait(BROWSER_FLOW_TIMEOUT, clock=clock)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "words"),
+    [(0.3, "1 second"), (1, "1 second"), (45, "45 seconds"), (90, "90 seconds"), (120, "2 minutes"),
+     (300, "5 minutes"), (330, "6 minutes")],
+)
+def test_loopback_timeout_is_told_in_seconds_or_minutes(timeout, words):
+    from ctctdesk.ctct.oauth import describe_wait
+
+    assert describe_wait(timeout) == words
 
 
 def device_client(answers):

@@ -157,6 +157,35 @@ def test_unterminated_quote_refuses_the_whole_file(crm, tmp_path):
     assert Contact.select().count() == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'company,first_name,email\nAcme,Ann,ann@acme.com\nAcme,"Bo,bo@acme.com\nAcme,Cy,cy@acme.com\n',
+            "contacts.csv cannot be imported: line 3: a value opens a quote that is never closed. "
+            "Nothing was imported.",
+        ),
+        (
+            'company,first_name,email\n"Acme" Ltd,Ann,ann@acme.com\n',
+            "contacts.csv cannot be imported: line 2: text follows the closing quote of a value "
+            "(put the whole value in quotes). Nothing was imported.",
+        ),
+        (
+            "company,first_name,email,Notes\nAcme,Ann,ann@acme.com,ok\nAcme,Bo,bo@acme.com," + "x" * 200_000 + "\n",
+            "contacts.csv cannot be imported: line 3: a value is longer than 131,072 characters, which is not "
+            "contact data. Nothing was imported.",
+        ),
+    ],
+    ids=["unterminated", "text-after-quote", "huge-value"],
+)
+def test_a_broken_file_is_refused_with_the_line_and_what_to_fix(crm, tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(CsvFormatError) as caught:
+        csv_io.import_csv(path)
+    assert str(caught.value) == message
+    assert Contact.select().count() == 0
+
+
 def test_export_then_import_round_trip(office, tmp_path):
     newsletter = lists.create_list("Newsletter")
     lists.create_list("Events")
@@ -243,3 +272,219 @@ def test_a_row_rolled_back_late_leaves_nothing_behind_for_the_next_rows(crm, tmp
     assert bo.company.name == "New Co"
     assert contacts.tags_of_companies([bo.company_id]) == {bo.company_id: ("Fresh",)}
     assert contacts.find_contact_by_email("ann@newco.com") is None
+
+
+# --- hostile files (issue 12) ---------------------------------------------------------------------------
+
+FORMULA_VALUES = {
+    "company": "=HYPERLINK(\"http://evil.example\",\"Acme\")",
+    "first_name": "+1+cmd|' /C calc'!A0",
+    "last_name": "@SUM(A1:A9)",
+    "job_title": "-2+3",
+    "phone": "-555 0100",
+}
+
+
+def cells(path) -> list[list[str]]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def wipe_contacts_and_companies() -> None:
+    from ctctdesk.crm.models import CompanyTag, Tag
+
+    for model in (Membership, ContactField, CompanyTag, Contact, Tag, Company, EmailList):
+        model.delete().execute()
+
+
+def test_export_escapes_cells_a_spreadsheet_would_run_and_import_restores_them(crm, tmp_path):
+    company = contacts.find_or_create_company(FORMULA_VALUES["company"], "prospect")
+    contacts.add_company_tags(company.id, ["=cmd tag", "Trade"])
+    person = contacts.create_contact(
+        company.id,
+        first_name=FORMULA_VALUES["first_name"],
+        last_name=FORMULA_VALUES["last_name"],
+        job_title=FORMULA_VALUES["job_title"],
+        phone=FORMULA_VALUES["phone"],
+        email="ann@acme.com",
+    )
+    # values that genuinely start with a quote, and the other characters OWASP names, in custom fields
+    custom = {
+        "Motto": "'Tis the season",
+        "Literal": "'=1+1",
+        "Quotes": "''",
+        "Tabbed": "\tindented",
+        "Returned": "\rfirst",
+        "=Header": "=1+1",
+        "Plain": "hello = world",
+    }
+    contacts.set_custom_fields(person.id, custom)
+    exported = tmp_path / "export.csv"
+    csv_io.export_csv(exported)
+
+    rows = cells(exported)
+    dangerous = ("=", "+", "-", "@", "\t", "\r")
+    assert [cell for row in rows for cell in row if cell.startswith(dangerous)] == []
+    header, values = rows
+    by_column = dict(zip(header, values, strict=True))
+    assert by_column["company"] == "'" + FORMULA_VALUES["company"]
+    assert by_column["phone"] == "'-555 0100"
+    assert by_column["tags"] == "'=cmd tag; Trade"
+    assert by_column["'=Header"] == "'=1+1"
+    assert by_column["Motto"] == "''Tis the season"
+    assert by_column["Plain"] == "hello = world"
+
+    wipe_contacts_and_companies()
+    report = csv_io.import_csv(exported)
+    assert (report.created, report.errors, report.warnings) == (1, [], [])
+    ann = contacts.find_contact_by_email("ann@acme.com")
+    assert (ann.company.name, ann.first_name, ann.last_name, ann.job_title, ann.phone) == (
+        FORMULA_VALUES["company"],
+        FORMULA_VALUES["first_name"],
+        FORMULA_VALUES["last_name"],
+        FORMULA_VALUES["job_title"],
+        FORMULA_VALUES["phone"],
+    )
+    assert contacts.tags_of_companies([ann.company_id])[ann.company_id] == ("=cmd tag", "Trade")
+    assert contacts.custom_fields(ann.id) == custom
+
+
+def test_hand_written_leading_quote_is_kept_unless_it_escapes(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "company,first_name,last_name,email,phone\n"
+        "Acme,'Ann,O'Neill,ann@acme.com,'-5\n"
+        "Acme,Bo,'+Berg,bo@acme.com,'0044 20\n",
+    )
+    assert csv_io.import_csv(path).created == 2
+    ann = contacts.find_contact_by_email("ann@acme.com")
+    bo = contacts.find_contact_by_email("bo@acme.com")
+    assert (ann.first_name, ann.last_name, ann.phone) == ("'Ann", "O'Neill", "-5")
+    assert (bo.last_name, bo.phone) == ("+Berg", "'0044 20")
+
+
+def test_a_nul_byte_far_into_the_file_is_reported_for_its_row(crm, tmp_path):
+    lines = ["company,first_name,last_name,email"]
+    lines += [f"Acme,Person{i},Padding{'x' * 40},p{i}@acme.com" for i in range(1, 2001)]
+    lines.append("Acme,Nul\x00Byte,Last,nul@acme.com")  # line 2002, well past the first 64 KB
+    lines.append("Acme,After,Last,after@acme.com")
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    assert path.stat().st_size > 65536 * 1.5
+    report = csv_io.import_csv(path)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2002, "the row contains a NUL character (binary data)")
+    ]
+    assert report.created == 2001
+    assert contacts.find_contact_by_email("nul@acme.com") is None
+    assert contacts.find_contact_by_email("after@acme.com") is not None
+
+
+def test_a_nul_byte_in_an_early_row_of_a_text_file_is_reported_for_that_row(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "company,first_name,email,Notes\nAcme,Ann,ann@acme.com,\x00\nAcme,Bo,bo@acme.com,fine\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [str(e) for e in report.errors] == ["line 2: the row contains a NUL character (binary data)"]
+    assert sorted(c.email for c in Contact.select()) == ["bo@acme.com"]
+
+
+def test_values_longer_than_their_column_are_reported_and_not_stored(crm, tmp_path):
+    long = "L" * 256
+    path = write(
+        tmp_path,
+        "company,tags,first_name,last_name,email,phone,job_title\n"  # line 1
+        f"{long},,Ann,Ames,ann@acme.com,,\n"  # 2 company name
+        f"Acme,{long},Bo,Berg,bo@acme.com,,\n"  # 3 tag
+        f"Acme,,{long},Cole,cy@acme.com,,\n"  # 4 first name
+        f"Acme,,Di,{long},di@acme.com,,\n"  # 5 last name
+        f"Acme,,Ed,Eng,{'e' * 320}@acme.com,,\n"  # 6 email
+        f"Acme,,Fay,Fox,fay@acme.com,{'5' * 65},\n"  # 7 phone
+        f"Acme,,Gus,Gray,gus@acme.com,,{long}\n"  # 8 job title
+        f"Acme,,Hal,Hart,hal@acme.com,{'5' * 64},{'T' * 255}\n",  # 9 exactly at the limits: fine
+    )
+    report = csv_io.import_csv(path)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "company can have at most 255 characters (this one has 256)"),
+        (3, "a tag can have at most 255 characters (this one has 256)"),
+        (4, "first_name can have at most 255 characters (this one has 256)"),
+        (5, "last_name can have at most 255 characters (this one has 256)"),
+        (6, "email can have at most 320 characters (this one has 329)"),
+        (7, "phone can have at most 64 characters (this one has 65)"),
+        (8, "job_title can have at most 255 characters (this one has 256)"),
+    ]
+    assert [c.email for c in Contact.select()] == ["hal@acme.com"]
+    assert [c.name for c in Company.select()] == ["Acme"]
+
+
+def test_a_custom_column_name_longer_than_allowed_refuses_the_file(crm, tmp_path):
+    path = write(tmp_path, f"company,email,{'N' * 256}\nAcme,ann@acme.com,x\n")
+    with pytest.raises(CsvFormatError, match="column 3 .* at most 255 characters"):
+        csv_io.import_csv(path)
+    assert Contact.select().count() == 0
+
+
+def test_the_same_email_twice_in_one_file_keeps_the_first_row_and_reports_the_other(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "company,first_name,last_name,email\n"
+        "Acme,Ann,Ames,ann@acme.com\n"
+        "Bolt,Annie,Ames,ANN@acme.com \n"
+        "Acme,Bo,Berg,bo@acme.com\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [str(e) for e in report.errors] == [
+        "line 3: ANN@acme.com is already on line 2 of this file; only the first row with an email address is imported"
+    ]
+    assert report.created == 2
+    ann = contacts.find_contact_by_email("ann@acme.com")
+    assert (ann.first_name, ann.company.name) == ("Ann", "Acme")
+    assert contacts.find_company("Bolt") is None  # the refused row left nothing behind
+
+
+def test_an_email_repeated_after_its_first_row_was_refused_is_imported(crm, tmp_path):
+    path = write(
+        tmp_path,
+        "company,type,first_name,email\nAcme,partner,Ann,ann@acme.com\nAcme,customer,Ann,ann@acme.com\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [e.line for e in report.errors] == [2]
+    assert report.created == 1
+
+
+def test_a_later_row_does_not_silently_change_a_company_type(crm, tmp_path):
+    contacts.find_or_create_company("Bolt", "customer")
+    path = write(
+        tmp_path,
+        "company,type,first_name,email\n"
+        "Acme,customer,Ann,ann@acme.com\n"  # 2 new customer
+        "Acme,prospect,Bo,bo@acme.com\n"  # 3 contradicts line 2
+        "Bolt,prospect,Cy,cy@bolt.com\n"  # 4 changes a customer already in the CRM
+        "Bolt,,Di,di@bolt.com\n"  # 5 no type: nothing to say
+        "Bolt,customer,Ed,ed@bolt.com\n",  # 6 contradicts line 4
+    )
+    report = csv_io.import_csv(path)
+    assert report.errors == [] and report.created == 5
+    assert [str(w) for w in report.warnings] == [
+        "line 3: company “Acme” stays a customer as on line 2; the type prospect on this row was not applied",
+        "line 4: company “Bolt” changed from customer to prospect",
+        "line 6: company “Bolt” stays a prospect as on line 4; the type customer on this row was not applied",
+    ]
+    assert contacts.find_company("acme").type == "customer"
+    assert contacts.find_company("bolt").type == "prospect"
+    assert contacts.find_contact_by_email("bo@acme.com").company.name == "Acme"
+
+
+def test_a_type_change_on_a_refused_row_is_rolled_back_and_forgotten(crm, tmp_path):
+    contacts.find_or_create_company("Bolt", "customer")
+    path = write(
+        tmp_path,
+        "company,type,first_name,email,do_not_contact\n"
+        "Bolt,prospect,Ann,ann@bolt.com,maybe\n"  # refused after the type was read
+        "Bolt,,Bo,bo@bolt.com,no\n",
+    )
+    report = csv_io.import_csv(path)
+    assert [e.line for e in report.errors] == [2] and report.warnings == []
+    assert contacts.find_company("bolt").type == "customer"
