@@ -43,3 +43,26 @@ def test_a_push_from_a_desktop_an_hour_ahead_accepts_every_imported_contact(
         assert {f"p{i}@firm{i}.example" for i in range(3)} <= set(env.cc_contacts())
     finally:
         close_database()
+
+
+def test_the_services_daily_limit_mid_push_is_reported_as_the_services_count(
+        sandbox, memory_keyring, tmp_path):
+    """Issue 12, item 9: Constant Contact's own count ran out, not this computer's: the summary says so."""
+    from ctctdesk.crm.db import close_database
+
+    env = make_env(sandbox, tmp_path)
+    try:
+        ids = [add_contact(add_company(f"Firm {i}"), f"P{i}", "Q", f"p{i}@firm{i}.example") for i in range(3)]
+        lists.add_members(lists.create_list("Spring Promo").id, ids)
+
+        def progress(p):
+            if p.phase.startswith("Importing"):
+                env.control("config", {"daily_limit": 1})
+
+        summary = env.service.run(env.service.preview("to_cc"), force=True, on_progress=progress)
+        assert not summary.ok
+        assert "Constant Contact says" in summary.stopped_reason
+        assert "allowance" in summary.stopped_reason  # the command line's exit code 9 still applies
+        assert env.connection.quota.used < env.connection.quota.allowance
+    finally:
+        close_database()
