@@ -275,11 +275,15 @@ class Desk:
         lost = 0
         for email, title in self.crm_titles.items():
             sent = email in cc_by_email and email not in self.unsubscribed  # never sent again once out
-            if (local.get(email) and local[email].job_title != title) or (
-                    sent and cc_by_email[email].get("job_title") != title):
+            crm_value = local[email].job_title if email in local else None
+            cc_value = cc_by_email[email].get("job_title") if sent else title
+            if crm_value != title or cc_value != title:
                 lost += 1
+                print(f"  lost CRM edit: {email} job title {title!r}; CRM {crm_value!r}, CC {cc_value!r}")
         for email, name in self.cc_names.items():
-            if (local.get(email) and local[email].first_name != name) or (
-                    email in cc_by_email and cc_by_email[email].get("first_name") != name):
+            crm_value = local[email].first_name if email in local else None
+            cc_value = cc_by_email[email].get("first_name") if email in cc_by_email else None
+            if crm_value != name or cc_value != name:
                 lost += 1
+                print(f"  lost CC edit: {email} first name {name!r}; CRM {crm_value!r}, CC {cc_value!r}")
         return {"duplicates": duplicates, "re-subscribes": resubscribes, "lost edits": lost}
