@@ -173,7 +173,12 @@ class AccessTokenSource(Protocol):
     def refresh_after_unauthorized(self, rejected_token: str) -> str: ...
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number, or a date measured against `now`.
+
+    Give `now` as the server's time (its `Date` header) when known: a date is the server's, and this
+    computer's clock may be off by more than the wait itself.
+    """
     if not value:
         return None
     try:
@@ -182,7 +187,10 @@ def parse_retry_after(value: str | None) -> float | None:
         pass
     try:
         moment = parsedate_to_datetime(value)
-        return max(0.0, (moment - dt.datetime.now(moment.tzinfo)).total_seconds())
+        reference = now or dt.datetime.now(moment.tzinfo or dt.UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return max(0.0, (moment - reference).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -345,7 +353,7 @@ class ApiTransport:
             if status == 429 and _is_daily_limit(response):
                 # the service's own count for the key ran out (other computers share it): a clean stop
                 raise ServiceQuotaExceeded(self.quota.used, self.quota.allowance)
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._answer_date(response))
             retryable = status == 429 or (safe and status in RETRYABLE_STATUS)
             if retry_after is not None and retry_after > self.retry.max_retry_after:
                 log.warning("%s %s: Constant Contact asked to wait %.0f s, more than the %.0f s "
@@ -398,15 +406,13 @@ class ApiTransport:
         return exchange.response
 
     def _note_server_date(self, value: str | None) -> None:
-        if not value:
-            return
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        self._server_date = (moment, self.clock.monotonic())
+        moment = _http_date(value)
+        if moment is not None:
+            self._server_date = (moment, self.clock.monotonic())
+
+    @staticmethod
+    def _answer_date(response: requests.Response) -> dt.datetime | None:
+        return _http_date(response.headers.get("Date"))
 
     def server_now(self) -> dt.datetime:
         """Constant Contact's time now, from the `Date` of its last answer plus the time since.
@@ -498,6 +504,16 @@ class _Exchange:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError as error:
                 log.debug("closing an abandoned connection: %s", error)
+
+
+def _http_date(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _origin_of(url: str) -> tuple[str, str, int | None]:

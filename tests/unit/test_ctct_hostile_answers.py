@@ -114,11 +114,12 @@ def test_ever_new_pages_stop_past_what_the_reported_count_allows():
 
 
 # -- 6. waits asked for by the server ---------------------------------------------------------------
-def test_a_retry_after_past_the_cap_is_not_waited_and_the_error_says_so():
+def test_a_retry_after_past_the_cap_is_not_waited_and_the_error_and_log_say_so(caplog):
     client, adapter, clock = make_client(at_most(6, lambda r: (429, None, {"Retry-After": "120"})))
     with pytest.raises(RateLimited) as caught:
         client.account_summary()
     assert not clock.slept and len(adapter.sent) == 1
+    assert any("asked to wait 120 s" in record.getMessage() for record in caplog.records)
     assert "wait 120 seconds" in str(caught.value) and "60 seconds" in str(caught.value)
 
 
@@ -201,3 +202,12 @@ def test_throttled_without_retry_after_is_retried_then_reported_as_throttling():
         client.account_summary()
     assert len(adapter.sent) == 4 and len(clock.slept) == 3
     assert not isinstance(caught.value, QuotaExhausted)
+
+
+def test_a_retry_after_date_is_measured_on_the_servers_clock_not_the_desktops():
+    # the desktop runs an hour ahead: against its clock the date below is long past, so no wait at all
+    answers = [(429, None, {"Date": "Mon, 30 Nov 2026 10:00:00 GMT",
+                            "Retry-After": "Mon, 30 Nov 2026 10:00:30 GMT"}), (200, {}, {})]
+    client, _, clock = make_client(answers)
+    client.account_summary()
+    assert clock.slept and 30 <= clock.slept[0] < 31
