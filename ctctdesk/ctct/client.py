@@ -238,7 +238,8 @@ class CtctClient:
         next_params = dict(params or {})
         what = key.replace("_", " ")
         seen: set[str] = set()
-        page_size = int(next_params.get("limit") or 50)
+        asked = int(next_params.get("limit") or 50)
+        largest_page = 0  # the service may send smaller pages than asked: count in its own size
         allowed = MAX_PAGES
         pages = 0
         while next_path:
@@ -247,9 +248,11 @@ class CtctClient:
             items = data.get(key) or []
             if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
                 raise BadResponse(f"GET {path}", f"its {key!r} is not a list of objects")
+            largest_page = max(largest_page, len(items))
             count = data.get(f"{key}_count")
             if isinstance(count, int) and count >= 0:
-                allowed = min(allowed, max(1, math.ceil(count / page_size)) + 1)
+                page_size = min(asked, largest_page) or asked
+                allowed = min(MAX_PAGES, max(1, math.ceil(count / page_size)) + 1)
             yield list(items)
             links = data.get("_links")
             link = links.get("next") if isinstance(links, Mapping) else None

@@ -113,6 +113,14 @@ def test_ever_new_pages_stop_past_what_the_reported_count_allows():
     assert len(adapter.sent) <= 4  # 3 contacts at 1 per page, and one page of slack
 
 
+def test_smaller_pages_than_asked_are_read_to_the_end_within_the_count():
+    answers = [page(["a@x.com", "b@x.com"], "/v3/contacts?cursor=2", count=6),
+               page(["c@x.com", "d@x.com"], "/v3/contacts?cursor=3", count=6),
+               page(["e@x.com", "f@x.com"], count=6)]
+    client, _, _ = make_client(answers)
+    assert len(list(client.iter_contacts())) == 6  # asked for 500 a page, got 2: not endless
+
+
 # -- 6. waits asked for by the server ---------------------------------------------------------------
 def test_a_retry_after_past_the_cap_is_not_waited_and_the_error_and_log_say_so(caplog):
     client, adapter, clock = make_client(at_most(6, lambda r: (429, None, {"Retry-After": "120"})))
