@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from ctctdesk.ctct.client import Activity
 from ctctdesk.ctct.errors import Conflict as CtctConflict
@@ -130,7 +130,7 @@ def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], 
         dict[str, str], list[tuple[str, str]]]:  # fmt: skip
     """Import grouped rows, wait, and read the ids back in pages: email → contact id, row errors."""
     assert run.client is not None
-    started = datetime.now(UTC) - timedelta(minutes=2)
+    started = run.client.server_now() - timedelta(minutes=2)  # the service's clock, not ours
     activities: list[Activity] = []
     for list_ids, rows in rows_by_lists.items():
         activities.extend(run.client.import_contacts(rows, list(list_ids)))
