@@ -219,6 +219,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
+    app.setDesktopFileName("ctctdesk")  # Wayland and the taskbar find the menu entry and its icon by this
     loop = ensure_event_loop(app)
     demo = None
     try:

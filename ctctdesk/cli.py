@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the built-in Constant Contact sandbox with sample data and open the window",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: open the window offscreen on a temporary data folder, run a demo "
+        "push against the built-in sandbox, close (exit code 0 when it works)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = common_options(suppress_defaults=True)
     for module_name in command_modules():
@@ -72,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
+    if run is None and args.self_test:
+        from ctctdesk.selftest import run_self_test
+
+        return run_self_test()
     if run is None:
         from ctctdesk.app import run_gui
 
