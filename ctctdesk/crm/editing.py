@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from ctctdesk.chunking import chunks as _chunks
 from ctctdesk.crm.contacts import CONTACT_FIELDS, create_contact, update_contact
 from ctctdesk.crm.errors import CrmError, DuplicateNameError, InvalidNameError, NotFoundError
 from ctctdesk.crm.models import (
@@ -39,12 +40,6 @@ from ctctdesk.crm.rules import (
 )
 
 MAX_NAME_LENGTH = 255
-_CHUNK = 500
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
 
 
 def _clean_name(name: str, what: str) -> str:

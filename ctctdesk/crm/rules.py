@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import email_validator
 
+from ctctdesk.chunking import chunks
 from ctctdesk.crm.models import Contact, Setting, database_proxy
 
 ROLE_PREFIXES_SETTING = "role_address_prefixes"
@@ -161,9 +162,6 @@ def save_role_prefixes(prefixes: Iterable[str]) -> int:
     return changed
 
 
-_CHUNK = 500
-
-
 def refresh_ineligibility(contact_ids: Iterable[int] | None = None) -> int:
     """Recompute the cached reason of the given contacts (None = all); returns how many changed.
 
@@ -178,7 +176,7 @@ def refresh_ineligibility(contact_ids: Iterable[int] | None = None) -> int:
         batches: Iterable[Sequence[int] | None] = [None]
     else:
         ids = list(dict.fromkeys(contact_ids))
-        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        batches = list(chunks(ids))
     changes: dict[str | None, list[int]] = {}
     for batch in batches:
         batch_query = query if batch is None else query.where(Contact.id.in_(batch))
@@ -190,8 +188,7 @@ def refresh_ineligibility(contact_ids: Iterable[int] | None = None) -> int:
     changed = 0
     with database_proxy.atomic():
         for value, ids in changes.items():
-            for i in range(0, len(ids), _CHUNK):
-                chunk = ids[i : i + _CHUNK]
+            for chunk in chunks(ids):
                 Contact.update(ineligible_reason=value).where(Contact.id.in_(chunk)).execute()
                 changed += len(chunk)
     return changed

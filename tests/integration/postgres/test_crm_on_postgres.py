@@ -12,7 +12,7 @@ from ctctdesk.crm.errors import CrmError, DatabaseOpenError
 from ctctdesk.crm.models import Company, Contact, Membership
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.local_reader import read_local
-from ctctdesk.sync.operations import ContactRef, CreateRemoteContact, CreateRemoteList, ListRef
+from ctctdesk.sync.operations import ContactRef, CreateContact, CreateList, ListRef, Side
 from ctctdesk.sync.snapshot import Baseline, FieldValues
 from tests.unit.crm.test_ids_never_reused import (  # noqa: F401 - collected here again, on PostgreSQL
     test_new_contact_never_takes_the_id_of_a_deleted_one,
@@ -61,11 +61,11 @@ def test_baseline_round_trip_on_postgres(pg_crm):
     """The sync store's bulk SQL (executemany, chunked IN, ON CONFLICT DO NOTHING) on the real server."""
     writer = store.BaselineWriter(store.load_baseline())
     builder = BaselineBuilder(Baseline.empty("acct-1"))
-    builder.apply(CreateRemoteList(1, ListRef(10, None, "News")), "L1")
+    builder.apply(CreateList(1, Side.CC, ListRef(10, None, "News")), "L1")
     for i in range(1200):
         fields = FieldValues(f"p{i}@x.example", f"P{i}", custom=(("Region", "North"),))
         ref = ContactRef(100 + i, None, fields.email)
-        builder.apply(CreateRemoteContact(2 + i, ref, fields, (ListRef(10, "L1", "News"),)), f"C{i}")
+        builder.apply(CreateContact(2 + i, Side.CC, ref, fields, (ListRef(10, "L1", "News"),)), f"C{i}")
     with pg_crm.atomic():
         writer.save(builder, range(100, 1300), [10])
     loaded = store.load_baseline()
