@@ -103,3 +103,63 @@ def test_every_library_finds_what_it_links_against():
         missing.update(f"{library.relative_to(INTERNAL)}: {line.split()[0]}"
                        for line in listing.splitlines() if "not found" in line)  # fmt: skip
     assert not missing, sorted(missing)
+
+
+SECRET_SERVICE_TOOLS = [tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(tool)]
+
+# Run inside a private D-Bus session with GNOME Keyring unlocked: the bundle serves its own sandbox,
+# connects to it with a device code (approved through the sandbox's control interface), and a second
+# process of the bundle reads the sign-in back from the keyring.
+CONNECT_SCRIPT = """
+import json, socket, subprocess, sys, time, urllib.request
+bundle, data = sys.argv[1], sys.argv[2]
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+url = f"http://127.0.0.1:{port}"
+sandbox = subprocess.Popen([bundle, "sandbox", "--port", str(port), "--no-rate-limit"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    connect = subprocess.Popen([bundle, "--data-dir", data, "--sandbox", url, "connect", "--device"],
+                               stdout=subprocess.PIPE, text=True)
+    lines = []
+    for line in connect.stdout:
+        lines.append(line)
+        if "enter the code" in line:
+            code = next(connect.stdout).strip()
+            request = urllib.request.Request(url + "/_sandbox/device/approve", method="POST",
+                                             data=json.dumps({"user_code": code}).encode(),
+                                             headers={"Content-Type": "application/json"})
+            for _attempt in range(50):
+                try:
+                    urllib.request.urlopen(request, timeout=5)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+    print("connect exit", connect.wait(60))
+    status = subprocess.run([bundle, "--data-dir", data, "--sandbox", url, "status"], capture_output=True,
+                            text=True)
+    print("status exit", status.returncode)
+    print(status.stdout)
+finally:
+    sandbox.terminate()
+    sandbox.wait(10)
+"""
+
+
+@pytest.mark.skipif(bool(SECRET_SERVICE_TOOLS), reason="no real Secret Service here: "
+                    f"{', '.join(SECRET_SERVICE_TOOLS)} not installed (Debian packages dbus and gnome-keyring)")
+def test_the_sign_in_is_kept_in_the_secret_service(tmp_path):
+    script = tmp_path / "connect.py"
+    script.write_text(CONNECT_SCRIPT)
+    shell = ('eval "$(echo -n pw | gnome-keyring-daemon --unlock --components=secrets | sed \'s/^/export /\')" '
+             f'&& "{sys.executable}" "{script}" "{BUNDLE}" "{tmp_path / "data"}"')
+    (tmp_path / "run").mkdir(mode=0o700)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "share"), "HOME": str(tmp_path),
+           "XDG_RUNTIME_DIR": str(tmp_path / "run")}
+    result = subprocess.run(["dbus-run-session", "--", "bash", "-c", shell], env=env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert "connect exit 0" in result.stdout, result.stdout + result.stderr[-2000:]
+    assert "status exit 0" in result.stdout
+    assert "Connected to Constant Contact." in result.stdout
+    assert any((tmp_path / "share" / "keyrings").glob("*.keyring")), "nothing reached GNOME Keyring"
