@@ -78,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
-    if run is None and args.self_test:
+    if args.self_test:
+        if run is not None or args.demo:
+            parser.error("--self-test runs on its own, without a command or --demo")
         from ctctdesk.selftest import run_self_test
 
         return run_self_test()

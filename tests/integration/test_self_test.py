@@ -37,3 +37,10 @@ def test_self_test_is_offered_in_the_help():
     result = subprocess.run([sys.executable, "-m", "ctctdesk", "--help"], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert "--self-test" in result.stdout
+
+
+def test_self_test_refuses_a_command_beside_it():
+    result = subprocess.run([sys.executable, "-m", "ctctdesk", "--self-test", "status"], capture_output=True,
+                            text=True)  # fmt: skip
+    assert result.returncode == 2
+    assert "--self-test runs on its own" in result.stderr
