@@ -33,12 +33,16 @@ install: $(TEST_STAMP)
 demo: $(APP_STAMP)
 	$(PY) -m ctctdesk --demo
 
-# The bundle's own tests (tests/package) run only when `make package` has built dist/ctctdesk.
+# The import contract ([tool.importlinter] in pyproject.toml) first: it takes a second and says at once
+# when a change breaks the layering. The bundle's own tests (tests/package) run only when `make package`
+# has built dist/ctctdesk.
 test: $(TEST_STAMP)
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check ctctdesk tests benchmarks packaging docs
+	$(VENV)/bin/lint-imports
 
 bench: $(APP_STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -63,4 +67,4 @@ screenshots: $(APP_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/make_screenshots.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .import_linter_cache

@@ -28,7 +28,7 @@ from ctctdesk.crm.models import (
     name_key,
     utc_now,
 )
-from ctctdesk.crm.rules import Ineligibility, reason_from_db, refresh_ineligibility
+from ctctdesk.crm.rules import Ineligibility, reason_from_db, refresh_ineligibility, remove_ineligible_members
 
 
 @dataclass(frozen=True)
@@ -304,8 +304,6 @@ def _get(contact_id: int) -> Contact:
 
 def set_do_not_contact(contact_ids: Iterable[int], flag: bool) -> int:
     """Set or clear Do Not Contact (R2); contacts that become ineligible leave their lists."""
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     ids = list(contact_ids)
     with database_proxy.atomic():
         for chunk in chunks(ids):
@@ -319,8 +317,6 @@ def set_do_not_contact(contact_ids: Iterable[int], flag: bool) -> int:
 
 def set_email_status(contact_ids: Iterable[int], status: str) -> int:
     """Record an email status (R3: unsubscribed contacts leave every local list)."""
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     if status not in EMAIL_STATUSES:
         raise CrmError(f"Unknown email status {status!r}.")
     ids = list(contact_ids)
@@ -411,8 +407,6 @@ def create_contact(company_id: int, **values: object) -> Contact:
 def update_contact(contact_id: int, **changes: object) -> Contact:
     """Change fields of a contact (CONTACT_FIELDS and `company_id`); keeps the eligibility cache right
     and takes the contact out of its lists if it became ineligible."""
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     allowed = set(CONTACT_FIELDS) | {"company_id"}
     unknown = set(changes) - allowed
     if unknown:

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ctctdesk.crm.models import database_proxy
-from ctctdesk.ctct.client import Activity, CtctClient
+from ctctdesk.ctct.client import Activity
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted, RequestCancelled
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled, SyncError
 from ctctdesk.sync.local_writer import LocalWriter
 from ctctdesk.sync.operations import (
@@ -134,7 +135,7 @@ class _Stop(Exception):
 
 
 class Executor:
-    def __init__(self, client: CtctClient | None, plan: Plan, builder: BaselineBuilder,
+    def __init__(self, client: EmailService | None, plan: Plan, builder: BaselineBuilder,
                  writer: store.BaselineWriter, *, run_id: int, remote: RemoteSnapshot | None = None,
                  on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
                  step_hook: StepHook | None = None) -> None:  # fmt: skip

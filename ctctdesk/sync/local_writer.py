@@ -5,7 +5,7 @@ id each creation got. The caller runs a step inside one transaction together wit
 it changed, so a pull killed at any instant leaves the CRM and the baseline in agreement (R13).
 
 Eligibility stays right because every write that can change it goes through
-``rules.refresh_ineligibility`` and ``lists.remove_ineligible_members`` (or the crm services that call
+``rules.refresh_ineligibility`` and ``rules.remove_ineligible_members`` (or the crm services that call
 them); memberships are only added for eligible contacts (L6).
 """
 

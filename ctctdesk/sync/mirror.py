@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping
 
 from ctctdesk.chunking import chunks
-from ctctdesk.crm.models import database_proxy
+from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql, store
 from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
 

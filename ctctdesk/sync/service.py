@@ -29,11 +29,11 @@ import peewee
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
-from ctctdesk.ctct.client import CtctClient
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
     GuardTripped,
     NotConnectedError,
@@ -104,7 +104,7 @@ class AccountAccess(Protocol):
     @property
     def quota(self) -> _Quota: ...
 
-    def client(self) -> CtctClient: ...
+    def client(self) -> EmailService: ...
 
     def add_listener(self, listener: Callable[[ConnectionStatus], None]) -> None: ...
 

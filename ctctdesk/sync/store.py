@@ -27,8 +27,10 @@ from datetime import datetime
 import peewee
 
 from ctctdesk.chunking import chunks
-from ctctdesk.crm.migrations import register_migrations
-from ctctdesk.crm.models import database_proxy, utc_now
+from ctctdesk.crm import db as crm_db
+from ctctdesk.crm.models import utc_now
+from ctctdesk.storage.migrations import Component
+from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql
 from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
 
@@ -138,14 +140,17 @@ def _add_run_stop(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE sync_run ADD COLUMN stop VARCHAR(16) NOT NULL DEFAULT ''")
 
 
-register_migrations(COMPONENT, [_create_tables, _add_remote_mirror, _add_run_stop])
+#: The sync's tables, migrated by whoever opens the database for the sync (`ensure_tables`).
+SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop))
 
 
 def ensure_tables(db: peewee.Database) -> None:
-    """Run the sync migrations on a database opened before this module was imported."""
-    from ctctdesk.crm.migrations import migrate_all
+    """Bring the sync tables of an opened CRM database up to date (the sync service does, when built).
 
-    migrate_all(db)
+    Through `crm.db.migrate`, so a database from a newer app is refused with the same CrmError as the
+    CRM's own tables.
+    """
+    crm_db.migrate(db, [SYNC_SCHEMA])
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from tests.support.crm_fixtures import open_crm
 
 
 def test_baseline_round_trip_and_incremental_saves(tmp_path):
-    open_crm(tmp_path)
+    store.ensure_tables(open_crm(tmp_path))
     try:
         writer = store.BaselineWriter(store.load_baseline())
         builder = BaselineBuilder(Baseline.empty("acct-1"))
@@ -45,7 +45,7 @@ def test_baseline_round_trip_and_incremental_saves(tmp_path):
 
 
 def test_another_account_replaces_the_baseline(tmp_path):
-    open_crm(tmp_path)
+    store.ensure_tables(open_crm(tmp_path))
     try:
         builder = BaselineBuilder.for_plan(Baseline.empty("acct-1"), Plan("to_cc", (), account_id="acct-1"))
         builder.apply(CreateList(1, Side.CC, ListRef(10, None, "News")), "L1")
@@ -61,7 +61,7 @@ def test_another_account_replaces_the_baseline(tmp_path):
 def test_a_journal_left_by_an_older_version_mid_run_is_read_and_abandoned(tmp_path):
     """The journal stores step labels and op ids, never operation classes, so an unfinished step of
     an older version (whose operations had a class per side) is simply re-planned by the next run."""
-    open_crm(tmp_path)
+    store.ensure_tables(open_crm(tmp_path))
     try:
         old = store.journal_begin(7, 3, "importing contacts", [4, 5, 6])
         older = store.journal_begin(7, 4, "CreateRemoteContact", [7])  # whatever an older label was

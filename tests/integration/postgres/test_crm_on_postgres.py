@@ -6,10 +6,12 @@ import peewee
 import pytest
 
 import ctctdesk.sync.store as store
-from ctctdesk.crm import contacts, db, demo_data, lists, migrations
+from ctctdesk.crm import contacts, db, demo_data, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError, DatabaseOpenError
 from ctctdesk.crm.models import Company, Contact, Membership
+from ctctdesk.crm.schema import CRM_SCHEMA
+from ctctdesk.storage.migrations import current_version
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.operations import ContactRef, CreateContact, CreateList, ListRef, Side
@@ -21,11 +23,11 @@ from tests.unit.crm.test_ids_never_reused import (  # noqa: F401 - collected her
 
 
 def test_open_by_url_migrates_once_and_reopens(postgres_url):
-    database = db.open_database(postgres_url)
+    database = db.open_database(postgres_url, [store.SYNC_SCHEMA])  # opened for the sync, too
     try:
         assert isinstance(database, peewee.PostgresqlDatabase)
-        for component in ("crm", "sync"):
-            assert migrations.current_version(database, component) == migrations.latest_version(component)
+        for component in (CRM_SCHEMA, store.SYNC_SCHEMA):
+            assert current_version(database, component.name) == component.latest_version
         assert {"contact", "email_list", "membership", "sync_base_contact", "sync_journal"} <= set(
             database.get_tables()
         )
@@ -59,6 +61,7 @@ def test_demo_data_on_postgres(pg_crm):
 
 def test_baseline_round_trip_on_postgres(pg_crm):
     """The sync store's bulk SQL (executemany, chunked IN, ON CONFLICT DO NOTHING) on the real server."""
+    store.ensure_tables(pg_crm)
     writer = store.BaselineWriter(store.load_baseline())
     builder = BaselineBuilder(Baseline.empty("acct-1"))
     builder.apply(CreateList(1, Side.CC, ListRef(10, None, "News")), "L1")
