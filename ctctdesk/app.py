@@ -226,6 +226,7 @@ def run_gui(
     A CrmError or CtctError while opening is shown in a message box."""
     import sys
 
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from ctctdesk.crm.errors import CrmError
@@ -243,6 +244,7 @@ def run_gui(
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
+    app.setDesktopFileName("ctctdesk")  # Wayland and the taskbar find the menu entry and its icon by this
     loop = ensure_event_loop(app)
     try:
         session = open_session(args)
@@ -251,6 +253,8 @@ def run_gui(
         return 1
     window = build_window(session.data_dir, context=session.context)
     window.show()
+    # once the event loop has painted it: the log says when the window was up (benchmarks/bench_startup.py)
+    QTimer.singleShot(0, lambda: log.info("Main window shown"))
     if session.after_show is not None:
         session.after_show(window)
     try:

@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the built-in Constant Contact sandbox with sample data and open the window",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation: open the window offscreen on a temporary data folder, run a demo "
+        "push against the built-in sandbox, close (exit code 0 when it works)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = common_options(suppress_defaults=True)
     for module_name in command_modules():
@@ -72,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
+    if args.self_test:
+        if run is not None or args.demo:
+            parser.error("--self-test runs on its own, without a command or --demo")
+        from ctctdesk.selftest import run_self_test
+
+        return run_self_test()
     if run is None:
         if getattr(args, "demo", False):  # the command line chooses demo mode; app never imports it
             from ctctdesk.demo import run_demo_gui

@@ -236,6 +236,7 @@ class ContactEditor(QFrame):
         self._fill_empty()
         self._title.setText("No contact selected")
         self._hint.setText("Choose a person in the list, or Add contact.")
+        self.email_reason.clear()  # no person, so no verdict on an email (not "No email address")
         self._set_enabled(False)
 
     def new_contact(self, company_id: int, company_name: str) -> None:

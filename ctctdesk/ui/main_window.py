@@ -12,11 +12,10 @@ file in the data folder. A tab that wants its sizes kept implements `save_state(
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon, QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -27,6 +26,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ctctdesk.ui.app_icon import app_icon
 
 if TYPE_CHECKING:
     from ctctdesk.ui.context import UiContext
@@ -103,9 +104,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         title = "ctctdesk — demo" if context.demo else "ctctdesk"
         self.setWindowTitle(title)
-        icon = Path(__file__).resolve().parent.parent / "resources" / "ctctdesk.svg"
-        if icon.exists():
-            self.setWindowIcon(QIcon(str(icon)))
+        self.setWindowIcon(app_icon())
         self.ui_state = QSettings(str(context.data_dir / UI_STATE_FILE_NAME), QSettings.Format.IniFormat)
 
         central = QWidget()

@@ -270,3 +270,9 @@ def test_edit_a_company_and_refuse_a_name_already_used(qtbot, tab, office, monke
         ("Healthcare", "Trade"),
         "555 0199",
     )
+
+
+def test_the_empty_editor_gives_no_verdict_on_an_email(qtbot, tab, office):
+    select_company(tab, "Acme Plumbing")
+    assert not tab.editor.first_name.isEnabled()  # no person chosen yet
+    assert tab.editor.email_reason.text() == ""  # not "Cannot be in email lists: No email address"
