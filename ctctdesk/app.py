@@ -50,6 +50,9 @@ class AppContext:
     #: the window's task runner (`ctctdesk.ui.tasks.TaskRunner`), set by `build_window`; None on the
     #: command line, so this module stays free of Qt
     tasks: Any = None
+    #: the window's dialog seam (`ctctdesk.ui.interaction.Interaction`), set by `build_window`; every
+    #: question and message of the window goes through it, and tests answer it
+    ask: Any = None
 
     def close(self) -> None:
         """Stop background work and close the database; call once the window (or command) is done."""
@@ -147,6 +150,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
 
     from ctctdesk.ui import companies_feature
     from ctctdesk.ui.general_page import GeneralPage
+    from ctctdesk.ui.interaction import Interaction
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
     from ctctdesk.ui.tasks import TaskRunner, ensure_event_loop
@@ -157,6 +161,8 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
         context = build_context(Path(data_dir))
     if context.tasks is None:
         context.tasks = TaskRunner()  # one per window's context; the window shuts it down on close
+    if context.ask is None:
+        context.ask = Interaction()
     window = MainWindow(context)
     lists_tab = ListsTab(tasks=context.tasks)
     window.add_tab(lists_tab, "Manage Email Lists")
@@ -202,7 +208,7 @@ def run_gui(args: argparse.Namespace) -> int:
     made the same way, as the GUI tests run: `ctctdesk.ui.tasks.ensure_event_loop`)."""
     import sys
 
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.errors import CtctError
@@ -231,7 +237,9 @@ def run_gui(args: argparse.Namespace) -> int:
             data_dir = resolve_data_dir(args)
             context = build_context(data_dir, sandbox_url=getattr(args, "sandbox", None))
     except (CrmError, CtctError) as error:
-        QMessageBox.critical(None, "ctctdesk", str(error))
+        from ctctdesk.ui.interaction import Interaction
+
+        Interaction().warn(None, "ctctdesk", str(error))
         return 1
     window = build_window(data_dir, context=context)
     window.show()

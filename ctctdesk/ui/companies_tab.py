@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -35,6 +34,7 @@ from ctctdesk.ui.company_dialogs import CompanyChooserDialog, CompanyDialog, Tag
 from ctctdesk.ui.company_models import CompanyTableModel, ContactTableModel
 from ctctdesk.ui.contact_editor import ContactEditor
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.undo import CrmUndoStack, MoveContactsCommand, TagAssignmentCommand, add_undo_shortcuts
 
 LINKED_NOTE = (
@@ -175,7 +175,7 @@ class CompaniesTab(QWidget):
 
         # --- undo / redo ---
         self.undo_action, self.redo_action = add_undo_shortcuts(self, self.undo_stack)
-        self.undo_stack.failed.connect(lambda message: QMessageBox.warning(self, "Undo", message))
+        self.undo_stack.failed.connect(lambda message: interaction_for(self).warn(self, "Undo", message))
 
         # --- wiring ---
         self._search_timer = QTimer(self, singleShot=True, interval=200)
@@ -343,7 +343,7 @@ class CompaniesTab(QWidget):
         try:
             details = editing.company_details(company_id)
         except CrmError as error:
-            QMessageBox.warning(self, "Edit company", str(error))
+            interaction_for(self).warn(self, "Edit company", str(error))
             return
         dialog = CompanyDialog(details, self)
         if dialog.exec() == CompanyDialog.DialogCode.Accepted:
@@ -360,19 +360,16 @@ class CompaniesTab(QWidget):
             what = f"the company “{row.name if row else ''}”"
         else:
             what = _plural(len(ids), "company", "companies")
-        answer = QMessageBox.question(
+        if not interaction_for(self).confirm(
             self,
             "Delete company",
             f"Delete {what}?\n\nThis also deletes {impact.text()}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             editing.delete_companies(ids)
         except CrmError as error:
-            QMessageBox.warning(self, "Delete company", str(error))
+            interaction_for(self).warn(self, "Delete company", str(error))
             return
         self.editor.clear()
         self.events.emit(
@@ -401,7 +398,7 @@ class CompaniesTab(QWidget):
         try:
             changed = (editing.assign_tag if assign else editing.remove_tag)(tag_id, company_ids)
         except CrmError as error:
-            QMessageBox.warning(self, "Marketing tags", str(error))
+            interaction_for(self).warn(self, "Marketing tags", str(error))
             return 0
         if changed:
             self.undo_stack.push(TagAssignmentCommand(self.undo_stack, tag_id, tag_name, changed, assign))
@@ -431,15 +428,10 @@ class CompaniesTab(QWidget):
         if not self.editor.is_dirty:
             return
         who = self.editor.title()
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f"Save the changes you made to {who}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        if answer == QMessageBox.StandardButton.Yes and not self.editor.save():
-            QMessageBox.warning(self, "Unsaved changes", self.editor.error_label.text() or "Not saved.")
+        ask = interaction_for(self)
+        save = ask.confirm(self, "Unsaved changes", f"Save the changes you made to {who}?", default_yes=True)
+        if save and not self.editor.save():
+            interaction_for(self).warn(self, "Unsaved changes", self.editor.error_label.text() or "Not saved.")
         self.editor.discard_changes()
 
     def select_contact(self, contact_id: int) -> None:
@@ -477,19 +469,16 @@ class CompaniesTab(QWidget):
         else:
             what = _plural(len(ids), "contact")
         goes = "no list memberships" if not impact.memberships else impact.text().split(" and ")[-1]
-        answer = QMessageBox.question(
+        if not interaction_for(self).confirm(
             self,
             "Delete contact",
             f"Delete {what}?\n\nThis also removes {goes}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             editing.delete_contacts(ids)
         except CrmError as error:
-            QMessageBox.warning(self, "Delete contact", str(error))
+            interaction_for(self).warn(self, "Delete contact", str(error))
             return
         self.editor.clear()
         self.events.emit(
@@ -516,7 +505,7 @@ class CompaniesTab(QWidget):
         try:
             previous = editing.move_contacts(contact_ids, company_id)
         except CrmError as error:
-            QMessageBox.warning(self, "Move contacts", str(error))
+            interaction_for(self).warn(self, "Move contacts", str(error))
             return
         self.undo_stack.push(MoveContactsCommand(self.undo_stack, previous, company_id, company_name))
         self.events.emit(

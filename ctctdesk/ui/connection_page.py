@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QStyle,
@@ -35,6 +34,7 @@ from PySide6.QtWidgets import (
 from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthorizationCancelled
 from ctctdesk.ctct.oauth import Cancelled, DeviceAuthorization
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
@@ -539,10 +539,7 @@ class ConnectionPage(QWidget):
 
     def confirm(self, question: str) -> bool:
         """Ask the admin; tests replace this method."""
-        answer = QMessageBox.question(self, "Disconnect from Constant Contact", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, "Disconnect from Constant Contact", question)
 
     @Slot()
     def disconnect_clicked(self) -> None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from ctctdesk.crm import contacts, editing, rules
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.rules import Ineligibility
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.undo import CrmUndoStack, DoNotContactCommand
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -411,13 +411,12 @@ class ContactEditor(QFrame):
         lists = editing.contact_list_names(self._contact_id)
         if reason is None or not lists:
             return True
-        answer = QMessageBox.question(
+        return interaction_for(self).confirm(
             self,
             "Leave email lists?",
             f"With this address the contact cannot be in email lists ({reason.text}).\n"
             f"It will be removed from: {', '.join(lists)}.\n\nSave anyway?",
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     def revert(self) -> None:
         if self._contact_id is not None:
@@ -434,13 +433,12 @@ class ContactEditor(QFrame):
         lists = editing.contact_list_names(self._contact_id)
         name = self.title()
         if checked and lists:
-            answer = QMessageBox.question(
+            if not interaction_for(self).confirm(
                 self,
                 "Do Not Contact",
                 f"{name} will be removed from {len(lists)} email list{'s' if len(lists) != 1 else ''}: "
                 f"{', '.join(lists)}.\n\nSet Do Not Contact?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            ):
                 self.do_not_contact.setChecked(False)
                 self._check_email()
                 return

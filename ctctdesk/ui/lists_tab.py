@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -32,6 +31,7 @@ from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskRunner
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
@@ -482,17 +482,10 @@ class ListsTab(QWidget):
         self.message.setVisible(bool(text))
 
     def show_error(self, text: str) -> None:
-        QMessageBox.warning(self, "ctctdesk", text)
+        interaction_for(self).warn(self, "ctctdesk", text)
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, title, text)
 
     # --- remembered sizes ---------------------------------------------------------------------------------
 

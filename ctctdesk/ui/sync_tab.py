@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -51,6 +50,7 @@ from ctctdesk.sync.controller import (
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
 from ctctdesk.ui.history_model import HistoryModel
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.sync_tree import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 from ctctdesk.ui.tree_model import NodeTreeModel
@@ -510,10 +510,7 @@ class SyncTab(QWidget):
     # -- run ----------------------------------------------------------------------------------------
     def confirm(self, title: str, question: str) -> bool:
         """Ask the user; tests replace this method."""
-        answer = QMessageBox.warning(self, title, question,
-                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                     QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, title, question, warning=True)
 
     def _confirm_guard(self, reason: str) -> bool:
         return self.confirm("Large change — confirm the run",
