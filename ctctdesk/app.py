@@ -168,7 +168,9 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
-    companies_feature.install(window, lists_tab)
+    feature = companies_feature.install(window, lists_tab)
+    lists_tab.use_undo_stack(feature.undo_stack)  # ticks undo from the same stack and Edit menu
+    window.undo_stack = feature.undo_stack
     install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
     window.restore_state()
     return window

@@ -44,6 +44,7 @@ class ContactsModel(QAbstractTableModel):
 
     #: (list id, change in member count) after ticks written by this model
     membershipChanged = Signal(int, int)  # noqa: N815 (Qt naming)
+    contactTicked = Signal(int, int, bool)  # noqa: N815 (list id, contact id, ticked): one tick, for undo
     #: a user-facing message when a write was refused
     errorOccurred = Signal(str)  # noqa: N815
 
@@ -248,6 +249,7 @@ class ContactsModel(QAbstractTableModel):
         tick_index = self.index(row, self.TICK)
         self.dataChanged.emit(tick_index, tick_index, [Qt.ItemDataRole.CheckStateRole])
         self.membershipChanged.emit(self._list_id, 1 if ticked else -1)
+        self.contactTicked.emit(self._list_id, contact.id, ticked)
         return True
 
 

@@ -31,12 +31,15 @@ from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
+from ctctdesk.ui.crm_events import CrmEvents, ReloadWhenShown
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskRunner
+from ctctdesk.ui.undo import CrmUndoStack, MembershipCommand, add_undo_shortcuts
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
 SEARCH_DELAY_MS = 250
 BACKGROUND_WRITE_ROWS = 5_000  # Select All on more rows than this is written off the GUI thread
+CONFIRM_UNTICK_ABOVE = 20  # unticking more contacts than this at once asks first
 
 CONTACT_COLUMN_WIDTHS = {
     ContactsModel.TICK: 56,
@@ -73,10 +76,18 @@ class SelectAllCheckBox(QCheckBox):
 
 
 class ListsTab(QWidget):
-    def __init__(self, parent: QWidget | None = None, *, tasks: TaskRunner | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskRunner | None = None,
+        undo_stack: CrmUndoStack | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("listsTab")
         self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
+        self.undo_stack: CrmUndoStack | None = None
+        self._undo_actions: tuple = ()
         self.lists_model = ListsModel(self)
         self.contacts_model = ContactsModel(self)
         self._visible_eligible = 0
@@ -101,7 +112,20 @@ class ListsTab(QWidget):
         self._search_timer.timeout.connect(self.apply_filters)
 
         self._connect()
+        if undo_stack is None:  # on its own (tests): its own stack, and its own undo reloads it
+            undo_stack = CrmUndoStack(CrmEvents(self), self)
+            ReloadWhenShown(self, self.reload, undo_stack.events)
+        self.use_undo_stack(undo_stack)
         self.reload()
+
+    def use_undo_stack(self, stack: CrmUndoStack) -> None:
+        """Put ticks on `stack` (the window's shared one), with Ctrl+Z / Ctrl+Shift+Z in this tab."""
+        for action in self._undo_actions:
+            self.removeAction(action)
+            action.deleteLater()
+        self.undo_stack = stack
+        self._undo_actions = add_undo_shortcuts(self, stack)
+        stack.failed.connect(self.show_error)
 
     # --- building -----------------------------------------------------------------------------------------
 
@@ -262,6 +286,7 @@ class ListsTab(QWidget):
         self.search_box.returnPressed.connect(self.apply_filters)
         self.select_all.requested.connect(self.set_all_visible)
         self.contacts_model.membershipChanged.connect(self._membership_changed)
+        self.contacts_model.contactTicked.connect(self._push_tick)
         self.contacts_model.errorOccurred.connect(self.show_error)
         delete_list = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.lists_view)
         delete_list.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -362,6 +387,16 @@ class ListsTab(QWidget):
             state = Qt.CheckState.PartiallyChecked
         self.select_all.setCheckState(state)
 
+    def _list_name(self, list_id: int) -> str:
+        summary = self.lists_model.summary(self.lists_model.row_of_list(list_id))
+        return summary.name if summary else ""
+
+    def _push_tick(self, list_id: int, contact_id: int, ticked: bool) -> None:
+        if self.undo_stack is not None:
+            self.undo_stack.push(
+                MembershipCommand(self.undo_stack, list_id, self._list_name(list_id), [contact_id], ticked)
+            )
+
     def _membership_changed(self, list_id: int, delta: int) -> None:
         self.lists_model.adjust_count(list_id, delta)
         self._visible_members += delta
@@ -423,10 +458,25 @@ class ListsTab(QWidget):
         if list_id is None or self._busy:
             return
         contact_filter = self.contacts_model.contact_filter
+        list_name = self._list_name(list_id)
+        if not ticked and self._visible_members > CONFIRM_UNTICK_ABOVE:
+            if not self.confirm(
+                "Untick contacts",
+                f"Untick {self._visible_members:,} contacts in “{list_name}”?\n\n"
+                "They leave the list here, and in Constant Contact at the next "
+                "“Update Constant Contact from CRM”. Edit → Undo (Ctrl+Z) puts them back.",
+            ):
+                self._update_labels()  # the box shows the unchanged state again
+                return
 
-        def done(count: int) -> None:
+        def done(change: lists.MembershipChange) -> None:
             if self._busy:
                 self._set_busy(False)
+            count = change.member_count
+            if change.changed_ids and self.undo_stack is not None:
+                self.undo_stack.push(
+                    MembershipCommand(self.undo_stack, list_id, list_name, list(change.changed_ids), ticked)
+                )
             self.lists_model.set_count(list_id, count)
             self.contacts_model.refresh_ticks()
             self._recount_visible()
@@ -438,8 +488,8 @@ class ListsTab(QWidget):
             self._recount_visible()
             self.show_error(message)
 
-        def write(_handle: object = None) -> int:
-            return lists.set_membership_for_filter(list_id, contact_filter, ticked)
+        def write(_handle: object = None) -> lists.MembershipChange:
+            return lists.set_membership_for_filter_tracked(list_id, contact_filter, ticked)
 
         async def write_in_background() -> None:
             try:

@@ -1,0 +1,78 @@
+"""Nothing is lost by accident on the Manage Email Lists tab: a big untick asks first, every tick undoes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ctctdesk.app import build_context
+from ctctdesk.crm import lists
+from tests.gui.test_lists_tab import Tab
+from tests.support.crm_fixtures import add_company, add_contact
+from tests.support.interaction import Answers
+
+
+@pytest.fixture
+def big_office(tmp_path: Path) -> Path:
+    """30 contacts who may all be in lists, all in the list “Newsletter”."""
+    data_dir = tmp_path / "office"
+    context = build_context(data_dir)
+    company = add_company("Harbour Traders", "customer")
+    ids = [add_contact(company, f"Person{i:02d}", "Trader", f"person{i:02d}@harbour.example") for i in range(30)]
+    newsletter = lists.create_list("Newsletter")
+    lists.add_members(newsletter.id, ids)
+    context.close()
+    return data_dir
+
+
+def test_select_all_twice_asks_before_unticking_everyone_and_can_be_undone(
+    qtbot, big_office, open_window, monkeypatch
+):
+    answers = Answers(monkeypatch, answer=False)
+    window = open_window(big_office)
+    tab = Tab(window)
+    assert tab.count.text() == "Newsletter — 30 members"
+    assert tab.select_all.checkState() == Qt.CheckState.Checked
+
+    tab.click_select_all(qtbot)  # the second Select All: would untick everyone
+    assert answers.asked == [answers.asked[0]]
+    assert "Untick 30 contacts in “Newsletter”" in answers.asked[0]
+    assert tab.count.text() == "Newsletter — 30 members"  # “No” leaves the list alone
+    assert tab.select_all.checkState() == Qt.CheckState.Checked
+
+    answers.answer = True
+    tab.click_select_all(qtbot)
+    assert tab.count.text() == "Newsletter — 0 members"
+    assert tab.ticked() == []
+
+    window.activateWindow()
+    tab.table.setFocus()
+    qtbot.waitUntil(tab.table.hasFocus)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tab.count.text() == "Newsletter — 30 members")
+    assert len(tab.ticked()) == 30
+    qtbot.keyClick(
+        tab.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: tab.count.text() == "Newsletter — 0 members")
+
+
+def test_a_few_unticks_do_not_ask_and_a_single_tick_undoes(qtbot, big_office, open_window, monkeypatch):
+    answers = Answers(monkeypatch)
+    window = open_window(big_office)
+    tab = Tab(window)
+    tab.search.setText("Person0")  # ten people shown
+    tab.apply.click()
+    tab.click_select_all(qtbot)
+    assert answers.asked == []
+    assert tab.count.text() == "Newsletter — 20 members"
+
+    tab.search.clear()
+    tab.apply.click()
+    tab.press_space_on(qtbot, "Person15 Trader")
+    assert tab.count.text() == "Newsletter — 19 members"
+    window.undo_stack.undo()
+    qtbot.waitUntil(lambda: tab.count.text() == "Newsletter — 20 members")
+    assert "Person15 Trader" in tab.ticked()
