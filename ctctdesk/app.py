@@ -53,6 +53,8 @@ class AppContext:
     #: the window's dialog seam (`ctctdesk.ui.interaction.Interaction`), set by `build_window`; every
     #: question and message of the window goes through it, and tests answer it
     ask: Any = None
+    #: the CSV the last disconnect wrote of the lists it removed (None: none written yet / no members)
+    last_disconnect_backup: Path | None = None
 
     def close(self) -> None:
         """Stop background work and close the database; call once the window (or command) is done."""
@@ -137,7 +139,20 @@ def attach_connection(context: AppContext, connection: Connection) -> None:
 
     context.connection = connection
     context.sync = SyncService(context.database, connection)
-    connection.add_disconnect_hook(context.sync.forget_account)
+    connection.add_disconnect_hook(lambda: forget_account_with_backup(context))
+
+
+def forget_account_with_backup(context: AppContext) -> int:
+    """The CRM half of a disconnect (C6), for the window and the command line alike: first a backup of
+    the lists about to leave (``<data folder>/backups/``, readable by import-csv), then their removal.
+    A backup that cannot be written raises, and then nothing is removed."""
+    from ctctdesk.sync.lists_backup import write_backup
+
+    context.last_disconnect_backup = write_backup(context.data_dir)
+    if context.last_disconnect_backup is not None:
+        log.info("Lists linked to Constant Contact backed up to %s", context.last_disconnect_backup)
+    assert context.sync is not None
+    return context.sync.forget_account()
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -556,14 +556,20 @@ def import_csv(path: Path) -> ImportReport:
 # --- export ---------------------------------------------------------------------------------------------
 
 
-def export_csv(path: Path, contact_filter: ContactFilter | None = None) -> int:
-    """Write the contacts (all, or those matching the filter) to a CSV file; returns the number written.
+def export_csv(
+    path: Path, contact_filter: ContactFilter | None = None, *, contact_ids: Iterable[int] | None = None
+) -> int:
+    """Write the contacts (all, those matching the filter, or those given) to a CSV file; returns the
+    number written.
 
     UTF-8 with a BOM so that Excel opens accents correctly; the import reads it back. Cells that a
     spreadsheet would run as formulas are escaped (`escape_cell`).
     """
-    query = filtered_query(contact_filter or ContactFilter())
-    ids = [row[0] for row in database_proxy.execute(query.order_by(Contact.id))]
+    if contact_ids is not None:
+        ids = sorted(set(contact_ids))
+    else:
+        query = filtered_query(contact_filter or ContactFilter())
+        ids = [row[0] for row in database_proxy.execute(query.order_by(Contact.id))]
     field_names = sorted(
         {name for (name,) in ContactField.select(ContactField.name).distinct().tuples()} - set(COLUMNS)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
@@ -138,9 +139,14 @@ class ConnectionPage(QWidget):
 
     def __init__(self, connection: Connection, parent: QWidget | None = None, *,
                  open_url: Callable[[str], None] | None = None,
-                 last_sync: LastSyncReader | None = None, tasks: TaskRunner | None = None) -> None:
+                 last_sync: LastSyncReader | None = None, tasks: TaskRunner | None = None,
+                 leaving_lists: Callable[[], str] | None = None,
+                 last_backup: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionPage")
+        # what a disconnect takes out of the CRM (“Newsletter” (120 members), …) and where its backup went
+        self._leaving_lists = leaving_lists or (lambda: "")
+        self._last_backup = last_backup or (lambda: None)
         self.connection = connection
         self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
         self._last_sync = last_sync
@@ -546,10 +552,15 @@ class ConnectionPage(QWidget):
         if self.busy:
             return
         name = self._status.account_name if self._status else ""
-        if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}? "
-                            "ctctdesk's access is revoked, the saved sign-in is removed from this "
-                            "computer, and the email lists linked to Constant Contact are removed from "
-                            "ctctdesk. Companies and contacts stay."):
+        leaving = self._leaving_lists()
+        lists_part = (
+            f"These email lists linked to Constant Contact will be removed from ctctdesk: {leaving}. "
+            "A backup of them and their members is written to the data folder first."
+            if leaving else "No email list is linked to Constant Contact yet."
+        )
+        if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}?\n\n"
+                            "ctctdesk's access is revoked and the saved sign-in is removed from this "
+                            f"computer. {lists_part} Companies and contacts stay."):
             return
         self.disconnectButton.setEnabled(False)
         self.statusLabel.setText("Disconnecting…")
@@ -560,9 +571,15 @@ class ConnectionPage(QWidget):
         revoked, status = result
         self.disconnectButton.setEnabled(True)
         self._show_status(status)
+        text = self.statusLabel.text()
         if not revoked:
-            self.statusLabel.setText("Disconnected. Constant Contact could not be reached to revoke the "
-                                     "access; it expires on its own.")
+            text = ("Disconnected. Constant Contact could not be reached to revoke the access; it expires "
+                    "on its own.")
+        backup = self._last_backup()
+        if backup is not None:
+            text += f"\nThe removed lists and their members were saved to {backup} (File → Import contacts " \
+                    "from CSV… reads it back)."
+        self.statusLabel.setText(text)
 
     # -- background work ----------------------------------------------------------------------------
     def _run(self, name: str, work: Callable[[TaskHandle], Any], on_success: Callable[[Any], None], *,
@@ -606,8 +623,12 @@ def install_connection_ui(window: Any, context: UiContext) -> ConnectionPage:
     "Last sync" (C4) is the sync service's newest recorded run, read on a worker thread.
     """
     service = context.sync
+    from ctctdesk.sync.lists_backup import describe, linked_lists
+
     page = ConnectionPage(context.connection, window, tasks=context.tasks,
-                          last_sync=service.last_run if service is not None else None)  # fmt: skip
+                          last_sync=service.last_run if service is not None else None,
+                          leaving_lists=lambda: describe(linked_lists()),
+                          last_backup=lambda: getattr(context, "last_disconnect_backup", None))  # fmt: skip
     window.settings_tab.add_page(PAGE_TITLE, page)
     area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
     (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)

@@ -89,12 +89,22 @@ def test_disconnect_from_the_command_line_removes_the_linked_lists_and_keeps_the
     assert main(["sync", "--both", *common]) == sc.EXIT_OK
     assert main(["disconnect", "--yes", *common]) == 0
     out = capsys.readouterr().out
-    assert "email lists linked to Constant Contact were removed" in out
+    assert "Removed from the CRM: “Customers” (3 members)" in out  # the role address never joined
+    backups = list((tmp_path / "data" / "backups").glob("*.csv"))
+    assert len(backups) == 1 and str(backups[0]) in out
     context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
     try:
         assert lists.list_summaries() == []  # Customers and the account's default list are gone (C6)
         assert Contact.select().count() == 4  # companies and contacts stay
         assert not context.connection.status().connected
+    finally:
+        context.close()
+    # the backup brings the list and its members back
+    assert main(["import-csv", str(backups[0]), *common]) == 0
+    context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
+    try:
+        assert [(s.name, s.member_count) for s in lists.list_summaries()] == [("Customers", 3)]
+        assert Contact.select().count() == 4
     finally:
         context.close()
 
