@@ -168,6 +168,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     from ctctdesk.ui.interaction import Interaction
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
+    from ctctdesk.ui.menus import install_menus
     from ctctdesk.ui.tasks import TaskRunner, ensure_event_loop
 
     app = QApplication.instance() or QApplication([APP_NAME])
@@ -187,6 +188,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     lists_tab.use_undo_stack(feature.undo_stack)  # ticks undo from the same stack and Edit menu
     window.undo_stack = feature.undo_stack
     install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
+    install_menus(window)
     window.restore_state()
     return window
 

@@ -46,4 +46,5 @@ def install(window, lists_tab: QWidget | None = None) -> CompaniesFeature:
     if lists_tab is not None and hasattr(lists_tab, "reload"):
         ReloadWhenShown(lists_tab, lists_tab.reload, events)
     window.crm_events = events
+    window.companies_tab = tab
     return CompaniesFeature(events, undo_stack, tab, tags_page, rules_page)
