@@ -35,7 +35,7 @@ def install(window, lists_tab: QWidget | None = None) -> CompaniesFeature:
     """Add the feature to a `MainWindow` (uses only its `add_tab` and `settings_tab.add_page`)."""
     events = CrmEvents(window)
     undo_stack = CrmUndoStack(events, window)
-    tab = CompaniesTab(events, undo_stack)
+    tab = CompaniesTab(events, undo_stack, tasks=getattr(getattr(window, "context", None), "tasks", None))
     window.add_tab(tab, COMPANIES_TAB_TITLE)
     tags_page = TagsSettingsPage(events, undo_stack)
     rules_page = RoleAddressSettingsPage(events)

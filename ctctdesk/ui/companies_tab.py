@@ -8,10 +8,14 @@ shows it without a restart. Tag assignment, Do Not Contact and moves can be undo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -35,7 +39,10 @@ from ctctdesk.ui.company_models import CompanyTableModel, ContactTableModel
 from ctctdesk.ui.contact_editor import ContactEditor
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
 from ctctdesk.ui.interaction import interaction_for
+from ctctdesk.ui.tasks import TaskFailed, TaskRunner
 from ctctdesk.ui.undo import CrmUndoStack, MoveContactsCommand, TagAssignmentCommand, add_undo_shortcuts
+
+T = TypeVar("T")
 
 LINKED_NOTE = (
     "Contacts that are already in Constant Contact are not deleted there: they leave the linked lists on "
@@ -53,12 +60,19 @@ class CompaniesTab(QWidget):
     status_message = Signal(str)  # short feedback for the main window's status bar
 
     def __init__(
-        self, events: CrmEvents, undo_stack: CrmUndoStack | None = None, parent: QWidget | None = None
+        self,
+        events: CrmEvents,
+        undo_stack: CrmUndoStack | None = None,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("companiesTab")
         self.events = events
         self.undo_stack = undo_stack or CrmUndoStack(events, self)
+        self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
+        self._busy = False
         self._reloading = False
         self._shown_before = False
 
@@ -366,16 +380,16 @@ class CompaniesTab(QWidget):
             f"Delete {what}?\n\nThis also deletes {impact.text()}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
         ):
             return
-        try:
-            editing.delete_companies(ids)
-        except CrmError as error:
-            interaction_for(self).warn(self, "Delete company", str(error))
-            return
-        self.editor.clear()
-        self.events.emit(
-            CrmChange.COMPANIES | CrmChange.CONTACTS | CrmChange.MEMBERSHIPS | CrmChange.TAGS, company_ids=ids
-        )
-        self.status_message.emit(f"Deleted {what} and {impact.text()}.")
+
+        def done(_result: object) -> None:
+            self.editor.clear()
+            self.events.emit(
+                CrmChange.COMPANIES | CrmChange.CONTACTS | CrmChange.MEMBERSHIPS | CrmChange.TAGS,
+                company_ids=ids,
+            )
+            self.status_message.emit(f"Deleted {what} and {impact.text()}.")
+
+        self.run_in_background("Delete company", lambda: editing.delete_companies(ids), done)
 
     def change_tag_of_selection(self, assign: bool) -> None:
         """Add (or remove) one marketing tag on every selected company at once — undoable."""
@@ -393,19 +407,46 @@ class CompaniesTab(QWidget):
         tag_id, tag_name = dialog.tag()
         self.apply_tag(tag_id, tag_name, ids, assign)
 
-    def apply_tag(self, tag_id: int, tag_name: str, company_ids: list[int], assign: bool) -> int:
-        """Assign/remove without asking (the dialog already did); returns how many companies changed."""
-        try:
-            changed = (editing.assign_tag if assign else editing.remove_tag)(tag_id, company_ids)
-        except CrmError as error:
-            interaction_for(self).warn(self, "Marketing tags", str(error))
-            return 0
-        if changed:
-            self.undo_stack.push(TagAssignmentCommand(self.undo_stack, tag_id, tag_name, changed, assign))
-            self.events.emit(CrmChange.COMPANY_TAGS, company_ids=changed)
-        verb = "now carry" if assign else "no longer carry"
-        self.status_message.emit(f"{_plural(len(changed), 'company', 'companies')} {verb} “{tag_name}”.")
-        return len(changed)
+    def apply_tag(self, tag_id: int, tag_name: str, company_ids: list[int], assign: bool) -> None:
+        """Assign/remove without asking (the dialog already did), on the task runner."""
+
+        def done(changed: list[int]) -> None:
+            if changed:
+                self.undo_stack.push(TagAssignmentCommand(self.undo_stack, tag_id, tag_name, changed, assign))
+                self.events.emit(CrmChange.COMPANY_TAGS, company_ids=changed)
+            verb = "now carry" if assign else "no longer carry"
+            self.status_message.emit(f"{_plural(len(changed), 'company', 'companies')} {verb} “{tag_name}”.")
+
+        change = editing.assign_tag if assign else editing.remove_tag
+        self.run_in_background("Marketing tags", lambda: change(tag_id, company_ids), done)
+
+    # --- bulk work off the GUI thread ---
+    @property
+    def busy(self) -> bool:
+        """True while a bulk change (tags, deletes, moves) is being written in the background."""
+        return self._busy
+
+    def run_in_background(self, title: str, work: Callable[[], T], done: Callable[[T], None]) -> None:
+        """Run a CRM write on the task runner; `done` gets its result on the GUI thread, a failure is
+        shown under `title`. One bulk change at a time: the next waits for a click after this one."""
+        if self._busy:
+            return
+        self._busy = True
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+
+        async def go() -> None:
+            try:
+                result = await self.tasks.run(title, lambda _handle: work())
+            except TaskFailed as failure:
+                self._busy = False
+                QApplication.restoreOverrideCursor()
+                interaction_for(self).warn(self, title, failure.message)
+                return
+            self._busy = False
+            QApplication.restoreOverrideCursor()
+            done(result)
+
+        self.tasks.spawn(go())
 
     # --- contacts of the selected company ---
     def selected_contact_ids(self) -> list[int]:
@@ -475,18 +516,14 @@ class CompaniesTab(QWidget):
             f"Delete {what}?\n\nThis also removes {goes}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
         ):
             return
-        try:
-            editing.delete_contacts(ids)
-        except CrmError as error:
-            interaction_for(self).warn(self, "Delete contact", str(error))
-            return
-        self.editor.clear()
-        self.events.emit(
-            CrmChange.CONTACTS | CrmChange.MEMBERSHIPS,
-            company_ids=[self.contact_model.company_id or 0],
-            contact_ids=ids,
-        )
-        self.status_message.emit(f"Deleted {what}.")
+        company_id = self.contact_model.company_id or 0
+
+        def done(_result: object) -> None:
+            self.editor.clear()
+            self.events.emit(CrmChange.CONTACTS | CrmChange.MEMBERSHIPS, company_ids=[company_id], contact_ids=ids)
+            self.status_message.emit(f"Deleted {what}.")
+
+        self.run_in_background("Delete contact", lambda: editing.delete_contacts(ids), done)
 
     def move_contacts(self) -> None:
         ids = self.selected_contact_ids()
@@ -502,18 +539,17 @@ class CompaniesTab(QWidget):
         self.move_contacts_to(ids, target_id, target_name)
 
     def move_contacts_to(self, contact_ids: list[int], company_id: int, company_name: str) -> None:
-        try:
-            previous = editing.move_contacts(contact_ids, company_id)
-        except CrmError as error:
-            interaction_for(self).warn(self, "Move contacts", str(error))
-            return
-        self.undo_stack.push(MoveContactsCommand(self.undo_stack, previous, company_id, company_name))
-        self.events.emit(
-            CrmChange.CONTACTS,
-            company_ids=sorted({company_id, *previous.values()}),
-            contact_ids=contact_ids,
-        )
-        self.status_message.emit(f"Moved {_plural(len(contact_ids), 'contact')} to {company_name}.")
+
+        def done(previous: dict[int, int]) -> None:
+            self.undo_stack.push(MoveContactsCommand(self.undo_stack, previous, company_id, company_name))
+            self.events.emit(
+                CrmChange.CONTACTS,
+                company_ids=sorted({company_id, *previous.values()}),
+                contact_ids=contact_ids,
+            )
+            self.status_message.emit(f"Moved {_plural(len(contact_ids), 'contact')} to {company_name}.")
+
+        self.run_in_background("Move contacts", lambda: editing.move_contacts(contact_ids, company_id), done)
 
     # --- keeping in step with edits made anywhere ---
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)

@@ -18,7 +18,7 @@ from ctctdesk.about import about_text
 from ctctdesk.ui.crm_events import CrmChange
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed
-from ctctdesk.ui.undo import REDO_KEYS
+from ctctdesk.ui.undo import redo_keys
 
 if TYPE_CHECKING:
     from ctctdesk.crm.csv_io import ImportReport
@@ -74,7 +74,7 @@ class MenuBar:
             self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
             self.redo_action = stack.createRedoAction(edit_menu, "&Redo")
             self.redo_action.setObjectName("redoAction")
-            self.redo_action.setShortcuts(REDO_KEYS)
+            self.redo_action.setShortcuts(redo_keys())
             for action in (self.undo_action, self.redo_action):
                 action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
                 edit_menu.addAction(action)

@@ -23,10 +23,12 @@ from ctctdesk.ui.crm_events import CrmChange, CrmEvents
 log = logging.getLogger(__name__)
 
 
-#: Ctrl+Shift+Z everywhere (the platform's own Redo key, e.g. Ctrl+Y, as well)
-REDO_KEYS = list(
-    dict.fromkeys([QKeySequence("Ctrl+Shift+Z"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)])
-)
+def redo_keys() -> list[QKeySequence]:
+    """Ctrl+Shift+Z everywhere, and the platform's own Redo key (e.g. Ctrl+Y) as well. (A function: the
+    platform's keys can only be asked once the application exists.)"""
+    return list(
+        dict.fromkeys([QKeySequence("Ctrl+Shift+Z"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)])
+    )
 
 
 def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAction]:
@@ -35,7 +37,7 @@ def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAc
     undo = stack.createUndoAction(widget, "Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
     redo = stack.createRedoAction(widget, "Redo")
-    redo.setShortcuts(REDO_KEYS)
+    redo.setShortcuts(redo_keys())
     for action in (undo, redo):
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         widget.addAction(action)
