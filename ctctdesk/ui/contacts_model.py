@@ -15,12 +15,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyle
 
 from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter, ContactRow
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.lists import ListSummary
+from ctctdesk.sync.lists_backup import linked_list_ids
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,6 +36,7 @@ STATUS_TEXT = {
     "unknown": "Not synced yet",
 }
 
+LINKED_LIST_TIP = "Linked to Constant Contact: changes go there at the next update"
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ContactRow of a row, for tests and scripts
 
 
@@ -264,11 +266,17 @@ class ListsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._lists: list[ListSummary] = []
+        self._linked: set[int] = set()
 
     def reload(self) -> None:
         self.beginResetModel()
         self._lists = lists.list_summaries()
+        self._linked = linked_list_ids()
         self.endResetModel()
+
+    def is_linked(self, list_id: int) -> bool:
+        """True when the list is linked to a Constant Contact list (deleting it deletes it there too)."""
+        return list_id in self._linked
 
     def summary(self, row: int) -> ListSummary | None:
         return self._lists[row] if 0 <= row < len(self._lists) else None
@@ -322,8 +330,14 @@ class ListsModel(QAbstractTableModel):
             )
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.MEMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and summary.description:
-            return summary.description
+        linked = summary.id in self._linked
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == self.NAME and linked:
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [summary.description] if summary.description else []
+            if linked:
+                parts.append(LINKED_LIST_TIP)
+            return "\n".join(parts) or None
         if role == ROW_ROLE:
             return summary
         return None

@@ -433,6 +433,11 @@ class ListsTab(QWidget):
             return
         members = "1 member" if summary.member_count == 1 else f"{summary.member_count:,} members"
         question = f"Delete the list “{summary.name}” ({members})?\n\nThe contacts stay in the CRM."
+        if self.lists_model.is_linked(summary.id):
+            question += (
+                "\n\nThis list is linked to Constant Contact: it will also be deleted there at the next "
+                "“Update Constant Contact from CRM”."
+            )
         if not self.confirm("Delete list", question):
             return
         try:

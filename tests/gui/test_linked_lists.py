@@ -1,0 +1,55 @@
+# ruff: noqa: F811 - pytest fixtures are imported by name
+"""Lists linked to Constant Contact, seen from the window: marked, deleting one says where it goes too, and a
+disconnect names the lists that leave, backs them up and says where the backup is."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+
+from ctctdesk.crm import lists
+from ctctdesk.ui.contacts_model import LINKED_LIST_TIP
+from tests.gui.test_lists_tab import Tab
+from tests.gui.test_sync_tab import SLOW, activate, demo, demo_window, find  # noqa: F401
+from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
+from tests.support.interaction import Answers
+
+
+def test_linked_lists_are_marked_and_deleting_one_says_it_goes_there_too(qtbot, demo_window, monkeypatch):
+    activate(qtbot, demo_window.sync_tab)
+    tab = Tab(demo_window)
+    demo_window.tabs.setCurrentWidget(tab.widget)
+    qtbot.waitUntil(lambda: "General Interest" in tab.list_names())
+    model = tab.lists.model()
+    row = tab.list_names().index("General Interest")
+    assert LINKED_LIST_TIP in model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(row, 0).data(Qt.ItemDataRole.DecorationRole) is not None
+
+    answers = Answers(monkeypatch, answer=False)
+    tab.lists.selectRow(row)
+    qtbot.mouseClick(tab.delete, Qt.MouseButton.LeftButton)
+    assert "it will also be deleted there at the next" in answers.asked[-1]
+    assert "General Interest" in tab.list_names()
+
+
+def test_disconnect_from_the_window_names_the_lists_and_leaves_a_backup(qtbot, demo_window, demo, monkeypatch):
+    activate(qtbot, demo_window.sync_tab)
+    members = lists.member_count(lists.find_list("General Interest").id)
+    answers = Answers(monkeypatch)
+    demo_window.settings_tab.show_page("Constant Contact")
+    page = demo_window.findChild(QWidget, "connectionPage")
+    qtbot.waitUntil(lambda: not page.busy and find(demo_window, QPushButton, "disconnectButton").isVisible())
+    qtbot.mouseClick(find(demo_window, QPushButton, "disconnectButton"), Qt.MouseButton.LeftButton)
+    assert f"“General Interest” ({members:,} members)" in answers.asked[-1]
+    qtbot.waitUntil(lambda: lists.find_list("General Interest") is None, timeout=SLOW)
+    backups = list((demo.data_dir / "backups").glob("*.csv"))
+    assert len(backups) == 1
+    status = find(demo_window, QLabel, "connectionStatusLabel")
+    qtbot.waitUntil(lambda: str(backups[0]) in status.text())
+
+    # File → Import contacts from CSV… with the backup brings the list back, members and all
+    answers.files.append(backups[0])
+    demo_window.menu.import_action.trigger()
+    qtbot.waitUntil(lambda: bool(answers.messages), timeout=SLOW)
+    restored = lists.find_list("General Interest")
+    assert restored is not None and lists.member_count(restored.id) == members
