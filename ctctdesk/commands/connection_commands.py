@@ -177,6 +177,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     try:
         connection = _open_connection(args)
+        connection.tokens.check_available()  # no keyring: the same guidance and exit code everywhere
         status = connection.status(refresh_account=not args.offline)
     except CtctError as error:
         return _fail(str(error), exit_code_for(error))
@@ -200,6 +201,7 @@ def run_disconnect(args: argparse.Namespace) -> int:
         # lists from the CRM (C6), through the hook the composition root puts on the connection.
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
         connection = context.connection
+        connection.tokens.check_available()
         status = connection.status()
         if status.state is ConnectionState.NOT_CONNECTED:
             print("Not connected to Constant Contact; nothing to do.")

@@ -3,9 +3,10 @@
 The same engine and history as the Synchronize tab (trigger "command line"): a dry run prints the
 plan, a run prints the summary; ``--json`` prints one JSON document for scripts.
 
-Exit codes: 0 done, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 9 daily allowance used
-up, 10 the run needs confirmation (mass change, R14): check the plan, then use --force; 11 a push before
-the first pull (C5): run --from-cc first; 12 another synchronization is running (one at a time).
+Exit codes: 0 done, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no usable system
+keyring, 9 daily allowance used up, 10 the run needs confirmation (mass change, R14): check the plan, then
+use --force; 11 a push before the first pull (C5): run --from-cc first; 12 another synchronization is
+running (one at a time).
 The code of a run that ended comes from its typed stop reason (`StopReason`), never from its wording.
 """
 
@@ -21,13 +22,14 @@ EXIT_ERROR = 1
 EXIT_NOT_CONNECTED = 3
 EXIT_BROKEN = 4
 EXIT_CANCELLED = 6
+EXIT_NO_KEYRING = 7
 EXIT_QUOTA = 9
 EXIT_NEEDS_CONFIRMATION = 10
 EXIT_PULL_FIRST = 11
 EXIT_BUSY = 12
 
 EPILOG = (
-    "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, "
+    "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no system keyring, "
     "9 daily allowance used up, 10 needs confirmation (use --force after checking --dry-run), "
     "11 pull first (run --from-cc once before pushing), 12 another synchronization is running"
 )
@@ -65,7 +67,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument("--force", action="store_true",
-                        help="run even when the plan removes a lot (R14 confirmation)")
+                        help="run even when the plan removes a lot from Constant Contact (check it with "
+                             "--dry-run first)")
     parser.set_defaults(run=run_sync)
 
 
@@ -135,7 +138,7 @@ def print_summary(summary: Any) -> None:
 def run_sync(args: argparse.Namespace) -> int:
     from ctctdesk.app import build_context, resolve_data_dir
     from ctctdesk.crm.errors import CrmError
-    from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted
+    from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, KeyringUnavailable, QuotaExhausted
     from ctctdesk.sync.errors import GuardTripped, NotConnectedError, PullFirst, RunInProgress, SyncError
 
     def progress(p: Any) -> None:
@@ -164,8 +167,11 @@ def run_sync(args: argparse.Namespace) -> int:
         summary = service.run(preview, trigger="command line", on_progress=progress, force=args.force)
     except GuardTripped as error:
         return _fail(f"{error} Check with --dry-run, then run again with --force.", EXIT_NEEDS_CONFIRMATION)
-    except NotConnectedError as error:
-        return _fail(str(error), EXIT_NOT_CONNECTED)
+    except NotConnectedError:
+        return _fail("Not connected to Constant Contact. Run `ctctdesk connect` first (or connect on the "
+                     "Constant Contact page of the window).", EXIT_NOT_CONNECTED)
+    except KeyringUnavailable as error:
+        return _fail(str(error), EXIT_NO_KEYRING)
     except PullFirst as error:
         return _fail(f"{error} (ctctdesk sync --from-cc)", EXIT_PULL_FIRST)
     except RunInProgress as error:

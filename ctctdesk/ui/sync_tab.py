@@ -71,7 +71,8 @@ QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctd
 PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
                 "contacts added, updated or taken off lists. The CRM is not changed.")
 PULL_WARNING = ("Changes the CRM to match Constant Contact: lists, members and contact details come in, "
-                "unsubscribes are applied (R3). Constant Contact is not changed.")
+                "unsubscribes are applied (those people are taken out of every list and never "
+                "emailed again). Constant Contact is not changed.")
 
 BUTTON_TEXT = {Direction.TO_CC: "Update Constant Contact from CRM",
                Direction.FROM_CC: "Update CRM from Constant Contact"}
@@ -499,7 +500,7 @@ class SyncTab(QWidget):
             pending = preview.pending_other_way
             self.pendingLabel.setText(pending_text(preview.plan.direction, pending) if pending else "")
             if preview.needs_confirmation:
-                self.guardLabel.setText("Large change (R14): " + (preview.guard_reason or
+                self.guardLabel.setText("Large change: " + (preview.guard_reason or
                                         "this run removes much of what is linked.")
                                         + " Run asks for confirmation.")
                 self.guardLabel.show()

@@ -99,6 +99,9 @@ def test_disconnect_from_the_command_line_removes_the_linked_lists_and_keeps_the
         assert not context.connection.status().connected
     finally:
         context.close()
+    # a sync now says how to connect again
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_NOT_CONNECTED
+    assert "Run `ctctdesk connect` first" in capsys.readouterr().err
     # the backup brings the list and its members back
     assert main(["import-csv", str(backups[0]), *common]) == 0
     context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
