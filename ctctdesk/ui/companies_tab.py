@@ -123,6 +123,9 @@ class CompaniesTab(QWidget):
         self.company_table.verticalHeader().hide()
         self.company_table.verticalHeader().setDefaultSectionSize(24)
         header = self.company_table.horizontalHeader()
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        self.company_table.setSortingEnabled(True)  # a header click sorts in the database (remembered)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 280), (1, 90), (3, 80), (4, 140)):
@@ -238,6 +241,8 @@ class CompaniesTab(QWidget):
             state = settings.value(key)
             if state is not None:
                 target.restoreState(state)
+        header = self.company_table.horizontalHeader()
+        self.company_table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def _fit_contact_columns(self) -> None:
         """A company has a handful of people: size the columns to what they hold, within reason."""

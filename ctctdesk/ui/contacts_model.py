@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
 from ctctdesk.crm import contacts, lists
-from ctctdesk.crm.contacts import ContactFilter, ContactRow
+from ctctdesk.crm.contacts import ContactFilter, ContactRow, ContactSort
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.lists import ListSummary
 from ctctdesk.sync.lists_backup import linked_list_ids
@@ -38,6 +38,8 @@ STATUS_TEXT = {
 
 LINKED_LIST_TIP = "Linked to Constant Contact: changes go there at the next update"
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ContactRow of a row, for tests and scripts
+# the columns of ContactsModel (TICK, NAME, …) and how the database sorts by each
+SORT_KEY_OF_COLUMN = dict(enumerate(contacts.CONTACT_SORT_KEYS))
 
 
 class ContactsModel(QAbstractTableModel):
@@ -58,6 +60,8 @@ class ContactsModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, list[ContactRow | None]] = OrderedDict()
         self._filter = ContactFilter()
         self._list_id: int | None = None
+        self._sort_column = self.NAME
+        self._sort_order = Qt.SortOrder.AscendingOrder
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -93,7 +97,9 @@ class ContactsModel(QAbstractTableModel):
         # Members among the shown rows: the whole member set when everyone is shown, the in-memory ids of
         # a search, else counted by the database together with the other counts.
         in_memory = contact_filter == ContactFilter() or bool(contact_filter.search.strip())
-        found = contacts.FilteredContacts(contact_filter, None if in_memory else self._list_id)
+        found = contacts.FilteredContacts(
+            contact_filter, None if in_memory else self._list_id, self._sort_spec()
+        )
         self.beginResetModel()
         self._filter = contact_filter
         self._found = found
@@ -104,9 +110,23 @@ class ContactsModel(QAbstractTableModel):
     def reload(self) -> None:
         self.set_filter(self._filter)
 
+    def _sort_spec(self) -> ContactSort:
+        key = SORT_KEY_OF_COLUMN[self._sort_column]
+        return ContactSort(key, self._sort_order == Qt.SortOrder.DescendingOrder, self._list_id)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A click on a column header: the database sorts, and the table shows the result from the top."""
+        if column not in SORT_KEY_OF_COLUMN or (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = column, order
+        if self._found is not None:
+            self.reload()
+
     def set_list(self, list_id: int | None) -> None:
         """Bind the tick column to another list (or none)."""
         self._list_id = list_id
+        if self._sort_column == self.TICK and self._found is not None:
+            self.reload()  # members of the new list come first
         self.refresh_ticks()
 
     def refresh_ticks(self) -> None:
@@ -180,6 +200,9 @@ class ContactsModel(QAbstractTableModel):
             if self._list_id is None:
                 return None
             return Qt.CheckState.Checked if row.is_member else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and column == self.NAME and row.reason is not None:
+            # why the row is grey, visible without scrolling to the Status column (tooltip: the words)
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.reason is not None:
                 return f"Cannot be in an email list: {row.reason.text}. {row.reason.explanation}"

@@ -267,6 +267,11 @@ class ListsTab(QWidget):
         header.setMinimumSectionSize(40)
         for column, width in CONTACT_COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
+        # A click on any header sorts (in the database); the arrow shows how, and the choice is remembered
+        # with the other column sizes.
+        header.setSortIndicator(ContactsModel.NAME, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        self.table.setSortingEnabled(True)
         layout.addWidget(self.table, 1)
         return side
 
@@ -558,3 +563,5 @@ class ListsTab(QWidget):
             value = settings.value(key)
             if value is not None:
                 target(value)
+        header = self.table.horizontalHeader()
+        self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())

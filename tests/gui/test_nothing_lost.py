@@ -76,3 +76,65 @@ def test_a_few_unticks_do_not_ask_and_a_single_tick_undoes(qtbot, big_office, op
     window.undo_stack.undo()
     qtbot.waitUntil(lambda: tab.count.text() == "Newsletter — 20 members")
     assert "Person15 Trader" in tab.ticked()
+
+
+def click_header(qtbot, header, section: int) -> None:
+    from PySide6.QtCore import QPoint
+
+    x = header.sectionViewportPosition(section) + header.sectionSize(section) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def test_a_header_click_sorts_in_the_database_and_is_remembered(qtbot, office_dir, open_window):
+    from ctctdesk.ui.contacts_model import ContactsModel
+
+    window = open_window(office_dir)
+    tab = Tab(window)
+    header = tab.table.horizontalHeader()
+    assert tab.names()[0] == "Alice Archer"  # by last name at first
+    click_header(qtbot, header, ContactsModel.EMAIL)
+    emails = [tab.table.model().index(r, ContactsModel.EMAIL).data() for r in range(len(tab.names()))]
+    assert emails == sorted(emails)
+    assert header.isSortIndicatorShown() and header.sortIndicatorSection() == ContactsModel.EMAIL
+    click_header(qtbot, header, ContactsModel.EMAIL)  # again: the other way round
+    emails = [tab.table.model().index(r, ContactsModel.EMAIL).data() for r in range(len(tab.names()))]
+    assert emails == sorted(emails, reverse=True)
+    click_header(qtbot, header, ContactsModel.COMPANY)
+    companies = [tab.table.model().index(r, ContactsModel.COMPANY).data() for r in range(len(tab.names()))]
+    assert companies == sorted(companies)
+    window.close()
+
+    again = Tab(open_window(office_dir))
+    qtbot.waitUntil(lambda: again.table.horizontalHeader().sortIndicatorSection() == ContactsModel.COMPANY)
+    companies = [again.table.model().index(r, ContactsModel.COMPANY).data() for r in range(len(again.names()))]
+    assert companies == sorted(companies)
+
+
+def test_greyed_rows_say_why_next_to_the_name(qtbot, office_dir, open_window):
+    from ctctdesk.ui.contacts_model import ContactsModel
+
+    tab = Tab(open_window(office_dir))
+    index = tab.table.model().index(tab.row_of("Dora Noakes"), ContactsModel.NAME)
+    assert index.data(Qt.ItemDataRole.DecorationRole) is not None
+    assert "Do Not Contact" in index.data(Qt.ItemDataRole.ToolTipRole)
+    alice = tab.table.model().index(tab.row_of("Alice Archer"), ContactsModel.NAME)
+    assert alice.data(Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_companies_sort_by_any_column(qtbot, office_dir, open_window):
+    window = open_window(office_dir)
+    tab = window.companies_tab
+    window.tabs.setCurrentWidget(tab)
+    header = tab.company_table.horizontalHeader()
+    model = tab.company_model
+
+    def column(section: int) -> list[str]:
+        return [model.index(r, section).data() for r in range(model.rowCount())]
+
+    assert column(0) == ["Acme Plumbing", "Bolt Electrical", "Cedar Dental"]
+    click_header(qtbot, header, 3)  # Contacts
+    click_header(qtbot, header, 3)  # most first
+    assert column(0)[0] == "Cedar Dental"
+    assert header.sortIndicatorSection() == 3 and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    click_header(qtbot, header, 1)  # Type
+    assert column(1) == sorted(column(1))
