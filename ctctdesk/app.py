@@ -187,6 +187,12 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     feature = companies_feature.install(window, lists_tab)
     lists_tab.use_undo_stack(feature.undo_stack)  # ticks undo from the same stack and Edit menu
     window.undo_stack = feature.undo_stack
+
+    def open_company(company_id: int) -> None:
+        window.tabs.setCurrentWidget(feature.companies_tab)
+        feature.companies_tab.show_company(company_id)
+
+    lists_tab.openCompanyRequested.connect(open_company)
     install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
     install_menus(window)
     window.restore_state()

@@ -342,6 +342,12 @@ def all_tags() -> list[tuple[int, str]]:
     return list(Tag.select(Tag.id, Tag.name).order_by(Tag.name_key).tuples())
 
 
+def company_of_contact(contact_id: int) -> int | None:
+    """The id of the contact's company (None when the contact no longer exists)."""
+    row = Contact.select(Contact.company).where(Contact.id == contact_id).tuples().first()
+    return row[0] if row else None
+
+
 def _get(contact_id: int) -> Contact:
     contact = Contact.get_or_none(Contact.id == contact_id)
     if contact is None:

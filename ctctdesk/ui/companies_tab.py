@@ -222,6 +222,14 @@ class CompaniesTab(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(action)
         events.changed.connect(self._on_crm_changed)
+        for view, build in ((self.company_table, self.company_menu), (self.contact_table, self.contact_menu)):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(
+                lambda position, view=view, build=build: self._show_menu(view, build, position)
+            )
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
 
         self._fill_tag_filter()
         self.apply_filter()
@@ -343,6 +351,51 @@ class CompaniesTab(QWidget):
         self._on_company_selection()
         self.status_message.emit(f"Company “{dialog.name.text().strip()}” added.")
         return dialog.company_id
+
+    def show_company(self, company_id: int) -> None:
+        """Select one company (clearing filters that hide it), e.g. from “Open the company” elsewhere."""
+        self._clear_filters_hiding(company_id)
+        self.select_companies([company_id])
+        self._on_company_selection()
+        row = self.company_model.row_of(company_id)
+        if row >= 0:
+            self.company_table.scrollTo(self.company_model.index(row, 0))
+
+    # --- right-click menus ---
+    def company_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("companyContextMenu")
+        ids = self.selected_company_ids()
+        edit = menu.addAction("Edit the company…", self.edit_company)
+        edit.setEnabled(len(ids) == 1)
+        menu.addAction(self.assign_tag_action)
+        menu.addAction(self.remove_tag_action)
+        menu.addSeparator()
+        delete = menu.addAction("Delete…", self.delete_companies)
+        delete.setEnabled(bool(ids))
+        return menu
+
+    def contact_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("companyContactContextMenu")
+        ids = self.selected_contact_ids()
+        row = self.contact_model.contact(self.contact_model.row_of(ids[0])) if len(ids) == 1 else None
+        copy = menu.addAction(
+            "Copy the email address", lambda: QApplication.clipboard().setText(row.email if row else "")
+        )
+        copy.setEnabled(row is not None and bool(row.email))
+        menu.addAction("Move to another company…", self.move_contacts).setEnabled(bool(ids))
+        menu.addSeparator()
+        menu.addAction("Delete…", self.delete_contacts).setEnabled(bool(ids))
+        return menu
+
+    def _show_menu(self, view: QTableView, build, position) -> None:
+        index = view.indexAt(position)
+        if not index.isValid():
+            return
+        if not view.selectionModel().isRowSelected(index.row(), index.parent()):
+            view.selectRow(index.row())
+        build().exec(view.viewport().mapToGlobal(position))
 
     def _clear_filters_hiding(self, company_id: int) -> None:
         if self.company_model.row_of(company_id) < 0:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -76,6 +77,7 @@ class SelectAllCheckBox(QCheckBox):
 
 
 class ListsTab(QWidget):
+    openCompanyRequested = Signal(int)  # noqa: N815 - right-click “Open company”: the company's id
     def __init__(
         self,
         parent: QWidget | None = None,
@@ -250,7 +252,7 @@ class ListsTab(QWidget):
         self.table.setObjectName("contactTable")
         self.table.setModel(self.contacts_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -273,6 +275,19 @@ class ListsTab(QWidget):
         header.setSortIndicatorShown(True)
         self.table.setSortingEnabled(True)
         layout.addWidget(self.table, 1)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        # When the filters hide everyone, the table says so, over its empty area (nothing moves).
+        self.empty_note = QWidget(self.table.viewport())
+        self.empty_note.setObjectName("emptyFilterNote")
+        note_layout = QVBoxLayout(self.empty_note)
+        self.empty_label = QLabel("No contact matches these filters.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clear_filters_button = QPushButton("Clear filters")
+        self.clear_filters_button.setObjectName("clearFiltersButton")
+        note_layout.addWidget(self.empty_label)
+        note_layout.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.empty_note.hide()
         return side
 
     def _connect(self) -> None:
@@ -286,6 +301,12 @@ class ListsTab(QWidget):
         self.lists_model.errorOccurred.connect(self.show_message)
         self.lists_model.renamed.connect(lambda _id: self._update_labels())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.tag_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())  # at once, like the type
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        self.table.customContextMenuRequested.connect(self._contact_menu)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
         self.apply_button.clicked.connect(self.apply_filters)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_box.returnPressed.connect(self.apply_filters)
@@ -367,6 +388,68 @@ class ListsTab(QWidget):
         self._visible_eligible = self.contacts_model.eligible_count
         self._visible_members = self.contacts_model.visible_member_count()
         self._update_labels()
+        self._update_empty_note()
+
+    def _update_empty_note(self) -> None:
+        hidden_by_filters = self.contacts_model.rowCount() == 0 and self.current_filter() != ContactFilter()
+        if hidden_by_filters:
+            self.empty_note.adjustSize()
+            viewport = self.table.viewport().rect()
+            self.empty_note.move(
+                max(0, (viewport.width() - self.empty_note.width()) // 2), min(40, viewport.height() // 3)
+            )
+        self.empty_note.setVisible(hidden_by_filters)
+
+    def clear_filters(self) -> None:
+        """Back to everyone: type, tag and search reset, then one reload."""
+        for combo in (self.type_filter, self.tag_filter):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.apply_filters()
+
+    # --- right-click menu on contacts -------------------------------------------------------------------
+
+    def _selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+
+    def _contact_menu(self, position) -> None:
+        row = self.table.indexAt(position).row()
+        if row < 0:
+            return
+        if row not in self._selected_rows():
+            self.table.selectRow(row)
+        menu = self.contact_menu(self._selected_rows())
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def contact_menu(self, rows: list[int]) -> QMenu:
+        """The right-click menu for these rows (built apart from showing it, so tests can use it)."""
+        menu = QMenu(self)
+        menu.setObjectName("contactContextMenu")
+        has_list = self.contacts_model.list_id is not None
+        tick = menu.addAction("Tick the selected contacts", lambda: self._tick_rows(rows, True))
+        untick = menu.addAction("Untick the selected contacts", lambda: self._tick_rows(rows, False))
+        tick.setEnabled(has_list)
+        untick.setEnabled(has_list)
+        menu.addSeparator()
+        first = self.contacts_model.contact_row(rows[0]) if rows else None
+        open_company = menu.addAction("Open the company", lambda: self._open_company(first.id))
+        copy = menu.addAction("Copy the email address", lambda: QApplication.clipboard().setText(first.email))
+        open_company.setEnabled(first is not None and len(rows) == 1)
+        copy.setEnabled(first is not None and bool(first.email) and len(rows) == 1)
+        return menu
+
+    def _tick_rows(self, rows: list[int], ticked: bool) -> None:
+        for row in rows:  # each tick is written and undoable on its own; ineligible rows say why
+            self.contacts_model.set_ticked(row, ticked)
+
+    def _open_company(self, contact_id: int) -> None:
+        company_id = contacts.company_of_contact(contact_id)
+        if company_id is not None:
+            self.openCompanyRequested.emit(company_id)
 
     def _update_labels(self) -> None:
         list_id = self.contacts_model.list_id
