@@ -25,7 +25,6 @@ import keyring
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root, for tests.support
 
-import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
 from ctctdesk.crm import db
 from ctctdesk.crm.models import Company, Contact, EmailList, Membership, email_key, name_key, utc_now
 from ctctdesk.crm.rules import refresh_ineligibility

@@ -16,7 +16,7 @@ import tracemalloc
 from collections.abc import Callable
 
 from ctctdesk.sync.baseline_update import baseline_after
-from ctctdesk.sync.operations import CreateLocalContact, CreateLocalList, Direction
+from ctctdesk.sync.operations import CreateContact, CreateList, Direction
 from ctctdesk.sync.plan import plan
 from ctctdesk.sync.snapshot import (
     Baseline,
@@ -132,7 +132,7 @@ def main() -> None:
 
     ids: dict[int, int | str] = {}
     for op in first_pull.operations:  # type: ignore[attr-defined]
-        if isinstance(op, CreateLocalContact | CreateLocalList):
+        if isinstance(op, CreateContact | CreateList):
             ids[op.op_id] = op.op_id
     measure("baseline after the first pull", lambda: baseline_after(none, first_pull, ids))  # type: ignore[arg-type]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -2,8 +2,9 @@
 
 `build_context(data_dir)` opens the database, the settings and the log file of a data folder;
 `build_window(data_dir)` adds the main window on top without starting the event loop (tests, scripts);
-`run_gui(args)` is what `ctctdesk` without a sub-command runs. Later layers (Constant Contact client,
-sync service) are created here too, so no module reaches for a global.
+`run_gui(args)` is what `ctctdesk` without a sub-command runs (for `--demo` the command line passes demo
+mode's own session opener instead of the data folder's; this module never imports the demo). Later
+layers (Constant Contact client, sync service) are created here too, so no module reaches for a global.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import logging.handlers
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -218,6 +220,25 @@ def install_constant_contact_ui(
     )
 
 
+@dataclass
+class GuiSession:
+    """What `run_gui` opens the window on, and what it does once the window shows and after it closed.
+
+    `open_data_folder` makes the usual one; demo mode (`ctctdesk.demo`) brings a sandbox-backed one.
+    """
+
+    data_dir: Path
+    context: AppContext
+    after_show: Callable[[MainWindow], None] | None = None
+    after_close: Callable[[], None] | None = None
+
+
+def open_data_folder(args: argparse.Namespace) -> GuiSession:
+    """The session of the data folder the options name (--data-dir, --sandbox)."""
+    data_dir = resolve_data_dir(args)
+    return GuiSession(data_dir, build_context(data_dir, sandbox_url=getattr(args, "sandbox", None)))
+
+
 def _display_available() -> bool:
     """False on a Linux/BSD machine without X11 or Wayland, where Qt would abort with a cryptic message."""
     import os
@@ -228,9 +249,12 @@ def _display_available() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_gui(args: argparse.Namespace) -> int:
-    """Open the main window and run the Qt event loop, with qasync's asyncio loop on it (the same loop,
-    made the same way, as the GUI tests run: `ctctdesk.ui.tasks.ensure_event_loop`)."""
+def run_gui(
+    args: argparse.Namespace, open_session: Callable[[argparse.Namespace], GuiSession] = open_data_folder
+) -> int:
+    """Open the main window on `open_session(args)` and run the Qt event loop, with qasync's asyncio loop
+    on it (the same loop, made the same way, as the GUI tests run: `ctctdesk.ui.tasks.ensure_event_loop`).
+    A CrmError or CtctError while opening is shown in a message box."""
     import sys
 
     from PySide6.QtWidgets import QApplication
@@ -251,31 +275,22 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("ctctdesk")
     loop = ensure_event_loop(app)
-    demo = None
     try:
-        if getattr(args, "demo", False):
-            from ctctdesk.demo import start_demo
-
-            demo = start_demo()
-            data_dir, context = demo.data_dir, demo.context
-        else:
-            data_dir = resolve_data_dir(args)
-            context = build_context(data_dir, sandbox_url=getattr(args, "sandbox", None))
+        session = open_session(args)
     except (CrmError, CtctError) as error:
         from ctctdesk.ui.interaction import Interaction
 
         Interaction().warn(None, "ctctdesk", str(error))
         return 1
-    window = build_window(data_dir, context=context)
+    window = build_window(session.data_dir, context=session.context)
     window.show()
-    if demo is not None:
-        print(f"Demo: Constant Contact sandbox at {demo.sandbox.base_url}, data folder {data_dir}")
-        window.sync_tab.start_activation()
+    if session.after_show is not None:
+        session.after_show(window)
     try:
         app.exec()
     finally:
-        context.close()  # cancels and waits for background work, then closes the database
+        session.context.close()  # cancels and waits for background work, then closes the database
         close_event_loop(loop)
-        if demo is not None:
-            demo.stop()
+        if session.after_close is not None:
+            session.after_close()
     return 0

@@ -91,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:
+        if getattr(args, "demo", False):  # the command line chooses demo mode; app never imports it
+            from ctctdesk.demo import run_demo_gui
+
+            return run_demo_gui(args)
         from ctctdesk.app import run_gui
 
         return run_gui(args)

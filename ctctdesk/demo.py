@@ -1,5 +1,6 @@
 """Demo mode (X3): the built-in Constant Contact sandbox with sample data on both sides, connected.
 
+`run_demo_gui(args)` is what `ctctdesk --demo` runs: the normal window over a demo session.
 `start_demo()` makes a fresh temporary data folder with the sample CRM, starts the sandbox in this
 process, fills it with an account that partly overlaps the CRM, and connects to it through the normal
 device-authorization flow (the sandbox approves the code itself). The window then works like a real
@@ -32,7 +33,9 @@ from typing import TYPE_CHECKING, Any
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
 
 if TYPE_CHECKING:
-    from ctctdesk.app import AppContext
+    import argparse
+
+    from ctctdesk.app import AppContext, GuiSession
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.timing import Clock
     from ctctdesk.sandbox.server import SandboxConfig, SandboxServer
@@ -91,6 +94,26 @@ class Demo:
         self.sandbox.stop()
         if self.owns_data_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def run_demo_gui(args: argparse.Namespace) -> int:
+    """`ctctdesk --demo`: the main window over a fresh demo; the initial activation starts once it shows."""
+    from ctctdesk.app import run_gui
+
+    return run_gui(args, open_session=open_demo_session)
+
+
+def open_demo_session(_args: argparse.Namespace) -> GuiSession:
+    """A started demo as the window's session: it stops (sandbox, temporary folder) after the window."""
+    from ctctdesk.app import GuiSession
+
+    demo = start_demo()
+
+    def after_show(window: Any) -> None:
+        print(f"Demo: Constant Contact sandbox at {demo.sandbox.base_url}, data folder {demo.data_dir}")
+        window.sync_tab.start_activation()
+
+    return GuiSession(demo.data_dir, demo.context, after_show=after_show, after_close=demo.stop)
 
 
 def demo_sandbox_config() -> SandboxConfig:

@@ -78,11 +78,11 @@ def _fail(message: str, code: int) -> int:
 
 
 def _plan_json(preview: Any) -> dict[str, Any]:
-    from ctctdesk.sync.describe import plan_to_dict
+    from ctctdesk.sync.presenting import plan_to_dict
 
     counts: dict[str, int] = {}
     for op in preview.plan.changes:
-        counts[op.kind] = counts.get(op.kind, 0) + 1
+        counts[op.type_name] = counts.get(op.type_name, 0) + 1
     return {
         "direction": preview.direction.value,
         "changes": counts,
@@ -102,6 +102,8 @@ def _plan_json(preview: Any) -> dict[str, Any]:
 
 
 def _summary_json(summary: Any) -> dict[str, Any]:
+    from ctctdesk.sync.presenting import summary_tree
+
     return {
         "run_id": summary.run_id,
         "direction": summary.direction.value if summary.direction else None,
@@ -116,23 +118,18 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "stop": summary.stop.value,
         "stopped_reason": summary.stopped_reason,
         "ok": summary.ok,
+        "tree": [child.to_dict() for child in summary_tree(summary).children],  # as the window shows it
     }
 
 
 def print_summary(summary: Any) -> None:
+    """The run summary as the Synchronize tab shows it (one presenter), as indented lines."""
+    from ctctdesk.sync.presenting import summary_lines
+
     direction = summary.direction.value if summary.direction else "connection"
     print(f"Run {summary.run_id} ({direction}, {summary.trigger})")
-    if not summary.counts:
-        print("  Nothing needed changing.")
-    for label, count in sorted(summary.counts.items()):
-        print(f"  {label}: {count}")
-    for error in summary.errors:
-        print(f"  error: {error.email or '(no email)'}: {error.message}")
-    print(f"  API requests used: {summary.requests_used}")
-    if summary.cancelled:
-        print("  Cancelled: what was confirmed is kept; the next sync does the rest.")
-    if summary.stopped_reason:
-        print(f"  Stopped: {summary.stopped_reason}")
+    for line in summary_lines(summary):
+        print(line)
 
 
 def run_sync(args: argparse.Namespace) -> int:

@@ -4,25 +4,26 @@ No Qt, no Constant Contact: everything here can be called from a plain test, the
 
 Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
 
-- `crm.db`: `open_database(url) -> peewee.Database` (sqlite:///path in WAL mode with foreign keys, or
-  postgresql://… as a `SharedPostgresqlDatabase` that replaces a connection the server dropped; binds the
-  models, runs every registered migration), `database_url_for(data_dir)`, `describe_url(url)` (password
-  hidden), `close_database()`.
-- `crm.migrations`: `register_migrations(component, steps)`, `migrate_all(db)`, `current_version(db, c)`,
-  `latest_version(c)`. Other layers (sync) register their own tables under their own component name, then
-  open the database (or call `migrate_all` again). A step decorated `@rebuilds_tables` runs on SQLite with
-  foreign keys off (and must end with `check_foreign_keys(db)`); `migrate_all` then refuses to run inside
-  a transaction.
+- `crm.db`: `open_database(url, components=()) -> peewee.Database` (connects through `ctctdesk.storage`:
+  sqlite:///path in WAL mode with foreign keys, or postgresql://… that replaces a connection the server
+  dropped; binds the models, migrates the CRM schema and then the given components), `migrate(db,
+  components)`, `database_url_for(data_dir)`, `describe_url(url)` (password hidden), `close_database()`.
+  Storage errors come out as `CrmError`s.
+- `crm.schema`: `CRM_SCHEMA`, the CRM's migration steps (a `storage.migrations.Component`). Other layers
+  (sync) own their components and migrate them when they open the database for themselves. A step
+  decorated `@rebuilds_tables` runs on SQLite with foreign keys off (and must end with
+  `check_foreign_keys(db)`); the migration then refuses to run inside a transaction.
 - Contact and email list ids are never reused (SQLite AUTOINCREMENT via `models.NeverReusedIdField`,
   PostgreSQL sequences): the sync baseline links them to Constant Contact ids.
 - `crm.models`: `Company`, `Tag`, `CompanyTag`, `Contact`, `ContactField`, `EmailList`, `Membership`,
-  `Setting`, `database_proxy`, `name_key(name)`, `email_key(email)`, `utc_now()`, `COMPANY_TYPES`,
+  `Setting`, `database_proxy` (the storage layer's), `name_key(name)`, `email_key(email)`, `utc_now()`, `COMPANY_TYPES`,
   `EMAIL_STATUSES`.
 - `crm.rules`: `Ineligibility` (NO_EMAIL, INVALID_EMAIL, ROLE_ADDRESS, DO_NOT_CONTACT, UNSUBSCRIBED; `.text`
   and `.explanation` for users), `ineligibility(email, do_not_contact, email_status, role_prefixes)`,
   `reason_from_db(value)`, `is_valid_email`,
   `DEFAULT_ROLE_PREFIXES`, `load_role_prefixes()`, `save_role_prefixes(prefixes)`,
-  `refresh_ineligibility(contact_ids | None)` (keeps the cached `Contact.ineligible_reason` right).
+  `refresh_ineligibility(contact_ids | None)` (keeps the cached `Contact.ineligible_reason` right),
+  `remove_ineligible_members(ids | None)` (takes contacts that became ineligible out of every list).
 - `crm.contacts`: `ContactFilter(company_type, tag_id, search)`, `FilteredContacts(filter, list_id)`
   (.total, .eligible, .members, .page(offset, limit) — what the lists tab pages through),
   `matching_ids(filter)`, `match(filter)`, `count_matching(filter)`, `filtered_query(filter, *columns)`,
@@ -33,7 +34,7 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
 - `crm.lists`: `create_list`, `rename_list`, `delete_list`, `get_list`, `find_list`, `list_summaries()
   -> [ListSummary]`, `member_count`, `member_ids`, `set_member(list_id, contact_id, bool)`,
   `add_members`, `remove_members`, `set_membership_for_filter(list_id, filter, bool)` (one SQL write),
-  `count_members_matching`, `remove_ineligible_members(ids | None)`.
+  `count_members_matching`.
 - `crm.csv_io`: `import_csv(path) -> ImportReport` (.created, .updated, .errors/.warnings as RowIssue(line,
   message), .summary()), `export_csv(path, filter=None) -> int`, `COLUMNS`.
 - `crm.demo_data`: `generate(contacts, seed) -> DemoSummary` (empty database only).
@@ -43,6 +44,6 @@ Public API (import the modules, e.g. `from ctctdesk.crm import lists`):
   into a DatabaseUnavailableError.
 
 Writing `email`, `do_not_contact` or `email_status` directly with peewee bypasses the eligibility cache:
-call `rules.refresh_ineligibility(ids)` and `lists.remove_ineligible_members(ids)` afterwards, or use
+call `rules.refresh_ineligibility(ids)` and `rules.remove_ineligible_members(ids)` afterwards, or use
 `contacts.update_contact` / `set_do_not_contact` / `set_email_status`, which do both.
 """

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from ctctdesk.chunking import chunks
 from ctctdesk.crm.errors import CrmError, DuplicateNameError, InvalidNameError, NotFoundError
 from ctctdesk.crm.models import (
     COMPANY_TYPES,
@@ -27,7 +28,7 @@ from ctctdesk.crm.models import (
     name_key,
     utc_now,
 )
-from ctctdesk.crm.rules import Ineligibility, reason_from_db, refresh_ineligibility
+from ctctdesk.crm.rules import Ineligibility, reason_from_db, refresh_ineligibility, remove_ineligible_members
 
 
 @dataclass(frozen=True)
@@ -261,8 +262,7 @@ def rows(
         return []
     found: dict[int, tuple] = {}
     company_ids: set[int] = set()
-    for i in range(0, len(contact_ids), 500):
-        chunk = contact_ids[i : i + 500]
+    for chunk in chunks(contact_ids):
         query = (
             Contact.select(
                 Contact.id,
@@ -314,11 +314,11 @@ def tags_of_companies(company_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
     """Tag names per company id, sorted by name."""
     ids = list(company_ids)
     result: dict[int, list[str]] = {}
-    for i in range(0, len(ids), 500):
+    for chunk in chunks(ids):
         query = (
             CompanyTag.select(CompanyTag.company, Tag.name)
             .join(Tag)
-            .where(CompanyTag.company.in_(ids[i : i + 500]))
+            .where(CompanyTag.company.in_(chunk))
             .order_by(Tag.name_key)
         )
         for company_id, tag_name in query.tuples():
@@ -329,9 +329,9 @@ def tags_of_companies(company_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
 def member_ids_among(list_id: int, contact_ids: Sequence[int]) -> set[int]:
     """Which of the given contacts are members of the list."""
     members: set[int] = set()
-    for i in range(0, len(contact_ids), 500):
+    for chunk in chunks(contact_ids):
         query = Membership.select(Membership.contact).where(
-            (Membership.email_list == list_id) & Membership.contact.in_(contact_ids[i : i + 500])
+            (Membership.email_list == list_id) & Membership.contact.in_(chunk)
         )
         members.update(row[0] for row in query.tuples())
     return members
@@ -357,13 +357,11 @@ def _get(contact_id: int) -> Contact:
 
 def set_do_not_contact(contact_ids: Iterable[int], flag: bool) -> int:
     """Set or clear Do Not Contact (R2); contacts that become ineligible leave their lists."""
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     ids = list(contact_ids)
     with database_proxy.atomic():
-        for i in range(0, len(ids), 500):
+        for chunk in chunks(ids):
             Contact.update(do_not_contact=flag, updated_at=utc_now()).where(
-                Contact.id.in_(ids[i : i + 500])
+                Contact.id.in_(chunk)
             ).execute()
         refresh_ineligibility(ids)
         remove_ineligible_members(ids)
@@ -372,15 +370,13 @@ def set_do_not_contact(contact_ids: Iterable[int], flag: bool) -> int:
 
 def set_email_status(contact_ids: Iterable[int], status: str) -> int:
     """Record an email status (R3: unsubscribed contacts leave every local list)."""
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     if status not in EMAIL_STATUSES:
         raise CrmError(f"Unknown email status {status!r}.")
     ids = list(contact_ids)
     with database_proxy.atomic():
-        for i in range(0, len(ids), 500):
+        for chunk in chunks(ids):
             Contact.update(email_status=status, updated_at=utc_now()).where(
-                Contact.id.in_(ids[i : i + 500])
+                Contact.id.in_(chunk)
             ).execute()
         refresh_ineligibility(ids)
         remove_ineligible_members(ids)
@@ -464,8 +460,6 @@ def create_contact(company_id: int, **values: object) -> Contact:
 def update_contact(contact_id: int, **changes: object) -> Contact:
     """Change fields of a contact (CONTACT_FIELDS and `company_id`); keeps the eligibility cache right
     and takes the contact out of its lists if it became ineligible."""
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     allowed = set(CONTACT_FIELDS) | {"company_id"}
     unknown = set(changes) - allowed
     if unknown:

@@ -1,53 +1,42 @@
-"""Opening the CRM database: the one place that knows SQLite from PostgreSQL (D5).
+"""Opening the CRM database: connect (storage), bind the models, bring the schema up to date.
 
 `open_database(url)` understands `sqlite:///path` (the default, no set-up) and `postgresql://…` (an office
-sharing one database between desks). It binds every model to the opened database through
-`models.database_proxy` and brings the schema up to date with `migrations.migrate_all`.
+sharing one database between desks); the plumbing lives in `ctctdesk.storage`. Here the CRM adds what
+is its own: the default file of a data folder, its schema component, and storage errors turned into
+`CrmError`s with the same message, so the window and the command line keep one family to catch.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import peewee
 
 from ctctdesk.crm import schema
-from ctctdesk.crm.errors import DatabaseOpenError
-from ctctdesk.crm.migrations import migrate_all
-from ctctdesk.crm.models import database_proxy
+from ctctdesk.crm.errors import CrmError, DatabaseOpenError
+from ctctdesk.storage import errors as storage_errors
+from ctctdesk.storage.connection import SQLITE_PRAGMAS, connect, describe_url
+from ctctdesk.storage.migrations import Component
+from ctctdesk.storage.migrations import migrate as migrate_components
+from ctctdesk.storage.proxy import close_database, database_proxy
 
 log = logging.getLogger(__name__)
 
 DATABASE_FILE_NAME = "ctctdesk.sqlite3"
 
-# WAL lets the GUI read while a sync writes; foreign keys make ON DELETE CASCADE work in SQLite.
-SQLITE_PRAGMAS = {
-    "journal_mode": "wal",
-    "foreign_keys": 1,
-    "synchronous": "normal",
-    "cache_size": -32 * 1024,  # 32 MB page cache
-    "busy_timeout": 5000,
-}
-
-
-class SharedPostgresqlDatabase(peewee.PostgresqlDatabase):
-    """PostgreSQL that opens a new connection when the server dropped the old one.
-
-    Why: a desk stays open for days while the office's server restarts or drops idle connections.
-    peewee alone keeps handing out the dead connection, so every later action would fail until the
-    app is restarted. The statement that meets the dropped connection still fails (the user is told
-    to try again; nothing is retried behind their back), and the next one, outside any transaction,
-    runs on a fresh connection.
-    """
-
-    def cursor(self, named_cursor=None):
-        connection = None if self.is_closed() else self._state.conn
-        if connection is not None and connection.closed and self.transaction_depth() == 0:
-            log.warning("the database server closed the connection; opening a new one")
-            self._state.reset()  # forget the dead connection (closing it again would raise)
-        return super().cursor(named_cursor)
+# Callers (the window, the command line, tests) import these from here, next to open_database.
+__all__ = [
+    "DATABASE_FILE_NAME",
+    "SQLITE_PRAGMAS",
+    "close_database",
+    "database_url_for",
+    "describe_url",
+    "migrate",
+    "open_database",
+]
 
 
 def database_url_for(data_dir: Path) -> str:
@@ -55,61 +44,31 @@ def database_url_for(data_dir: Path) -> str:
     return f"sqlite:///{(Path(data_dir) / DATABASE_FILE_NAME).resolve()}"
 
 
-def describe_url(url: str) -> str:
-    """The URL without any password, for the Settings page and logs."""
-    parsed = urlparse(url)
-    if parsed.password:
-        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
-        return parsed._replace(netloc=netloc).geturl()
-    return url
-
-
-def _connect(url: str) -> peewee.Database:
-    parsed = urlparse(url)
-    scheme = parsed.scheme.lower()
-    if scheme in ("sqlite", "sqlite3"):
-        path = unquote(url.split("://", 1)[1])
-        # sqlite:///relative.db -> "/relative.db" would be absolute; sqlite:////abs -> "//abs".
-        # We accept the common form sqlite:///<absolute path> and sqlite:///:memory:.
-        if path.startswith("/:memory:") or path == "/:memory:":
-            path = ":memory:"
-        elif path.startswith("//"):
-            path = path[1:]
-        elif not path.startswith("/"):
-            raise DatabaseOpenError(f"Not a SQLite database URL: {describe_url(url)}")
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS)
-    if scheme in ("postgres", "postgresql"):
-        from playhouse.db_url import parse
-
-        return SharedPostgresqlDatabase(**parse(url.replace("postgres://", "postgresql://", 1)))
-    raise DatabaseOpenError(
-        f"Unsupported database URL {describe_url(url)!r}: use sqlite:///path or postgresql://host/db."
-    )
-
-
-def open_database(url: str) -> peewee.Database:
-    """Open the database at `url`, bind the CRM models to it and migrate every registered component.
-
-    Components outside the CRM (e.g. sync) register their migrations before calling this, or call
-    `migrations.migrate_all(db)` again after registering.
-    """
-    db = _connect(url)
+@contextmanager
+def _storage_errors_as_crm_errors() -> Iterator[None]:
     try:
-        db.connect(reuse_if_open=True)
-    except peewee.OperationalError as error:
-        raise DatabaseOpenError(f"Cannot open the database {describe_url(url)}: {error}") from error
+        yield
+    except storage_errors.DatabaseOpenError as error:
+        raise DatabaseOpenError(str(error)) from error
+    except storage_errors.StorageError as error:
+        raise CrmError(str(error)) from error
+
+
+def migrate(database: peewee.Database, components: Iterable[Component]) -> dict[str, int]:
+    """Bring the given schema components up to date (see `storage.migrations.migrate`), with CrmErrors."""
+    with _storage_errors_as_crm_errors():
+        return migrate_components(database, components)
+
+
+def open_database(url: str, components: Iterable[Component] = ()) -> peewee.Database:
+    """Open the database at `url`, bind every model to it and migrate the CRM schema, then `components`.
+
+    The sync service asks for its own tables when it is built over the database (`sync.store`); pass
+    other components here to have them migrated at opening.
+    """
+    with _storage_errors_as_crm_errors():
+        db = connect(url)
     database_proxy.initialize(db)
-    schema.register()
-    migrate_all(db)
+    migrate(db, [schema.CRM_SCHEMA, *components])
     log.info("opened database %s", describe_url(url))
     return db
-
-
-def close_database() -> None:
-    """Close the calling thread's connection to the bound database, if open (peewee keeps one
-    connection per thread; a worker thread calls this when its job is done)."""
-    db = database_proxy.obj
-    if db is not None and not db.is_closed():
-        db.close()

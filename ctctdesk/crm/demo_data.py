@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import peewee
 
+from ctctdesk.chunking import chunks
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import (
     Company,
@@ -139,8 +140,8 @@ def _insert_many(model: type[peewee.Model], rows: list[dict], batch: int = 5000)
     columns = ", ".join(f"{open_quote}{field.column_name}{close_quote}" for field in fields)
     table = f"{open_quote}{model._meta.table_name}{close_quote}"
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-    for i in range(0, len(rows), batch):
-        values = [tuple(field.db_value(row[field.name]) for field in fields) for row in rows[i : i + batch]]
+    for chunk in chunks(rows, batch):
+        values = [tuple(field.db_value(row[field.name]) for field in fields) for row in chunk]
         database.cursor().executemany(sql, values)
 
 

@@ -222,18 +222,3 @@ def count_members_matching(list_id: int, contact_filter: ContactFilter) -> int:
         .where(Membership.email_list == list_id)
         .count()
     )
-
-
-def remove_ineligible_members(contact_ids: Iterable[int] | None = None) -> int:
-    """Take contacts that became ineligible (DNC, unsubscribed, …) out of every list; returns how many
-    memberships were removed. None = check every contact."""
-    ineligible = Contact.select(Contact.id).where(Contact.ineligible_reason.is_null(False))
-    if contact_ids is None:
-        return Membership.delete().where(Membership.contact.in_(ineligible)).execute()
-    ids = list(dict.fromkeys(contact_ids))
-    removed = 0
-    with database_proxy.atomic():
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ineligible.where(Contact.id.in_(ids[i : i + _CHUNK]))
-            removed += Membership.delete().where(Membership.contact.in_(chunk)).execute()
-    return removed

@@ -1,7 +1,8 @@
 """peewee models of the local CRM (rules D1–D4 of product.md).
 
-The models are bound to `database_proxy`; `ctctdesk.crm.db.open_database` points the proxy at a real
-SQLite or PostgreSQL database, so nothing here knows which one is in use.
+The models are bound to the storage layer's `database_proxy` (the CRM's modules import it from here);
+`ctctdesk.crm.db.open_database` points the proxy at a real SQLite or PostgreSQL database, so nothing here
+knows which one is in use.
 
 Normalised "key" columns (`name_key`, `email_key`) carry the case-insensitive uniqueness the product asks
 for in a way both SQLite and PostgreSQL enforce with a plain unique index. Timestamps are naive UTC.
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 
 import peewee
 
-database_proxy = peewee.DatabaseProxy()
+from ctctdesk.storage.proxy import database_proxy
 
 COMPANY_TYPES = ("customer", "prospect")
 EMAIL_STATUSES = ("subscribed", "unsubscribed", "bounced", "unknown")

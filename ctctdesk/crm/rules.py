@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import email_validator
 
-from ctctdesk.crm.models import Contact, Setting, database_proxy
+from ctctdesk.chunking import chunks
+from ctctdesk.crm.models import Contact, Membership, Setting, database_proxy
 
 ROLE_PREFIXES_SETTING = "role_address_prefixes"
 
@@ -148,8 +149,6 @@ def save_role_prefixes(prefixes: Iterable[str]) -> int:
 
     Contacts that became role addresses also leave their lists (they may not be in any).
     """
-    from ctctdesk.crm.lists import remove_ineligible_members
-
     cleaned = normalise_prefixes(prefixes)
     with database_proxy.atomic():
         value = json.dumps(list(cleaned))
@@ -159,9 +158,6 @@ def save_role_prefixes(prefixes: Iterable[str]) -> int:
         changed = refresh_ineligibility(None)
         remove_ineligible_members()
     return changed
-
-
-_CHUNK = 500
 
 
 def refresh_ineligibility(contact_ids: Iterable[int] | None = None) -> int:
@@ -178,7 +174,7 @@ def refresh_ineligibility(contact_ids: Iterable[int] | None = None) -> int:
         batches: Iterable[Sequence[int] | None] = [None]
     else:
         ids = list(dict.fromkeys(contact_ids))
-        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        batches = list(chunks(ids))
     changes: dict[str | None, list[int]] = {}
     for batch in batches:
         batch_query = query if batch is None else query.where(Contact.id.in_(batch))
@@ -190,8 +186,22 @@ def refresh_ineligibility(contact_ids: Iterable[int] | None = None) -> int:
     changed = 0
     with database_proxy.atomic():
         for value, ids in changes.items():
-            for i in range(0, len(ids), _CHUNK):
-                chunk = ids[i : i + _CHUNK]
+            for chunk in chunks(ids):
                 Contact.update(ineligible_reason=value).where(Contact.id.in_(chunk)).execute()
                 changed += len(chunk)
     return changed
+
+
+def remove_ineligible_members(contact_ids: Iterable[int] | None = None) -> int:
+    """Take contacts that became ineligible (DNC, unsubscribed, …) out of every list; returns how many
+    memberships were removed. None = check every contact."""
+    ineligible = Contact.select(Contact.id).where(Contact.ineligible_reason.is_null(False))
+    if contact_ids is None:
+        return Membership.delete().where(Membership.contact.in_(ineligible)).execute()
+    ids = list(dict.fromkeys(contact_ids))
+    removed = 0
+    with database_proxy.atomic():
+        for chunk in chunks(ids):
+            ineligible_here = ineligible.where(Contact.id.in_(chunk))
+            removed += Membership.delete().where(Membership.contact.in_(ineligible_here)).execute()
+    return removed

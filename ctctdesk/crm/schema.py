@@ -14,8 +14,8 @@ import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
 from ctctdesk.crm.errors import CrmError
-from ctctdesk.crm.migrations import check_foreign_keys, rebuilds_tables, register_migrations
 from ctctdesk.crm.models import MODELS, Contact, EmailList
+from ctctdesk.storage.migrations import Component, check_foreign_keys, rebuilds_tables
 
 COMPONENT = "crm"
 
@@ -81,7 +81,7 @@ def _never_reuse_ids(db: peewee.Database) -> None:
 
     SQLite cannot add AUTOINCREMENT to a table, so each table is rebuilt (its own definition plus
     AUTOINCREMENT, rows copied with their ids, old table dropped, new one renamed, indexes re-created).
-    `migrate_all` runs this with foreign keys off, so the drop does not cascade to memberships and
+    `migrate` runs this with foreign keys off, so the drop does not cascade to memberships and
     custom fields, and in one transaction with a final foreign-key check.
     """
     if not isinstance(db, peewee.SqliteDatabase):
@@ -132,6 +132,5 @@ def _rebuild_with_autoincrement(db: peewee.Database, table: str) -> None:
 
 STEPS = [_create_missing_tables, _add_ineligible_reason, _add_sort_index, _never_reuse_ids]
 
-
-def register() -> None:
-    register_migrations(COMPONENT, STEPS)
+#: What `crm.db.open_database` migrates first, on every database it opens.
+CRM_SCHEMA = Component(COMPONENT, tuple(STEPS))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ctctdesk.chunking import chunks
 from ctctdesk.ctct.errors import CtctError
 from ctctdesk.ctct.http import ApiTransport
 from ctctdesk.ctct.timing import Clock
@@ -143,11 +144,6 @@ class Activity:
 
 
 ProgressCallback = Callable[[Activity], None]
-
-
-def chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start:start + size])
 
 
 def import_batches(contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str],

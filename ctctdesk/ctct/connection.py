@@ -24,7 +24,6 @@ from ctctdesk.ctct.endpoints import (
     load_settings,
     save_settings,
     settings_path,
-    write_json_atomically,
 )
 from ctctdesk.ctct.errors import AuthRevoked, CtctError, KeyringUnavailable, NotConnected
 from ctctdesk.ctct.http import DEFAULT_DAILY_ALLOWANCE, ApiTransport, DailyQuota, RateLimiter
@@ -37,6 +36,7 @@ from ctctdesk.ctct.oauth import (
 )
 from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
+from ctctdesk.jsonfile import write_json_atomically
 
 log = logging.getLogger(__name__)
 

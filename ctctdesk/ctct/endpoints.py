@@ -8,12 +8,12 @@ small JSON file in the data folder; tokens never go there (they live in the keyr
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from ctctdesk.jsonfile import write_json_atomically
 
 REAL_API_BASE_URL = "https://api.cc.email/v3"
 REAL_AUTH_BASE_URL = "https://authz.constantcontact.com/oauth2/default/v1"
@@ -98,16 +98,3 @@ def load_settings(path: Path) -> ConnectionSettings:
 
 def save_settings(path: Path, settings: ConnectionSettings) -> None:
     write_json_atomically(Path(path), asdict(settings))
-
-
-def write_json_atomically(path: Path, data: object) -> None:
-    """Write through a temporary file and rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ctctdesk.ctct.endpoints import write_json_atomically
 from ctctdesk.ctct.errors import (
     ApiErrorItem,
     AuthExpired,
@@ -37,6 +36,7 @@ from ctctdesk.ctct.errors import (
     ValidationError,
 )
 from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
+from ctctdesk.jsonfile import write_json_atomically
 
 log = logging.getLogger(__name__)
 

@@ -10,24 +10,47 @@ are neither rate limited nor counted.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from ctctdesk.sandbox import activities
+from ctctdesk.sandbox.clock import Clock
+from ctctdesk.sandbox.counters import RequestCounters
 from ctctdesk.sandbox.errors import ApiError
-from ctctdesk.sandbox.faults import Fault
+from ctctdesk.sandbox.faults import Fault, FaultInjector
+from ctctdesk.sandbox.oauth import OAuthServer
 from ctctdesk.sandbox.seed import seed
-from ctctdesk.sandbox.state import SIMPLE_FIELDS, Contact
+from ctctdesk.sandbox.state import SIMPLE_FIELDS, Contact, SandboxState
 from ctctdesk.sandbox.timefmt import iso
-
-if TYPE_CHECKING:
-    from ctctdesk.sandbox.server import SandboxServer
 
 CONFIG_KEYS = ("rate_limit_per_second", "daily_limit", "activity_delay", "max_running_activities",
                "access_token_lifetime")
+
+
+class ControlledSandbox(Protocol):
+    """What the control interface drives: the parts of `server.SandboxServer` it reaches.
+
+    A protocol rather than an import of the server, which builds the control interface and imports it.
+    """
+
+    state: SandboxState
+    oauth: OAuthServer
+    clock: Clock
+    faults: FaultInjector
+    counters: RequestCounters
+
+    def reset(self, *, forget_tokens: bool = False) -> None: ...
+
+    def dump(self) -> dict[str, Any]: ...
+
+    def load(self, data: dict[str, Any]) -> None: ...
+
+    def configure(self, **settings: Any) -> None: ...
+
+    def config_json(self) -> dict[str, Any]: ...
 
 
 class ControlError(Exception):
@@ -69,7 +92,7 @@ def _rules() -> Map:
 
 
 class Control:
-    def __init__(self, server: SandboxServer):
+    def __init__(self, server: ControlledSandbox):
         self.server = server
         self.state = server.state
         self.map = _rules()

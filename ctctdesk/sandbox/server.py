@@ -1,7 +1,7 @@
 """The sandbox HTTP server: one port, three prefixes.
 
 - `/v3/…` — the Constant Contact V3 API (`api.py`), behind bearer tokens, scopes, rate limits and faults;
-- `/oauth2/default/v1/…` — the authorization server (`oauth.py`), handed every request under it (and
+- `/oauth2/default/v1/…` — the authorization server (the `oauth` package), handed every request under it (and
   the short device-activation address it names, `/activate`);
 - `/_sandbox/…` — the control interface (`control.py`), neither limited nor counted.
 

@@ -24,17 +24,13 @@ from collections.abc import Mapping
 
 from ctctdesk.sync.errors import SyncError
 from ctctdesk.sync.operations import (
-    AddLocalMembership,
-    AddRemoteMembership,
+    AddMembership,
     AgreeMembership,
     ContactRef,
+    CreateContact,
+    CreateList,
     CreateLocalCompany,
-    CreateLocalContact,
-    CreateLocalList,
-    CreateRemoteContact,
-    CreateRemoteList,
-    DeleteLocalList,
-    DeleteRemoteList,
+    DeleteList,
     ForgetContact,
     ForgetList,
     LinkContact,
@@ -43,17 +39,15 @@ from ctctdesk.sync.operations import (
     MarkLocalUnsubscribed,
     Operation,
     RelinkContact,
-    RemoveLocalMembership,
-    RemoveRemoteMembership,
-    RenameLocalList,
-    RenameRemoteList,
-    UpdateLocalContact,
-    UpdateRemoteContact,
+    RemoveMembership,
+    RenameList,
+    Side,
+    UpdateContact,
 )
 from ctctdesk.sync.plan import Plan
 from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
 
-_CREATIONS = (CreateRemoteList, CreateLocalList, CreateRemoteContact, CreateLocalContact)
+_CREATIONS = (CreateList, CreateContact)
 
 
 class BaselineBuilder:
@@ -108,29 +102,29 @@ class BaselineBuilder:
     def apply(self, op: Operation, created_id: int | str | None = None) -> None:
         """Record that ``op`` is confirmed done on its side (or, for bookkeeping, simply true)."""
         if isinstance(op, _CREATIONS) and created_id is None:
-            raise SyncError(f"{op.kind} #{op.op_id} confirmed without the id it created")
+            raise SyncError(f"{op.type_name} #{op.op_id} confirmed without the id it created")
         match op:
-            case CreateRemoteList(list=ref):
+            case CreateList(side=Side.CC, list=ref):
                 assert ref.local_id is not None
                 self._put_list(ref.local_id, str(created_id), ref.name)
-            case CreateLocalList(list=ref):
+            case CreateList(side=Side.CRM, list=ref):
                 assert ref.cc_id is not None
                 self._put_list(int(created_id), ref.cc_id, ref.name)  # type: ignore[arg-type]
             case LinkList(list=ref):
                 assert ref.local_id is not None and ref.cc_id is not None
                 self._put_list(ref.local_id, ref.cc_id, ref.name)
-            case RenameRemoteList(list=ref, new_name=name) | RenameLocalList(list=ref, new_name=name):
+            case RenameList(list=ref, new_name=name):
                 local_id = self._list_id(ref)
                 self._lists[local_id] = (self._lists[local_id][0], name)
                 self._touched_lists.add(local_id)
-            case DeleteRemoteList(list=ref) | DeleteLocalList(list=ref) | ForgetList(list=ref):
+            case DeleteList(list=ref) | ForgetList(list=ref):
                 self._drop_list(ref)
-            case CreateRemoteContact(contact=ref, fields=fields, lists=lists):
+            case CreateContact(side=Side.CC, contact=ref, fields=fields, lists=lists):
                 assert ref.local_id is not None
                 self._put_contact(ref.local_id, str(created_id), fields)
                 for lst in lists:
                     self._member(lst, ref.local_id, True)
-            case CreateLocalContact(contact=ref, fields=fields, lists=lists):
+            case CreateContact(side=Side.CRM, contact=ref, fields=fields, lists=lists):
                 assert ref.cc_id is not None
                 local_id = int(created_id)  # type: ignore[arg-type]
                 self._put_contact(local_id, ref.cc_id, fields, take_over=True)
@@ -139,17 +133,14 @@ class BaselineBuilder:
             case LinkContact(contact=ref, fields=fields):
                 assert ref.local_id is not None and ref.cc_id is not None
                 self._put_contact(ref.local_id, ref.cc_id, fields)
-            case (
-                UpdateRemoteContact(contact=ref, new_base=fields)
-                | UpdateLocalContact(contact=ref, new_base=fields)
-            ):
+            case UpdateContact(contact=ref, new_base=fields):
                 local_id = self._contact_id(ref)
                 old = self._contacts[local_id]
                 self._contacts[local_id] = BaselineContact(local_id, old.cc_id, fields)
                 self._touched_contacts.add(local_id)
-            case AddRemoteMembership(list=lst, contact=ref) | AddLocalMembership(list=lst, contact=ref):
+            case AddMembership(list=lst, contact=ref):
                 self._member(lst, self._contact_id(ref), True)
-            case RemoveRemoteMembership(list=lst, contact=ref) | RemoveLocalMembership(list=lst, contact=ref):
+            case RemoveMembership(list=lst, contact=ref):
                 if self._is_linked(lst):  # R3 also empties CRM lists that are not linked
                     self._member(lst, self._contact_id(ref), False)
             case AgreeMembership(list=lst, contact=ref, member=member):
@@ -169,7 +160,7 @@ class BaselineBuilder:
             case CreateLocalCompany() | MarkLocalUnsubscribed():
                 pass  # no baseline content: companies are not linked, status is read from both sides
             case _:
-                raise SyncError(f"unknown operation {op.kind}")
+                raise SyncError(f"unknown operation {op.type_name}")
 
     # -- reading back ------------------------------------------------------------------------------------
 

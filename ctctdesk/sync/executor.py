@@ -1,7 +1,9 @@
 """Apply a plan: bulk calls to Constant Contact (R12) or bulk writes to the CRM, step by step (R13).
 
-A *step* is every operation of one kind in a phase (e.g. all contact imports, all membership adds). For
-each step the executor:
+A *step* is every operation of one or a few kinds (e.g. all contact imports, all membership adds); the
+plan's target side chooses the list of steps (``STEPS``), and each operation is carried out by the
+handler that ``HANDLERS`` names for its (kind, side) — the one place that knows how. For each step the
+executor:
 
 1. checks Cancel (a run stops between steps only),
 2. writes a journal entry ("sent") in its own transaction,
@@ -24,38 +26,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ctctdesk.crm.models import database_proxy
-from ctctdesk.ctct.client import Activity, CtctClient
+from ctctdesk.ctct.client import Activity
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted, RequestCancelled
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled, SyncError
 from ctctdesk.sync.local_writer import LocalWriter
 from ctctdesk.sync.operations import (
-    AddLocalMembership,
-    AddRemoteMembership,
-    AgreeMembership,
-    CreateLocalCompany,
-    CreateLocalContact,
-    CreateLocalList,
-    CreateRemoteContact,
-    CreateRemoteList,
-    DeleteLocalList,
-    DeleteRemoteList,
+    BOOKKEEPING,
+    CreateContact,
     ForgetContact,
-    ForgetList,
-    LinkContact,
-    LinkList,
     ListRef,
-    MarkLocalUnsubscribed,
     Operation,
-    RelinkContact,
-    RemoveLocalMembership,
-    RemoveRemoteMembership,
-    RenameLocalList,
-    RenameRemoteList,
-    UpdateLocalContact,
-    UpdateRemoteContact,
+    OpKind,
+    RenameList,
+    Side,
+    UpdateContact,
 )
 from ctctdesk.sync.plan import Plan
 from ctctdesk.sync.progress import ProgressCallback, report
@@ -64,28 +52,71 @@ from ctctdesk.sync.snapshot import CUSTOM_PREFIX, FieldValues, RemoteSnapshot
 
 log = logging.getLogger(__name__)
 
-#: What each operation kind adds to the run summary's counts.
-COUNT_LABEL: dict[type[Operation], str] = {
-    CreateRemoteList: "lists created", CreateLocalList: "lists created",
-    RenameRemoteList: "lists renamed", RenameLocalList: "lists renamed",
-    DeleteRemoteList: "lists deleted", DeleteLocalList: "lists deleted",
-    CreateRemoteContact: "contacts added", CreateLocalContact: "contacts added",
-    UpdateRemoteContact: "contacts updated", UpdateLocalContact: "contacts updated",
-    AddRemoteMembership: "memberships added", AddLocalMembership: "memberships added",
-    RemoveRemoteMembership: "memberships removed", RemoveLocalMembership: "memberships removed",
-    MarkLocalUnsubscribed: "marked unsubscribed", CreateLocalCompany: "companies created",
-}  # fmt: skip
-
-#: Every operation kind this executor applies (push and pull together).
-HANDLED: frozenset[type] = frozenset({
-    LinkList, RelinkContact, LinkContact, AgreeMembership, ForgetContact, ForgetList,
-    DeleteRemoteList, RenameRemoteList, CreateRemoteList, CreateRemoteContact, UpdateRemoteContact,
-    AddRemoteMembership, RemoveRemoteMembership,
-    CreateLocalCompany, DeleteLocalList, RenameLocalList, CreateLocalList, CreateLocalContact,
-    UpdateLocalContact, MarkLocalUnsubscribed, AddLocalMembership, RemoveLocalMembership,
-})  # fmt: skip
+#: What each kind of operation adds to the run summary's counts (the words history records).
+COUNT_LABEL: dict[OpKind, str] = {
+    OpKind.CREATE_LIST: "lists created",
+    OpKind.RENAME_LIST: "lists renamed",
+    OpKind.DELETE_LIST: "lists deleted",
+    OpKind.CREATE_CONTACT: "contacts added",
+    OpKind.UPDATE_CONTACT: "contacts updated",
+    OpKind.ADD_MEMBERSHIP: "memberships added",
+    OpKind.REMOVE_MEMBERSHIP: "memberships removed",
+    OpKind.MARK_UNSUBSCRIBED: "marked unsubscribed",
+    OpKind.CREATE_COMPANY: "companies created",
+}
 
 StepHook = Callable[[int, str, str], None]  # (step number, step kind, "before" | "sent")
+Confirmed = Mapping[int, int | str | None]  # op id → the id a creation got (None for the others)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Every operation of ``kinds`` in a plan, performed together (bulk calls, one transaction).
+
+    ``side`` is the side the step changes; None = baseline-only bookkeeping. A data step may hold
+    bookkeeping operations too (``LinkList`` among the CRM's list renames): they are applied in
+    order, because the operations after them rely on what they record.
+    """
+
+    label: str  # what the journal and the progress say
+    kinds: tuple[OpKind, ...]
+    side: Side | None
+
+
+_BOOK = None  # a bookkeeping step's side
+
+#: The steps of a run, per target side, in the order they are performed. List deletions free their
+#: names for creations and renames; creations come before what refers to them.
+STEPS: dict[Side, tuple[Step, ...]] = {
+    Side.CC: (
+        Step("link lists", (OpKind.LINK_LIST,), _BOOK),
+        Step("relink contacts", (OpKind.RELINK_CONTACT,), _BOOK),
+        Step("deleting lists", (OpKind.DELETE_LIST,), Side.CC),
+        Step("creating and renaming lists", (OpKind.RENAME_LIST, OpKind.CREATE_LIST), Side.CC),
+        Step("link contacts", (OpKind.LINK_CONTACT,), _BOOK),
+        Step("importing contacts", (OpKind.CREATE_CONTACT,), Side.CC),
+        Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CC),
+        Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
+        Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CC),
+        Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CC),
+    ),
+    Side.CRM: (
+        Step("creating companies", (OpKind.CREATE_COMPANY,), Side.CRM),
+        Step("deleting lists", (OpKind.DELETE_LIST,), Side.CRM),
+        Step("creating and renaming lists", (OpKind.LINK_LIST, OpKind.RENAME_LIST, OpKind.CREATE_LIST),
+             Side.CRM),  # fmt: skip
+        Step("relink contacts", (OpKind.RELINK_CONTACT,), _BOOK),
+        Step("link contacts", (OpKind.LINK_CONTACT,), _BOOK),
+        Step("adding contacts", (OpKind.CREATE_CONTACT,), Side.CRM),
+        Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CRM),
+        Step("marking unsubscribed", (OpKind.MARK_UNSUBSCRIBED,), Side.CRM),
+        Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
+        Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CRM),
+        Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CRM),
+    ),
+}
+#: Last of every run: links dropped once what they wait for (``ForgetContact.after``) is confirmed.
+FORGET_STEP = Step("forget", (OpKind.FORGET_CONTACT, OpKind.FORGET_LIST), _BOOK)
 
 
 @dataclass
@@ -104,7 +135,7 @@ class _Stop(Exception):
 
 
 class Executor:
-    def __init__(self, client: CtctClient | None, plan: Plan, builder: BaselineBuilder,
+    def __init__(self, client: EmailService | None, plan: Plan, builder: BaselineBuilder,
                  writer: store.BaselineWriter, *, run_id: int, remote: RemoteSnapshot | None = None,
                  on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
                  step_hook: StepHook | None = None) -> None:  # fmt: skip
@@ -127,61 +158,81 @@ class Executor:
     # -- driver ---------------------------------------------------------------------------------------
 
     def execute(self) -> ExecResult:
-        ops = self.plan.operations
-        by_kind: dict[type, list[Operation]] = defaultdict(list)
-        for op in ops:
-            by_kind[type(op)].append(op)
-        self._by_kind = by_kind
-        unknown = set(by_kind) - HANDLED
-        if unknown:  # never skip an operation silently: refuse the whole plan instead
-            raise SyncError("This version cannot apply: " + ", ".join(sorted(t.__name__ for t in unknown)))
+        steps = STEPS[self.plan.target]
+        by_step = self._sort_into_steps(steps)
         try:
-            if self.plan.target.value == "cc":
-                self._push()
-            else:
-                self._pull()
-            self._forget()
+            for step in steps:
+                self._run_step(step, by_step[step])
+            forget = [
+                op for op in by_step[FORGET_STEP]
+                if not isinstance(op, ForgetContact) or all(a in self.done for a in op.after)
+            ]  # fmt: skip
+            self._run_step(FORGET_STEP, forget)
         except _Stop:
             pass
         except SyncCancelled:
             self.result.cancelled = True
         return self.result
 
-    def _push(self) -> None:
-        k = self._by_kind
-        self._bookkeeping("link lists", k[LinkList])
-        self._bookkeeping("relink contacts", k[RelinkContact])
-        self._remote_step("deleting lists", k[DeleteRemoteList], self._delete_remote_lists)
-        list_ops = sorted(k[RenameRemoteList] + k[CreateRemoteList], key=lambda o: o.op_id)
-        self._remote_step("creating and renaming lists", list_ops, self._lists_remote)
-        self._bookkeeping("link contacts", k[LinkContact])
-        self._remote_step("importing contacts", k[CreateRemoteContact], self._import_new)
-        self._remote_step("updating contacts", k[UpdateRemoteContact], self._update_remote)
-        self._bookkeeping("agree memberships", k[AgreeMembership])
-        self._remote_step("adding to lists", k[AddRemoteMembership], self._memberships(True))
-        self._remote_step("removing from lists", k[RemoveRemoteMembership], self._memberships(False))
+    def _sort_into_steps(self, steps: Sequence[Step]) -> dict[Step, list[Operation]]:
+        """Each operation under the step that performs it, in plan order; refuses the whole plan when
+        one has no step here (never skip an operation silently)."""
+        step_of: dict[tuple[OpKind, Side | None], Step] = {}
+        for step in (*steps, FORGET_STEP):
+            for kind in step.kinds:
+                step_of[(kind, None if kind in BOOKKEEPING else step.side)] = step
+        by_step: dict[Step, list[Operation]] = {step: [] for step in (*steps, FORGET_STEP)}
+        unknown: set[str] = set()
+        for op in self.plan.operations:
+            step = step_of.get((op.kind, op.side))
+            if step is None:
+                unknown.add(op.type_name)
+            else:
+                by_step[step].append(op)
+        if unknown:
+            raise SyncError("This version cannot apply: " + ", ".join(sorted(unknown)))
+        for ops in by_step.values():
+            ops.sort(key=lambda o: o.op_id)
+        return by_step
 
-    def _pull(self) -> None:
-        k = self._by_kind
-        self._local_step("creating companies", k[CreateLocalCompany], self._create_companies)
-        self._local_step("deleting lists", k[DeleteLocalList], self._delete_local_lists)
-        list_ops = sorted(k[LinkList] + k[RenameLocalList] + k[CreateLocalList], key=lambda o: o.op_id)
-        self._local_step("creating and renaming lists", list_ops, self._lists_local)
-        self._bookkeeping("relink contacts", k[RelinkContact])
-        self._bookkeeping("link contacts", k[LinkContact])
-        self._local_step("adding contacts", k[CreateLocalContact], self._create_local_contacts)
-        self._local_step("updating contacts", k[UpdateLocalContact], self._update_local_contacts)
-        self._local_step("marking unsubscribed", k[MarkLocalUnsubscribed], self._mark_unsubscribed)
-        self._bookkeeping("agree memberships", k[AgreeMembership])
-        self._local_step("adding to lists", k[AddLocalMembership], self._local_members(True))
-        self._local_step("removing from lists", k[RemoveLocalMembership], self._local_members(False))
+    def _run_step(self, step: Step, ops: Sequence[Operation]) -> None:
+        if step.side is None:
+            self._bookkeeping(step.label, ops)
+        elif step.side is Side.CRM:
+            self._local_step(step.label, ops, self._dispatch)
+        else:
+            self._remote_step(step.label, ops, self._dispatch)
 
-    def _forget(self) -> None:
-        ops = [
-            op for op in self._by_kind[ForgetContact] + self._by_kind[ForgetList]
-            if not isinstance(op, ForgetContact) or all(a in self.done for a in op.after)
-        ]  # fmt: skip
-        self._bookkeeping("forget", ops)
+    def _dispatch(self, ops: Sequence[Operation]) -> Confirmed:
+        """Hand each run of same-kind operations to its handler ((kind, side) → HANDLERS)."""
+        confirmed: dict[int, int | str | None] = {}
+        start = 0
+        while start < len(ops):
+            key = (ops[start].kind, ops[start].side)
+            end = start + 1
+            while end < len(ops) and (ops[end].kind, ops[end].side) == key:
+                end += 1
+            run = ops[start:end]
+            try:
+                if key[1] is None:
+                    self._apply_in_order(run)
+                else:
+                    confirmed.update(HANDLERS[key](self, run))
+            except _Partial as partial:
+                raise _Partial({**confirmed, **partial.confirmed}, partial.cause) from partial.cause
+            except (CtctError, SyncCancelled) as error:
+                if not confirmed:
+                    raise
+                raise _Partial(confirmed, error) from error  # keep what earlier runs of the step did
+            start = end
+        return confirmed
+
+    def _apply_in_order(self, ops: Sequence[Operation]) -> None:
+        """Bookkeeping inside a data step, recorded at once: the operations after it rely on it."""
+        for op in ops:
+            self.builder.apply(op)
+            self.done.add(op.op_id)
+        self.writer.save(self.builder, *self.builder.take_changes())
 
     # -- step machinery ----------------------------------------------------------------------------------
 
@@ -207,7 +258,7 @@ class Executor:
             created = confirmed[op.op_id]
             self.builder.apply(op, created)
             self.done.add(op.op_id)
-            label = COUNT_LABEL.get(type(op))
+            label = COUNT_LABEL.get(op.kind)
             if label:
                 self.result.counts[label] += 1
                 self._count_per_list(op, label)
@@ -217,8 +268,7 @@ class Executor:
     def _count_per_list(self, op: Operation, label: str) -> None:
         names: list[str] = []
         lst = getattr(op, "list", None)
-        if lst is not None and isinstance(op, (AddRemoteMembership, AddLocalMembership,
-                                               RemoveRemoteMembership, RemoveLocalMembership)):
+        if lst is not None and op.kind in (OpKind.ADD_MEMBERSHIP, OpKind.REMOVE_MEMBERSHIP):
             names.append(lst.name)
         for ref in getattr(op, "lists", ()) or ():
             names.append(ref.name)
@@ -313,19 +363,26 @@ class Executor:
                 e for a in results for e in a.errors))
         return {op.op_id: None for op in ops}
 
-    def _lists_remote(self, ops: Sequence[Operation]) -> dict[int, str | None]:
-        assert self.client is not None
-        confirmed: dict[int, str | None] = {}
+    def _create_remote_lists(self, ops: Sequence[Operation]) -> dict[int, str]:
+        confirmed: dict[int, str] = {}
         try:
             for op in ops:
                 self._check_cancel()
-                if isinstance(op, CreateRemoteList):
-                    confirmed[op.op_id] = self._create_remote_list(op.list.name)
-                else:
-                    assert isinstance(op, RenameRemoteList)
-                    ref = self.builder.resolve_list(op.list)
-                    self.client.rename_list(ref.cc_id, op.new_name)  # type: ignore[arg-type]
-                    confirmed[op.op_id] = None
+                confirmed[op.op_id] = self._create_remote_list(op.list.name)  # type: ignore[attr-defined]
+        except (CtctError, SyncCancelled) as error:
+            raise _Partial(confirmed, error) from error
+        return confirmed
+
+    def _rename_remote_lists(self, ops: Sequence[Operation]) -> dict[int, None]:
+        assert self.client is not None
+        confirmed: dict[int, None] = {}
+        try:
+            for op in ops:
+                assert isinstance(op, RenameList)
+                self._check_cancel()
+                ref = self.builder.resolve_list(op.list)
+                self.client.rename_list(ref.cc_id, op.new_name)  # type: ignore[arg-type]
+                confirmed[op.op_id] = None
         except (CtctError, SyncCancelled) as error:
             raise _Partial(confirmed, error) from error
         return confirmed
@@ -389,13 +446,13 @@ class Executor:
         names = self._custom_field_names(labels) if labels else {}
         groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
         for op in ops:
-            assert isinstance(op, CreateRemoteContact)
+            assert isinstance(op, CreateContact)
             list_ids = tuple(sorted(self.builder.resolve_list(r).cc_id or "" for r in op.lists))
             groups[list_ids].append(self._row(op.fields.as_dict(), names))
         ids, errors = self._import(groups, "Importing contacts")
         confirmed: dict[int, str] = {}
         for op in ops:
-            assert isinstance(op, CreateRemoteContact)
+            assert isinstance(op, CreateContact)
             cc_id = ids.get(op.fields.email)
             if cc_id is None:
                 self.result.errors.append((op.fields.email, _row_error(errors, op.fields.email)))
@@ -423,10 +480,10 @@ class Executor:
         names = self._custom_field_names(labels) if labels else {}
         confirmed: dict[int, None] = {}
         by_import: dict[tuple[str, ...], list[dict]] = defaultdict(list)
-        import_ops: list[UpdateRemoteContact] = []
+        import_ops: list[UpdateContact] = []
         try:
             for op in ops:
-                assert isinstance(op, UpdateRemoteContact)
+                assert isinstance(op, UpdateContact)
                 ref = self.builder.resolve_contact(op.contact)
                 changes = dict(op.changes)
                 lists = self._remote_lists_of(ref.cc_id or "", ref.local_id or -1)
@@ -487,31 +544,34 @@ class Executor:
         body["list_memberships"] = list(raw.get("list_memberships") or [])
         self.client.update_contact(cc_id, body)
 
-    def _memberships(self, add: bool) -> Callable[[Sequence[Operation]], dict[int, None]]:
-        def work(ops: Sequence[Operation]) -> dict[int, None]:
-            assert self.client is not None
-            by_list: dict[str, list[Operation]] = defaultdict(list)
-            for op in ops:
-                lst = self.builder.resolve_list(op.list)  # type: ignore[attr-defined]
-                by_list[lst.cc_id or ""].append(op)
-            confirmed: dict[int, None] = {}
-            call = self.client.add_list_memberships if add else self.client.remove_list_memberships
-            phase = "Adding to lists" if add else "Removing from lists"
-            try:
-                for list_id, group in by_list.items():
-                    contact_ids = [self.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
-                                   for op in group]
-                    results = self._wait_all(call(contact_ids, [list_id]), phase)
-                    if all(a.succeeded for a in results):
-                        confirmed.update((op.op_id, None) for op in group)
-                    else:
-                        for a in results:
-                            self.result.errors.extend(("", e) for e in a.errors)
-            except (CtctError, SyncCancelled) as error:
-                raise _Partial(confirmed, error) from error
-            return confirmed
+    def _add_remote_members(self, ops: Sequence[Operation]) -> dict[int, None]:
+        return self._remote_members(ops, add=True)
 
-        return work
+    def _remove_remote_members(self, ops: Sequence[Operation]) -> dict[int, None]:
+        return self._remote_members(ops, add=False)
+
+    def _remote_members(self, ops: Sequence[Operation], *, add: bool) -> dict[int, None]:
+        assert self.client is not None
+        by_list: dict[str, list[Operation]] = defaultdict(list)
+        for op in ops:
+            lst = self.builder.resolve_list(op.list)  # type: ignore[attr-defined]
+            by_list[lst.cc_id or ""].append(op)
+        confirmed: dict[int, None] = {}
+        call = self.client.add_list_memberships if add else self.client.remove_list_memberships
+        phase = "Adding to lists" if add else "Removing from lists"
+        try:
+            for list_id, group in by_list.items():
+                contact_ids = [self.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
+                               for op in group]
+                results = self._wait_all(call(contact_ids, [list_id]), phase)
+                if all(a.succeeded for a in results):
+                    confirmed.update((op.op_id, None) for op in group)
+                else:
+                    for a in results:
+                        self.result.errors.extend(("", e) for e in a.errors)
+        except (CtctError, SyncCancelled) as error:
+            raise _Partial(confirmed, error) from error
+        return confirmed
 
     # -- CRM steps -----------------------------------------------------------------------------------------
 
@@ -526,20 +586,15 @@ class Executor:
                 self.local.delete_list(ref.local_id)
         return {op.op_id: None for op in ops}
 
-    def _lists_local(self, ops: Sequence[Operation]) -> dict[int, int | None]:
-        confirmed: dict[int, int | None] = {}
+    def _create_local_lists(self, ops: Sequence[Operation]) -> dict[int, int]:
+        return {op.op_id: self.local.create_list(op) for op in ops}  # type: ignore[arg-type]
+
+    def _rename_local_lists(self, ops: Sequence[Operation]) -> dict[int, None]:
         for op in ops:
-            if isinstance(op, CreateLocalList):
-                confirmed[op.op_id] = self.local.create_list(op)
-            elif isinstance(op, RenameLocalList):
-                ref = self.builder.resolve_list(op.list)
-                self.local.rename_list(op, ref.local_id)  # type: ignore[arg-type]
-                confirmed[op.op_id] = None
-            else:  # LinkList is bookkeeping, kept in order with the renames it may depend on
-                self.builder.apply(op)
-                self.done.add(op.op_id)
-                self.writer.save(self.builder, *self.builder.take_changes())
-        return confirmed
+            assert isinstance(op, RenameList)
+            ref = self.builder.resolve_list(op.list)
+            self.local.rename_list(op, ref.local_id)  # type: ignore[arg-type]
+        return {op.op_id: None for op in ops}
 
     def _create_local_contacts(self, ops: Sequence[Operation]) -> dict[int, int]:
         list_ids = [
@@ -560,20 +615,45 @@ class Executor:
         self.local.mark_unsubscribed([i for i in ids if i is not None])
         return {op.op_id: None for op in ops}
 
-    def _local_members(self, add: bool) -> Callable[[Sequence[Operation]], dict[int, None]]:
-        def work(ops: Sequence[Operation]) -> dict[int, None]:
-            pairs = []
-            for op in ops:
-                lst = self.builder.resolve_list(op.list)  # type: ignore[attr-defined]
-                contact = self.builder.resolve_contact(op.contact)  # type: ignore[attr-defined]
-                pairs.append((lst.local_id, contact.local_id))
-            if add:
-                self.local.add_members(pairs)
-            else:
-                self.local.remove_members(pairs)
-            return {op.op_id: None for op in ops}
+    def _local_pairs(self, ops: Sequence[Operation]) -> list[tuple[int, int]]:
+        pairs = []
+        for op in ops:
+            lst = self.builder.resolve_list(op.list)  # type: ignore[attr-defined]
+            contact = self.builder.resolve_contact(op.contact)  # type: ignore[attr-defined]
+            pairs.append((lst.local_id, contact.local_id))
+        return pairs  # type: ignore[return-value]
 
-        return work
+    def _add_local_members(self, ops: Sequence[Operation]) -> dict[int, None]:
+        self.local.add_members(self._local_pairs(ops))
+        return {op.op_id: None for op in ops}
+
+    def _remove_local_members(self, ops: Sequence[Operation]) -> dict[int, None]:
+        self.local.remove_members(self._local_pairs(ops))
+        return {op.op_id: None for op in ops}
+
+
+Handler = Callable[[Executor, Sequence[Operation]], Confirmed]
+
+#: Who performs what: (kind, side) → the handler that performs a run of such operations and returns
+#: what it confirmed. The one place that knows how each operation is carried out on each side.
+HANDLERS: dict[tuple[OpKind, Side], Handler] = {
+    (OpKind.DELETE_LIST, Side.CC): Executor._delete_remote_lists,
+    (OpKind.CREATE_LIST, Side.CC): Executor._create_remote_lists,
+    (OpKind.RENAME_LIST, Side.CC): Executor._rename_remote_lists,
+    (OpKind.CREATE_CONTACT, Side.CC): Executor._import_new,
+    (OpKind.UPDATE_CONTACT, Side.CC): Executor._update_remote,
+    (OpKind.ADD_MEMBERSHIP, Side.CC): Executor._add_remote_members,
+    (OpKind.REMOVE_MEMBERSHIP, Side.CC): Executor._remove_remote_members,
+    (OpKind.CREATE_COMPANY, Side.CRM): Executor._create_companies,
+    (OpKind.DELETE_LIST, Side.CRM): Executor._delete_local_lists,
+    (OpKind.CREATE_LIST, Side.CRM): Executor._create_local_lists,
+    (OpKind.RENAME_LIST, Side.CRM): Executor._rename_local_lists,
+    (OpKind.CREATE_CONTACT, Side.CRM): Executor._create_local_contacts,
+    (OpKind.UPDATE_CONTACT, Side.CRM): Executor._update_local_contacts,
+    (OpKind.MARK_UNSUBSCRIBED, Side.CRM): Executor._mark_unsubscribed,
+    (OpKind.ADD_MEMBERSHIP, Side.CRM): Executor._add_local_members,
+    (OpKind.REMOVE_MEMBERSHIP, Side.CRM): Executor._remove_local_members,
+}
 
 
 class _Partial(Exception):
@@ -596,4 +676,4 @@ def list_label(ref: ListRef) -> str:
     return ref.name
 
 
-__all__ = ["Executor", "ExecResult", "COUNT_LABEL", "SyncError"]
+__all__ = ["Executor", "ExecResult", "COUNT_LABEL", "HANDLERS", "STEPS", "SyncError"]

@@ -1,11 +1,11 @@
-"""Apply the CRM-side operations of a pull plan, in bulk, through the CRM's own rules.
+"""Apply the CRM-side operations (``side=Side.CRM``) of a pull plan, in bulk, through the CRM's own rules.
 
 Each method takes every operation of one kind (a step), writes them in SQL batches and returns the
 id each creation got. The caller runs a step inside one transaction together with the baseline entries
 it changed, so a pull killed at any instant leaves the CRM and the baseline in agreement (R13).
 
 Eligibility stays right because every write that can change it goes through
-``rules.refresh_ineligibility`` and ``lists.remove_ineligible_members`` (or the crm services that call
+``rules.refresh_ineligibility`` and ``rules.remove_ineligible_members`` (or the crm services that call
 them); memberships are only added for eligible contacts (L6).
 """
 
@@ -27,18 +27,11 @@ from ctctdesk.crm.models import (
 )
 from ctctdesk.crm.rules import refresh_ineligibility
 from ctctdesk.sync import sql
-from ctctdesk.sync.operations import (
-    CreateLocalCompany,
-    CreateLocalContact,
-    CreateLocalList,
-    RenameLocalList,
-    UpdateLocalContact,
-)
+from ctctdesk.sync.operations import CreateContact, CreateList, CreateLocalCompany, RenameList, UpdateContact
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX
 
 #: Contacts from Constant Contact without a company name belong here; the reader shows it as "".
 NO_COMPANY = "(No company)"
-_CHUNK = 400
 
 
 def _company_id(name: str, cache: dict[str, int], kind: str = "customer") -> int:
@@ -55,22 +48,22 @@ class LocalWriter:
 
     def create_companies(self, ops: Sequence[CreateLocalCompany]) -> None:
         for op in ops:
-            _company_id(op.name, self._companies, getattr(op, "kind", "customer"))
+            _company_id(op.name, self._companies, op.company_kind)
 
-    def create_list(self, op: CreateLocalList) -> int:
+    def create_list(self, op: CreateList) -> int:
         existing = crm_lists.find_list(op.list.name)
         if existing is not None:  # created by an earlier, interrupted run
             return existing.id
         return crm_lists.create_list(op.list.name).id
 
-    def rename_list(self, op: RenameLocalList, local_id: int) -> None:
+    def rename_list(self, op: RenameList, local_id: int) -> None:
         crm_lists.rename_list(local_id, op.new_name)
 
     def delete_list(self, local_id: int) -> None:
         if crm_lists.EmailList.get_or_none(crm_lists.EmailList.id == local_id) is not None:
             crm_lists.delete_list(local_id)
 
-    def create_contacts(self, ops: Sequence[CreateLocalContact],
+    def create_contacts(self, ops: Sequence[CreateContact],
                         list_ids: Sequence[Sequence[int]]) -> list[int]:  # fmt: skip
         """Insert new contacts in bulk; ``list_ids[i]``: resolved local lists of ``ops[i]``.
 
@@ -104,7 +97,7 @@ class LocalWriter:
         self._add_members(pairs)
         return created
 
-    def update_contacts(self, ops: Sequence[UpdateLocalContact], local_ids: Sequence[int]
+    def update_contacts(self, ops: Sequence[UpdateContact], local_ids: Sequence[int]
                         ) -> tuple[list[int], list[tuple[str, str]]]:  # fmt: skip
         """Update each contact in its own savepoint; returns the op ids done and (email, error) pairs.
 
@@ -123,7 +116,7 @@ class LocalWriter:
                 done.append(op.op_id)
         return done, errors
 
-    def _update_one(self, op: UpdateLocalContact, local_id: int) -> None:
+    def _update_one(self, op: UpdateContact, local_id: int) -> None:
         changes: dict[str, object] = {}
         custom: dict[str, str] = {}
         for name, value in op.changes:

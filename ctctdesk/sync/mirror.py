@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from ctctdesk.crm.models import database_proxy
+from ctctdesk.chunking import chunks
+from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql, store
 from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
 
@@ -92,9 +93,8 @@ class Mirror:
 
     @staticmethod
     def _delete(contacts: Mapping[str, RemoteContact]) -> None:
-        ids = list(contacts)
-        for start in range(0, len(ids), 500):
-            store.RemoteRow.delete().where(store.RemoteRow.cc_id.in_(ids[start : start + 500])).execute()
+        for chunk in chunks(list(contacts)):
+            store.RemoteRow.delete().where(store.RemoteRow.cc_id.in_(chunk)).execute()
 
     @staticmethod
     def _write(contacts: Iterable[RemoteContact]) -> None:

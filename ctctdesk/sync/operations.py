@@ -1,7 +1,9 @@
 """The vocabulary of a sync plan: operations, skips, warnings, conflicts.
 
-Every operation names its target side by its class (``Remote…`` = Constant Contact, ``Local…`` = the
-CRM) and carries refs with whatever ids are known. A ref to something created earlier in the same plan
+An operation that can act on either side carries that side as a field (``CreateList(side=Side.CC, …)``
+creates the list in Constant Contact, ``Side.CRM`` in the CRM: vdirsyncer's ``Upload(item, dest)``);
+what only one side can undergo (a company created, an unsubscribe recorded) keeps its own class.
+Operations carry refs with whatever ids are known. A ref to something created earlier in the same plan
 lacks the other side's id; the executor resolves it through the baseline builder
 (:mod:`ctctdesk.sync.baseline_update`) once the creating operation is confirmed.
 
@@ -51,74 +53,136 @@ class ContactRef:
     label: str  # email, or the name when there is no email — for people reading a preview
 
 
+class OpKind(enum.StrEnum):
+    """What an operation does, whichever side it acts on; with the side it is the executor's key."""
+
+    CREATE_LIST = "create_list"
+    RENAME_LIST = "rename_list"
+    DELETE_LIST = "delete_list"
+    CREATE_CONTACT = "create_contact"
+    UPDATE_CONTACT = "update_contact"
+    ADD_MEMBERSHIP = "add_membership"
+    REMOVE_MEMBERSHIP = "remove_membership"
+    CREATE_COMPANY = "create_company"  # the CRM only: Constant Contact has no companies
+    MARK_UNSUBSCRIBED = "mark_unsubscribed"  # the CRM only: only a contact unsubscribes themself
+    LINK_LIST = "link_list"
+    LINK_CONTACT = "link_contact"
+    RELINK_CONTACT = "relink_contact"
+    AGREE_MEMBERSHIP = "agree_membership"
+    FORGET_LIST = "forget_list"
+    FORGET_CONTACT = "forget_contact"
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
+    """One thing a plan does. ``side`` (a field or a class constant) is the side it changes: None
+    for baseline-only bookkeeping."""
+
     op_id: int
 
+    kind: ClassVar[OpKind]
+    #: The side it changes; a field where either side is possible, a constant otherwise.
+    side: ClassVar[Side | None]
     #: True for operations that change a side; False for baseline-only bookkeeping.
     changes_data: ClassVar[bool] = True
-    side: ClassVar[Side] = Side.CC  # overridden by the CRM-side classes
 
     @property
-    def kind(self) -> str:
-        return type(self).__name__
+    def type_name(self) -> str:
+        """A stable, readable name (``CreateRemoteList``, ``LinkContact``): what ``--json`` counts
+        and messages show. Kept as it was when every operation had a class per side, for scripts."""
+        side = getattr(self, "side", None)
+        parts = _TYPE_NAME_PARTS.get(self.kind)
+        if side is None or parts is None:
+            return type(self).__name__
+        verb, noun = parts
+        return f"{verb}{'Remote' if side is Side.CC else 'Local'}{noun}"
 
 
-# --- Constant Contact side -------------------------------------------------------------------------
+_TYPE_NAME_PARTS = {
+    OpKind.CREATE_LIST: ("Create", "List"),
+    OpKind.RENAME_LIST: ("Rename", "List"),
+    OpKind.DELETE_LIST: ("Delete", "List"),
+    OpKind.CREATE_CONTACT: ("Create", "Contact"),
+    OpKind.UPDATE_CONTACT: ("Update", "Contact"),
+    OpKind.ADD_MEMBERSHIP: ("Add", "Membership"),
+    OpKind.REMOVE_MEMBERSHIP: ("Remove", "Membership"),
+}
+
+
+# --- Either side: ``side`` says which one (the plan's target) ---------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class CreateRemoteList(Operation):
+class CreateList(Operation):
+    side: Side
     list: ListRef
+    kind = OpKind.CREATE_LIST
 
 
 @dataclass(frozen=True, slots=True)
-class RenameRemoteList(Operation):
+class RenameList(Operation):
+    side: Side
     list: ListRef
     new_name: str
+    kind = OpKind.RENAME_LIST
 
 
 @dataclass(frozen=True, slots=True)
-class DeleteRemoteList(Operation):
+class DeleteList(Operation):
+    side: Side
     list: ListRef
+    kind = OpKind.DELETE_LIST
 
 
 @dataclass(frozen=True, slots=True)
-class CreateRemoteContact(Operation):
-    """Import a CRM contact (by email; Constant Contact upserts) together with its list memberships.
+class CreateContact(Operation):
+    """A contact from the other side, with the lists it is to be in.
 
-    The contact must end with exactly ``fields`` — a blank value clears the field — also when the
-    email already exists in Constant Contact (deleted, or not in an incremental read). Otherwise the
-    old values come back to the CRM with the next pull (nothing lost, but not what the preview said).
+    In Constant Contact (an import by email; Constant Contact upserts) the contact must end with
+    exactly ``fields`` — a blank value clears the field — also when the email already exists there
+    (deleted, or not in an incremental read). Otherwise the old values come back to the CRM with the
+    next pull (nothing lost, but not what the preview said). In the CRM its company is matched by
+    name or created (CreateLocalCompany).
     """
 
+    side: Side
     contact: ContactRef
-    fields: FieldValues  # in Constant Contact space: already shortened per R10
+    fields: FieldValues  # for Constant Contact already shortened per R10
     lists: tuple[ListRef, ...]
+    email_status: str = ""  # the CRM only: subscribed, or unsubscribed (R3)
+    kind = OpKind.CREATE_CONTACT
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateRemoteContact(Operation):
-    """Send only ``changes``; an email change must go by contact id (R7), not by email import."""
+class UpdateContact(Operation):
+    """Send only ``changes``. In Constant Contact an email change must go by contact id (R7), not by
+    email import; in the CRM a ``company_name`` change moves the contact to the company of that name
+    (matched per R9)."""
 
+    side: Side
     contact: ContactRef
     changes: tuple[tuple[str, str], ...]
     new_base: FieldValues
+    kind = OpKind.UPDATE_CONTACT
 
 
 @dataclass(frozen=True, slots=True)
-class AddRemoteMembership(Operation):
+class AddMembership(Operation):
+    side: Side
     list: ListRef
     contact: ContactRef
+    kind = OpKind.ADD_MEMBERSHIP
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveRemoteMembership(Operation):
+class RemoveMembership(Operation):
+    side: Side
     list: ListRef
     contact: ContactRef
+    kind = OpKind.REMOVE_MEMBERSHIP
 
 
-# --- CRM side --------------------------------------------------------------------------------------
+# --- The CRM only -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,48 +190,9 @@ class CreateLocalCompany(Operation):
     """A company for contacts whose company is not in the CRM yet (R9, seed 004): a customer."""
 
     name: str
-    kind: str = "customer"
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class CreateLocalList(Operation):
-    list: ListRef
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class RenameLocalList(Operation):
-    list: ListRef
-    new_name: str
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class DeleteLocalList(Operation):
-    list: ListRef
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class CreateLocalContact(Operation):
-    """A contact from Constant Contact; its company is matched by name or created (CreateLocalCompany)."""
-
-    contact: ContactRef
-    fields: FieldValues
-    email_status: str
-    lists: tuple[ListRef, ...]
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateLocalContact(Operation):
-    """A ``company_name`` change moves the contact to the company of that name (matched per R9)."""
-
-    contact: ContactRef
-    changes: tuple[tuple[str, str], ...]
-    new_base: FieldValues
-    side = Side.CRM
+    company_kind: str = "customer"
+    kind = OpKind.CREATE_COMPANY
+    side: ClassVar[Side] = Side.CRM
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,21 +200,8 @@ class MarkLocalUnsubscribed(Operation):
     """R3: the contact unsubscribed in Constant Contact; it can no longer be ticked."""
 
     contact: ContactRef
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class AddLocalMembership(Operation):
-    list: ListRef
-    contact: ContactRef
-    side = Side.CRM
-
-
-@dataclass(frozen=True, slots=True)
-class RemoveLocalMembership(Operation):
-    list: ListRef
-    contact: ContactRef
-    side = Side.CRM
+    kind = OpKind.MARK_UNSUBSCRIBED
+    side: ClassVar[Side] = Side.CRM
 
 
 # --- Baseline-only bookkeeping ---------------------------------------------------------------------
@@ -200,7 +212,9 @@ class LinkList(Operation):
     """Both sides hold this list under ``name`` (first match by name, or the same rename on both)."""
 
     list: ListRef
+    kind = OpKind.LINK_LIST
     changes_data = False
+    side: ClassVar[None] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +223,9 @@ class LinkContact(Operation):
 
     contact: ContactRef
     fields: FieldValues
+    kind = OpKind.LINK_CONTACT
     changes_data = False
+    side: ClassVar[None] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +235,9 @@ class RelinkContact(Operation):
 
     contact: ContactRef
     old_local_id: int
+    kind = OpKind.RELINK_CONTACT
     changes_data = False
+    side: ClassVar[None] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +245,17 @@ class AgreeMembership(Operation):
     list: ListRef
     contact: ContactRef
     member: bool
+    kind = OpKind.AGREE_MEMBERSHIP
     changes_data = False
+    side: ClassVar[None] = None
 
 
 @dataclass(frozen=True, slots=True)
 class ForgetList(Operation):
     list: ListRef
+    kind = OpKind.FORGET_LIST
     changes_data = False
+    side: ClassVar[None] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +264,16 @@ class ForgetContact(Operation):
 
     contact: ContactRef
     after: tuple[int, ...] = ()
+    kind = OpKind.FORGET_CONTACT
     changes_data = False
+    side: ClassVar[None] = None
+
+
+#: Kinds that only move the baseline (``changes_data`` False): they have no side.
+BOOKKEEPING: frozenset[OpKind] = frozenset({
+    OpKind.LINK_LIST, OpKind.LINK_CONTACT, OpKind.RELINK_CONTACT, OpKind.AGREE_MEMBERSHIP,
+    OpKind.FORGET_LIST, OpKind.FORGET_CONTACT,
+})  # fmt: skip
 
 
 # --- What is not done, and why ---------------------------------------------------------------------

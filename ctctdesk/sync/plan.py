@@ -45,7 +45,8 @@ Executor contract (see also :mod:`ctctdesk.sync.baseline_update`):
   the id a creation got on its target side) and persist the baseline entries it changed. Bookkeeping
   operations (``changes_data`` False) need no I/O; apply a ``ForgetContact`` only once the ops in its
   ``after`` are confirmed. An operation that failed is simply not applied: the next plan redoes it.
-* ``UpdateRemoteContact`` with an ``email`` change must be sent by contact id, not by email import.
+* ``UpdateContact`` for Constant Contact with an ``email`` change must be sent by contact id, not by
+  email import.
 * Remote reads: keep the last complete snapshot as a mirror and fold each incremental read
   (``updated_after`` the previous read) into it with ``RemoteSnapshot.merged``; plan on the result.
   A bare incremental snapshot (``complete=False``) makes the planner assume absent contacts equal the
@@ -59,20 +60,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ctctdesk.crm import rules
 from ctctdesk.sync.errors import PlanError
 from ctctdesk.sync.operations import (
-    AddLocalMembership,
-    AddRemoteMembership,
+    AddMembership,
     AgreeMembership,
     Conflict,
     ContactRef,
+    CreateContact,
+    CreateList,
     CreateLocalCompany,
-    CreateLocalContact,
-    CreateLocalList,
-    CreateRemoteContact,
-    CreateRemoteList,
-    DeleteLocalList,
-    DeleteRemoteList,
+    DeleteList,
     Direction,
     ForgetContact,
     ForgetList,
@@ -83,16 +81,13 @@ from ctctdesk.sync.operations import (
     MarkLocalUnsubscribed,
     Operation,
     RelinkContact,
-    RemoveLocalMembership,
-    RemoveRemoteMembership,
-    RenameLocalList,
-    RenameRemoteList,
+    RemoveMembership,
+    RenameList,
     Side,
     Skip,
     SkipReason,
     Truncation,
-    UpdateLocalContact,
-    UpdateRemoteContact,
+    UpdateContact,
 )
 from ctctdesk.sync.snapshot import (
     CORE_FIELDS,
@@ -116,12 +111,9 @@ from ctctdesk.sync.snapshot import (
     list_name_key,
 )
 
-DEFAULT_ROLE_PREFIXES = frozenset(
-    {
-        "info", "sales", "inquiries", "support", "admin", "office", "contact", "hello", "billing",
-        "marketing", "noreply", "no-reply", "webmaster", "postmaster", "enquiries",
-    }
-)  # fmt: skip
+#: R1: the CRM's rule decides (one rule for the lists tab, the CSV import and the sync); the service
+#: passes the configured prefixes in :class:`PlanSettings`, so the planner itself reads nothing.
+DEFAULT_ROLE_PREFIXES: frozenset[str] = frozenset(rules.DEFAULT_ROLE_PREFIXES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +262,8 @@ class _Planner:
         self.direction = direction
         self.settings = settings
         self.push = direction is Direction.TO_CC
+        #: The side every data-changing operation of this plan acts on.
+        self.target = Side.CC if self.push else Side.CRM
         self.baseline_ignored = bool(
             baseline.account_id and remote.account_id and baseline.account_id != remote.account_id
         )
@@ -292,10 +286,8 @@ class _Planner:
         self.removal_count = 0
         self._local_email_set: set[str] | None = None
         self._slots_memo: dict[frozenset[str], frozenset[int]] = {}
-        # (contact, changes, source values, update class, target email now, baseline values)
-        self._email_moves: list[
-            tuple[ContactRef, dict[str, str], FieldValues, type[Operation], str, FieldValues]
-        ] = []
+        # (contact, changes, source values, target email now, baseline values)
+        self._email_moves: list[tuple[ContactRef, dict[str, str], FieldValues, str, FieldValues]] = []
 
     # -- driver ---------------------------------------------------------------------------------------
 
@@ -453,8 +445,7 @@ class _Planner:
             del taken[list_name_key(old_name)]
         taken[list_name_key(new_name)] = mine
         pair.name = new_name
-        cls = RenameRemoteList if self.push else RenameLocalList
-        self._emit(_PH_LIST, cls, list=pair.ref(), new_name=new_name)
+        self._emit(_PH_LIST, RenameList, side=self.target, list=pair.ref(), new_name=new_name)
 
     def _create_target_list(self, pair: _ListPair, name: str, taken: dict) -> bool:
         key = list_name_key(name)
@@ -467,10 +458,10 @@ class _Planner:
         pair.name = name
         if self.push:
             pair.cc_id = None
-            self._emit(_PH_LIST, CreateRemoteList, list=pair.ref())
+            self._emit(_PH_LIST, CreateList, side=Side.CC, list=pair.ref())
         else:
             pair.local_id = None
-            self._emit(_PH_LIST, CreateLocalList, list=pair.ref())
+            self._emit(_PH_LIST, CreateList, side=Side.CRM, list=pair.ref())
         return True
 
     def _source_deleted_list(self, pair: _ListPair, tname: str, taken: dict) -> None:
@@ -483,9 +474,8 @@ class _Planner:
             return
         if tname != base.name:
             self.conflicts.append(Conflict("list", "(deleted)", tname, self._source_side, list=pair.ref()))
-        cls = DeleteRemoteList if self.push else DeleteLocalList
         pair.dying = True
-        self._emit(_PH_DELETE, cls, list=pair.ref())
+        self._emit(_PH_DELETE, DeleteList, side=self.target, list=pair.ref())
         if taken.get(list_name_key(tname)) == (pair.cc_id if self.push else pair.local_id):
             del taken[list_name_key(tname)]
         self.removal_count += 1 + len(base.member_ids)
@@ -721,7 +711,7 @@ class _Planner:
         return None
 
     def _is_role(self, email: str) -> bool:
-        return email.split("@", 1)[0] in self.settings.role_prefixes
+        return rules.is_role_address(email, self.settings.role_prefixes)
 
     # push of a CRM contact with no Constant Contact counterpart
     def _push_new(self, lc: LocalContact, lmem: frozenset[int]) -> None:
@@ -736,7 +726,7 @@ class _Planner:
         ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
         if lc.may_be_shortened():
             self._note_truncations(lc, ref, values.as_dict())
-        self._emit(_PH_CONTACT, CreateRemoteContact, contact=ref, fields=values,
+        self._emit(_PH_CONTACT, CreateContact, side=Side.CC, contact=ref, fields=values,
                    lists=tuple(self.pairs[s].ref() for s in slots))  # fmt: skip
 
     def _note_truncations(self, lc: LocalContact, ref: ContactRef, sent: dict[str, str]) -> None:
@@ -763,7 +753,7 @@ class _Planner:
                 pair = self.pairs[slot]
                 if pair.local is not None and pair.alive:
                     removals.append(
-                        self._emit(_PH_REMOVE, RemoveLocalMembership, list=pair.ref(), contact=ref)
+                        self._emit(_PH_REMOVE, RemoveMembership, side=Side.CRM, list=pair.ref(), contact=ref)
                     )
             self.removal_count += len(removals)
         self._emit(_PH_FORGET, ForgetContact, contact=ref, after=removals)
@@ -787,7 +777,7 @@ class _Planner:
             # Deleted from the CRM: take it out of the Constant Contact lists, keep the contact (R5).
             ref = ContactRef(b.local_id, cc_id, rvals.email)
             removals = [
-                self._emit(_PH_REMOVE, RemoveRemoteMembership, list=self.pairs[s].ref(), contact=ref)
+                self._emit(_PH_REMOVE, RemoveMembership, side=Side.CC, list=self.pairs[s].ref(), contact=ref)
                 for s in self._alive(rmem)
             ]
             self.removal_count += len(removals)
@@ -811,14 +801,15 @@ class _Planner:
                 if b is None:
                     self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=self._link_fields(lvals, rvals))
                 for s in self._alive(rmem):
-                    self._emit(_PH_REMOVE, RemoveRemoteMembership, list=self.pairs[s].ref(), contact=ref)
+                    self._emit(_PH_REMOVE, RemoveMembership, side=Side.CC, list=self.pairs[s].ref(),
+                               contact=ref)  # fmt: skip
                     self.removal_count += 1
             return
-        sent = self._merge_fields(ref, lvals, rvals, b, UpdateRemoteContact)
+        sent = self._merge_fields(ref, lvals, rvals, b)
         if sent:
             if lc.may_be_shortened():
                 self._note_truncations(lc, ref, sent)
-        self._merge_members(ref, lmem, rmem, bmem, AddRemoteMembership, RemoveRemoteMembership, True)
+        self._merge_members(ref, lmem, rmem, bmem, True)
 
     # -- pull: Constant Contact → CRM --------------------------------------------------------------------
 
@@ -850,7 +841,7 @@ class _Planner:
             return
         ref = self._lref(lc, cc_id)
         lvals = lc.values()
-        changes = self._merge_fields(ref, rvals, lvals, b, UpdateLocalContact)
+        changes = self._merge_fields(ref, rvals, lvals, b)
         if changes and "company_name" in changes:
             self._need_company(changes["company_name"])
         if unsubscribed:  # R3: marked, and out of every local list
@@ -859,7 +850,7 @@ class _Planner:
             for slot in sorted(lmem):
                 pair = self.pairs[slot]
                 if pair.local is not None and not pair.dying:
-                    self._emit(_PH_REMOVE, RemoveLocalMembership, list=pair.ref(), contact=ref)
+                    self._emit(_PH_REMOVE, RemoveMembership, side=Side.CRM, list=pair.ref(), contact=ref)
                     self.removal_count += 1
             return
         reason = self._skip_reason(lc)
@@ -871,9 +862,7 @@ class _Planner:
                 reason = SkipReason.NO_EMAIL
             elif self._is_role(new_email):
                 reason = SkipReason.ROLE_ADDRESS
-        blocked = self._merge_members(
-            ref, rmem, lmem, bmem, AddLocalMembership, RemoveLocalMembership, reason is None
-        )
+        blocked = self._merge_members(ref, rmem, lmem, bmem, reason is None)
         if blocked:
             assert reason is not None
             self.skips.append(Skip(reason, contact=ref, lists=tuple(self.pairs[s].name for s in blocked)))
@@ -906,8 +895,8 @@ class _Planner:
             lists = tuple(self.pairs[s].ref() for s in slots)
         if rvals.company_name:
             self._need_company(rvals.company_name)
-        self._emit(_PH_CONTACT, CreateLocalContact, contact=ref, fields=rvals, email_status=str(status),
-                   lists=lists)  # fmt: skip
+        self._emit(_PH_CONTACT, CreateContact, side=Side.CRM, contact=ref, fields=rvals,
+                   email_status=str(status), lists=lists)  # fmt: skip
         return True
 
     def _need_company(self, name: str) -> None:
@@ -929,7 +918,7 @@ class _Planner:
         return FieldValues.from_dict({k: v for k, v in td.items() if sd.get(k)})
 
     def _merge_fields(self, ref: ContactRef, svals: FieldValues, tvals: FieldValues,
-                      b: BaselineContact | None, update_cls: type[Operation]) -> dict[str, str]:  # fmt: skip
+                      b: BaselineContact | None) -> dict[str, str]:  # fmt: skip
         """Three-way field merge; emits the update (or bookkeeping) and returns the values sent."""
         if b is None:
             if svals == tvals:
@@ -941,8 +930,8 @@ class _Planner:
                 self.pending += 1
             self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=self._link_fields(svals, tvals))
             if changes:
-                self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(changes.items())),
-                           new_base=svals)  # fmt: skip
+                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                           changes=tuple(sorted(changes.items())), new_base=svals)  # fmt: skip
             return changes
         bvals = b.fields
         if svals == bvals:
@@ -964,20 +953,19 @@ class _Planner:
         if target_only:
             self.pending += 1
         if "email" in changes:  # decided once all moves are known: addresses may be passed on
-            self._email_moves.append((ref, changes, svals, update_cls, tvals.email, bvals))
+            self._email_moves.append((ref, changes, svals, tvals.email, bvals))
             return changes
         if changes:
             # The baseline after the update: what the target then holds, which for every source-changed
             # field is the source value and elsewhere the unchanged baseline value (= source value).
-            self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(changes.items())),
-                       new_base=svals)  # fmt: skip
+            self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                       changes=tuple(sorted(changes.items())), new_base=svals)  # fmt: skip
         else:
             self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=svals)
         return changes
 
     def _merge_members(self, ref: ContactRef, smem: frozenset[int], tmem: frozenset[int],
-                       bmem: frozenset[int], add_cls: type[Operation], remove_cls: type[Operation],
-                       can_add: bool) -> list[int]:  # fmt: skip
+                       bmem: frozenset[int], can_add: bool) -> list[int]:  # fmt: skip
         """Three-way membership merge; returns the slots where an add was blocked (ineligible)."""
         if smem == tmem == bmem:
             return []
@@ -994,11 +982,11 @@ class _Planner:
                     self._emit(_PH_ADD, AgreeMembership, list=pair.ref(), contact=ref, member=s)
                 elif s:
                     if can_add:
-                        self._emit(_PH_ADD, add_cls, list=pair.ref(), contact=ref)
+                        self._emit(_PH_ADD, AddMembership, side=self.target, list=pair.ref(), contact=ref)
                     else:
                         blocked.append(slot)
                 else:
-                    self._emit(_PH_REMOVE, remove_cls, list=pair.ref(), contact=ref)
+                    self._emit(_PH_REMOVE, RemoveMembership, side=self.target, list=pair.ref(), contact=ref)
                     self.removal_count += 1
             elif t != o and can_add:
                 self.pending += 1
@@ -1027,7 +1015,7 @@ class _Planner:
         while todo and progress:
             progress, rest = False, []
             for move in todo:
-                ref, changes, svals, update_cls, old_email, _ = move
+                ref, changes, svals, old_email, _ = move
                 mine = ref.cc_id if self.push else ref.local_id
                 owner = owners.get(changes["email"])
                 if owner is not None and owner != mine:
@@ -1038,19 +1026,19 @@ class _Planner:
                 owners[changes["email"]] = mine
                 freed.add(old_email)
                 freed.discard(changes["email"])
-                self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(changes.items())),
-                           new_base=svals)  # fmt: skip
+                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                           changes=tuple(sorted(changes.items())), new_base=svals)  # fmt: skip
                 progress = True
             todo = rest
-        for ref, changes, svals, update_cls, _, bvals in todo:
+        for ref, changes, svals, _, bvals in todo:
             # The address stays as it is on both sides (still a change to carry later); the other
             # fields go now. The baseline keeps the old address so that neither change is lost.
             self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
             others = {k: v for k, v in changes.items() if k != "email"}
             new_base = svals._replace(email=bvals.email)
             if others:
-                self._emit(_PH_CONTACT, update_cls, contact=ref, changes=tuple(sorted(others.items())),
-                           new_base=new_base)  # fmt: skip
+                self._emit(_PH_CONTACT, UpdateContact, side=self.target, contact=ref,
+                           changes=tuple(sorted(others.items())), new_base=new_base)  # fmt: skip
             elif new_base != bvals:
                 self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=new_base)
         return freed

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ctctdesk.ctct.client import Contact, CtctClient
+from ctctdesk.ctct.client import Contact
+from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.snapshot import RemoteContact, RemoteList, RemoteSnapshot, RemoteStatus
@@ -74,7 +75,7 @@ def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
     )
 
 
-def read_remote(client: CtctClient, *, account_id: str, cursor: str = "",
+def read_remote(client: EmailService, *, account_id: str, cursor: str = "",
                 on_progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None) -> RemoteRead:  # fmt: skip
     """Read lists and contacts; ``cursor`` (ISO time) makes it incremental."""

@@ -29,12 +29,11 @@ import peewee
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
-from ctctdesk.ctct.client import CtctClient
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
 from ctctdesk.sync import store
 from ctctdesk.sync.baseline_update import BaselineBuilder
-from ctctdesk.sync.describe import describe_lines
+from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
     GuardTripped,
     NotConnectedError,
@@ -48,6 +47,7 @@ from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import Direction, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
+from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
 from ctctdesk.sync.snapshot import Baseline
@@ -104,7 +104,7 @@ class AccountAccess(Protocol):
     @property
     def quota(self) -> _Quota: ...
 
-    def client(self) -> CtctClient: ...
+    def client(self) -> EmailService: ...
 
     def add_listener(self, listener: Callable[[ConnectionStatus], None]) -> None: ...
 
@@ -113,7 +113,7 @@ class AccountAccess(Protocol):
 class Preview:
     direction: Direction
     plan: Plan
-    lines: tuple[str, ...]  # ctctdesk.sync.describe.describe_lines (the GUI builds its tree from plan)
+    lines: tuple[str, ...]  # ctctdesk.sync.presenting.plan_lines (the GUI shows plan_tree, the same rows)
     needs_confirmation: bool  # R14 guard tripped
     guard_reason: str
     pending_other_way: int
@@ -631,4 +631,4 @@ class RunLock:
 
 def describe(the_plan: Plan) -> tuple[str, ...]:
     """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
-    return tuple(describe_lines(the_plan))
+    return tuple(plan_lines(the_plan))

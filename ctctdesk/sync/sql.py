@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ctctdesk.crm.models import database_proxy
+from ctctdesk.storage.proxy import database_proxy
 
 
 def _db():

@@ -9,6 +9,8 @@ backup of the database then holds everything.
   ``account_id``, R14): a baseline written for another account is replaced wholesale, never reused.
 * Journal (``sync_journal``): each executor step is written before it is sent and confirmed after it
   (R13), so an interrupted run is visible and the next run knows it re-plans over a half-done step.
+  An entry holds the step's label and the plan's op ids, never operation classes: an entry left by
+  another version reads the same, and the next run abandons it and re-plans (nothing is replayed).
 * History (``sync_run``): one row per run (S5), and one per connection event such as a broken
   connection (C7), with direction ``"connection"`` and the message in ``stopped_reason``.
 * State (``sync_state``): key → value (account id, revisions, remote mirror's cursor, pending count).
@@ -24,13 +26,15 @@ from datetime import datetime
 
 import peewee
 
-from ctctdesk.crm.migrations import register_migrations
-from ctctdesk.crm.models import database_proxy, utc_now
+from ctctdesk.chunking import chunks
+from ctctdesk.crm import db as crm_db
+from ctctdesk.crm.models import utc_now
+from ctctdesk.storage.migrations import Component
+from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql
 from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
 
 COMPONENT = "sync"
-_CHUNK = 500  # rows per INSERT / ids per IN (…): far below SQLite's variable limit
 
 
 class _SyncModel(peewee.Model):
@@ -136,14 +140,17 @@ def _add_run_stop(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE sync_run ADD COLUMN stop VARCHAR(16) NOT NULL DEFAULT ''")
 
 
-register_migrations(COMPONENT, [_create_tables, _add_remote_mirror, _add_run_stop])
+#: The sync's tables, migrated by whoever opens the database for the sync (`ensure_tables`).
+SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop))
 
 
 def ensure_tables(db: peewee.Database) -> None:
-    """Run the sync migrations on a database opened before this module was imported."""
-    from ctctdesk.crm.migrations import migrate_all
+    """Bring the sync tables of an opened CRM database up to date (the sync service does, when built).
 
-    migrate_all(db)
+    Through `crm.db.migrate`, so a database from a newer app is refused with the same CrmError as the
+    CRM's own tables.
+    """
+    crm_db.migrate(db, [SYNC_SCHEMA])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -260,14 +267,14 @@ class BaselineWriter:
             elif self._contacts.get(local_id) != entry:
                 upserts.append(entry)
                 self._contacts[local_id] = entry
-        for chunk in _chunks(deletes):
+        for chunk in chunks(deletes):
             BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
             BaseMember.delete().where(BaseMember.contact_id.in_(chunk)).execute()
         if upserts:
             # A cc id may move from one local contact to another; free it first.
-            for chunk in _chunks([e.cc_id for e in upserts]):
+            for chunk in chunks([e.cc_id for e in upserts]):
                 BaseContact.delete().where(BaseContact.cc_id.in_(chunk)).execute()
-            for chunk in _chunks([e.local_id for e in upserts]):
+            for chunk in chunks([e.local_id for e in upserts]):
                 BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
             rows = [(e.local_id, e.cc_id, _encode_fields(e.fields)) for e in upserts]
             sql.insert_many("sync_base_contact", ("local_id", "cc_id", "fields"), rows)
@@ -293,7 +300,7 @@ class BaselineWriter:
             if before != after:
                 gone = list(before - after)
                 new = list(after - before)
-                for chunk in _chunks(gone):
+                for chunk in chunks(gone):
                     BaseMember.delete().where(
                         (BaseMember.list_id == local_id) & BaseMember.contact_id.in_(chunk)
                     ).execute()
@@ -308,11 +315,6 @@ class BaselineWriter:
         """Write every entry the builder holds or the store held (end of a run; cheap when unchanged)."""
         built = builder.build()
         self.save(builder, set(built.contacts) | set(self._contacts), set(built.lists) | set(self._lists))
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-from ctctdesk.ctct.client import CtctClient
 from ctctdesk.ctct.errors import RequestCancelled
+from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled
 
 
 @contextlib.contextmanager
-def cancellable_waits(client: CtctClient, cancel: threading.Event | None) -> Iterator[None]:
+def cancellable_waits(client: EmailService, cancel: threading.Event | None) -> Iterator[None]:
     with client.cancelled_by(cancel):
         try:
             yield

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ctctdesk.ui.sync_tree import DIRECTION_TEXT, duration_text, is_event, short_result
+from ctctdesk.sync.presenting import DIRECTION_TEXT, duration_text, is_event, short_result
 
 Index = QModelIndex | QPersistentModelIndex
 

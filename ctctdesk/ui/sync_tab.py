@@ -49,9 +49,9 @@ from ctctdesk.sync.controller import (
 )
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
+from ctctdesk.sync.presenting import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
 from ctctdesk.ui.history_model import HistoryModel
 from ctctdesk.ui.interaction import interaction_for
-from ctctdesk.ui.sync_tree import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 from ctctdesk.ui.tree_model import NodeTreeModel
 

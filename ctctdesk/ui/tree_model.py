@@ -1,4 +1,4 @@
-"""A read-only item model over `sync_tree.Node` trees (the plan and summary views of the Synchronize tab).
+"""A read-only item model over `ctctdesk.sync.presenting.Node` trees (the plan and summary views of the Synchronize tab).
 
 A custom QAbstractItemModel rather than QStandardItemModel: the tree of a big first push has tens of
 thousands of rows, and this model creates nothing per row — views ask only for what they show.
@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from ctctdesk.ui.sync_tree import Node
+from ctctdesk.sync.presenting import Node
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -353,7 +353,9 @@ def test_closing_the_window_during_a_run_cancels_it_and_records_it(qtbot, demo_w
     tab = demo_window.sync_tab
     activate(qtbot, tab)
     preview(qtbot, demo_window, "pushButton")
-    demo.sandbox.configure(activity_delay=3.0)  # a bulk job still being polled when the window closes
+    # a bulk job that takes a day (on the sandbox clock, which follows the client's fake one) is still being
+    # polled when the window closes
+    demo.sandbox.configure(activity_delay=86_400.0)
     seen = []
     tab.progressed.connect(seen.append)
     qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QLabel
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.sync.errors import SyncError
 from ctctdesk.sync.operations import Direction
+from ctctdesk.sync.presenting import Node
 from ctctdesk.sync.progress import Progress
 from ctctdesk.sync.service import RunSummary, StopReason
 from ctctdesk.ui import sync_tab as sync_tab_module
 from ctctdesk.ui.sync_tab import SyncTab
-from ctctdesk.ui.sync_tree import Node
 from ctctdesk.ui.tasks import UNEXPECTED_TEXT, TaskFailed, TaskRunner
 
 STEPS = 2_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ctctdesk.crm import lists
 from ctctdesk.crm.models import Contact
+from ctctdesk.sync.operations import OpKind
 from tests.support.crm_fixtures import add_company, add_contact
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sync_fixtures import SyncEnv, sync_env  # noqa: F401
@@ -28,7 +29,7 @@ def test_a_contact_deleted_and_entered_again_in_the_crm_stays_one_constant_conta
     again = add_contact(company, "Pat", "New", "pat@firm.example")
     lists.add_members(news.id, [again])
     preview = env.service.preview("to_cc")
-    assert "RelinkContact" in {op.kind for op in preview.plan.operations}
+    assert OpKind.RELINK_CONTACT in {op.kind for op in preview.plan.operations}
     assert env.service.run(preview, force=True).ok
 
     contact = env.cc_contacts()["pat@firm.example"]

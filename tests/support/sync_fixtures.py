@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
 from tests.support.crm_fixtures import open_crm
 from tests.support.sandbox_http import Api
 

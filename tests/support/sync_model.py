@@ -2,7 +2,7 @@
 
 It behaves like the real sides where the planner's correctness depends on it:
 
-* Constant Contact: email addresses are unique per account; an import (CreateRemoteContact) upserts
+* Constant Contact: email addresses are unique per account; an import (CreateContact) upserts
   by email, revives a deleted contact, and never changes an ``unsubscribed`` permission; list
   memberships cannot be added to an unsubscribed contact; list names are unique (case-insensitive);
   the default list cannot be deleted; values over the field limits are refused; every change to a
@@ -18,26 +18,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ctctdesk.crm.rules import ineligibility
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.operations import (
-    AddLocalMembership,
-    AddRemoteMembership,
+    AddMembership,
+    CreateContact,
+    CreateList,
     CreateLocalCompany,
-    CreateLocalContact,
-    CreateLocalList,
-    CreateRemoteContact,
-    CreateRemoteList,
-    DeleteLocalList,
-    DeleteRemoteList,
+    DeleteList,
     ForgetContact,
     MarkLocalUnsubscribed,
     Operation,
-    RemoveLocalMembership,
-    RemoveRemoteMembership,
-    RenameLocalList,
-    RenameRemoteList,
-    UpdateLocalContact,
-    UpdateRemoteContact,
+    RemoveMembership,
+    RenameList,
+    Side,
+    UpdateContact,
 )
 from ctctdesk.sync.plan import DEFAULT_ROLE_PREFIXES, Plan
 from ctctdesk.sync.snapshot import (
@@ -114,18 +109,9 @@ class CrmModel:
         return self._next
 
     def eligibility(self, c: CrmContact) -> Eligibility:
-        email = c.email.strip().lower()
-        if not email:
-            return Eligibility.NO_EMAIL
-        if "@" not in email:
-            return Eligibility.INVALID_EMAIL
-        if email.split("@")[0] in DEFAULT_ROLE_PREFIXES:
-            return Eligibility.ROLE_ADDRESS
-        if c.dnc:
-            return Eligibility.DO_NOT_CONTACT
-        if c.email_status == "unsubscribed":
-            return Eligibility.UNSUBSCRIBED
-        return Eligibility.ELIGIBLE
+        """The CRM's own rule (R1–R3), the one the planner asks too."""
+        reason = ineligibility(c.email, c.dnc, c.email_status, DEFAULT_ROLE_PREFIXES)
+        return Eligibility(reason.value) if reason is not None else Eligibility.ELIGIBLE
 
     def add_company(self, name: str) -> None:
         if any(company_key(n) == company_key(name) for n in self.companies.values()):
@@ -250,23 +236,23 @@ class World:
     def _perform(self, op: Operation, builder: BaselineBuilder) -> int | str | None:
         crm, cc = self.crm, self.cc
         match op:
-            case CreateRemoteList(list=ref):
+            case CreateList(side=Side.CC, list=ref):
                 return cc.add_list(ref.name)
-            case RenameRemoteList(list=ref, new_name=name):
+            case RenameList(side=Side.CC, list=ref, new_name=name):
                 cc_id = builder.resolve_list(ref).cc_id
                 if any(
                     list_name_key(n) == list_name_key(name) for i, (n, _) in cc.lists.items() if i != cc_id
                 ):
                     raise ModelRefused("409 on rename")
                 cc.lists[cc_id] = (name, cc.lists[cc_id][1])
-            case DeleteRemoteList(list=ref):
+            case DeleteList(side=Side.CC, list=ref):
                 cc_id = builder.resolve_list(ref).cc_id
                 if cc.lists[cc_id][1]:
                     raise ModelRefused("the default list cannot be deleted")
                 del cc.lists[cc_id]
                 for c in cc.contacts.values():
                     c.lists.discard(cc_id)
-            case CreateRemoteContact(fields=fields, lists=lists):
+            case CreateContact(side=Side.CC, fields=fields, lists=lists):
                 values = fields.as_dict()
                 cc.check_limits(values)
                 found = cc.by_email(fields.email)
@@ -285,7 +271,7 @@ class World:
                     c.lists.update(builder.resolve_list(x).cc_id for x in lists)
                 cc.touch(c)
                 return cc_id
-            case UpdateRemoteContact(contact=ref, changes=changes):
+            case UpdateContact(side=Side.CC, contact=ref, changes=changes):
                 cc_id = builder.resolve_contact(ref).cc_id
                 c = cc.contacts[cc_id]
                 cc.check_limits({k: v for k, v in changes if k in CORE_FIELDS or k.startswith(CUSTOM_PREFIX)})
@@ -296,29 +282,29 @@ class World:
                             raise ModelRefused("email already used by another contact")
                     c.set(name, value)
                 cc.touch(c)
-            case AddRemoteMembership(list=lst, contact=ref):
+            case AddMembership(side=Side.CC, list=lst, contact=ref):
                 c = cc.contacts[builder.resolve_contact(ref).cc_id]
                 if c.status == "unsubscribed":
                     raise ModelRefused("cannot add an unsubscribed contact to a list")
                 c.lists.add(builder.resolve_list(lst).cc_id)
                 cc.touch(c)
-            case RemoveRemoteMembership(list=lst, contact=ref):
+            case RemoveMembership(side=Side.CC, list=lst, contact=ref):
                 c = cc.contacts[builder.resolve_contact(ref).cc_id]
                 c.lists.discard(builder.resolve_list(lst).cc_id)
                 cc.touch(c)
             case CreateLocalCompany(name=name):
                 crm.add_company(name)
-            case CreateLocalList(list=ref):
+            case CreateList(side=Side.CRM, list=ref):
                 return crm.add_list(ref.name)
-            case RenameLocalList(list=ref, new_name=name):
+            case RenameList(side=Side.CRM, list=ref, new_name=name):
                 local_id = builder.resolve_list(ref).local_id
                 for i, (n, _) in crm.lists.items():
                     if i != local_id and list_name_key(n) == list_name_key(name):
                         raise ModelRefused("duplicate CRM list name on rename")
                 crm.lists[local_id] = (name, crm.lists[local_id][1])
-            case DeleteLocalList(list=ref):
+            case DeleteList(side=Side.CRM, list=ref):
                 del crm.lists[builder.resolve_list(ref).local_id]
-            case CreateLocalContact(fields=fields, email_status=status, lists=lists):
+            case CreateContact(side=Side.CRM, fields=fields, email_status=status, lists=lists):
                 if not crm.has_company(fields.company_name):
                     raise ModelRefused(f"company {fields.company_name!r} was not created first")
                 local_id = crm.new_id()
@@ -331,7 +317,7 @@ class World:
                         raise ModelRefused("an ineligible contact cannot be ticked into a list")
                     crm.lists[builder.resolve_list(x).local_id][1].add(local_id)
                 return local_id
-            case UpdateLocalContact(contact=ref, changes=changes):
+            case UpdateContact(side=Side.CRM, contact=ref, changes=changes):
                 c = crm.contacts[builder.resolve_contact(ref).local_id]
                 for name, value in changes:
                     if name == "company_name" and not crm.has_company(value):
@@ -339,12 +325,12 @@ class World:
                     c.set(name, value)
             case MarkLocalUnsubscribed(contact=ref):
                 crm.contacts[builder.resolve_contact(ref).local_id].email_status = "unsubscribed"
-            case AddLocalMembership(list=lst, contact=ref):
+            case AddMembership(side=Side.CRM, list=lst, contact=ref):
                 local_id = builder.resolve_contact(ref).local_id
                 if crm.eligibility(crm.contacts[local_id]) is not Eligibility.ELIGIBLE:
                     raise ModelRefused("an ineligible contact cannot be ticked into a list")
                 crm.lists[builder.resolve_list(lst).local_id][1].add(local_id)
-            case RemoveLocalMembership(list=lst, contact=ref):
+            case RemoveMembership(side=Side.CRM, list=lst, contact=ref):
                 crm.lists[builder.resolve_list(lst).local_id][1].discard(
                     builder.resolve_contact(ref).local_id
                 )
@@ -352,7 +338,7 @@ class World:
                 pass
             case _:
                 if op.changes_data:
-                    raise AssertionError(f"model does not know {op.kind}")
+                    raise AssertionError(f"model does not know {op.type_name}")
         return None
 
     # -- helpers for tests -----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ never linked to Constant Contact; confirming that removal has no baseline entry 
 """
 
 from ctctdesk.sync.baseline_update import BaselineBuilder
-from ctctdesk.sync.operations import ContactRef, ListRef, RemoveLocalMembership
+from ctctdesk.sync.operations import ContactRef, ListRef, RemoveMembership, Side
 from ctctdesk.sync.snapshot import Baseline, BaselineContact, BaselineList, FieldValues
 
 
@@ -16,7 +16,7 @@ def test_removing_a_member_from_an_unlinked_local_list_leaves_the_baseline_uncha
         [BaselineList(10, "cc-10", "Linked", frozenset({1}))],
     )
     builder = BaselineBuilder(baseline)
-    op = RemoveLocalMembership(1, ListRef(20, None, "CRM only"), ContactRef(1, "cc-1", "a@example.com"))
+    op = RemoveMembership(1, Side.CRM, ListRef(20, None, "CRM only"), ContactRef(1, "cc-1", "a@example.com"))
     builder.apply(op)
     assert builder.build() == baseline
 
@@ -29,6 +29,6 @@ def test_removing_a_member_from_a_linked_list_is_recorded():
     )
     builder = BaselineBuilder(baseline)
     builder.apply(
-        RemoveLocalMembership(1, ListRef(10, "cc-10", "Linked"), ContactRef(1, "cc-1", "a@example.com"))
+        RemoveMembership(1, Side.CRM, ListRef(10, "cc-10", "Linked"), ContactRef(1, "cc-1", "a@example.com"))
     )
     assert builder.build().lists[10].member_ids == frozenset()

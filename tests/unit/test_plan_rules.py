@@ -9,22 +9,21 @@ from __future__ import annotations
 import pytest
 
 from ctctdesk.sync.baseline_update import BaselineBuilder, baseline_after
-from ctctdesk.sync.describe import describe_lines, pending_text, plan_to_dict, summarize
 from ctctdesk.sync.errors import PlanError
 from ctctdesk.sync.operations import (
+    CreateContact,
+    CreateList,
     CreateLocalCompany,
-    CreateLocalContact,
-    CreateRemoteContact,
-    CreateRemoteList,
-    DeleteRemoteList,
+    DeleteList,
     Direction,
     MarkLocalUnsubscribed,
-    RemoveLocalMembership,
-    RemoveRemoteMembership,
+    RemoveMembership,
+    Side,
     SkipReason,
-    UpdateRemoteContact,
+    UpdateContact,
 )
 from ctctdesk.sync.plan import PlanSettings, plan
+from ctctdesk.sync.presenting import pending_text, plan_lines, plan_to_dict, plan_tree
 from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteContact, RemoteList, RemoteSnapshot
 from tests.support.sync_model import CcContact, CrmContact, World
 
@@ -40,7 +39,13 @@ def replan(world: World, direction: Direction | str):
 
 
 def kinds(p) -> list[str]:
-    return [op.kind for op in p.changes]
+    """The plan's changes by their stable names (``CreateRemoteList``: kind and side in one word)."""
+    return [op.type_name for op in p.changes]
+
+
+def of(op, cls, side: Side) -> bool:
+    """Is ``op`` a ``cls`` acting on ``side``?"""
+    return isinstance(op, cls) and op.side is side
 
 
 def crm_list(world: World, name: str) -> set[str]:
@@ -120,7 +125,7 @@ def test_activation_of_a_new_instance_creates_customers_contacts_and_lists():
         "Newsletter",
     }
     assert len(crm_list(world, "Spring Promo")) == 10 and len(crm_list(world, "Newsletter")) == 10
-    assert sum(isinstance(op, CreateLocalContact) for op in p.operations) == 10  # R9: once each
+    assert sum(of(op, CreateContact, Side.CRM) for op in p.operations) == 10  # R9: once each
     assert replan(world, Direction.FROM_CC).is_empty and replan(world, Direction.TO_CC).is_empty
 
 
@@ -153,7 +158,7 @@ def test_role_addresses_and_contacts_without_valid_email_are_never_sent():
 
     p = run(world, Direction.TO_CC)
 
-    assert not [op for op in p.operations if isinstance(op, CreateRemoteContact)]
+    assert not [op for op in p.operations if of(op, CreateContact, Side.CC)]
     reasons = {(s.contact.local_id, s.reason) for s in p.skips}
     assert (role, SkipReason.ROLE_ADDRESS) in reasons and (no_email, SkipReason.NO_EMAIL) in reasons
     assert "info@acme.com" not in cc_list(world, "News")
@@ -165,7 +170,7 @@ def test_do_not_contact_removes_from_constant_contact_lists_and_clearing_it_adds
     ann.dnc = True
 
     p = run(world, Direction.TO_CC)
-    assert [type(op) for op in p.changes] == [RemoveRemoteMembership]
+    assert kinds(p) == ["RemoveRemoteMembership"]
     assert cc_list(world, "News") == {"bob@blue.com"}
     assert replan(world, Direction.TO_CC).is_empty  # stays out, nothing more to do
 
@@ -208,7 +213,7 @@ def test_push_never_imports_an_address_unsubscribed_in_constant_contact():
 
     p = run(world, Direction.TO_CC)
 
-    assert not [op for op in p.operations if isinstance(op, CreateRemoteContact)]
+    assert not [op for op in p.operations if of(op, CreateContact, Side.CC)]
     assert [s.reason for s in p.skips] == [SkipReason.UNSUBSCRIBED]
 
 
@@ -224,7 +229,7 @@ def test_contact_deleted_in_constant_contact_leaves_the_local_lists_but_stays_in
 
     p = run(world, Direction.FROM_CC)
 
-    assert [type(op) for op in p.changes] == [RemoveLocalMembership]
+    assert kinds(p) == ["RemoveLocalMembership"]
     assert crm_list(world, "News") == {"ann@acme.com"}
     crm_contact(world, "bob@blue.com")  # the record stays
     assert replan(world, Direction.FROM_CC).is_empty and replan(world, Direction.TO_CC).is_empty
@@ -274,7 +279,7 @@ def test_the_default_list_is_never_deleted():
 
     p = run(world, Direction.TO_CC)
 
-    assert not [op for op in p.operations if isinstance(op, DeleteRemoteList)]
+    assert not [op for op in p.operations if of(op, DeleteList, Side.CC)]
     assert [s.reason for s in p.skips] == [SkipReason.DEFAULT_LIST]
     assert "General Interest" in {n for n, _ in world.cc.lists.values()}
 
@@ -300,7 +305,7 @@ def test_an_email_change_keeps_the_constant_contact_identity():
     p = run(world, Direction.TO_CC)
 
     (op,) = p.changes
-    assert isinstance(op, UpdateRemoteContact) and op.contact.cc_id == cc_id
+    assert of(op, UpdateContact, Side.CC) and op.contact.cc_id == cc_id
     assert op.changes == (("email", "ann.new@acme.com"),)
     assert world.cc.contacts[cc_id].email == "ann.new@acme.com"
     assert len(world.cc.contacts) == 2
@@ -319,7 +324,7 @@ def test_a_change_on_each_side_both_survive_and_pending_changes_are_counted():
 
     push = run(world, Direction.TO_CC)
     assert push.pending_other_way == 1
-    assert pending_text(push) == "1 change in Constant Contact not yet in the CRM"
+    assert pending_text(push.direction, push.pending_other_way) == "1 change in Constant Contact not yet in the CRM"
     assert cc_ann.job_title == "Director" and cc_ann.phone == "555-0100"  # the CC edit is kept
 
     run(world, Direction.FROM_CC)
@@ -340,7 +345,7 @@ def test_the_same_field_changed_on_both_sides_goes_to_the_source_and_is_listed()
     assert ann.last_name == "Cc"
     (conflict,) = p.conflicts
     assert (conflict.field, conflict.source_value, conflict.target_value) == ("last_name", "Cc", "Crm")
-    assert "last_name: kept 'Cc' from Constant Contact, over 'Crm'" in "\n".join(describe_lines(p))
+    assert 'ann@acme.com: last name — keeps "Cc"; the CRM had "Crm"' in "\n".join(plan_lines(p))
 
 
 # --- R9: no duplicates --------------------------------------------------------------------------------
@@ -353,7 +358,7 @@ def test_the_same_person_in_two_lists_is_one_contact_with_two_memberships_both_w
         world.crm.lists[world.crm.add_list(name)][1].add(person)
 
     p = run(world, Direction.TO_CC)
-    (create,) = [op for op in p.operations if isinstance(op, CreateRemoteContact)]
+    (create,) = [op for op in p.operations if of(op, CreateContact, Side.CC)]
     assert sorted(ref.name for ref in create.lists) == ["Alpha", "Beta"]
     assert sum(c.email == "dana@d.com" for c in world.cc.contacts.values()) == 1
 
@@ -361,7 +366,7 @@ def test_the_same_person_in_two_lists_is_one_contact_with_two_memberships_both_w
     lists = [other.cc.add_list("Alpha"), other.cc.add_list("Beta")]
     add_cc(other, "erin@e.com", lists, company_name="E")
     p = run(other, Direction.FROM_CC)
-    (create,) = [op for op in p.operations if isinstance(op, CreateLocalContact)]
+    (create,) = [op for op in p.operations if of(op, CreateContact, Side.CRM)]
     assert len(create.lists) == 2 and len(other.crm.contacts) == 1
 
 
@@ -419,7 +424,7 @@ def test_mass_removal_needs_confirmation_but_a_small_one_does_not():
     world.crm.lists[news][1].difference_update(members[:60])
     big = replan(world, Direction.TO_CC)
     assert big.guard.needs_confirmation and big.guard.removals == 60
-    assert "NEEDS CONFIRMATION" in describe_lines(big)[1]
+    assert "Large change: confirmation needed before running (R14)" in "\n".join(plan_lines(big))
     assert plan_to_dict(big)["needs_confirmation"] is True
 
 
@@ -439,7 +444,7 @@ def test_a_baseline_of_another_account_is_never_applied():
     p = replan(world, Direction.TO_CC)
 
     assert p.baseline_ignored and p.account_id == "another-account"
-    assert not [op for op in p.operations if isinstance(op, DeleteRemoteList | RemoveRemoteMembership)]
+    assert not [op for op in p.operations if (of(op, DeleteList, Side.CC) or of(op, RemoveMembership, Side.CC))]
     new_base = baseline_after(world.baseline, p)
     assert new_base.account_id == "another-account"
     assert not new_base.lists  # the old links are gone; people are linked again by email only
@@ -470,8 +475,8 @@ def test_baseline_after_a_first_push_links_everything_created():
     vip = world.crm.add_list("VIP")
     world.crm.lists[vip][1].update(ids)
     p = replan(world, Direction.TO_CC)
-    created = {op.op_id: f"new-{op.op_id}" for op in p.operations if isinstance(op, CreateRemoteList)}
-    created.update({op.op_id: f"c-{op.op_id}" for op in p.operations if isinstance(op, CreateRemoteContact)})
+    created = {op.op_id: f"new-{op.op_id}" for op in p.operations if of(op, CreateList, Side.CC)}
+    created.update({op.op_id: f"c-{op.op_id}" for op in p.operations if of(op, CreateContact, Side.CC)})
 
     base = baseline_after(world.baseline, p, created)
 
@@ -487,11 +492,13 @@ def test_summary_groups_the_preview_per_list():
     bob_id, _ = crm_contact(world, "bob@blue.com")
     world.crm.lists[news][1].discard(bob_id)
 
-    summary = summarize(replan(world, Direction.TO_CC))
+    root = plan_tree(replan(world, Direction.TO_CC))
 
-    (group,) = summary.lists
-    assert group.name == "News" and group.add == ["gil@g.com"] and group.remove == ["bob@blue.com"]
-    assert summary.counts["contacts_created"] == 1 and summary.counts["memberships_removed"] == 1
+    (group,) = [node for node in root.children if node.kind == "list"]
+    assert group.text == "News" and group.count == 2
+    assert [c.text for c in group.find("Contacts added").children] == ["gil@g.com"]
+    assert [c.text for c in group.find("Contacts removed").children] == ["bob@blue.com"]
+    assert root.find("New contacts in Constant Contact").count == 1
 
 
 def test_the_baseline_builder_reports_what_to_persist_after_each_confirmed_operation():

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
 from ctctdesk.crm.db import close_database
 from ctctdesk.sync import store
 from ctctdesk.sync.errors import PullFirst, RunInProgress

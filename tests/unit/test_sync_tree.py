@@ -1,7 +1,9 @@
 """The readable plan tree of the Synchronize tab, built from real planner results on small snapshots."""
 
+from ctctdesk.sync import presenting
 from ctctdesk.sync.operations import Direction
 from ctctdesk.sync.plan import PlanSettings, plan
+from ctctdesk.sync.presenting import plan_tree
 from ctctdesk.sync.snapshot import (
     Baseline,
     BaselineContact,
@@ -14,8 +16,6 @@ from ctctdesk.sync.snapshot import (
     RemoteList,
     RemoteSnapshot,
 )
-from ctctdesk.ui import sync_tree
-from ctctdesk.ui.sync_tree import plan_tree
 
 ACCOUNT = "acct-1"
 
@@ -156,7 +156,7 @@ def test_nothing_to_do_says_so():
 
 
 def test_a_long_list_of_details_is_capped_but_the_count_stays_exact(monkeypatch):
-    monkeypatch.setattr(sync_tree, "MAX_DETAIL_ROWS", 5)
+    monkeypatch.setattr(presenting, "MAX_DETAIL_ROWS", 5)
     contacts = [LocalContact(i, f"person{i}@example.com", "P", str(i)) for i in range(1, 13)]
     result = plan(
         local(*contacts, lists=[LocalList(10, "Big", frozenset(range(1, 13)))]),
@@ -194,3 +194,41 @@ def test_the_mass_change_guard_is_shown():
     guard = root.find("Large change: confirmation needed")
     assert guard is not None and guard.children
     assert root.find("Big").find("Contacts removed").count == 60
+
+
+def test_the_command_line_and_json_say_what_the_window_shows():
+    ada, ben, info, dnc = people()
+    result = plan(
+        local(ada, ben, info, dnc, lists=[LocalList(10, "Newsletter", frozenset({1, 2, 3, 4}))]),
+        remote(lists=[RemoteList("d", "General Interest", is_default=True)]),
+        Baseline.empty(ACCOUNT),
+        Direction.TO_CC,
+    )
+    root = plan_tree(result)
+
+    lines = presenting.plan_lines(result)
+    assert lines[0] == "CRM → Constant Contact:"
+    assert lines[1:] == root.lines("  ")  # the same rows, words and counts as the tree in the window
+    assert "  Newsletter (3)" in lines and "      ada@riverside.example" in lines
+
+    data = presenting.plan_to_dict(result)
+    assert data["tree"] == [child.to_dict() for child in root.children]
+    newsletter = data["tree"][0]
+    assert (newsletter["text"], newsletter["count"], newsletter["kind"]) == ("Newsletter", 3, "list")
+    assert data["direction"] == "to_cc" and data["needs_confirmation"] is False
+
+
+def test_the_command_line_caps_long_lists_with_the_exact_number_left_out():
+    contacts = [LocalContact(i, f"person{i:02}@example.com", "P", str(i)) for i in range(1, 31)]
+    result = plan(
+        local(*contacts, lists=[LocalList(10, "Big", frozenset(range(1, 31)))]),
+        remote(),
+        Baseline.empty(ACCOUNT),
+        Direction.TO_CC,
+    )
+    lines = presenting.plan_lines(result, limit=4)
+    start = lines.index("    Contacts added (30)")
+    assert lines[start + 1 : start + 6] == [
+        "      person01@example.com", "      person02@example.com", "      person03@example.com",
+        "      person04@example.com", "      … and 26 more",
+    ]  # fmt: skip

@@ -37,7 +37,6 @@ def office(crm: peewee.Database) -> dict[str, int]:
 @pytest.fixture
 def pg_sync_env(sandbox, memory_keyring, postgres_url, tmp_path):  # noqa: F811
     """The sync integration tests' environment (sandbox, connection, SyncService) over PostgreSQL."""
-    import ctctdesk.sync.store  # noqa: F401 - registers the sync tables before the database opens
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.endpoints import ConnectionSettings
     from ctctdesk.sync.service import SyncService

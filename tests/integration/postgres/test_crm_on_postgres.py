@@ -6,13 +6,15 @@ import peewee
 import pytest
 
 import ctctdesk.sync.store as store
-from ctctdesk.crm import contacts, db, demo_data, lists, migrations
+from ctctdesk.crm import contacts, db, demo_data, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError, DatabaseOpenError
 from ctctdesk.crm.models import Company, Contact, Membership
+from ctctdesk.crm.schema import CRM_SCHEMA
+from ctctdesk.storage.migrations import current_version
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.local_reader import read_local
-from ctctdesk.sync.operations import ContactRef, CreateRemoteContact, CreateRemoteList, ListRef
+from ctctdesk.sync.operations import ContactRef, CreateContact, CreateList, ListRef, Side
 from ctctdesk.sync.snapshot import Baseline, FieldValues
 from tests.unit.crm.test_ids_never_reused import (  # noqa: F401 - collected here again, on PostgreSQL
     test_new_contact_never_takes_the_id_of_a_deleted_one,
@@ -21,11 +23,11 @@ from tests.unit.crm.test_ids_never_reused import (  # noqa: F401 - collected her
 
 
 def test_open_by_url_migrates_once_and_reopens(postgres_url):
-    database = db.open_database(postgres_url)
+    database = db.open_database(postgres_url, [store.SYNC_SCHEMA])  # opened for the sync, too
     try:
         assert isinstance(database, peewee.PostgresqlDatabase)
-        for component in ("crm", "sync"):
-            assert migrations.current_version(database, component) == migrations.latest_version(component)
+        for component in (CRM_SCHEMA, store.SYNC_SCHEMA):
+            assert current_version(database, component.name) == component.latest_version
         assert {"contact", "email_list", "membership", "sync_base_contact", "sync_journal"} <= set(
             database.get_tables()
         )
@@ -59,13 +61,14 @@ def test_demo_data_on_postgres(pg_crm):
 
 def test_baseline_round_trip_on_postgres(pg_crm):
     """The sync store's bulk SQL (executemany, chunked IN, ON CONFLICT DO NOTHING) on the real server."""
+    store.ensure_tables(pg_crm)
     writer = store.BaselineWriter(store.load_baseline())
     builder = BaselineBuilder(Baseline.empty("acct-1"))
-    builder.apply(CreateRemoteList(1, ListRef(10, None, "News")), "L1")
+    builder.apply(CreateList(1, Side.CC, ListRef(10, None, "News")), "L1")
     for i in range(1200):
         fields = FieldValues(f"p{i}@x.example", f"P{i}", custom=(("Region", "North"),))
         ref = ContactRef(100 + i, None, fields.email)
-        builder.apply(CreateRemoteContact(2 + i, ref, fields, (ListRef(10, "L1", "News"),)), f"C{i}")
+        builder.apply(CreateContact(2 + i, Side.CC, ref, fields, (ListRef(10, "L1", "News"),)), f"C{i}")
     with pg_crm.atomic():
         writer.save(builder, range(100, 1300), [10])
     loaded = store.load_baseline()

@@ -5,9 +5,11 @@ import sqlite3
 import peewee
 import pytest
 
-from ctctdesk.crm import contacts, db, lists, migrations, schema
+from ctctdesk.crm import contacts, db, lists
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import Contact, ContactField, EmailList, Membership, database_proxy
+from ctctdesk.crm.schema import CRM_SCHEMA
+from ctctdesk.storage.migrations import current_version
 from tests.support.crm_fixtures import add_contact
 
 # The CRM schema as version 3 of the app wrote it (plain INTEGER PRIMARY KEY: SQLite reuses the highest
@@ -91,7 +93,7 @@ def test_version_3_database_upgrades_without_loss(tmp_path):
         connection.executescript(VERSION_3)
     database = db.open_database(f"sqlite:///{path}")
     try:
-        assert migrations.current_version(database, "crm") == migrations.latest_version("crm") >= 4
+        assert current_version(database, "crm") == CRM_SCHEMA.latest_version >= 4
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the rebuild
         ann, ben = Contact.get_by_id(2), Contact.get_by_id(5)
         assert (ann.first_name, ann.job_title, ann.email_status, ann.company.name) == (
@@ -138,11 +140,10 @@ def test_upgrade_inside_a_transaction_is_refused_without_loss(tmp_path):
         connection.executescript(VERSION_3)
     database = peewee.SqliteDatabase(str(path), pragmas=db.SQLITE_PRAGMAS)
     database_proxy.initialize(database)
-    schema.register()
     try:
         with pytest.raises(CrmError, match="outside a transaction"), database.atomic():
-            migrations.migrate_all(database)
-        assert migrations.current_version(database, "crm") == 3
+            db.migrate(database, [CRM_SCHEMA])
+        assert current_version(database, "crm") == 3
         assert database.execute_sql("SELECT COUNT(*) FROM membership").fetchone()[0] == 1
         assert database.execute_sql("SELECT COUNT(*) FROM contact_field").fetchone()[0] == 1
     finally:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ctctdesk.crm import contacts, lists
+from ctctdesk.crm import contacts, lists, rules
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError, DuplicateNameError, InvalidNameError, NotEligibleError
 
@@ -79,14 +79,13 @@ def test_do_not_contact_and_unsubscribe_remove_memberships(office):
 
 
 def test_remove_ineligible_members_cleans_up_direct_writes(office):
-    from ctctdesk.crm import rules
     from ctctdesk.crm.models import Contact
 
     newsletter = lists.create_list("Newsletter")
     lists.add_members(newsletter.id, [office["alice"], office["bob"]])
     Contact.update(do_not_contact=True).where(Contact.id == office["bob"]).execute()
     rules.refresh_ineligibility([office["bob"]])
-    assert lists.remove_ineligible_members() == 1
+    assert rules.remove_ineligible_members() == 1
     assert lists.member_ids(newsletter.id) == {office["alice"]}
 
 

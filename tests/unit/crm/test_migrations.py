@@ -4,9 +4,11 @@ import sqlite3
 
 import pytest
 
-from ctctdesk.crm import db, lists, migrations
+from ctctdesk.crm import db, lists
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import Contact
+from ctctdesk.crm.schema import CRM_SCHEMA
+from ctctdesk.storage.migrations import Component, current_version
 
 # The CRM schema as version 1 of the app wrote it: no cached eligibility column yet.
 VERSION_1 = """
@@ -43,7 +45,7 @@ def test_version_1_database_opens_without_loss(tmp_path):
         connection.executescript(VERSION_1)
     database = db.open_database(f"sqlite:///{path}")
     try:
-        assert migrations.current_version(database, "crm") == migrations.latest_version("crm") >= 2
+        assert current_version(database, "crm") == CRM_SCHEMA.latest_version >= 2
         ann = Contact.get_by_id(1)
         assert (ann.first_name, ann.job_title, ann.email_status, ann.company.name) == (
             "Ann",
@@ -79,19 +81,15 @@ def test_other_components_get_their_own_version(tmp_path):
         ran.append(2)
 
     url = db.database_url_for(tmp_path)
-    migrations.register_migrations("test-component", [create_journal])
-    try:
-        database = db.open_database(url)
-        database.execute_sql("INSERT INTO test_journal (note) VALUES ('kept')")
-        db.close_database()
-        migrations.register_migrations("test-component", [create_journal, add_column])
-        database = db.open_database(url)
-        assert ran == [1, 2]
-        assert database.execute_sql("SELECT note, at FROM test_journal").fetchall() == [("kept", None)]
-        assert migrations.current_version(database, "crm") == migrations.latest_version("crm")
-        db.close_database()
-    finally:
-        migrations._registry.pop("test-component", None)
+    database = db.open_database(url, [Component("test-component", (create_journal,))])
+    database.execute_sql("INSERT INTO test_journal (note) VALUES ('kept')")
+    db.close_database()
+    database = db.open_database(url, [Component("test-component", (create_journal, add_column))])
+    assert ran == [1, 2]
+    assert database.execute_sql("SELECT note, at FROM test_journal").fetchall() == [("kept", None)]
+    assert current_version(database, "crm") == CRM_SCHEMA.latest_version
+    assert current_version(database, "test-component") == 2
+    db.close_database()
 
 
 def test_database_from_a_newer_app_is_refused(tmp_path):

@@ -1,8 +1,13 @@
-"""Readable trees for the Synchronize tab: a plan (S2) and a run summary (S4), as plain nodes.
+"""A plan (S2) and a run summary (S4) in words: one tree of nodes for the window, the command line
+and ``--json`` alike.
 
-Why plain Python and not Qt items: a first push can hold tens of thousands of operations, so the tree
-is built on the worker thread that made the plan, and the GUI only wraps it in a lazy item model
-(`ctctdesk.ui.tree_model.NodeTreeModel`). Nothing here imports Qt, so it is tested like any function.
+Why one presenter: the Synchronize tab, ``ctctdesk sync --dry-run`` and scripts reading ``--json`` must
+say the same thing in the same words, so the wording lives here once. The GUI wraps the tree in a
+lazy item model (`ctctdesk.ui.tree_model.NodeTreeModel`), the command line prints
+:meth:`Node.lines`, and ``--json`` writes :meth:`Node.to_dict`. Nothing here imports Qt: a first push
+can hold tens of thousands of operations, so the tree is built on the worker thread that made the
+plan, and it is tested like any function. Nothing here decides anything either — it only presents
+what the planner decided.
 
 Shape of a plan tree: one top-level row per list ("Newsletter — 12 changes"), then "Contacts",
 "Companies", "Skipped", "Conflicts" and "Shortened values"; counts sit at the top level, the contacts
@@ -18,26 +23,19 @@ from typing import TYPE_CHECKING
 
 from ctctdesk.sync.operations import (
     SKIP_TEXT,
-    AddLocalMembership,
-    AddRemoteMembership,
+    AddMembership,
     ContactRef,
+    CreateContact,
+    CreateList,
     CreateLocalCompany,
-    CreateLocalContact,
-    CreateLocalList,
-    CreateRemoteContact,
-    CreateRemoteList,
-    DeleteLocalList,
-    DeleteRemoteList,
+    DeleteList,
     Direction,
     MarkLocalUnsubscribed,
     Operation,
-    RemoveLocalMembership,
-    RemoveRemoteMembership,
-    RenameLocalList,
-    RenameRemoteList,
+    RemoveMembership,
+    RenameList,
     Side,
-    UpdateLocalContact,
-    UpdateRemoteContact,
+    UpdateContact,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +43,7 @@ if TYPE_CHECKING:
 
 #: Rows listed under one heading before "… and N more" (the count above stays exact).
 MAX_DETAIL_ROWS = 1000
+MORE_PREFIX = "… and "
 
 SIDE_NAME = {Side.CC: "Constant Contact", Side.CRM: "the CRM"}
 DIRECTION_TEXT = {
@@ -89,14 +88,35 @@ class Node:
                 return found
         return None
 
-    def lines(self, indent: str = "") -> list[str]:
-        """The subtree as indented text (the command line and tests read it)."""
+    def lines(self, indent: str = "", limit: int | None = None) -> list[str]:
+        """The subtree as indented text (the command line and tests read it).
+
+        ``limit``: at most this many rows under a heading whose rows are all leaves (the contacts
+        concerned), then "… and N more" with the exact number left out.
+        """
         out = []
-        for child in self.children:
+        children = self.children
+        hidden = 0
+        if limit is not None and len(children) > limit and not any(c.children for c in children):
+            capped = children[-1].kind == "note" and children[-1].text.startswith(MORE_PREFIX)
+            total = self.count if capped and self.count is not None else len(children)
+            children, hidden = children[:limit], total - limit
+        for child in children:
             count = f" ({child.count:,})" if child.count is not None else ""
             out.append(f"{indent}{child.text}{count}")
-            out.extend(child.lines(indent + "  "))
+            out.extend(child.lines(indent + "  ", limit))
+        if hidden > 0:
+            out.append(f"{indent}{MORE_PREFIX}{hidden:,} more")
         return out
+
+    def to_dict(self) -> dict:
+        """The subtree as JSON-ready data (``--json``): text, count, kind and children of each row."""
+        return {
+            "text": self.text,
+            "count": self.count,
+            "kind": self.kind,
+            "children": [child.to_dict() for child in self.children],
+        }
 
 
 def field_text(name: str) -> str:
@@ -134,7 +154,7 @@ def _add_details(node: Node, rows: Sequence[str]) -> Node:
     for row in rows[:MAX_DETAIL_ROWS]:
         node.add(Node(row, kind="detail"))
     if len(rows) > MAX_DETAIL_ROWS:
-        node.add(Node(f"… and {len(rows) - MAX_DETAIL_ROWS:,} more", kind="note"))
+        node.add(Node(f"{MORE_PREFIX}{len(rows) - MAX_DETAIL_ROWS:,} more", kind="note"))
     return node
 
 
@@ -207,6 +227,9 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     _add_skips(root, plan)
     _add_conflicts(root, plan)
     _add_truncations(root, plan)
+    if plan.baseline_ignored:
+        root.add(Node("The last sync was with another Constant Contact account: this run is treated as a "
+                      "first sync, which matches by name and email and deletes nothing (R14)", kind="note"))
     if plan.guard.needs_confirmation:
         guard = root.add(Node("Large change: confirmation needed before running (R14)", kind="warning"))
         for reason in plan.guard.reasons:
@@ -220,24 +243,24 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
 def _place(op: Operation, entry, created: _Group, updated: _Group, unsubscribed: _Group,
            companies: _Group, target: str) -> None:  # fmt: skip
     """Put one data-changing operation under its list (or the contacts/companies headings)."""
-    if isinstance(op, (CreateRemoteList, CreateLocalList)):
+    if isinstance(op, CreateList):
         entry(op.list.name).actions.append(f"Create the list in {target}")
-    elif isinstance(op, (RenameRemoteList, RenameLocalList)):
+    elif isinstance(op, RenameList):
         # the ref carries the list's name after the rename; the row sits under that name
         entry(op.new_name).actions.append(f'Rename the list in {target} to "{op.new_name}"')
-    elif isinstance(op, (DeleteRemoteList, DeleteLocalList)):
+    elif isinstance(op, DeleteList):
         entry(op.list.name).actions.append(f"Delete the list in {target} (its contacts are kept)")
-    elif isinstance(op, (AddRemoteMembership, AddLocalMembership)):
+    elif isinstance(op, AddMembership):
         entry(op.list.name).added.rows.append(_contact_line(op.contact))
-    elif isinstance(op, (RemoveRemoteMembership, RemoveLocalMembership)):
+    elif isinstance(op, RemoveMembership):
         entry(op.list.name).removed.rows.append(_contact_line(op.contact))
-    elif isinstance(op, (CreateRemoteContact, CreateLocalContact)):
+    elif isinstance(op, CreateContact):
         label = _contact_line(op.contact)
         names = [ref.name for ref in op.lists]
         created.rows.append(f"{label} ({', '.join(names)})" if names else label)
         for name in names:
             entry(name).added.rows.append(label)
-    elif isinstance(op, (UpdateRemoteContact, UpdateLocalContact)):
+    elif isinstance(op, UpdateContact):
         updated.rows.append(_changes_line(op.contact, op.changes))
     elif isinstance(op, MarkLocalUnsubscribed):
         unsubscribed.rows.append(_contact_line(op.contact))
@@ -396,3 +419,40 @@ def duration_text(summary) -> str:
     if summary.finished_at is None:
         return "—"
     return _duration((summary.finished_at - summary.started_at).total_seconds())
+
+
+# ---------------------------------------------------------------------------------------------------
+# The command line and --json
+
+
+#: Rows the command line prints under one heading before "… and N more".
+CLI_DETAIL_ROWS = 20
+
+
+def plan_title(plan_direction: Direction | str) -> str:
+    """The heading of a plan, e.g. "CRM → Constant Contact"."""
+    return DIRECTION_TEXT.get(str(Direction(plan_direction)), str(plan_direction))
+
+
+def plan_lines(plan: Plan, limit: int | None = CLI_DETAIL_ROWS) -> list[str]:
+    """The plan tree as indented text for ``ctctdesk sync --dry-run``: the same rows as the window."""
+    return [f"{plan_title(plan.direction)}:", *plan_tree(plan).lines("  ", limit)]
+
+
+def plan_to_dict(plan: Plan) -> dict:
+    """The plan tree as JSON-ready data for ``--json``, with the few facts scripts test directly."""
+    return {
+        "direction": str(plan.direction),
+        "title": plan_title(plan.direction),
+        "empty": plan.is_empty,
+        "needs_confirmation": plan.guard.needs_confirmation,
+        "guard_reasons": list(plan.guard.reasons),
+        "pending_other_way": plan.pending_other_way,
+        "baseline_ignored": plan.baseline_ignored,
+        "tree": [child.to_dict() for child in plan_tree(plan).children],
+    }
+
+
+def summary_lines(summary, limit: int | None = CLI_DETAIL_ROWS) -> list[str]:
+    """A run summary tree as indented text (the command line prints it after a run)."""
+    return summary_tree(summary).lines("  ", limit)

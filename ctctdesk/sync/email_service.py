@@ -1,0 +1,85 @@
+"""The email service as the sync engine uses it: exactly the calls the remote reader and the executor make,
+and the one the service makes around them (Cancel reaching the service's own waits).
+
+The sync engine talks to "the email service" through this Protocol and never names a client class;
+the connection (`ctct.connection`, reached from `sync.service`) builds the client. Constant
+Contact's client (`ctctdesk.ctct.client.CtctClient`) implements it; a second service would implement it
+too, with the planner (which sees only snapshots) unchanged.
+
+The values that cross it (ContactList, Contact, CustomField, Activity, AccountSummary) are still the
+ones `ctct.client` defines: a second service would map its answers onto them, or they would move here
+then, when there is a second shape to compare with.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, CustomField
+
+ActivityProgress = Callable[[Activity], None]
+
+
+class EmailService(Protocol):
+    """Lists, contacts, bulk activities and custom fields of one email-marketing account."""
+
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
+        """Within it, every wait of the service's client on this thread (pacing, retries, polling) ends
+        when `cancel` is set."""
+        ...
+
+    # -- account ---------------------------------------------------------------------------------------
+    def account_summary(self) -> AccountSummary:
+        """Who the account is; its id binds the baseline to one account (R14)."""
+        ...
+
+    # -- lists -----------------------------------------------------------------------------------------
+    def iter_lists(self) -> Iterator[ContactList]: ...
+
+    def create_list(self, name: str) -> ContactList: ...
+
+    def rename_list(self, list_id: str, name: str) -> ContactList: ...
+
+    def delete_lists(self, list_ids: Sequence[str]) -> list[Activity]:
+        """Bulk delete; the activities run asynchronously (see `wait`)."""
+        ...
+
+    # -- contacts --------------------------------------------------------------------------------------
+    def contact_pages(
+        self, *, include: Iterable[str] = (), status: str | None = None, updated_after: str | None = None
+    ) -> Iterator[list[Contact]]:
+        """Every contact (or those updated after an ISO time), page by page."""
+        ...
+
+    def get_contact(self, contact_id: str, include: Iterable[str] = ()) -> Contact: ...
+
+    def update_contact(self, contact_id: str, body: Mapping[str, Any]) -> Contact: ...
+
+    def import_contacts(self, contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str]) -> list[Activity]:
+        """Bulk add-or-update into lists (R12), batched as the service's limits require."""
+        ...
+
+    def add_list_memberships(self, contact_ids: Sequence[str], list_ids: Sequence[str]) -> list[Activity]: ...
+
+    def remove_list_memberships(
+        self, contact_ids: Sequence[str], list_ids: Sequence[str]
+    ) -> list[Activity]: ...
+
+    # -- bulk activities -------------------------------------------------------------------------------
+    def wait(
+        self,
+        activity: Activity,
+        on_progress: ActivityProgress | None = None,
+        *,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Activity:
+        """Poll until the activity ends (or `cancelled()` says stop); a failed one is returned, not raised."""
+        ...
+
+    # -- custom fields ---------------------------------------------------------------------------------
+    def iter_custom_fields(self) -> Iterator[CustomField]: ...
+
+    def create_custom_field(self, label: str) -> CustomField: ...
