@@ -122,6 +122,10 @@ class PlanSettings:
     #: items, needs confirmation.
     guard_share: float = 0.20
     guard_min_items: int = 50
+    #: R14 per list: a push taking every member out of a list, or more than this share of a list of at
+    #: least ``list_guard_min_members`` members, needs confirmation too.
+    list_guard_share: float = 0.5
+    list_guard_min_members: int = 10
     #: R1 for contacts that arrive from Constant Contact (CRM contacts come with their eligibility).
     role_prefixes: frozenset[str] = DEFAULT_ROLE_PREFIXES
     #: Recognises the default list when the remote reader could not flag it (R6).
@@ -1065,12 +1069,35 @@ class _Planner:
         ):
             reasons.append("every linked contact is gone from Constant Contact")
         s = self.settings
+        reasons.extend(self._list_guard_reasons())
         if self.removal_count >= s.guard_min_items and self.removal_count > s.guard_share * max(linked, 1):
             reasons.append(
                 f"{self.removal_count} deletions or removals out of {linked} linked items "
                 f"(over {s.guard_share:.0%})"
             )
         return Guard(bool(reasons), tuple(reasons), self.removal_count, linked)
+
+    def _list_guard_reasons(self) -> list[str]:
+        """R14 per list: a push emptying a Constant Contact list, or taking more than half of a big one."""
+        if not self.push:
+            return []
+        removed: dict[str, int] = {}
+        for draft in self.phases[_PH_REMOVE]:
+            if draft.cls is RemoveMembership and draft.kw.get("side") is Side.CC:
+                cc_id = draft.kw["list"].cc_id
+                if cc_id:
+                    removed[cc_id] = removed.get(cc_id, 0) + 1
+        s = self.settings
+        reasons = []
+        for cc_id, count in sorted(removed.items()):
+            linked = self.base.lists_by_cc.get(cc_id)
+            if linked is None:
+                continue
+            size = max(len(linked.member_ids), count)
+            if count >= size or (size >= s.list_guard_min_members and count > s.list_guard_share * size):
+                whom = "every member" if count >= size else f"{count} of its {size} members"
+                reasons.append(f"the list “{linked.name}” would lose {whom} in Constant Contact")
+        return reasons
 
 
 __all__ = ["CORE_FIELDS", "Plan", "PlanSettings", "plan", "DEFAULT_ROLE_PREFIXES"]

@@ -53,3 +53,45 @@ def test_disconnect_from_the_window_names_the_lists_and_leaves_a_backup(qtbot, d
     qtbot.waitUntil(lambda: bool(answers.messages), timeout=SLOW)
     restored = lists.find_list("General Interest")
     assert restored is not None and lists.member_count(restored.id) == members
+
+
+def test_a_push_taking_over_half_of_a_list_is_shown_and_asks_first(qtbot, demo_window, demo, monkeypatch):
+    from PySide6.QtWidgets import QTreeView
+
+    from ctctdesk.demo import SHARED_LIST
+    from tests.gui.test_sync_tab import preview, run, wait_idle
+
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    preview(qtbot, demo_window, "pushButton")
+    run(qtbot, demo_window)
+    shared = lists.find_list(SHARED_LIST)
+    members = sorted(lists.member_ids(shared.id))
+    taken = members[: len(members) // 2 + 1]  # just over half
+    lists.remove_members(shared.id, taken)
+
+    result = preview(qtbot, demo_window, "previewButton")
+    reason = f"the list “{SHARED_LIST}” would lose {len(taken)} of its {len(members)} members in Constant Contact"
+    assert reason in result.guard_reason
+    assert reason in find(demo_window, QLabel, "guardLabel").text()
+    tree = demo_window.findChild(QTreeView, "planView")
+    texts = []
+    model = tree.model()
+
+    def walk(parent):
+        for row in range(model.rowCount(parent)):
+            index = model.index(row, 0, parent)
+            texts.append(str(index.data()))
+            walk(index)
+
+    from PySide6.QtCore import QModelIndex
+
+    walk(QModelIndex())
+    assert any(reason in text for text in texts)
+
+    answers = Answers(monkeypatch, answer=False)
+    qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, tab)
+    assert reason in answers.asked[-1]
+    cc_list = demo.sandbox.state.list_by_name(SHARED_LIST)
+    assert len(demo.sandbox.state.members[cc_list["list_id"]]) >= len(members) - 5, "nothing removed unasked"

@@ -162,3 +162,28 @@ def test_a_second_run_while_one_is_running_is_refused(sandbox, memory_keyring, t
         context.close()
     assert outcome and outcome[0].ok
     assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK  # the lock went with the run
+
+
+def test_a_push_emptying_a_list_needs_force(sandbox, memory_keyring, tmp_path, capsys):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import lists
+
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_OK
+    context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
+    customers = lists.find_list("Customers").id
+    lists.remove_members(customers, lists.member_ids(customers))  # Select All twice, as it were
+    context.close()
+    capsys.readouterr()
+
+    assert main(["sync", "--to-cc", "--dry-run", *common]) == sc.EXIT_OK
+    out = capsys.readouterr().out
+    assert "the list “Customers” would lose every member in Constant Contact" in out
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_NEEDS_CONFIRMATION
+    err = capsys.readouterr().err
+    assert "the list “Customers” would lose every member in Constant Contact" in err and "--force" in err
+    cc_list = next(lst["list_id"] for lst in sandbox.state.lists.values() if lst["name"] == "Customers")
+    assert len(sandbox.state.members[cc_list]) == 3  # nothing was taken out
+    assert main(["sync", "--to-cc", "--force", *common]) == sc.EXIT_OK
+    assert len(sandbox.state.members[cc_list]) == 0
