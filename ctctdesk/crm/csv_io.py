@@ -33,7 +33,7 @@ from pathlib import Path
 
 import peewee
 
-from ctctdesk.crm import contacts, lists
+from ctctdesk.crm import contacts, lists, rules
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
 from ctctdesk.crm.errors import CrmError, CsvFormatError
 from ctctdesk.crm.models import (
@@ -496,7 +496,11 @@ class _Importer:
 
         if email and reason is Ineligibility.INVALID_EMAIL:
             self.report.warnings.append(
-                RowIssue(line, f"{email} is not a valid email address; the contact cannot be in email lists")
+                RowIssue(
+                    line,
+                    f"{email} is not a valid email address ({rules.email_problem(email) or 'invalid'}); "
+                    "the contact cannot be in email lists",
+                )
             )
         for list_name in _split_names(row.get("lists", "")):
             if reason is not None:

@@ -134,6 +134,7 @@ class ContactEditor(QFrame):
         self.email = QLineEdit(objectName="emailEdit")
         self.email.setPlaceholderText("name@company.com")
         self.email_reason = QLabel(objectName="emailReasonLabel")
+        self.email_reason.setWordWrap(True)
         self.phone = QLineEdit(objectName="phoneEdit")
         self.do_not_contact = QCheckBox("Do Not Contact", objectName="doNotContactCheck")
         self.do_not_contact.setToolTip(
@@ -334,12 +335,17 @@ class ContactEditor(QFrame):
         return not text or rules.is_valid_email(text) or text == self._stored_email
 
     def _check_email(self) -> None:
+        if self._company_id is None:  # no contact selected: no verdict about an empty form
+            self.email_reason.setText("")
+            self._update_buttons()
+            return
         reason = self.current_reason()
         if reason is None:
             self.email_reason.setText("✓ Can be added to email lists")
             self.email_reason.setStyleSheet("color: #1b7a32;")
         elif reason is Ineligibility.INVALID_EMAIL:
-            self.email_reason.setText(f"✗ {reason.text}: cannot be saved like this")
+            problem = rules.email_problem(self.email.text()) or reason.text
+            self.email_reason.setText(f"✗ {reason.text}: {problem} It cannot be saved like this.")
             self.email_reason.setStyleSheet("color: #b00020;")
         else:
             self.email_reason.setText(f"Cannot be in email lists: {reason.text}")
@@ -370,8 +376,9 @@ class ContactEditor(QFrame):
 
     def _save(self) -> bool:
         if not self._email_acceptable():
+            problem = rules.email_problem(self.email.text()) or ""
             self.error_label.setText(
-                f"Not saved: {Ineligibility.INVALID_EMAIL.text} “{self.email.text().strip()}”."
+                f"Not saved: {Ineligibility.INVALID_EMAIL.text} “{self.email.text().strip()}”. {problem}".strip()
             )
             return False
         values = {

@@ -61,3 +61,32 @@ def test_ctrl_f_goes_to_the_search_box_of_the_tab_in_front(qtbot, office_dir, op
     qtbot.waitUntil(window.companies_tab.company_table.hasFocus)
     qtbot.keyClick(window.companies_tab.company_table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(window.companies_tab.search.hasFocus)
+
+
+def test_an_invalid_email_says_what_is_wrong_the_same_in_editor_and_import(
+    qtbot, office_dir, open_window, monkeypatch, tmp_path
+):
+    from ctctdesk.crm.rules import email_problem
+
+    answers = Answers(monkeypatch)
+    window = open_window(office_dir)
+    companies = window.companies_tab
+    window.tabs.setCurrentWidget(companies)
+    editor = companies.editor
+    assert editor.email_reason.text() == ""  # no contact selected: no verdict
+    companies.show_company(companies.company_model.company_id(0))
+    companies.contact_table.selectRow(0)
+    qtbot.waitUntil(lambda: editor.contact_id is not None)
+    editor.email.setText("kim at acme")
+    problem = email_problem("kim at acme")
+    assert problem == "An email address must have an @-sign."
+    qtbot.waitUntil(lambda: problem in editor.email_reason.text())
+
+    source = tmp_path / "kim.csv"
+    source.write_text("company,first_name,last_name,email\nAcme Plumbing,Kim,Lee,kim at acme\n", encoding="utf-8")
+    answers.files.append(source)
+    window.menu.import_action.trigger()
+    qtbot.waitUntil(lambda: bool(answers.messages))
+    assert f"line 2: imported with a warning — kim at acme is not a valid email address ({problem})" in (
+        answers.messages[-1]
+    )
