@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthorizationCancelled
 from ctctdesk.ctct.oauth import Cancelled, DeviceAuthorization
+from ctctdesk.ctct.tokens import keyring_report
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 
@@ -245,6 +246,13 @@ class ConnectionPage(QWidget):
         box.addWidget(_hint(REDIRECT_HINT))  # under the form, full width: wraps without gaps
         setup.addWidget(application)
 
+        self.keyringLabel = QLabel("Checking the keyring…")
+        self.keyringLabel.setObjectName("keyringLabel")
+        self.keyringLabel.setWordWrap(True)
+        self.keyringLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        setup.addWidget(self.keyringLabel)
+        self._keyring: tuple[bool, str] | None = None
+
         buttons = QHBoxLayout()
         self.connectButton = QPushButton("Connect")
         self.connectButton.setObjectName("connectButton")
@@ -386,6 +394,7 @@ class ConnectionPage(QWidget):
         if self.busy:
             return
         def work(handle: TaskHandle) -> tuple[ConnectionStatus, Any]:
+            self._keyring = keyring_report()  # read here, off the GUI thread; shown with the status
             status = self.connection.status(refresh_account=ask_constant_contact)
             return status, self._read_last_sync() if status.connected else None
 
@@ -412,8 +421,12 @@ class ConnectionPage(QWidget):
         connected = status.state is ConnectionState.CONNECTED
         self.connectedBox.setVisible(connected)
         self.setupBox.setVisible(not connected)
-        self.connectButton.setEnabled(True)
-        self.connectWithCodeButton.setEnabled(True)
+        usable, keyring_text = self._keyring or (True, "")
+        self.keyringLabel.setText(keyring_text)
+        self.keyringLabel.setVisible(bool(keyring_text))
+        self.keyringLabel.setStyleSheet("" if usable else "color: #b00020;")
+        self.connectButton.setEnabled(usable)  # without a keyring, connecting cannot keep the sign-in
+        self.connectWithCodeButton.setEnabled(usable)
         if connected:
             name = status.account_name or "(name not available)"
             self.statusLabel.setText(f"Connected to Constant Contact account {name}.")
