@@ -72,6 +72,43 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run_sync)
 
 
+class PhasePrinter:
+    """Progress on stderr: each phase on one line, printed once with its final count (on a terminal the
+    line counts up in place). Repeated reports of the same phase, and counts beyond the total, do not
+    become extra or wrong lines."""
+
+    def __init__(self, stream: Any, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.live = bool(getattr(stream, "isatty", lambda: False)())
+        self._phase = ""
+        self._line = ""
+        self._text = ""
+
+    def __call__(self, p: Any) -> None:
+        if self.quiet:
+            return
+        if p.phase.startswith("Waiting") and self._phase:
+            # a wait inside the current phase (a bulk job polled): said on that phase's line
+            self._text = self._line + " — waiting for Constant Contact" + (" (queued)" if p.queued else "")
+        else:
+            if p.phase != self._phase:
+                self.finish()
+                self._phase = p.phase
+            done = min(p.done, p.total)
+            detail = f" {done:,}/{p.total:,}" if p.total > 1 else ""  # no “1/1” for one-step phases
+            self._line = f"  {p.phase}{detail}"
+            self._text = self._line + (" (queued by Constant Contact)" if p.queued else "")
+        if self.live:
+            print(f"\r{self._text}\033[K", end="", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        """End the current phase's line (called when the phase changes and when the command ends)."""
+        if self._text:
+            print(f"\r{self._text}\033[K" if self.live else self._text, file=self.stream, flush=True)
+        self._phase = self._line = self._text = ""
+
+
 def _fail(message: str, code: int) -> int:
     print(f"ctctdesk: {message}", file=sys.stderr)
     return code
@@ -138,10 +175,7 @@ def run_sync(args: argparse.Namespace) -> int:
     from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, KeyringUnavailable, QuotaExhausted
     from ctctdesk.sync.errors import GuardTripped, NotConnectedError, PullFirst, RunInProgress, SyncError
 
-    def progress(p: Any) -> None:
-        if not args.json:
-            detail = f" {p.done:,}/{p.total:,}" if p.total else ""
-            print(f"  {p.phase}{detail}{' (queued by Constant Contact)' if p.queued else ''}", file=sys.stderr)
+    progress = PhasePrinter(sys.stderr, quiet=args.json)
 
     try:
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
@@ -161,6 +195,7 @@ def run_sync(args: argparse.Namespace) -> int:
                 if preview.needs_confirmation:
                     print(f"Needs confirmation: {preview.guard_reason}")
             return EXIT_OK
+        progress.finish()
         summary = service.run(preview, trigger="command line", on_progress=progress, force=args.force)
     except GuardTripped as error:
         return _fail(f"{error} Check with --dry-run, then run again with --force.", EXIT_NEEDS_CONFIRMATION)
@@ -180,6 +215,7 @@ def run_sync(args: argparse.Namespace) -> int:
     except (SyncError, CtctError, CrmError) as error:
         return _fail(str(error), EXIT_ERROR)
     finally:
+        progress.finish()
         context.close()
     if args.json:
         print(json.dumps(_summary_json(summary), indent=2))

@@ -187,3 +187,21 @@ def test_a_push_emptying_a_list_needs_force(sandbox, memory_keyring, tmp_path, c
     assert len(sandbox.state.members[cc_list]) == 3  # nothing was taken out
     assert main(["sync", "--to-cc", "--force", *common]) == sc.EXIT_OK
     assert len(sandbox.state.members[cc_list]) == 0
+
+
+def test_progress_prints_each_phase_once_with_a_count_within_its_total(sandbox, memory_keyring, tmp_path, capsys):
+    import re
+
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK
+    capsys.readouterr()
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_OK
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines() if line.startswith("  ")]
+    assert lines, "progress is shown"
+    phases = [re.sub(r" [\d,]+/[\d,]+.*$", "", line) for line in lines]
+    assert len(phases) == len(set(phases)), "\n".join(lines)  # each phase once
+    for line in lines:
+        counted = re.search(r" ([\d,]+)/([\d,]+)", line)
+        if counted:
+            done, total = (int(n.replace(",", "")) for n in counted.groups())
+            assert done <= total, line
