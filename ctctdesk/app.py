@@ -166,6 +166,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     from PySide6.QtWidgets import QApplication
 
     from ctctdesk.ui import companies_feature
+    from ctctdesk.ui.crm_events import CrmChange
     from ctctdesk.ui.general_page import GeneralPage
     from ctctdesk.ui.interaction import Interaction
     from ctctdesk.ui.lists_tab import ListsTab
@@ -195,7 +196,11 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
         feature.companies_tab.show_company(company_id)
 
     lists_tab.openCompanyRequested.connect(open_company)
-    install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
+    everything = (
+        CrmChange.COMPANIES | CrmChange.CONTACTS | CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.MEMBERSHIPS
+    )
+    # After a sync every tab is brought up to date (the company counts too), through the one event hub.
+    install_constant_contact_ui(window, context, on_crm_changed=lambda: feature.events.emit(everything))
     install_menus(window)
     window.restore_state()
     return window

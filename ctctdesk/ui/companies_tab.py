@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QToolButton,
@@ -165,7 +166,14 @@ class CompaniesTab(QWidget):
 
         self.lower_splitter = lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.contacts_box)
-        lower.addWidget(self.editor)
+        # The editor scrolls rather than holding the window open: on a small screen the companies keep
+        # their rows (at least 8 at 1024×640) and the editor gives way.
+        editor_scroll = QScrollArea()
+        editor_scroll.setObjectName("contactEditorScroll")
+        editor_scroll.setWidgetResizable(True)
+        editor_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        editor_scroll.setWidget(self.editor)
+        lower.addWidget(editor_scroll)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
         lower.setChildrenCollapsible(False)
@@ -185,7 +193,7 @@ class CompaniesTab(QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([380, 420])
+        splitter.setSizes([470, 330])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)

@@ -45,10 +45,10 @@ CONFIRM_UNTICK_ABOVE = 20  # unticking more contacts than this at once asks firs
 CONTACT_COLUMN_WIDTHS = {
     ContactsModel.TICK: 56,
     ContactsModel.NAME: 140,
-    ContactsModel.COMPANY: 180,
+    ContactsModel.COMPANY: 165,
     ContactsModel.TYPE: 72,
-    ContactsModel.EMAIL: 240,
-    ContactsModel.TAGS: 165,
+    ContactsModel.EMAIL: 210,
+    ContactsModel.TAGS: 125,  # narrower, so Status (the last, stretching column) shows its words at 1200 wide
 }
 
 
@@ -178,6 +178,9 @@ class ListsTab(QWidget):
         self.message.setObjectName("listMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a01e1e;")
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the buttons below stay put when a message comes and goes
+        self.message.setSizePolicy(policy)
         self.message.hide()
         layout.addWidget(self.message)
 

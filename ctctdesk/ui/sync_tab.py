@@ -242,6 +242,9 @@ class SyncTab(QWidget):
         self.messageLabel.setObjectName("syncMessageLabel")
         self.messageLabel.setWordWrap(True)
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        policy = self.messageLabel.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the preview and history stay put when a message appears
+        self.messageLabel.setSizePolicy(policy)
         self.messageLabel.hide()
         layout.addWidget(self.messageLabel)
 

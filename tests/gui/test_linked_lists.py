@@ -95,3 +95,16 @@ def test_a_push_taking_over_half_of_a_list_is_shown_and_asks_first(qtbot, demo_w
     assert reason in answers.asked[-1]
     cc_list = demo.sandbox.state.list_by_name(SHARED_LIST)
     assert len(demo.sandbox.state.members[cc_list["list_id"]]) >= len(members) - 5, "nothing removed unasked"
+
+
+def test_company_counts_are_right_after_a_sync_and_the_demo_says_so_in_the_title(qtbot, demo_window):
+    from ctctdesk.crm import editing
+
+    assert demo_window.windowTitle() == "ctctdesk — demo"
+    tab = demo_window.companies_tab
+    before = tab.company_model.rowCount()
+    activate(qtbot, demo_window.sync_tab)  # brings Constant Contact's people (and new companies) in
+    after = len(editing.company_ids())
+    assert after > before
+    qtbot.waitUntil(lambda: tab.company_model.rowCount() == after)
+    assert tab.count_label.text() == f"{after:,} companies"
