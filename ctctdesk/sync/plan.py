@@ -162,6 +162,16 @@ class Plan:
         return Side.CC if self.direction is Direction.TO_CC else Side.CRM
 
 
+def person_label(person, email: str | None = None) -> str:
+    """How a preview names a contact: “Alice Archer <alice@acme.com>”, or the email or the name alone
+    when the other is missing (a label for people; nothing matches on it)."""
+    email = person.email if email is None else email
+    name = f"{person.first_name} {person.last_name}".strip()
+    if name and email:
+        return f"{name} <{email}>"
+    return email or name
+
+
 def plan(
     local: LocalSnapshot,
     remote: RemoteSnapshot,
@@ -578,7 +588,7 @@ class _Planner:
         for b in base.contacts.values():
             if b.local_id in given_up:
                 # Its Constant Contact contact now belongs to the CRM contact relinked to it.
-                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, b.fields.email))
+                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, person_label(b.fields)))
                 continue
             lc = local_contacts.get(b.local_id)
             rc = remote_contacts.get(b.cc_id)
@@ -633,7 +643,7 @@ class _Planner:
             lmem = frozenset(local_lists_of.get(lc.local_id, empty)) if lc is not None else empty
             if lc is None and rvals.email in linked_local_emails and rvals.email not in freed:
                 if not self.push:
-                    ref = ContactRef(linked_local_emails[rvals.email], rc.cc_id, rvals.email)
+                    ref = ContactRef(linked_local_emails[rvals.email], rc.cc_id, person_label(rvals))
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
                 continue
             claimed.add(rvals.email)
@@ -704,8 +714,7 @@ class _Planner:
 
     @staticmethod
     def _lref(lc: LocalContact, cc_id: str | None = None) -> ContactRef:
-        label = cc_value("email", lc.email) or f"{lc.first_name} {lc.last_name}".strip()
-        return ContactRef(lc.local_id, cc_id, label)
+        return ContactRef(lc.local_id, cc_id, person_label(lc, cc_value("email", lc.email)))
 
     def _skip_reason(self, lc: LocalContact) -> SkipReason | None:
         if lc.eligibility is not Eligibility.ELIGIBLE:
@@ -727,7 +736,7 @@ class _Planner:
             self.skips.append(Skip(reason, contact=self._lref(lc), lists=self._names(slots)))
             return
         values = lc.values()
-        ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
+        ref = ContactRef(lc.local_id, None, person_label(lc, values.email))
         if lc.may_be_shortened():
             self._note_truncations(lc, ref, values.as_dict())
         self._emit(_PH_CONTACT, CreateContact, side=Side.CC, contact=ref, fields=values,
@@ -748,9 +757,9 @@ class _Planner:
             if lc is not None:
                 self.pending += 1
             else:
-                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, b.fields.email))
+                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, person_label(b.fields)))
             return
-        ref = ContactRef(b.local_id, b.cc_id, b.fields.email)
+        ref = ContactRef(b.local_id, b.cc_id, person_label(b.fields))
         removals = []
         if lc is not None:
             for slot in sorted(lmem):
@@ -779,7 +788,7 @@ class _Planner:
                     self.pending += 1
                 return
             # Deleted from the CRM: take it out of the Constant Contact lists, keep the contact (R5).
-            ref = ContactRef(b.local_id, cc_id, rvals.email)
+            ref = ContactRef(b.local_id, cc_id, person_label(rvals))
             removals = [
                 self._emit(_PH_REMOVE, RemoveMembership, side=Side.CC, list=self.pairs[s].ref(), contact=ref)
                 for s in self._alive(rmem)
@@ -826,7 +835,7 @@ class _Planner:
                 if rvals == b.fields and rmem == agreed:
                     self.pending += 1
                     return
-                ref = ContactRef(b.local_id, cc_id, rvals.email)
+                ref = ContactRef(b.local_id, cc_id, person_label(rvals))
                 if rvals.email in self._local_emails():  # another CRM contact has the address now
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
                     return
@@ -835,7 +844,7 @@ class _Planner:
                     self.pending += 1  # in no synced list: the link waits (the push will forget it)
                     return
                 self.conflicts.append(Conflict("contact", rvals.email, "(deleted)", Side.CC, contact=ref))
-                new_ref = ContactRef(None, cc_id, rvals.email)
+                new_ref = ContactRef(None, cc_id, person_label(rvals))
                 for slot in sorted(bmem - rmem):
                     pair = self.pairs[slot]
                     if pair.alive and not pair.fresh:
@@ -888,7 +897,7 @@ class _Planner:
         slots = self._alive(rmem)
         if not slots:
             return False
-        ref = ContactRef(None, cc_id, rvals.email)
+        ref = ContactRef(None, cc_id, person_label(rvals))
         lists: tuple[ListRef, ...] = ()
         status = EmailStatus.UNSUBSCRIBED if unsubscribed else EmailStatus.SUBSCRIBED
         if unsubscribed:
