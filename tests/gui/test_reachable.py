@@ -90,3 +90,19 @@ def test_an_invalid_email_says_what_is_wrong_the_same_in_editor_and_import(
     assert f"line 2: imported with a warning — kim at acme is not a valid email address ({problem})" in (
         answers.messages[-1]
     )
+
+
+def test_at_1024_by_640_the_companies_tab_shows_at_least_8_companies(qtbot, tmp_path, open_window):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm.demo_data import generate
+
+    data_dir = tmp_path / "many"
+    context = build_context(data_dir)
+    generate(contacts=120, seed=3)
+    context.close()
+    window = open_window(data_dir)
+    window.resize(1024, 640)
+    window.tabs.setCurrentWidget(window.companies_tab)
+    table = window.companies_tab.company_table
+    qtbot.waitUntil(lambda: window.height() <= 640 and table.isVisible())
+    qtbot.waitUntil(lambda: table.rowAt(table.viewport().height() - 2) + 1 >= 8)
