@@ -238,6 +238,7 @@ class SyncTab(QWidget):
         actions.setColumnStretch(4, 1)
         layout.addLayout(actions)
 
+        self._read_error = ""  # the message of a failed background read, cleared by the next good one
         self.messageLabel = QLabel()
         self.messageLabel.setObjectName("syncMessageLabel")
         self.messageLabel.setWordWrap(True)
@@ -706,6 +707,9 @@ class SyncTab(QWidget):
             on_failure(failure)
         else:
             self._reads -= 1
+            if self._read_error and self.messageLabel.text() == self._read_error:
+                self._clear_message()  # the read works again: its old error no longer holds
+            self._read_error = ""
             on_success(result)
 
     def _read_failed(self, failure: TaskFailed) -> None:
@@ -713,6 +717,7 @@ class SyncTab(QWidget):
             log.info("The sync service does not offer this yet")
             return
         self._show_message(failure.message)
+        self._read_error = failure.message
 
     @property
     def idle(self) -> bool:

@@ -108,3 +108,23 @@ def test_company_counts_are_right_after_a_sync_and_the_demo_says_so_in_the_title
     assert after > before
     qtbot.waitUntil(lambda: tab.company_model.rowCount() == after)
     assert tab.count_label.text() == f"{after:,} companies"
+
+
+def test_an_error_message_clears_itself_when_the_next_read_works(qtbot, demo_window, monkeypatch):
+    from ctctdesk.sync.errors import SyncError
+    from tests.gui.test_sync_tab import wait_idle
+
+    tab = demo_window.sync_tab
+    wait_idle(qtbot, tab)
+    history = tab.service.history
+
+    def broken():
+        raise SyncError("The sync history cannot be read right now.")
+
+    monkeypatch.setattr(tab.service, "history", broken)
+    tab.reload_history()
+    message = find(demo_window, QLabel, "syncMessageLabel")
+    qtbot.waitUntil(lambda: message.text() == "The sync history cannot be read right now.")
+    monkeypatch.setattr(tab.service, "history", history)
+    tab.reload_history()
+    qtbot.waitUntil(lambda: message.text() == "")
