@@ -190,6 +190,12 @@ class _ListEntry:
         return node
 
 
+def change_count(tree: Node) -> int:
+    """How many changes the tree shows (its list and contact rows): the number a status line quotes, so
+    the line and the tree never disagree."""
+    return sum(child.count or 0 for child in tree.children if child.kind in ("list", "contacts"))
+
+
 def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     """The root of a readable tree for `plan` (its children are the top-level rows)."""
     target, _source = side_of(plan.direction)

@@ -49,7 +49,15 @@ from ctctdesk.sync.controller import (
 )
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
-from ctctdesk.sync.presenting import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
+from ctctdesk.sync.presenting import (
+    DIRECTION_TEXT,
+    Node,
+    change_count,
+    pending_text,
+    plan_tree,
+    side_of,
+    summary_tree,
+)
 from ctctdesk.ui.history_model import HistoryModel
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
@@ -484,7 +492,7 @@ class SyncTab(QWidget):
         self._show_preview(preview)
         self.plan_model.set_root(tree)
         self.planView.expandToDepth(0)
-        changes = len(preview.plan.changes)
+        changes = change_count(tree)  # what the tree shows, not the engine's operation count
         target, _source = side_of(preview.plan.direction)
         if changes:
             self.syncPhaseLabel.setText(f"Preview ready: {changes:,} change{'s' if changes != 1 else ''} "

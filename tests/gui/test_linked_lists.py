@@ -128,3 +128,23 @@ def test_an_error_message_clears_itself_when_the_next_read_works(qtbot, demo_win
     monkeypatch.setattr(tab.service, "history", history)
     tab.reload_history()
     qtbot.waitUntil(lambda: message.text() == "")
+
+
+def test_the_status_line_counts_what_the_preview_tree_shows(qtbot, demo_window):
+    import re
+
+    from tests.gui.test_sync_tab import preview
+
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    preview(qtbot, demo_window, "pushButton")
+    model = tab.plan_model
+    shown = 0
+    for row in range(model.rowCount()):
+        text = model.index(row, 0).data()
+        count = model.index(row, 1).data()
+        if count and text not in ("Skipped",) and "Conflicts" not in text and "Shortened" not in text:
+            shown += int(str(count).replace(",", ""))
+    line = find(demo_window, QLabel, "syncPhaseLabel").text()
+    said = int(re.search(r"Preview ready: ([\d,]+) change", line).group(1).replace(",", ""))
+    assert said == shown, line
