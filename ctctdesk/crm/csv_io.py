@@ -160,9 +160,9 @@ class ImportReport:
     def summary(self) -> str:
         text = f"{self.created:,} contacts added, {self.updated:,} updated"
         if self.errors:
-            text += f", {len(self.errors):,} rows not imported"
+            text += f", {len(self.errors):,} row{'s' if len(self.errors) != 1 else ''} not imported"
         if self.warnings:
-            text += f", {len(self.warnings):,} warnings"
+            text += f", {len(self.warnings):,} warning{'s' if len(self.warnings) != 1 else ''}"
         return text
 
 

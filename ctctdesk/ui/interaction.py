@@ -53,6 +53,9 @@ class Interaction:
         box.setObjectName("reportDialog")
         if details:
             box.setDetailedText(details)
+            for button in box.buttons():  # open the details at once: they are what the person needs
+                if box.buttonRole(button) == QMessageBox.ButtonRole.ActionRole:
+                    button.click()
         box.exec()
 
     def ask_text(self, parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:

@@ -129,7 +129,9 @@ class MenuBar:
         self._status(f"{path.name}: {report.summary()}")
         text = f"{path.name}: {report.summary()}."
         if report.errors:
-            text += "\n\nThe rows below were not imported; correct them in the file and import it again."
+            text += "\n\nThe rows marked “not imported” below were left out: correct them in the file and import it again."
+        elif report.warnings:
+            text += "\n\nEvery row was imported; the rows below carry a warning."
         self.ask.report(self.window, "Import contacts", text, import_report_details(report))
 
     def export_csv(self, path: Path | None = None) -> None:

@@ -39,7 +39,7 @@ def test_import_from_the_file_menu_reports_each_refused_row_and_refreshes_the_ta
     action(window, "importCsvAction").trigger()
     qtbot.waitUntil(lambda: bool(answers.messages))
     report = answers.messages[0]
-    assert report.startswith("new people.csv: 2 contacts added, 0 updated, 1 rows not imported")
+    assert report.startswith("new people.csv: 2 contacts added, 0 updated, 1 row not imported")
     assert "line 4: not imported — " in report
     qtbot.waitUntil(lambda: companies_count(window) == "4 companies")
 
