@@ -161,10 +161,10 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 
 def print_summary(summary: Any) -> None:
     """The run summary as the Synchronize tab shows it (one presenter), as indented lines."""
-    from ctctdesk.sync.presenting import summary_lines
+    from ctctdesk.sync.presenting import DIRECTION_TEXT, summary_lines
 
-    direction = summary.direction.value if summary.direction else "connection"
-    print(f"Run {summary.run_id} ({direction}, {summary.trigger})")
+    direction = DIRECTION_TEXT[summary.direction.value if summary.direction else "connection"]
+    print(f"Run {summary.run_id}: {direction} ({summary.trigger})")
     for line in summary_lines(summary):
         print(line)
 

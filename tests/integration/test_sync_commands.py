@@ -56,7 +56,7 @@ def test_run_prints_the_summary_records_history_and_converges(sandbox, memory_ke
     assert summary["requests_used"] > 0
     assert main(["sync", "--both", *common]) == sc.EXIT_OK
     out = capsys.readouterr().out
-    assert "Run 3 (both, command line)" in out
+    assert "Run 3: Both ways (command line)" in out  # words, not the internal direction names
     assert main(["sync", "--to-cc", "--dry-run", "--json", *common]) == sc.EXIT_OK
     assert json.loads(capsys.readouterr().out)["changes"] == {}
 
