@@ -198,6 +198,15 @@ class CompaniesTab(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
 
+        self.empty_note = QWidget(self.company_table.viewport())
+        self.empty_note.setObjectName("companyEmptyFilterNote")
+        note_layout = QVBoxLayout(self.empty_note)
+        note_layout.addWidget(QLabel("No company matches these filters."), 0, Qt.AlignmentFlag.AlignHCenter)
+        self.clear_filters_button = QPushButton("Clear filters", objectName="clearCompanyFiltersButton")
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        note_layout.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.empty_note.hide()
+
         # --- undo / redo ---
         self.undo_action, self.redo_action = add_undo_shortcuts(self, self.undo_stack)
         self.undo_stack.failed.connect(lambda message: interaction_for(self).warn(self, "Undo", message))
@@ -287,6 +296,26 @@ class CompaniesTab(QWidget):
             self._reloading = False
         self._on_company_selection()
         self.count_label.setText(_plural(self.company_model.rowCount(), "company", "companies"))
+        self._update_empty_note()
+
+    def _update_empty_note(self) -> None:
+        """When the filters hide every company, the table says so and offers a way back."""
+        hidden = self.company_model.rowCount() == 0 and self.current_filter() != CompanyFilter()
+        if hidden:
+            self.empty_note.adjustSize()
+            width = self.company_table.viewport().width()
+            self.empty_note.move(max(0, (width - self.empty_note.width()) // 2), 24)
+        self.empty_note.setVisible(hidden)
+
+    def clear_filters(self) -> None:
+        for widget in (self.type_filter, self.tag_filter):
+            widget.blockSignals(True)
+            widget.setCurrentIndex(0)
+            widget.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.apply_filter()
 
     def _fill_tag_filter(self) -> None:
         current = self.tag_filter.currentData()

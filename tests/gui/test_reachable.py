@@ -106,3 +106,16 @@ def test_at_1024_by_640_the_companies_tab_shows_at_least_8_companies(qtbot, tmp_
     table = window.companies_tab.company_table
     qtbot.waitUntil(lambda: window.height() <= 640 and table.isVisible())
     qtbot.waitUntil(lambda: table.rowAt(table.viewport().height() - 2) + 1 >= 8)
+
+
+def test_companies_say_when_filters_hide_them_all(qtbot, office_dir, open_window):
+    window = open_window(office_dir)
+    tab = window.companies_tab
+    window.tabs.setCurrentWidget(tab)
+    qtbot.keyClicks(tab.search, "no such company")
+    qtbot.waitUntil(lambda: tab.company_model.rowCount() == 0)
+    clear = window.findChild(QPushButton, "clearCompanyFiltersButton")
+    qtbot.waitUntil(clear.isVisible)
+    qtbot.mouseClick(clear, Qt.MouseButton.LeftButton)
+    assert tab.company_model.rowCount() == 3 and tab.search.text() == ""
+    assert not clear.isVisible()
