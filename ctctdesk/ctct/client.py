@@ -8,14 +8,16 @@ fields the sync maps itself (it is excluded from equality and hashing).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
+import math
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ctctdesk.chunking import chunks
-from ctctdesk.ctct.errors import CtctError
+from ctctdesk.ctct.errors import BadResponse, CtctError, EndlessPaging
 from ctctdesk.ctct.http import ApiTransport
 from ctctdesk.ctct.timing import Clock
 
@@ -29,6 +31,8 @@ MAX_TAGS_PER_ACTIVITY = 50
 CONTACTS_PAGE_SIZE = 500
 LISTS_PAGE_SIZE = 1000
 FINAL_STATES = frozenset({"completed", "failed", "cancelled", "timed_out"})
+#: Pages read at most in one listing when the service reports no count (1,000,000 contacts at 500).
+MAX_PAGES = 2000
 #: The longest a poll wait runs without looking at a `cancelled` callback (an event wakes it at once).
 CANCEL_CHECK_INTERVAL = 0.25
 
@@ -146,6 +150,16 @@ class Activity:
 ProgressCallback = Callable[[Activity], None]
 
 
+@contextlib.contextmanager
+def _reading(what: str) -> Iterator[None]:
+    """Turn a missing or mistyped field in an answer into BadResponse instead of a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise BadResponse(what, f"a field is missing or has the wrong type ({type(error).__name__}: "
+                                f"{str(error)[:80]})") from None
+
+
 def import_batches(contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str],
                    max_bytes: int = MAX_IMPORT_BYTES,
                    max_contacts: int = MAX_IMPORT_CONTACTS) -> Iterator[list[Mapping[str, Any]]]:
@@ -186,6 +200,10 @@ class CtctClient:
         """The clock this client waits on; also this machine's time for a sync's read cursor."""
         return self.transport.clock
 
+    def server_now(self) -> dt.datetime:
+        """Constant Contact's time now (from its last answer): the clock its `updated_after` obeys."""
+        return self.transport.server_now()
+
     def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
         """Context manager: within it, every wait of this client on this thread ends on `cancel`.
 
@@ -207,12 +225,43 @@ class CtctClient:
 
     # -- paging -------------------------------------------------------------------------------------
     def _pages(self, path: str, params: Mapping[str, Any] | None, key: str) -> Iterator[list[dict]]:
+        """The pages of a listing, following `_links.next` until the last page.
+
+        A listing that would not end is stopped with EndlessPaging: a link seen before, or more pages
+        than the count the service reported (`<key>_count`) allows at the page size asked for.
+        """
         next_path: str | None = path
         next_params = dict(params or {})
+        what = key.replace("_", " ")
+        seen: set[str] = set()
+        asked = int(next_params.get("limit") or 50)
+        largest_page = 0  # the service may send smaller pages than asked: count in its own size
+        allowed = MAX_PAGES
+        pages = 0
         while next_path:
             data = self.transport.get_json(next_path, next_params or None)
-            yield list(data.get(key) or [])
-            next_path = ((data.get("_links") or {}).get("next") or {}).get("href")
+            pages += 1
+            items = data.get(key) or []
+            if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+                raise BadResponse(f"GET {path}", f"its {key!r} is not a list of objects")
+            largest_page = max(largest_page, len(items))
+            count = data.get(f"{key}_count")
+            if isinstance(count, int) and count >= 0:
+                page_size = min(asked, largest_page) or asked
+                allowed = min(MAX_PAGES, max(1, math.ceil(count / page_size)) + 1)
+            yield list(items)
+            links = data.get("_links")
+            link = links.get("next") if isinstance(links, Mapping) else None
+            href = link.get("href") if isinstance(link, Mapping) else None
+            if href is not None and not isinstance(href, str):
+                raise BadResponse(f"GET {path}", "its next-page link is not text")
+            if href:
+                if href in seen or href == path:
+                    raise EndlessPaging(what, "a page pointed back to one already read")
+                if pages >= allowed:
+                    raise EndlessPaging(what, f"more than the {allowed} pages its own count allows")
+                seen.add(href)
+            next_path = href
             next_params = {}  # the next link carries the cursor and the original filters
 
     # -- lists --------------------------------------------------------------------------------------
@@ -224,17 +273,19 @@ class CtctClient:
         if status:
             params["status"] = status
         for page in self._pages("/contact_lists", params, "lists"):
-            yield from (_contact_list(item) for item in page)
+            with _reading("GET /contact_lists"):
+                converted = [_contact_list(item) for item in page]
+            yield from converted
 
     def create_list(self, name: str, description: str = "", favorite: bool = False) -> ContactList:
         body = {"name": name, "favorite": favorite, "description": description}
-        return _contact_list(self.transport.request("POST", "/contact_lists", json_body=body).json())
+        return _contact_list(self.transport.request_json("POST", "/contact_lists", json_body=body))
 
     def update_list(self, list_id: str, name: str, description: str = "", favorite: bool = False
                     ) -> ContactList:
         body = {"name": name, "description": description, "favorite": favorite}
-        return _contact_list(self.transport.request("PUT", f"/contact_lists/{list_id}",
-                                                    json_body=body).json())
+        return _contact_list(self.transport.request_json("PUT", f"/contact_lists/{list_id}",
+                                                         json_body=body))
 
     def rename_list(self, list_id: str, name: str) -> ContactList:
         """PUT replaces the whole list, so keep its description and favourite flag."""
@@ -243,7 +294,8 @@ class CtctClient:
 
     def delete_list(self, list_id: str) -> Activity:
         response = self.transport.request("DELETE", f"/contact_lists/{list_id}")
-        data = response.json() if response.content else {"activity_id": "", "state": "completed"}
+        data = (self.transport.json_object(response, f"DELETE /contact_lists/{list_id}") if response.content
+                else {"activity_id": "", "state": "completed"})
         return Activity.from_api(data, "list_delete", 1)
 
     # -- contacts -----------------------------------------------------------------------------------
@@ -261,7 +313,9 @@ class CtctClient:
         if lists:
             params["lists"] = ",".join(lists)
         for page in self._pages("/contacts", params, "contacts"):
-            yield [Contact.from_api(item) for item in page]
+            with _reading("GET /contacts"):
+                converted = [Contact.from_api(item) for item in page]
+            yield converted
 
     def iter_contacts(self, **filters: Any) -> Iterator[Contact]:
         for page in self.contact_pages(**filters):
@@ -273,13 +327,13 @@ class CtctClient:
 
     def create_contact(self, body: Mapping[str, Any]) -> Contact:
         payload = {**body, "create_source": "Account"}
-        return Contact.from_api(self.transport.request("POST", "/contacts", json_body=payload).json())
+        return Contact.from_api(self.transport.request_json("POST", "/contacts", json_body=payload))
 
     def update_contact(self, contact_id: str, body: Mapping[str, Any]) -> Contact:
         """PUT replaces top-level properties: send the complete contact, not a patch."""
         payload = {**body, "update_source": "Account"}
-        return Contact.from_api(self.transport.request("PUT", f"/contacts/{contact_id}",
-                                                       json_body=payload).json())
+        return Contact.from_api(self.transport.request_json("PUT", f"/contacts/{contact_id}",
+                                                            json_body=payload))
 
     def delete_contact(self, contact_id: str) -> None:
         self.transport.request("DELETE", f"/contacts/{contact_id}")
@@ -290,8 +344,8 @@ class CtctClient:
             yield from (_custom_field(item) for item in page)
 
     def create_custom_field(self, label: str, type_: str = "string") -> CustomField:
-        data = self.transport.request("POST", "/contact_custom_fields",
-                                      json_body={"label": label, "type": type_}).json()
+        data = self.transport.request_json("POST", "/contact_custom_fields",
+                                           json_body={"label": label, "type": type_})
         return _custom_field(data)
 
     def iter_tags(self) -> Iterator[Tag]:
@@ -299,14 +353,15 @@ class CtctClient:
             yield from (Tag(str(item["tag_id"]), str(item.get("name", ""))) for item in page)
 
     def create_tag(self, name: str) -> Tag:
-        data = self.transport.request("POST", "/contact_tags", json_body={"name": name}).json()
+        data = self.transport.request_json("POST", "/contact_tags", json_body={"name": name})
         return Tag(str(data["tag_id"]), str(data.get("name", name)))
 
     # -- bulk activities ----------------------------------------------------------------------------
     def _activity(self, kind: str, body: Mapping[str, Any], item_count: int) -> Activity:
         # Retrying an activity creation repeats the same idempotent work; it cannot duplicate contacts.
-        response = self.transport.request("POST", f"/activities/{kind}", json_body=body, retry_safe=True)
-        return Activity.from_api(response.json(), kind, item_count)
+        data = self.transport.request_json("POST", f"/activities/{kind}", json_body=body, retry_safe=True)
+        with _reading(f"POST /activities/{kind}"):
+            return Activity.from_api(data, kind, item_count)
 
     def import_contacts(self, contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str]
                         ) -> list[Activity]:
@@ -362,7 +417,8 @@ class CtctClient:
 
     def get_activity(self, activity: Activity) -> Activity:
         data = self.transport.get_json(f"/activities/{activity.activity_id}")
-        return Activity.from_api(data, activity.kind, activity.item_count)
+        with _reading("GET /activities"):
+            return Activity.from_api(data, activity.kind, activity.item_count)
 
     def wait(self, activity: Activity, on_progress: ProgressCallback | None = None, *,
              first_delay: float = 0.5, max_delay: float = 15.0, timeout: float = 3600.0,

@@ -78,14 +78,39 @@ class Forbidden(CtctError):
 
 
 class RateLimited(CtctError):
-    """Constant Contact kept answering 429 after all retries."""
+    """Constant Contact kept answering 429 after all retries, or asked for a longer wait than we make."""
 
     kind = "rate_limited"
 
-    def __init__(self, retry_after: float | None = None) -> None:
-        wait = f" Wait about {int(retry_after) + 1} seconds and" if retry_after else " Wait a minute and"
-        super().__init__(f"Constant Contact is limiting how fast ctctdesk may call it.{wait} try again.")
+    def __init__(self, retry_after: float | None = None, *, waited_enough: float | None = None,
+                 waited: float | None = None) -> None:
+        if retry_after is not None and waited_enough is not None and waited:
+            message = (
+                f"Constant Contact kept asking ctctdesk to wait ({_duration(waited)} so far for one "
+                f"request, and {_duration(retry_after)} more); ctctdesk waits at most "
+                f"{_duration(waited_enough)} in all for one request, so the run stopped here. Nothing "
+                "was lost: run again in a few minutes."
+            )
+        elif retry_after is not None and waited_enough is not None:
+            message = (
+                f"Constant Contact asked ctctdesk to wait {_duration(retry_after)} before calling again, "
+                f"longer than the {_duration(waited_enough)} ctctdesk waits at a time, so the run "
+                f"stopped here. Nothing was lost: run again in {_duration(retry_after)}."
+            )
+        else:
+            wait = f" Wait about {int(retry_after) + 1} seconds and" if retry_after else " Wait a minute and"
+            message = ("Constant Contact refused ctctdesk's requests as too fast (throttled), also after "
+                       f"waiting and retrying.{wait} try again; nothing was lost.")
+        super().__init__(message)
         self.retry_after = retry_after
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 180:
+        return f"{int(seconds)} seconds"
+    if seconds < 7200:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
 
 
 class QuotaExhausted(CtctError):
@@ -100,6 +125,74 @@ class QuotaExhausted(CtctError):
         )
         self.used = used
         self.allowance = allowance
+
+
+class ServiceQuotaExceeded(QuotaExhausted):
+    """Constant Contact's own daily count for the application key ran out (429 `quota_exceeded`).
+
+    Not the same as our local count running out: the key's allowance is shared by every copy of
+    ctctdesk connected with it, so the service can refuse while this computer has requests left.
+    """
+
+    kind = "service_quota_exceeded"
+
+    def __init__(self, used: int, allowance: int) -> None:
+        CtctError.__init__(
+            self,
+            "Constant Contact says the daily allowance of requests for ctctdesk's application key is "
+            f"used up (this computer has used {used} of its own {allowance} today; other computers "
+            "connected with the same key count too). Nothing was lost: run again after midnight (UTC) "
+            "and it continues where it stopped.",
+        )
+        self.used = used
+        self.allowance = allowance
+
+
+class BadResponse(CtctError):
+    """An answer that is not what Constant Contact sends: not JSON, the wrong shape, far too large.
+
+    Usually something between us and the service answered instead (a proxy, a captive portal, a
+    firewall page), so the message says where to look rather than what Python choked on.
+    """
+
+    kind = "bad_response"
+
+    def __init__(self, what: str, problem: str) -> None:
+        super().__init__(
+            f"Constant Contact's answer to {what} could not be used: {problem}. This usually means "
+            "something between this computer and Constant Contact (a proxy, firewall or Wi-Fi login "
+            "page) answered instead, or the service has a problem. Check the internet connection and "
+            "try again later; nothing was changed by this answer."
+        )
+
+
+class UnsafeLink(BadResponse):
+    """A paging link that leads away from the API's own origin: never followed, the sign-in stays home."""
+
+    kind = "unsafe_link"
+
+    def __init__(self, link: str, origin: str) -> None:
+        shown = link if len(link) <= 200 else link[:200] + "…"
+        CtctError.__init__(
+            self,
+            f"Constant Contact's answer pointed ctctdesk to {shown!r}, which is not on {origin}. "
+            "ctctdesk did not follow it (it would have sent the sign-in elsewhere) and stopped; "
+            "nothing was changed. If this repeats, check the Constant Contact address in the settings.",
+        )
+        self.link = link
+
+
+class EndlessPaging(BadResponse):
+    """The pages of a listing do not end (a link repeats, or more pages than the count allows)."""
+
+    kind = "endless_paging"
+
+    def __init__(self, what: str, detail: str) -> None:
+        CtctError.__init__(
+            self,
+            f"Constant Contact kept sending more pages of {what} ({detail}), so ctctdesk stopped "
+            "reading rather than spend requests on them. Nothing was changed; try again later.",
+        )
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,12 @@ import datetime as dt
 import json
 import logging
 import random
+import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -25,6 +28,7 @@ import requests
 from ctctdesk.ctct.errors import (
     ApiErrorItem,
     AuthExpired,
+    BadResponse,
     Conflict,
     CtctError,
     Forbidden,
@@ -32,7 +36,9 @@ from ctctdesk.ctct.errors import (
     QuotaExhausted,
     RateLimited,
     RequestCancelled,
+    ServiceQuotaExceeded,
     ServiceUnavailable,
+    UnsafeLink,
     ValidationError,
 )
 from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
@@ -41,6 +47,13 @@ from ctctdesk.jsonfile import write_json_atomically
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds
+#: The longest one HTTP exchange may take from sending to the last byte of the answer. The read timeout
+#: alone does not bound it: a server trickling a byte now and then never lets a single read time out.
+DEFAULT_DEADLINE = 180.0
+#: The largest answer read: a page of 500 contacts with every include is about 1 MB.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+#: How often a wait for an answer looks at the cancel event.
+RESPONSE_POLL_INTERVAL = 0.1
 DEFAULT_DAILY_ALLOWANCE = 10_000
 RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -139,8 +152,10 @@ class RetryPolicy:
     attempts: int = 6
     base: float = 0.5
     cap: float = 30.0
-    #: a longer Retry-After (e.g. the daily limit) is not waited out inside a call
-    max_retry_after: float = 120.0
+    #: a longer Retry-After is not waited out inside a call: the run stops and says so
+    max_retry_after: float = 60.0
+    #: all the waiting one logical request may do across its retries
+    max_total_wait: float = 120.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         backoff = min(self.cap, self.base * (2 ** attempt))
@@ -158,7 +173,12 @@ class AccessTokenSource(Protocol):
     def refresh_after_unauthorized(self, rejected_token: str) -> str: ...
 
 
-def parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: a number, or a date measured against `now`.
+
+    Give `now` as the server's time (its `Date` header) when known: a date is the server's, and this
+    computer's clock may be off by more than the wait itself.
+    """
     if not value:
         return None
     try:
@@ -166,10 +186,11 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
-        from email.utils import parsedate_to_datetime
-
         moment = parsedate_to_datetime(value)
-        return max(0.0, (moment - dt.datetime.now(moment.tzinfo)).total_seconds())
+        reference = now or dt.datetime.now(moment.tzinfo or dt.UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return max(0.0, (moment - reference).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -196,11 +217,13 @@ def error_for_response(response: requests.Response) -> CtctError:
     return CtctError(f"Constant Contact answered with an unexpected status {status}.")
 
 
-def _is_daily_limit(response: requests.Response, retry_after: float | None) -> bool:
-    """A 429 for the daily allowance says so, or asks to wait for hours rather than seconds."""
-    if retry_after is not None and retry_after >= 3600:
-        return True
-    return any("daily" in item.error_message.lower() for item in _error_items(response))
+def _is_daily_limit(response: requests.Response) -> bool:
+    """The service's own daily count ran out: `error_key` `quota_exceeded`, or a message saying so.
+
+    A long Retry-After alone is not taken as the daily limit: it is reported as the wait it asks for.
+    """
+    return any(item.error_key == "quota_exceeded" or "daily" in item.error_message.lower()
+               for item in _error_items(response))
 
 
 def _error_items(response: requests.Response) -> list[ApiErrorItem]:
@@ -228,6 +251,8 @@ class ApiTransport:
                  quota: DailyQuota | None = None,
                  retry: RetryPolicy | None = None,
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+                 deadline: float = DEFAULT_DEADLINE,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES,
                  clock: Clock | None = None,
                  cancel_scope: CancelScope | None = None) -> None:
         self.api_base_url = api_base_url.rstrip("/")
@@ -241,7 +266,10 @@ class ApiTransport:
         self.quota = quota or DailyQuota(None)
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self.cancel_scope = cancel_scope or CancelScope()
+        self._server_date: tuple[dt.datetime, float] | None = None
 
     @property
     def cancel_event(self) -> threading.Event | None:
@@ -252,13 +280,20 @@ class ApiTransport:
         """Context manager: within it, this thread's waits end when `cancel` is set."""
         return self.cancel_scope.bound(cancel)
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, seconds: float) -> float:
         if self.clock.sleep(seconds, self.cancel_event):
             raise RequestCancelled()
+        return seconds
 
     def url_for(self, path: str) -> str:
-        """`/contacts` → base + path; `/v3/contacts?cursor=…` (from `_links.next.href`) → origin + path."""
-        if path.startswith(("http://", "https://")):
+        """`/contacts` → base + path; `/v3/contacts?cursor=…` (from `_links.next.href`) → origin + path.
+
+        An absolute URL is accepted only on the API's own origin (scheme, host and port), since the
+        bearer token goes with every request; anything else raises UnsafeLink.
+        """
+        if urlsplit(path).scheme or path.startswith("//"):
+            if _origin_of(path) != _origin_of(self._origin):
+                raise UnsafeLink(path, self._origin)
             return path
         if self._base_path and path.startswith(self._base_path + "/"):
             return self._origin + path
@@ -284,40 +319,209 @@ class ApiTransport:
         token = self.tokens.access_token()
         refreshed = False
         attempt = 0
+        waited = 0.0
         while True:
             self.limiter.acquire(self.cancel_event)
             self.quota.reserve()
             headers["Authorization"] = f"Bearer {token}"
             try:
-                response = self.session.request(method, url, params=params, data=data,
-                                                headers=headers, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as error:
+                response = self._exchange(method, url, params, data, headers)
+            except (requests.ConnectionError, requests.Timeout, _DeadlinePassed) as error:
                 log.info("%s %s failed: %s", method, path, type(error).__name__)
                 if safe and attempt + 1 < self.retry.attempts:
-                    self._wait(self.retry.delay(attempt))
+                    waited += self._wait(self.retry.delay(attempt))
                     attempt += 1
                     continue
+                if isinstance(error, _DeadlinePassed):
+                    raise ServiceUnavailable(
+                        f"Constant Contact did not finish answering within {int(self.deadline)} seconds. "
+                        "Check the internet connection and try again in a few minutes; what was "
+                        "confirmed before is kept.") from None
                 raise ServiceUnavailable() from None
             log.debug("%s %s -> %s", method, path, response.status_code)
+            self._note_server_date(response.headers.get("Date"))
             status = response.status_code
+            if 300 <= status < 400:  # never followed: the sign-in must not travel with a redirect
+                raise BadResponse(f"{method} {path}", f"it redirected to "
+                                  f"{response.headers.get('Location', 'an unnamed place')!r}")
             if status < 400:
                 return response
             if status == 401 and not refreshed:
                 refreshed = True
                 token = self.tokens.refresh_after_unauthorized(token)
                 continue
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if status == 429 and _is_daily_limit(response):
+                # the service's own count for the key ran out (other computers share it): a clean stop
+                raise ServiceQuotaExceeded(self.quota.used, self.quota.allowance)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._answer_date(response))
             retryable = status == 429 or (safe and status in RETRYABLE_STATUS)
             if retry_after is not None and retry_after > self.retry.max_retry_after:
-                retryable = False
+                log.warning("%s %s: Constant Contact asked to wait %.0f s, more than the %.0f s "
+                            "waited within a run; stopping", method, path, retry_after,
+                            self.retry.max_retry_after)
+                raise RateLimited(retry_after, waited_enough=self.retry.max_retry_after)
             if retryable and attempt + 1 < self.retry.attempts:
-                self._wait(self.retry.delay(attempt, retry_after))
+                delay = self.retry.delay(attempt, retry_after)
+                if waited + delay > self.retry.max_total_wait:
+                    log.warning("%s %s: stopping after %.0f s of waiting for Constant Contact",
+                                method, path, waited)
+                    if status == 429:
+                        raise RateLimited(delay, waited_enough=self.retry.max_total_wait, waited=waited)
+                    raise ServiceUnavailable()
+                if retry_after is not None:
+                    log.info("%s %s: Constant Contact asked to wait %.0f s", method, path, retry_after)
+                waited += self._wait(delay)
                 attempt += 1
                 continue
-            if status == 429 and _is_daily_limit(response, retry_after):
-                # the service's own count ran out first (e.g. another app shares the key): same clean stop
-                raise QuotaExhausted(self.quota.used, self.quota.allowance)
             raise error_for_response(response)
 
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+    def _exchange(self, method: str, url: str, params: Mapping[str, Any] | None, data: bytes | None,
+                  headers: Mapping[str, str]) -> requests.Response:
+        """One HTTP exchange, its answer read whole, within `deadline`; Cancel ends the wait for it.
+
+        The exchange runs on a helper thread so that this thread can keep both promises whatever the
+        server does (a trickle of bytes never trips the read timeout). An exchange left behind is told
+        to stop and its connection is shut; for the caller it is like a reply lost on the way.
+        """
+        exchange = _Exchange(self.session, self.max_response_bytes)
+        helper = threading.Thread(target=exchange.run, name="ctctdesk-http", daemon=True,
+                                  args=(method, url, params, data, dict(headers), self.timeout))
+        helper.start()
+        deadline = time.monotonic() + self.deadline
+        cancel = self.cancel_event
+        while not exchange.done.wait(max(0.0, min(RESPONSE_POLL_INTERVAL, deadline - time.monotonic()))):
+            if cancel is not None and cancel.is_set():
+                exchange.abandon()
+                raise RequestCancelled()
+            if time.monotonic() >= deadline:
+                exchange.abandon()
+                raise _DeadlinePassed()
+        if exchange.error is not None:
+            if isinstance(exchange.error, _TooLarge):
+                raise BadResponse(f"{method} {urlsplit(url).path}",
+                                  f"it is larger than the {self.max_response_bytes // (1024 * 1024)} MB "
+                                  "ctctdesk reads") from None
+            raise exchange.error
+        assert exchange.response is not None
+        return exchange.response
+
+    def _note_server_date(self, value: str | None) -> None:
+        moment = _http_date(value)
+        if moment is not None:
+            self._server_date = (moment, self.clock.monotonic())
+
+    @staticmethod
+    def _answer_date(response: requests.Response) -> dt.datetime | None:
+        return _http_date(response.headers.get("Date"))
+
+    def server_now(self) -> dt.datetime:
+        """Constant Contact's time now, from the `Date` of its last answer plus the time since.
+
+        Filters such as `updated_after` compare with the service's clock, which need not agree with
+        this computer's; before any answer this computer's clock is all there is.
+        """
+        if self._server_date is None:
+            return self.clock.now()
+        moment, seen_at = self._server_date
+        return moment + dt.timedelta(seconds=max(0.0, self.clock.monotonic() - seen_at))
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return self.json_object(self.request("GET", path, params=params), f"GET {path}")
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """`request`, then the answer's JSON object (BadResponse when it is anything else)."""
+        return self.json_object(self.request(method, path, **kwargs), f"{method.upper()} {path}")
+
+    @staticmethod
+    def json_object(response: requests.Response, what: str) -> dict[str, Any]:
+        """The JSON object of an answer; anything else (a web page, broken JSON, a list) is BadResponse."""
+        what = what.split("?", 1)[0]
+        content_type = response.headers.get("Content-Type", "")
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            looks_like = "a web page" if "html" in content_type or response.content.lstrip()[:1] == b"<" \
+                else "not readable JSON"
+            raise BadResponse(what, f"it is {looks_like}") from None
+        if not isinstance(data, dict):
+            raise BadResponse(what, f"it is a JSON {type(data).__name__.replace('dict', 'object')} "
+                              "where an object was expected")
+        return data
+
+
+class _DeadlinePassed(Exception):
+    """An exchange outlasted the transport's deadline (handled like a timeout)."""
+
+
+class _TooLarge(Exception):
+    """An answer passed the size cap."""
+
+
+class _Exchange:
+    """One request and the reading of its answer, run on a helper thread (see `_exchange`)."""
+
+    def __init__(self, session: requests.Session, max_bytes: int) -> None:
+        self.session = session
+        self.max_bytes = max_bytes
+        self.done = threading.Event()
+        self.response: requests.Response | None = None
+        self.error: BaseException | None = None
+        self._abandoned = threading.Event()
+
+    def run(self, method: str, url: str, params: Mapping[str, Any] | None, data: bytes | None,
+            headers: dict[str, str], timeout: float | tuple[float, float]) -> None:
+        try:
+            response = self.session.request(method, url, params=params, data=data, headers=headers,
+                                            timeout=timeout, stream=True, allow_redirects=False)
+            self.response = response
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                response.close()
+                raise _TooLarge()
+            body = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                if self._abandoned.is_set():
+                    response.close()
+                    return
+                body += chunk
+                if len(body) > self.max_bytes:
+                    response.close()
+                    raise _TooLarge()
+            response._content = bytes(body)  # noqa: SLF001 - the answer read under our own limits
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread, which raises it
+            self.error = error
+        finally:
+            self.done.set()
+
+    def abandon(self) -> None:
+        """Stop reading; shut the connection so a blocked read ends now rather than at its timeout."""
+        self._abandoned.set()
+        response = self.response
+        connection = getattr(getattr(response, "raw", None), "connection", None)
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError as error:
+                log.debug("closing an abandoned connection: %s", error)
+
+
+def _http_date(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the default port filled in, for comparing origins."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:  # a port that is not a number
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port

@@ -23,7 +23,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from ctctdesk.crm.models import database_proxy
 from ctctdesk.ctct.client import Activity
@@ -426,7 +426,7 @@ class Executor:
             dict[str, str], list[tuple[str, str]]]:  # fmt: skip
         """Import grouped rows, wait, and read the ids back in pages: email → contact id, row errors."""
         assert self.client is not None
-        started = datetime.now(UTC) - timedelta(minutes=2)
+        started = self.client.server_now() - timedelta(minutes=2)  # the service's clock, not ours
         activities: list[Activity] = []
         for list_ids, rows in rows_by_lists.items():
             activities.extend(self.client.import_contacts(rows, list(list_ids)))

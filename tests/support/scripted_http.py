@@ -1,11 +1,12 @@
 """A requests transport adapter that answers from a script, for HTTP-level unit tests without a server.
 
-Each scripted answer is `(status, json_body, headers)` or an exception instance to raise (e.g.
+Each scripted answer is `(status, json_body, headers)` (bytes for a body sent as is) or an exception instance to raise (e.g.
 `requests.ConnectionError()`); every request that reached the adapter is kept in `sent`.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable
@@ -55,7 +56,11 @@ class ScriptedAdapter(BaseAdapter):
         response = requests.Response()
         response.status_code = status
         response.headers.update({"Content-Type": "application/json", **headers})
-        response._content = json.dumps(payload).encode("utf-8") if payload is not None else b""
+        if isinstance(payload, bytes):  # a raw body, e.g. a web page or broken JSON
+            content = payload
+        else:
+            content = json.dumps(payload).encode("utf-8") if payload is not None else b""
+        response.raw = io.BytesIO(content)  # read as a stream, like a real answer
         response.url = request.url or ""
         response.request = request
         return response
