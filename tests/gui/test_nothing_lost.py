@@ -138,3 +138,17 @@ def test_companies_sort_by_any_column(qtbot, office_dir, open_window):
     assert header.sortIndicatorSection() == 3 and header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     click_header(qtbot, header, 1)  # Type
     assert column(1) == sorted(column(1))
+
+
+def test_the_companies_order_is_remembered(qtbot, office_dir, open_window):
+    window = open_window(office_dir)
+    window.tabs.setCurrentWidget(window.companies_tab)
+    header = window.companies_tab.company_table.horizontalHeader()
+    click_header(qtbot, header, 3)
+    click_header(qtbot, header, 3)  # most contacts first
+    window.close()
+
+    again = open_window(office_dir)
+    tab = again.companies_tab
+    qtbot.waitUntil(lambda: tab.company_table.horizontalHeader().sortIndicatorSection() == 3)
+    assert tab.company_model.index(0, 0).data() == "Cedar Dental"
