@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -50,8 +49,17 @@ from ctctdesk.sync.controller import (
 )
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
-from ctctdesk.sync.presenting import DIRECTION_TEXT, Node, pending_text, plan_tree, side_of, summary_tree
+from ctctdesk.sync.presenting import (
+    DIRECTION_TEXT,
+    Node,
+    change_count,
+    pending_text,
+    plan_tree,
+    side_of,
+    summary_tree,
+)
 from ctctdesk.ui.history_model import HistoryModel
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 from ctctdesk.ui.tree_model import NodeTreeModel
 
@@ -71,7 +79,8 @@ QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctd
 PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
                 "contacts added, updated or taken off lists. The CRM is not changed.")
 PULL_WARNING = ("Changes the CRM to match Constant Contact: lists, members and contact details come in, "
-                "unsubscribes are applied (R3). Constant Contact is not changed.")
+                "unsubscribes are applied (those people are taken out of every list and never "
+                "emailed again). Constant Contact is not changed.")
 
 BUTTON_TEXT = {Direction.TO_CC: "Update Constant Contact from CRM",
                Direction.FROM_CC: "Update CRM from Constant Contact"}
@@ -237,10 +246,14 @@ class SyncTab(QWidget):
         actions.setColumnStretch(4, 1)
         layout.addLayout(actions)
 
+        self._read_error = ""  # the message of a failed background read, cleared by the next good one
         self.messageLabel = QLabel()
         self.messageLabel.setObjectName("syncMessageLabel")
         self.messageLabel.setWordWrap(True)
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        policy = self.messageLabel.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the preview and history stay put when a message appears
+        self.messageLabel.setSizePolicy(policy)
         self.messageLabel.hide()
         layout.addWidget(self.messageLabel)
 
@@ -479,7 +492,7 @@ class SyncTab(QWidget):
         self._show_preview(preview)
         self.plan_model.set_root(tree)
         self.planView.expandToDepth(0)
-        changes = len(preview.plan.changes)
+        changes = change_count(tree)  # what the tree shows, not the engine's operation count
         target, _source = side_of(preview.plan.direction)
         if changes:
             self.syncPhaseLabel.setText(f"Preview ready: {changes:,} change{'s' if changes != 1 else ''} "
@@ -499,7 +512,7 @@ class SyncTab(QWidget):
             pending = preview.pending_other_way
             self.pendingLabel.setText(pending_text(preview.plan.direction, pending) if pending else "")
             if preview.needs_confirmation:
-                self.guardLabel.setText("Large change (R14): " + (preview.guard_reason or
+                self.guardLabel.setText("Large change: " + (preview.guard_reason or
                                         "this run removes much of what is linked.")
                                         + " Run asks for confirmation.")
                 self.guardLabel.show()
@@ -510,10 +523,7 @@ class SyncTab(QWidget):
     # -- run ----------------------------------------------------------------------------------------
     def confirm(self, title: str, question: str) -> bool:
         """Ask the user; tests replace this method."""
-        answer = QMessageBox.warning(self, title, question,
-                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                     QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, title, question, warning=True)
 
     def _confirm_guard(self, reason: str) -> bool:
         return self.confirm("Large change — confirm the run",
@@ -705,6 +715,9 @@ class SyncTab(QWidget):
             on_failure(failure)
         else:
             self._reads -= 1
+            if self._read_error and self.messageLabel.text() == self._read_error:
+                self._clear_message()  # the read works again: its old error no longer holds
+            self._read_error = ""
             on_success(result)
 
     def _read_failed(self, failure: TaskFailed) -> None:
@@ -712,6 +725,7 @@ class SyncTab(QWidget):
             log.info("The sync service does not offer this yet")
             return
         self._show_message(failure.message)
+        self._read_error = failure.message
 
     @property
     def idle(self) -> bool:
