@@ -52,6 +52,11 @@ class AppContext:
     #: the window's task runner (`ctctdesk.ui.tasks.TaskRunner`), set by `build_window`; None on the
     #: command line, so this module stays free of Qt
     tasks: Any = None
+    #: the window's dialog seam (`ctctdesk.ui.interaction.Interaction`), set by `build_window`; every
+    #: question and message of the window goes through it, and tests answer it
+    ask: Any = None
+    #: the CSV the last disconnect wrote of the lists it removed (None: none written yet / no members)
+    last_disconnect_backup: Path | None = None
 
     def close(self) -> None:
         """Stop background work and close the database; call once the window (or command) is done."""
@@ -136,7 +141,20 @@ def attach_connection(context: AppContext, connection: Connection) -> None:
 
     context.connection = connection
     context.sync = SyncService(context.database, connection)
-    connection.add_disconnect_hook(context.sync.forget_account)
+    connection.add_disconnect_hook(lambda: forget_account_with_backup(context))
+
+
+def forget_account_with_backup(context: AppContext) -> int:
+    """The CRM half of a disconnect (C6), for the window and the command line alike: first a backup of
+    the lists about to leave (``<data folder>/backups/``, readable by import-csv), then their removal.
+    A backup that cannot be written raises, and then nothing is removed."""
+    from ctctdesk.sync.lists_backup import write_backup
+
+    context.last_disconnect_backup = write_backup(context.data_dir)
+    if context.last_disconnect_backup is not None:
+        log.info("Lists linked to Constant Contact backed up to %s", context.last_disconnect_backup)
+    assert context.sync is not None
+    return context.sync.forget_account()
 
 
 def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWindow:
@@ -148,9 +166,12 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     from PySide6.QtWidgets import QApplication
 
     from ctctdesk.ui import companies_feature
+    from ctctdesk.ui.crm_events import CrmChange
     from ctctdesk.ui.general_page import GeneralPage
+    from ctctdesk.ui.interaction import Interaction
     from ctctdesk.ui.lists_tab import ListsTab
     from ctctdesk.ui.main_window import MainWindow
+    from ctctdesk.ui.menus import install_menus
     from ctctdesk.ui.tasks import TaskRunner, ensure_event_loop
 
     app = QApplication.instance() or QApplication([APP_NAME])
@@ -159,13 +180,28 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
         context = build_context(Path(data_dir))
     if context.tasks is None:
         context.tasks = TaskRunner()  # one per window's context; the window shuts it down on close
+    if context.ask is None:
+        context.ask = Interaction()
     window = MainWindow(context)
     lists_tab = ListsTab(tasks=context.tasks)
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
-    companies_feature.install(window, lists_tab)
-    install_constant_contact_ui(window, context, on_crm_changed=lists_tab.reload)
+    feature = companies_feature.install(window, lists_tab)
+    lists_tab.use_undo_stack(feature.undo_stack)  # ticks undo from the same stack and Edit menu
+    window.undo_stack = feature.undo_stack
+
+    def open_company(company_id: int) -> None:
+        window.tabs.setCurrentWidget(feature.companies_tab)
+        feature.companies_tab.show_company(company_id)
+
+    lists_tab.openCompanyRequested.connect(open_company)
+    everything = (
+        CrmChange.COMPANIES | CrmChange.CONTACTS | CrmChange.TAGS | CrmChange.COMPANY_TAGS | CrmChange.MEMBERSHIPS
+    )
+    # After a sync every tab is brought up to date (the company counts too), through the one event hub.
+    install_constant_contact_ui(window, context, on_crm_changed=lambda: feature.events.emit(everything))
+    install_menus(window)
     window.restore_state()
     return window
 
@@ -227,7 +263,7 @@ def run_gui(
     import sys
 
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.errors import CtctError
@@ -249,7 +285,9 @@ def run_gui(
     try:
         session = open_session(args)
     except (CrmError, CtctError) as error:
-        QMessageBox.critical(None, "ctctdesk", str(error))
+        from ctctdesk.ui.interaction import Interaction
+
+        Interaction().warn(None, "ctctdesk", str(error))
         return 1
     window = build_window(session.data_dir, context=session.context)
     window.show()

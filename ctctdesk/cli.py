@@ -14,7 +14,7 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from ctctdesk import __version__, commands
+from ctctdesk import commands
 
 
 def command_modules() -> list[str]:
@@ -49,13 +49,31 @@ def common_options(*, suppress_defaults: bool) -> argparse.ArgumentParser:
     return parser
 
 
+class _AboutAction(argparse.Action):
+    """--version: the facts of Help → About (`ctctdesk.about`), for the data folder given before it."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from ctctdesk.about import about_text
+        from ctctdesk.app import resolve_data_dir
+
+        print(about_text(resolve_data_dir(namespace)))
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ctctdesk",
         description="Contact database and email lists, kept in step with Constant Contact.",
         parents=[common_options(suppress_defaults=False)],
     )
-    parser.add_argument("--version", action="version", version=f"ctctdesk {__version__}")
+    parser.add_argument(
+        "--version",
+        action=_AboutAction,
+        help="show the version, data folder, database and Qt version (as Help → About does) and exit",
+    )
     parser.add_argument(
         "--demo",
         action="store_true",

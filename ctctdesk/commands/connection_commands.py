@@ -177,6 +177,7 @@ def run_status(args: argparse.Namespace) -> int:
 
     try:
         connection = _open_connection(args)
+        connection.tokens.check_available()  # no keyring: the same guidance and exit code everywhere
         status = connection.status(refresh_account=not args.offline)
     except CtctError as error:
         return _fail(str(error), exit_code_for(error))
@@ -200,14 +201,21 @@ def run_disconnect(args: argparse.Namespace) -> int:
         # lists from the CRM (C6), through the hook the composition root puts on the connection.
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
         connection = context.connection
+        connection.tokens.check_available()
         status = connection.status()
         if status.state is ConnectionState.NOT_CONNECTED:
             print("Not connected to Constant Contact; nothing to do.")
             return EXIT_OK
+        from ctctdesk.sync.lists_backup import describe, linked_lists
+
+        leaving = linked_lists()
         if not args.yes:
             if not sys.stdin.isatty():
                 return _fail("disconnecting needs confirmation; add --yes to run without a question.",
                              EXIT_USAGE)
+            if leaving:
+                print(f"These email lists will be removed from the CRM: {describe(leaving)}. "
+                      "A backup of them is written first.")
             answer = input(f"Disconnect ctctdesk from Constant Contact account "
                            f"{status.account_name or '(unknown)'}? [y/N] ")
             if answer.strip().lower() not in {"y", "yes"}:
@@ -219,7 +227,11 @@ def run_disconnect(args: argparse.Namespace) -> int:
     except (CtctError, CrmError) as error:
         return _fail(str(error), exit_code_for(error))
     print("Disconnected from Constant Contact; the saved sign-in was removed from the keyring.")
-    print("The email lists linked to Constant Contact were removed from the CRM; companies and contacts stay.")
+    if leaving:
+        print(f"Removed from the CRM: {describe(leaving)}; companies and contacts stay.")
+    if context.last_disconnect_backup is not None:
+        print(f"A backup of those lists and their members is in {context.last_disconnect_backup} "
+              "(ctctdesk import-csv reads it back).")
     if not revoked:
         print("Constant Contact could not be reached to revoke the access; it expires on its own, or "
               "remove ctctdesk under My Settings → Apps in Constant Contact.")

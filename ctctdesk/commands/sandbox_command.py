@@ -14,8 +14,20 @@ from pathlib import Path
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("sandbox", parents=[common],
-                                   help="run the local Constant Contact sandbox (API + authorization server)")
+    # No --data-dir / --sandbox here: the sandbox keeps no data folder and is itself the sandbox.
+    parser = subparsers.add_parser(
+        "sandbox",
+        help="run the local Constant Contact sandbox (API + authorization server)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a local stand-in for Constant Contact on 127.0.0.1, for demos and for trying\n"
+        "ctctdesk without a real account. Point ctctdesk at it with --sandbox URL, e.g.\n"
+        "`ctctdesk --sandbox http://127.0.0.1:8765`, and use the API key ctctdesk-demo.",
+        epilog="Signing in with a code (Connect with a code, or `ctctdesk connect --device`):\n"
+        "  ctctdesk shows a short code and the address URL/activate of this sandbox. Open that\n"
+        "  address in any browser, type the code, sign in with the demo account demo@example.com\n"
+        "  (password: demo) and press Allow Access; ctctdesk notices within a few seconds.\n"
+        "Browser sign-in (Connect) opens the same sign-in page by itself.",
+    )
     parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 = any free)")
     parser.add_argument("--state", type=Path, metavar="FILE", help="load the account from FILE and save it on exit")
     parser.add_argument("--seed", type=int, metavar="N", default=0, help="add N realistic sample contacts")
@@ -53,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"Constant Contact sandbox running at {base}")
     print(f"  API:                  {base}/v3")
     print(f"  Authorization server: {base}/oauth2/default/v1/")
+    print(f"  Sign-in with a code:  {base}/activate (the code ctctdesk shows; demo@example.com / demo)")
     print(f"  Control interface:    {base}/_sandbox/")
     print(f"  Demo client id:       {oauth.DEMO_CLIENT_ID}")
     limits = "off" if args.no_rate_limit else "4 requests/s"

@@ -3,9 +3,10 @@
 The same engine and history as the Synchronize tab (trigger "command line"): a dry run prints the
 plan, a run prints the summary; ``--json`` prints one JSON document for scripts.
 
-Exit codes: 0 done, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 9 daily allowance used
-up, 10 the run needs confirmation (mass change, R14): check the plan, then use --force; 11 a push before
-the first pull (C5): run --from-cc first; 12 another synchronization is running (one at a time).
+Exit codes: 0 done, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no usable system
+keyring, 9 daily allowance used up, 10 the run needs confirmation (mass change, R14): check the plan, then
+use --force; 11 a push before the first pull (C5): run --from-cc first; 12 another synchronization is
+running (one at a time).
 The code of a run that ended comes from its typed stop reason (`StopReason`), never from its wording.
 """
 
@@ -21,13 +22,14 @@ EXIT_ERROR = 1
 EXIT_NOT_CONNECTED = 3
 EXIT_BROKEN = 4
 EXIT_CANCELLED = 6
+EXIT_NO_KEYRING = 7
 EXIT_QUOTA = 9
 EXIT_NEEDS_CONFIRMATION = 10
 EXIT_PULL_FIRST = 11
 EXIT_BUSY = 12
 
 EPILOG = (
-    "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, "
+    "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no system keyring, "
     "9 daily allowance used up, 10 needs confirmation (use --force after checking --dry-run), "
     "11 pull first (run --from-cc once before pushing), 12 another synchronization is running"
 )
@@ -65,8 +67,46 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument("--force", action="store_true",
-                        help="run even when the plan removes a lot (R14 confirmation)")
+                        help="run even when the plan removes a lot from Constant Contact (check it with "
+                             "--dry-run first)")
     parser.set_defaults(run=run_sync)
+
+
+class PhasePrinter:
+    """Progress on stderr: each phase on one line, printed once with its final count (on a terminal the
+    line counts up in place). Repeated reports of the same phase, and counts beyond the total, do not
+    become extra or wrong lines."""
+
+    def __init__(self, stream: Any, *, quiet: bool = False) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.live = bool(getattr(stream, "isatty", lambda: False)())
+        self._phase = ""
+        self._line = ""
+        self._text = ""
+
+    def __call__(self, p: Any) -> None:
+        if self.quiet:
+            return
+        if p.phase.startswith("Waiting") and self._phase:
+            # a wait inside the current phase (a bulk job polled): said on that phase's line
+            self._text = self._line + " — waiting for Constant Contact" + (" (queued)" if p.queued else "")
+        else:
+            if p.phase != self._phase:
+                self.finish()
+                self._phase = p.phase
+            done = min(p.done, p.total)
+            detail = f" {done:,}/{p.total:,}" if p.total > 1 else ""  # no “1/1” for one-step phases
+            self._line = f"  {p.phase}{detail}"
+            self._text = self._line + (" (queued by Constant Contact)" if p.queued else "")
+        if self.live:
+            print(f"\r{self._text}\033[K", end="", file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        """End the current phase's line (called when the phase changes and when the command ends)."""
+        if self._text:
+            print(f"\r{self._text}\033[K" if self.live else self._text, file=self.stream, flush=True)
+        self._phase = self._line = self._text = ""
 
 
 def _fail(message: str, code: int) -> int:
@@ -121,10 +161,10 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 
 def print_summary(summary: Any) -> None:
     """The run summary as the Synchronize tab shows it (one presenter), as indented lines."""
-    from ctctdesk.sync.presenting import summary_lines
+    from ctctdesk.sync.presenting import DIRECTION_TEXT, summary_lines
 
-    direction = summary.direction.value if summary.direction else "connection"
-    print(f"Run {summary.run_id} ({direction}, {summary.trigger})")
+    direction = DIRECTION_TEXT[summary.direction.value if summary.direction else "connection"]
+    print(f"Run {summary.run_id}: {direction} ({summary.trigger})")
     for line in summary_lines(summary):
         print(line)
 
@@ -132,13 +172,10 @@ def print_summary(summary: Any) -> None:
 def run_sync(args: argparse.Namespace) -> int:
     from ctctdesk.app import build_context, resolve_data_dir
     from ctctdesk.crm.errors import CrmError
-    from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted
+    from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, KeyringUnavailable, QuotaExhausted
     from ctctdesk.sync.errors import GuardTripped, NotConnectedError, PullFirst, RunInProgress, SyncError
 
-    def progress(p: Any) -> None:
-        if not args.json:
-            detail = f" {p.done:,}/{p.total:,}" if p.total else ""
-            print(f"  {p.phase}{detail}{' (queued by Constant Contact)' if p.queued else ''}", file=sys.stderr)
+    progress = PhasePrinter(sys.stderr, quiet=args.json)
 
     try:
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
@@ -158,11 +195,15 @@ def run_sync(args: argparse.Namespace) -> int:
                 if preview.needs_confirmation:
                     print(f"Needs confirmation: {preview.guard_reason}")
             return EXIT_OK
+        progress.finish()
         summary = service.run(preview, trigger="command line", on_progress=progress, force=args.force)
     except GuardTripped as error:
         return _fail(f"{error} Check with --dry-run, then run again with --force.", EXIT_NEEDS_CONFIRMATION)
-    except NotConnectedError as error:
-        return _fail(str(error), EXIT_NOT_CONNECTED)
+    except NotConnectedError:
+        return _fail("Not connected to Constant Contact. Run `ctctdesk connect` first (or connect on the "
+                     "Constant Contact page of the window).", EXIT_NOT_CONNECTED)
+    except KeyringUnavailable as error:
+        return _fail(str(error), EXIT_NO_KEYRING)
     except PullFirst as error:
         return _fail(f"{error} (ctctdesk sync --from-cc)", EXIT_PULL_FIRST)
     except RunInProgress as error:
@@ -174,6 +215,7 @@ def run_sync(args: argparse.Namespace) -> int:
     except (SyncError, CtctError, CrmError) as error:
         return _fail(str(error), EXIT_ERROR)
     finally:
+        progress.finish()
         context.close()
     if args.json:
         print(json.dumps(_summary_json(summary), indent=2))

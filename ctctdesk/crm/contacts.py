@@ -41,6 +41,19 @@ class ContactFilter:
 
 
 @dataclass(frozen=True)
+class ContactSort:
+    """The order of the contacts table: a column (see `CONTACT_SORT_KEYS`) and its direction. The
+    database sorts; ties fall back to last name, first name."""
+
+    key: str = "name"
+    descending: bool = False
+    list_id: int | None = None  # for key "member": the list whose members come first
+
+
+CONTACT_SORT_KEYS = ("member", "name", "company", "type", "email", "tags", "status")
+
+
+@dataclass(frozen=True)
 class ContactRow:
     """One row of the contacts table, with its tick state for one list."""
 
@@ -106,7 +119,38 @@ class Match:
     eligible: int
 
 
-def _order(contact_filter: ContactFilter) -> tuple[peewee.Node, ...]:
+def _sort_columns(sort: ContactSort) -> tuple[peewee.Node, ...]:
+    """The ORDER BY of a column other than the default name order (correlated subqueries for the
+    company's values, so the filter's query keeps its shape)."""
+    company = Company.alias()
+    key = sort.key
+    if key == "member":
+        members = Membership.select(Membership.contact).where(Membership.email_list == (sort.list_id or 0))
+        return (peewee.Case(None, [(Contact.id.in_(members), 0)], 1),)
+    if key == "company":
+        return (company.select(company.name_key).where(company.id == Contact.company),)
+    if key == "type":
+        return (company.select(company.type).where(company.id == Contact.company),)
+    if key == "email":
+        return (Contact.email,)
+    if key == "tags":
+        first_tag = (
+            CompanyTag.select(peewee.fn.MIN(Tag.name_key))
+            .join(Tag)
+            .where(CompanyTag.company == Contact.company)
+        )
+        return (peewee.fn.COALESCE(first_tag, "\uffff"),)  # companies without tags last
+    if key == "status":
+        return (peewee.fn.COALESCE(Contact.ineligible_reason, ""), Contact.email_status)
+    raise CrmError(f"The contacts cannot be sorted by {key!r}.")
+
+
+def _order(contact_filter: ContactFilter, sort: ContactSort | None = None) -> tuple[peewee.Node, ...]:
+    if sort is not None and (sort.key != "name" or sort.descending):
+        primary = (Contact.last_name, Contact.first_name) if sort.key == "name" else _sort_columns(sort)
+        if sort.descending:
+            primary = tuple(peewee.Ordering(column, "DESC") for column in primary)
+        return (*primary, Contact.last_name, Contact.first_name, Contact.id)
     # Same columns as the sort index, so SQLite never sorts when the filter keeps many rows.
     order: tuple[peewee.Node, ...] = (
         Contact.last_name,
@@ -122,12 +166,12 @@ def _order(contact_filter: ContactFilter) -> tuple[peewee.Node, ...]:
     return order
 
 
-def match(contact_filter: ContactFilter) -> Match:
+def match(contact_filter: ContactFilter, sort: ContactSort | None = None) -> Match:
     """Ordered ids (last name, first name, company) of the contacts matching the filter, and the number
     of eligible ones — one query over the covering index."""
     eligible_flag = Contact.ineligible_reason.is_null()
     query = filtered_query(contact_filter, Contact.id, eligible_flag, ordered=True).order_by(
-        *_order(contact_filter)
+        *_order(contact_filter, sort)
     )
     rows = database_proxy.execute(query).fetchall()
     if not rows:
@@ -146,12 +190,15 @@ class FilteredContacts:
     `members` is how many shown contacts are in `list_id` (None when no list was asked for).
     """
 
-    def __init__(self, contact_filter: ContactFilter, list_id: int | None = None) -> None:
+    def __init__(
+        self, contact_filter: ContactFilter, list_id: int | None = None, sort: ContactSort | None = None
+    ) -> None:
         self.contact_filter = contact_filter
+        self.sort = sort
         self._ids: list[int] | None = None
         self.members: int | None = None
         if contact_filter.search.strip():
-            found = match(contact_filter)
+            found = match(contact_filter, sort)
             self._ids = found.ids
             self.total, self.eligible = len(found.ids), found.eligible
             if list_id is not None:
@@ -186,7 +233,7 @@ class FilteredContacts:
             return self._ids[offset : offset + limit]
         query = (
             filtered_query(self.contact_filter, ordered=True)
-            .order_by(*_order(self.contact_filter))
+            .order_by(*_order(self.contact_filter, self.sort))
             .limit(limit)
             .offset(offset)
         )
@@ -293,6 +340,12 @@ def member_ids_among(list_id: int, contact_ids: Sequence[int]) -> set[int]:
 def all_tags() -> list[tuple[int, str]]:
     """(id, name) of every marketing tag, by name — for the tag filter."""
     return list(Tag.select(Tag.id, Tag.name).order_by(Tag.name_key).tuples())
+
+
+def company_of_contact(contact_id: int) -> int | None:
+    """The id of the contact's company (None when the contact no longer exists)."""
+    row = Contact.select(Contact.company).where(Contact.id == contact_id).tuples().first()
+    return row[0] if row else None
 
 
 def _get(contact_id: int) -> Contact:

@@ -27,13 +27,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import peewee
 
-from ctctdesk.crm import contacts, lists
+from ctctdesk.crm import contacts, lists, rules
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
 from ctctdesk.crm.errors import CrmError, CsvFormatError
 from ctctdesk.crm.models import (
@@ -160,9 +160,9 @@ class ImportReport:
     def summary(self) -> str:
         text = f"{self.created:,} contacts added, {self.updated:,} updated"
         if self.errors:
-            text += f", {len(self.errors):,} rows not imported"
+            text += f", {len(self.errors):,} row{'s' if len(self.errors) != 1 else ''} not imported"
         if self.warnings:
-            text += f", {len(self.warnings):,} warnings"
+            text += f", {len(self.warnings):,} warning{'s' if len(self.warnings) != 1 else ''}"
         return text
 
 
@@ -496,7 +496,11 @@ class _Importer:
 
         if email and reason is Ineligibility.INVALID_EMAIL:
             self.report.warnings.append(
-                RowIssue(line, f"{email} is not a valid email address; the contact cannot be in email lists")
+                RowIssue(
+                    line,
+                    f"{email} is not a valid email address ({rules.email_problem(email) or 'invalid'}); "
+                    "the contact cannot be in email lists",
+                )
             )
         for list_name in _split_names(row.get("lists", "")):
             if reason is not None:
@@ -556,14 +560,20 @@ def import_csv(path: Path) -> ImportReport:
 # --- export ---------------------------------------------------------------------------------------------
 
 
-def export_csv(path: Path, contact_filter: ContactFilter | None = None) -> int:
-    """Write the contacts (all, or those matching the filter) to a CSV file; returns the number written.
+def export_csv(
+    path: Path, contact_filter: ContactFilter | None = None, *, contact_ids: Iterable[int] | None = None
+) -> int:
+    """Write the contacts (all, those matching the filter, or those given) to a CSV file; returns the
+    number written.
 
     UTF-8 with a BOM so that Excel opens accents correctly; the import reads it back. Cells that a
     spreadsheet would run as formulas are escaped (`escape_cell`).
     """
-    query = filtered_query(contact_filter or ContactFilter())
-    ids = [row[0] for row in database_proxy.execute(query.order_by(Contact.id))]
+    if contact_ids is not None:
+        ids = sorted(set(contact_ids))
+    else:
+        query = filtered_query(contact_filter or ContactFilter())
+        ids = [row[0] for row in database_proxy.execute(query.order_by(Contact.id))]
     field_names = sorted(
         {name for (name,) in ContactField.select(ContactField.name).distinct().tuples()} - set(COLUMNS)
     )

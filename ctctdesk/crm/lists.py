@@ -193,6 +193,26 @@ def set_membership_for_filter(list_id: int, contact_filter: ContactFilter, membe
     return member_count(list_id)
 
 
+@dataclass(frozen=True)
+class MembershipChange:
+    """What a bulk tick or untick did: the list's member count afterwards and the contacts it changed
+    (so the change can be undone exactly)."""
+
+    member_count: int
+    changed_ids: tuple[int, ...]
+
+
+def set_membership_for_filter_tracked(
+    list_id: int, contact_filter: ContactFilter, member: bool
+) -> MembershipChange:
+    """`set_membership_for_filter`, also reporting which contacts joined (or left) the list."""
+    before = member_ids(list_id)
+    count = set_membership_for_filter(list_id, contact_filter, member)
+    after = member_ids(list_id)
+    changed = after - before if member else before - after
+    return MembershipChange(count, tuple(sorted(changed)))
+
+
 def count_members_matching(list_id: int, contact_filter: ContactFilter) -> int:
     """How many of the contacts matching the filter are in the list (for the Select All state)."""
     return (

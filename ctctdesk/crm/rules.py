@@ -86,6 +86,17 @@ def reason_from_db(value: str | None) -> Ineligibility | None:
     return Ineligibility(value) if value else None
 
 
+@lru_cache(maxsize=4096)
+def email_problem(email: str) -> str | None:
+    """What is wrong with an address, in the validator's words (“An email address must have an
+    @-sign.”), or None when it is valid — the same sentence in the editor and in the import report."""
+    try:
+        email_validator.validate_email(email.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        return str(error)
+    return None
+
+
 @lru_cache(maxsize=65536)
 def is_valid_email(email: str) -> bool:
     """Syntax check only (no DNS, no network): what Constant Contact would accept as an address."""

@@ -107,6 +107,17 @@ def protected_backend(backend: keyring.backend.KeyringBackend) -> keyring.backen
     return backend
 
 
+def keyring_report() -> tuple[bool, str]:
+    """(usable, one sentence for the Constant Contact page): which keyring will hold the sign-in, or
+    what is missing and how to get it (the same guidance every command prints with exit code 7)."""
+    try:
+        backend = protected_backend(keyring.get_keyring())
+    except KeyringUnavailable as error:
+        return False, str(error)
+    name = getattr(backend, "name", "") or type(backend).__name__
+    return True, f"The sign-in will be kept in this computer's keyring ({name})."
+
+
 class TokenStore:
     """Reads and writes one profile's tokens in the system keyring; thread-safe."""
 

@@ -293,11 +293,11 @@ class SkipReason(enum.StrEnum):
 SKIP_TEXT: dict[SkipReason, str] = {
     SkipReason.NO_EMAIL: "no email address",
     SkipReason.INVALID_EMAIL: "invalid email address",
-    SkipReason.ROLE_ADDRESS: "role address (R1)",
-    SkipReason.DO_NOT_CONTACT: "Do Not Contact (R2)",
-    SkipReason.UNSUBSCRIBED: "unsubscribed (R3)",
+    SkipReason.ROLE_ADDRESS: "role address",
+    SkipReason.DO_NOT_CONTACT: "Do Not Contact",
+    SkipReason.UNSUBSCRIBED: "unsubscribed",
     SkipReason.DUPLICATE_EMAIL: "another contact has the same email",
-    SkipReason.DEFAULT_LIST: "the account's default list is never deleted (R6)",
+    SkipReason.DEFAULT_LIST: "the account's default list is never deleted",
     SkipReason.LIST_NAME_TAKEN: "another list already has this name",
 }
 

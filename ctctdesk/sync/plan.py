@@ -122,6 +122,10 @@ class PlanSettings:
     #: items, needs confirmation.
     guard_share: float = 0.20
     guard_min_items: int = 50
+    #: R14 per list: a push taking every member out of a list, or more than this share of a list of at
+    #: least ``list_guard_min_members`` members, needs confirmation too.
+    list_guard_share: float = 0.5
+    list_guard_min_members: int = 10
     #: R1 for contacts that arrive from Constant Contact (CRM contacts come with their eligibility).
     role_prefixes: frozenset[str] = DEFAULT_ROLE_PREFIXES
     #: Recognises the default list when the remote reader could not flag it (R6).
@@ -156,6 +160,16 @@ class Plan:
     @property
     def target(self) -> Side:
         return Side.CC if self.direction is Direction.TO_CC else Side.CRM
+
+
+def person_label(person, email: str | None = None) -> str:
+    """How a preview names a contact: “Alice Archer <alice@acme.com>”, or the email or the name alone
+    when the other is missing (a label for people; nothing matches on it)."""
+    email = person.email if email is None else email
+    name = f"{person.first_name} {person.last_name}".strip()
+    if name and email:
+        return f"{name} <{email}>"
+    return email or name
 
 
 def plan(
@@ -574,7 +588,7 @@ class _Planner:
         for b in base.contacts.values():
             if b.local_id in given_up:
                 # Its Constant Contact contact now belongs to the CRM contact relinked to it.
-                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, b.fields.email))
+                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, person_label(b.fields)))
                 continue
             lc = local_contacts.get(b.local_id)
             rc = remote_contacts.get(b.cc_id)
@@ -629,7 +643,7 @@ class _Planner:
             lmem = frozenset(local_lists_of.get(lc.local_id, empty)) if lc is not None else empty
             if lc is None and rvals.email in linked_local_emails and rvals.email not in freed:
                 if not self.push:
-                    ref = ContactRef(linked_local_emails[rvals.email], rc.cc_id, rvals.email)
+                    ref = ContactRef(linked_local_emails[rvals.email], rc.cc_id, person_label(rvals))
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
                 continue
             claimed.add(rvals.email)
@@ -700,8 +714,7 @@ class _Planner:
 
     @staticmethod
     def _lref(lc: LocalContact, cc_id: str | None = None) -> ContactRef:
-        label = cc_value("email", lc.email) or f"{lc.first_name} {lc.last_name}".strip()
-        return ContactRef(lc.local_id, cc_id, label)
+        return ContactRef(lc.local_id, cc_id, person_label(lc, cc_value("email", lc.email)))
 
     def _skip_reason(self, lc: LocalContact) -> SkipReason | None:
         if lc.eligibility is not Eligibility.ELIGIBLE:
@@ -723,7 +736,7 @@ class _Planner:
             self.skips.append(Skip(reason, contact=self._lref(lc), lists=self._names(slots)))
             return
         values = lc.values()
-        ref = ContactRef(lc.local_id, None, values.email or f"{lc.first_name} {lc.last_name}".strip())
+        ref = ContactRef(lc.local_id, None, person_label(lc, values.email))
         if lc.may_be_shortened():
             self._note_truncations(lc, ref, values.as_dict())
         self._emit(_PH_CONTACT, CreateContact, side=Side.CC, contact=ref, fields=values,
@@ -744,9 +757,9 @@ class _Planner:
             if lc is not None:
                 self.pending += 1
             else:
-                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, b.fields.email))
+                self._emit(_PH_FORGET, ForgetContact, contact=ContactRef(b.local_id, b.cc_id, person_label(b.fields)))
             return
-        ref = ContactRef(b.local_id, b.cc_id, b.fields.email)
+        ref = ContactRef(b.local_id, b.cc_id, person_label(b.fields))
         removals = []
         if lc is not None:
             for slot in sorted(lmem):
@@ -775,7 +788,7 @@ class _Planner:
                     self.pending += 1
                 return
             # Deleted from the CRM: take it out of the Constant Contact lists, keep the contact (R5).
-            ref = ContactRef(b.local_id, cc_id, rvals.email)
+            ref = ContactRef(b.local_id, cc_id, person_label(rvals))
             removals = [
                 self._emit(_PH_REMOVE, RemoveMembership, side=Side.CC, list=self.pairs[s].ref(), contact=ref)
                 for s in self._alive(rmem)
@@ -822,7 +835,7 @@ class _Planner:
                 if rvals == b.fields and rmem == agreed:
                     self.pending += 1
                     return
-                ref = ContactRef(b.local_id, cc_id, rvals.email)
+                ref = ContactRef(b.local_id, cc_id, person_label(rvals))
                 if rvals.email in self._local_emails():  # another CRM contact has the address now
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
                     return
@@ -831,7 +844,7 @@ class _Planner:
                     self.pending += 1  # in no synced list: the link waits (the push will forget it)
                     return
                 self.conflicts.append(Conflict("contact", rvals.email, "(deleted)", Side.CC, contact=ref))
-                new_ref = ContactRef(None, cc_id, rvals.email)
+                new_ref = ContactRef(None, cc_id, person_label(rvals))
                 for slot in sorted(bmem - rmem):
                     pair = self.pairs[slot]
                     if pair.alive and not pair.fresh:
@@ -884,7 +897,7 @@ class _Planner:
         slots = self._alive(rmem)
         if not slots:
             return False
-        ref = ContactRef(None, cc_id, rvals.email)
+        ref = ContactRef(None, cc_id, person_label(rvals))
         lists: tuple[ListRef, ...] = ()
         status = EmailStatus.UNSUBSCRIBED if unsubscribed else EmailStatus.SUBSCRIBED
         if unsubscribed:
@@ -1065,12 +1078,35 @@ class _Planner:
         ):
             reasons.append("every linked contact is gone from Constant Contact")
         s = self.settings
+        reasons.extend(self._list_guard_reasons())
         if self.removal_count >= s.guard_min_items and self.removal_count > s.guard_share * max(linked, 1):
             reasons.append(
                 f"{self.removal_count} deletions or removals out of {linked} linked items "
                 f"(over {s.guard_share:.0%})"
             )
         return Guard(bool(reasons), tuple(reasons), self.removal_count, linked)
+
+    def _list_guard_reasons(self) -> list[str]:
+        """R14 per list: a push emptying a Constant Contact list, or taking more than half of a big one."""
+        if not self.push:
+            return []
+        removed: dict[str, int] = {}
+        for draft in self.phases[_PH_REMOVE]:
+            if draft.cls is RemoveMembership and draft.kw.get("side") is Side.CC:
+                cc_id = draft.kw["list"].cc_id
+                if cc_id:
+                    removed[cc_id] = removed.get(cc_id, 0) + 1
+        s = self.settings
+        reasons = []
+        for cc_id, count in sorted(removed.items()):
+            linked = self.base.lists_by_cc.get(cc_id)
+            if linked is None:
+                continue
+            size = max(len(linked.member_ids), count)
+            if count >= size or (size >= s.list_guard_min_members and count > s.list_guard_share * size):
+                whom = "every member" if count >= size else f"{count} of its {size} members"
+                reasons.append(f"the list “{linked.name}” would lose {whom} in Constant Contact")
+        return reasons
 
 
 __all__ = ["CORE_FIELDS", "Plan", "PlanSettings", "plan", "DEFAULT_ROLE_PREFIXES"]

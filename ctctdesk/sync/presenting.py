@@ -190,6 +190,12 @@ class _ListEntry:
         return node
 
 
+def change_count(tree: Node) -> int:
+    """How many changes the tree shows (its list and contact rows): the number a status line quotes, so
+    the line and the tree never disagree."""
+    return sum(child.count or 0 for child in tree.children if child.kind in ("list", "contacts"))
+
+
 def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     """The root of a readable tree for `plan` (its children are the top-level rows)."""
     target, _source = side_of(plan.direction)
@@ -203,8 +209,8 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
 
     created = _Group(f"New contacts in {target}")
     updated = _Group(f"Contacts updated in {target}")
-    unsubscribed = _Group("Marked unsubscribed (R3): removed from every list, never sent again")
-    companies = _Group("New customer companies in the CRM (R9)")
+    unsubscribed = _Group("Marked unsubscribed: removed from every list, never sent again")
+    companies = _Group("New customer companies in the CRM")
 
     for op in plan.changes:
         _place(op, entry, created, updated, unsubscribed, companies, target)
@@ -229,9 +235,9 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     _add_truncations(root, plan)
     if plan.baseline_ignored:
         root.add(Node("The last sync was with another Constant Contact account: this run is treated as a "
-                      "first sync, which matches by name and email and deletes nothing (R14)", kind="note"))
+                      "first sync, which matches by name and email and deletes nothing", kind="note"))
     if plan.guard.needs_confirmation:
-        guard = root.add(Node("Large change: confirmation needed before running (R14)", kind="warning"))
+        guard = root.add(Node("Large change: confirmation needed before running", kind="warning"))
         for reason in plan.guard.reasons:
             guard.add(Node(reason, kind="detail"))
     pending = plan.pending_other_way if pending_other_way is None else pending_other_way
@@ -289,7 +295,7 @@ def _add_conflicts(root: Node, plan: Plan) -> None:
     if not plan.conflicts:
         return
     winner = SIDE_NAME[plan.conflicts[0].winner]
-    node = root.add(Node(f"Conflicts, resolved for {winner} (R8)", len(plan.conflicts), "conflict"))
+    node = root.add(Node(f"Conflicts, resolved for {winner}", len(plan.conflicts), "conflict"))
     rows = []
     for conflict in plan.conflicts:
         other = SIDE_NAME[Side.CRM if conflict.winner is Side.CC else Side.CC]
@@ -303,7 +309,7 @@ def _add_conflicts(root: Node, plan: Plan) -> None:
 def _add_truncations(root: Node, plan: Plan) -> None:
     if not plan.truncations:
         return
-    node = root.add(Node("Shortened for Constant Contact's limits (R10); the CRM keeps the full value",
+    node = root.add(Node("Shortened for Constant Contact's limits; the CRM keeps the full value",
                          len(plan.truncations), "warning"))
     _add_details(node, [f'{_contact_line(cut.contact)}: {field_text(cut.field)} sent as "{cut.sent}"'
                         for cut in plan.truncations])

@@ -35,7 +35,7 @@ def install(window, lists_tab: QWidget | None = None) -> CompaniesFeature:
     """Add the feature to a `MainWindow` (uses only its `add_tab` and `settings_tab.add_page`)."""
     events = CrmEvents(window)
     undo_stack = CrmUndoStack(events, window)
-    tab = CompaniesTab(events, undo_stack)
+    tab = CompaniesTab(events, undo_stack, tasks=getattr(getattr(window, "context", None), "tasks", None))
     window.add_tab(tab, COMPANIES_TAB_TITLE)
     tags_page = TagsSettingsPage(events, undo_stack)
     rules_page = RoleAddressSettingsPage(events)
@@ -46,4 +46,5 @@ def install(window, lists_tab: QWidget | None = None) -> CompaniesFeature:
     if lists_tab is not None and hasattr(lists_tab, "reload"):
         ReloadWhenShown(lists_tab, lists_tab.reload, events)
     window.crm_events = events
+    window.companies_tab = tab
     return CompaniesFeature(events, undo_stack, tab, tags_page, rules_page)

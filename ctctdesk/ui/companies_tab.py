@@ -8,10 +8,14 @@ shows it without a restart. Tag assignment, Do Not Contact and moves can be undo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -19,8 +23,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QToolButton,
@@ -35,7 +39,11 @@ from ctctdesk.ui.company_dialogs import CompanyChooserDialog, CompanyDialog, Tag
 from ctctdesk.ui.company_models import CompanyTableModel, ContactTableModel
 from ctctdesk.ui.contact_editor import ContactEditor
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
+from ctctdesk.ui.interaction import interaction_for
+from ctctdesk.ui.tasks import TaskFailed, TaskRunner
 from ctctdesk.ui.undo import CrmUndoStack, MoveContactsCommand, TagAssignmentCommand, add_undo_shortcuts
+
+T = TypeVar("T")
 
 LINKED_NOTE = (
     "Contacts that are already in Constant Contact are not deleted there: they leave the linked lists on "
@@ -53,12 +61,19 @@ class CompaniesTab(QWidget):
     status_message = Signal(str)  # short feedback for the main window's status bar
 
     def __init__(
-        self, events: CrmEvents, undo_stack: CrmUndoStack | None = None, parent: QWidget | None = None
+        self,
+        events: CrmEvents,
+        undo_stack: CrmUndoStack | None = None,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("companiesTab")
         self.events = events
         self.undo_stack = undo_stack or CrmUndoStack(events, self)
+        self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
+        self._busy = False
         self._reloading = False
         self._shown_before = False
 
@@ -109,6 +124,9 @@ class CompaniesTab(QWidget):
         self.company_table.verticalHeader().hide()
         self.company_table.verticalHeader().setDefaultSectionSize(24)
         header = self.company_table.horizontalHeader()
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        self.company_table.setSortingEnabled(True)  # a header click sorts in the database (remembered)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         for column, width in ((0, 280), (1, 90), (3, 80), (4, 140)):
@@ -148,7 +166,14 @@ class CompaniesTab(QWidget):
 
         self.lower_splitter = lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.contacts_box)
-        lower.addWidget(self.editor)
+        # The editor scrolls rather than holding the window open: on a small screen the companies keep
+        # their rows (at least 8 at 1024×640) and the editor gives way.
+        editor_scroll = QScrollArea()
+        editor_scroll.setObjectName("contactEditorScroll")
+        editor_scroll.setWidgetResizable(True)
+        editor_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        editor_scroll.setWidget(self.editor)
+        lower.addWidget(editor_scroll)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 2)
         lower.setChildrenCollapsible(False)
@@ -168,14 +193,23 @@ class CompaniesTab(QWidget):
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([380, 420])
+        splitter.setSizes([470, 330])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
 
+        self.empty_note = QWidget(self.company_table.viewport())
+        self.empty_note.setObjectName("companyEmptyFilterNote")
+        note_layout = QVBoxLayout(self.empty_note)
+        note_layout.addWidget(QLabel("No company matches these filters."), 0, Qt.AlignmentFlag.AlignHCenter)
+        self.clear_filters_button = QPushButton("Clear filters", objectName="clearCompanyFiltersButton")
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        note_layout.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.empty_note.hide()
+
         # --- undo / redo ---
         self.undo_action, self.redo_action = add_undo_shortcuts(self, self.undo_stack)
-        self.undo_stack.failed.connect(lambda message: QMessageBox.warning(self, "Undo", message))
+        self.undo_stack.failed.connect(lambda message: interaction_for(self).warn(self, "Undo", message))
 
         # --- wiring ---
         self._search_timer = QTimer(self, singleShot=True, interval=200)
@@ -205,6 +239,14 @@ class CompaniesTab(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(action)
         events.changed.connect(self._on_crm_changed)
+        for view, build in ((self.company_table, self.company_menu), (self.contact_table, self.contact_menu)):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(
+                lambda position, view=view, build=build: self._show_menu(view, build, position)
+            )
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
 
         self._fill_tag_filter()
         self.apply_filter()
@@ -224,6 +266,8 @@ class CompaniesTab(QWidget):
             state = settings.value(key)
             if state is not None:
                 target.restoreState(state)
+        header = self.company_table.horizontalHeader()
+        self.company_table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def _fit_contact_columns(self) -> None:
         """A company has a handful of people: size the columns to what they hold, within reason."""
@@ -252,6 +296,26 @@ class CompaniesTab(QWidget):
             self._reloading = False
         self._on_company_selection()
         self.count_label.setText(_plural(self.company_model.rowCount(), "company", "companies"))
+        self._update_empty_note()
+
+    def _update_empty_note(self) -> None:
+        """When the filters hide every company, the table says so and offers a way back."""
+        hidden = self.company_model.rowCount() == 0 and self.current_filter() != CompanyFilter()
+        if hidden:
+            self.empty_note.adjustSize()
+            width = self.company_table.viewport().width()
+            self.empty_note.move(max(0, (width - self.empty_note.width()) // 2), 24)
+        self.empty_note.setVisible(hidden)
+
+    def clear_filters(self) -> None:
+        for widget in (self.type_filter, self.tag_filter):
+            widget.blockSignals(True)
+            widget.setCurrentIndex(0)
+            widget.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.apply_filter()
 
     def _fill_tag_filter(self) -> None:
         current = self.tag_filter.currentData()
@@ -325,6 +389,51 @@ class CompaniesTab(QWidget):
         self.status_message.emit(f"Company “{dialog.name.text().strip()}” added.")
         return dialog.company_id
 
+    def show_company(self, company_id: int) -> None:
+        """Select one company (clearing filters that hide it), e.g. from “Open the company” elsewhere."""
+        self._clear_filters_hiding(company_id)
+        self.select_companies([company_id])
+        self._on_company_selection()
+        row = self.company_model.row_of(company_id)
+        if row >= 0:
+            self.company_table.scrollTo(self.company_model.index(row, 0))
+
+    # --- right-click menus ---
+    def company_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("companyContextMenu")
+        ids = self.selected_company_ids()
+        edit = menu.addAction("Edit the company…", self.edit_company)
+        edit.setEnabled(len(ids) == 1)
+        menu.addAction(self.assign_tag_action)
+        menu.addAction(self.remove_tag_action)
+        menu.addSeparator()
+        delete = menu.addAction("Delete…", self.delete_companies)
+        delete.setEnabled(bool(ids))
+        return menu
+
+    def contact_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("companyContactContextMenu")
+        ids = self.selected_contact_ids()
+        row = self.contact_model.contact(self.contact_model.row_of(ids[0])) if len(ids) == 1 else None
+        copy = menu.addAction(
+            "Copy the email address", lambda: QApplication.clipboard().setText(row.email if row else "")
+        )
+        copy.setEnabled(row is not None and bool(row.email))
+        menu.addAction("Move to another company…", self.move_contacts).setEnabled(bool(ids))
+        menu.addSeparator()
+        menu.addAction("Delete…", self.delete_contacts).setEnabled(bool(ids))
+        return menu
+
+    def _show_menu(self, view: QTableView, build, position) -> None:
+        index = view.indexAt(position)
+        if not index.isValid():
+            return
+        if not view.selectionModel().isRowSelected(index.row(), index.parent()):
+            view.selectRow(index.row())
+        build().exec(view.viewport().mapToGlobal(position))
+
     def _clear_filters_hiding(self, company_id: int) -> None:
         if self.company_model.row_of(company_id) < 0:
             for widget in (self.type_filter, self.tag_filter):
@@ -343,7 +452,7 @@ class CompaniesTab(QWidget):
         try:
             details = editing.company_details(company_id)
         except CrmError as error:
-            QMessageBox.warning(self, "Edit company", str(error))
+            interaction_for(self).warn(self, "Edit company", str(error))
             return
         dialog = CompanyDialog(details, self)
         if dialog.exec() == CompanyDialog.DialogCode.Accepted:
@@ -360,25 +469,22 @@ class CompaniesTab(QWidget):
             what = f"the company “{row.name if row else ''}”"
         else:
             what = _plural(len(ids), "company", "companies")
-        answer = QMessageBox.question(
+        if not interaction_for(self).confirm(
             self,
             "Delete company",
             f"Delete {what}?\n\nThis also deletes {impact.text()}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
-        try:
-            editing.delete_companies(ids)
-        except CrmError as error:
-            QMessageBox.warning(self, "Delete company", str(error))
-            return
-        self.editor.clear()
-        self.events.emit(
-            CrmChange.COMPANIES | CrmChange.CONTACTS | CrmChange.MEMBERSHIPS | CrmChange.TAGS, company_ids=ids
-        )
-        self.status_message.emit(f"Deleted {what} and {impact.text()}.")
+
+        def done(_result: object) -> None:
+            self.editor.clear()
+            self.events.emit(
+                CrmChange.COMPANIES | CrmChange.CONTACTS | CrmChange.MEMBERSHIPS | CrmChange.TAGS,
+                company_ids=ids,
+            )
+            self.status_message.emit(f"Deleted {what} and {impact.text()}.")
+
+        self.run_in_background("Delete company", lambda: editing.delete_companies(ids), done)
 
     def change_tag_of_selection(self, assign: bool) -> None:
         """Add (or remove) one marketing tag on every selected company at once — undoable."""
@@ -396,19 +502,46 @@ class CompaniesTab(QWidget):
         tag_id, tag_name = dialog.tag()
         self.apply_tag(tag_id, tag_name, ids, assign)
 
-    def apply_tag(self, tag_id: int, tag_name: str, company_ids: list[int], assign: bool) -> int:
-        """Assign/remove without asking (the dialog already did); returns how many companies changed."""
-        try:
-            changed = (editing.assign_tag if assign else editing.remove_tag)(tag_id, company_ids)
-        except CrmError as error:
-            QMessageBox.warning(self, "Marketing tags", str(error))
-            return 0
-        if changed:
-            self.undo_stack.push(TagAssignmentCommand(self.undo_stack, tag_id, tag_name, changed, assign))
-            self.events.emit(CrmChange.COMPANY_TAGS, company_ids=changed)
-        verb = "now carry" if assign else "no longer carry"
-        self.status_message.emit(f"{_plural(len(changed), 'company', 'companies')} {verb} “{tag_name}”.")
-        return len(changed)
+    def apply_tag(self, tag_id: int, tag_name: str, company_ids: list[int], assign: bool) -> None:
+        """Assign/remove without asking (the dialog already did), on the task runner."""
+
+        def done(changed: list[int]) -> None:
+            if changed:
+                self.undo_stack.push(TagAssignmentCommand(self.undo_stack, tag_id, tag_name, changed, assign))
+                self.events.emit(CrmChange.COMPANY_TAGS, company_ids=changed)
+            verb = "now carry" if assign else "no longer carry"
+            self.status_message.emit(f"{_plural(len(changed), 'company', 'companies')} {verb} “{tag_name}”.")
+
+        change = editing.assign_tag if assign else editing.remove_tag
+        self.run_in_background("Marketing tags", lambda: change(tag_id, company_ids), done)
+
+    # --- bulk work off the GUI thread ---
+    @property
+    def busy(self) -> bool:
+        """True while a bulk change (tags, deletes, moves) is being written in the background."""
+        return self._busy
+
+    def run_in_background(self, title: str, work: Callable[[], T], done: Callable[[T], None]) -> None:
+        """Run a CRM write on the task runner; `done` gets its result on the GUI thread, a failure is
+        shown under `title`. One bulk change at a time: the next waits for a click after this one."""
+        if self._busy:
+            return
+        self._busy = True
+        QApplication.setOverrideCursor(Qt.CursorShape.BusyCursor)
+
+        async def go() -> None:
+            try:
+                result = await self.tasks.run(title, lambda _handle: work())
+            except TaskFailed as failure:
+                self._busy = False
+                QApplication.restoreOverrideCursor()
+                interaction_for(self).warn(self, title, failure.message)
+                return
+            self._busy = False
+            QApplication.restoreOverrideCursor()
+            done(result)
+
+        self.tasks.spawn(go())
 
     # --- contacts of the selected company ---
     def selected_contact_ids(self) -> list[int]:
@@ -431,15 +564,10 @@ class CompaniesTab(QWidget):
         if not self.editor.is_dirty:
             return
         who = self.editor.title()
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f"Save the changes you made to {who}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        if answer == QMessageBox.StandardButton.Yes and not self.editor.save():
-            QMessageBox.warning(self, "Unsaved changes", self.editor.error_label.text() or "Not saved.")
+        ask = interaction_for(self)
+        save = ask.confirm(self, "Unsaved changes", f"Save the changes you made to {who}?", default_yes=True)
+        if save and not self.editor.save():
+            interaction_for(self).warn(self, "Unsaved changes", self.editor.error_label.text() or "Not saved.")
         self.editor.discard_changes()
 
     def select_contact(self, contact_id: int) -> None:
@@ -477,27 +605,20 @@ class CompaniesTab(QWidget):
         else:
             what = _plural(len(ids), "contact")
         goes = "no list memberships" if not impact.memberships else impact.text().split(" and ")[-1]
-        answer = QMessageBox.question(
+        if not interaction_for(self).confirm(
             self,
             "Delete contact",
             f"Delete {what}?\n\nThis also removes {goes}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
-        try:
-            editing.delete_contacts(ids)
-        except CrmError as error:
-            QMessageBox.warning(self, "Delete contact", str(error))
-            return
-        self.editor.clear()
-        self.events.emit(
-            CrmChange.CONTACTS | CrmChange.MEMBERSHIPS,
-            company_ids=[self.contact_model.company_id or 0],
-            contact_ids=ids,
-        )
-        self.status_message.emit(f"Deleted {what}.")
+        company_id = self.contact_model.company_id or 0
+
+        def done(_result: object) -> None:
+            self.editor.clear()
+            self.events.emit(CrmChange.CONTACTS | CrmChange.MEMBERSHIPS, company_ids=[company_id], contact_ids=ids)
+            self.status_message.emit(f"Deleted {what}.")
+
+        self.run_in_background("Delete contact", lambda: editing.delete_contacts(ids), done)
 
     def move_contacts(self) -> None:
         ids = self.selected_contact_ids()
@@ -513,18 +634,17 @@ class CompaniesTab(QWidget):
         self.move_contacts_to(ids, target_id, target_name)
 
     def move_contacts_to(self, contact_ids: list[int], company_id: int, company_name: str) -> None:
-        try:
-            previous = editing.move_contacts(contact_ids, company_id)
-        except CrmError as error:
-            QMessageBox.warning(self, "Move contacts", str(error))
-            return
-        self.undo_stack.push(MoveContactsCommand(self.undo_stack, previous, company_id, company_name))
-        self.events.emit(
-            CrmChange.CONTACTS,
-            company_ids=sorted({company_id, *previous.values()}),
-            contact_ids=contact_ids,
-        )
-        self.status_message.emit(f"Moved {_plural(len(contact_ids), 'contact')} to {company_name}.")
+
+        def done(previous: dict[int, int]) -> None:
+            self.undo_stack.push(MoveContactsCommand(self.undo_stack, previous, company_id, company_name))
+            self.events.emit(
+                CrmChange.CONTACTS,
+                company_ids=sorted({company_id, *previous.values()}),
+                contact_ids=contact_ids,
+            )
+            self.status_message.emit(f"Moved {_plural(len(contact_ids), 'contact')} to {company_name}.")
+
+        self.run_in_background("Move contacts", lambda: editing.move_contacts(contact_ids, company_id), done)
 
     # --- keeping in step with edits made anywhere ---
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)

@@ -7,6 +7,7 @@ contacts load as fast as 200.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -41,8 +42,17 @@ class CompanyTableModel(QAbstractTableModel):
 
     # --- loading ---
     def set_filter(self, company_filter: CompanyFilter) -> None:
-        self._filter = company_filter
+        """Show the companies matching `company_filter`, in the order of the last header click."""
+        self._filter = dataclasses.replace(company_filter, sort=self._filter.sort, descending=self._filter.descending)
         self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A click on a column header: the database sorts."""
+        key = editing.COMPANY_SORT_KEYS[column]
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) != (self._filter.sort, self._filter.descending):
+            self._filter = dataclasses.replace(self._filter, sort=key, descending=descending)
+            self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QStyle,
@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 from ctctdesk.ctct.connection import Connection, ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthorizationCancelled
 from ctctdesk.ctct.oauth import Cancelled, DeviceAuthorization
+from ctctdesk.ctct.tokens import keyring_report
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
@@ -138,9 +140,14 @@ class ConnectionPage(QWidget):
 
     def __init__(self, connection: Connection, parent: QWidget | None = None, *,
                  open_url: Callable[[str], None] | None = None,
-                 last_sync: LastSyncReader | None = None, tasks: TaskRunner | None = None) -> None:
+                 last_sync: LastSyncReader | None = None, tasks: TaskRunner | None = None,
+                 leaving_lists: Callable[[], str] | None = None,
+                 last_backup: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("connectionPage")
+        # what a disconnect takes out of the CRM (“Newsletter” (120 members), …) and where its backup went
+        self._leaving_lists = leaving_lists or (lambda: "")
+        self._last_backup = last_backup or (lambda: None)
         self.connection = connection
         self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
         self._last_sync = last_sync
@@ -238,6 +245,13 @@ class ConnectionPage(QWidget):
         form.addRow("Redirect URI to register:", redirect)
         box.addWidget(_hint(REDIRECT_HINT))  # under the form, full width: wraps without gaps
         setup.addWidget(application)
+
+        self.keyringLabel = QLabel("Checking the keyring…")
+        self.keyringLabel.setObjectName("keyringLabel")
+        self.keyringLabel.setWordWrap(True)
+        self.keyringLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        setup.addWidget(self.keyringLabel)
+        self._keyring: tuple[bool, str] | None = None
 
         buttons = QHBoxLayout()
         self.connectButton = QPushButton("Connect")
@@ -380,6 +394,7 @@ class ConnectionPage(QWidget):
         if self.busy:
             return
         def work(handle: TaskHandle) -> tuple[ConnectionStatus, Any]:
+            self._keyring = keyring_report()  # read here, off the GUI thread; shown with the status
             status = self.connection.status(refresh_account=ask_constant_contact)
             return status, self._read_last_sync() if status.connected else None
 
@@ -406,8 +421,12 @@ class ConnectionPage(QWidget):
         connected = status.state is ConnectionState.CONNECTED
         self.connectedBox.setVisible(connected)
         self.setupBox.setVisible(not connected)
-        self.connectButton.setEnabled(True)
-        self.connectWithCodeButton.setEnabled(True)
+        usable, keyring_text = self._keyring or (True, "")
+        self.keyringLabel.setText(keyring_text)
+        self.keyringLabel.setVisible(bool(keyring_text))
+        self.keyringLabel.setStyleSheet("" if usable else "color: #b00020;")
+        self.connectButton.setEnabled(usable)  # without a keyring, connecting cannot keep the sign-in
+        self.connectWithCodeButton.setEnabled(usable)
         if connected:
             name = status.account_name or "(name not available)"
             self.statusLabel.setText(f"Connected to Constant Contact account {name}.")
@@ -539,20 +558,22 @@ class ConnectionPage(QWidget):
 
     def confirm(self, question: str) -> bool:
         """Ask the admin; tests replace this method."""
-        answer = QMessageBox.question(self, "Disconnect from Constant Contact", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, "Disconnect from Constant Contact", question)
 
     @Slot()
     def disconnect_clicked(self) -> None:
         if self.busy:
             return
         name = self._status.account_name if self._status else ""
-        if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}? "
-                            "ctctdesk's access is revoked, the saved sign-in is removed from this "
-                            "computer, and the email lists linked to Constant Contact are removed from "
-                            "ctctdesk. Companies and contacts stay."):
+        leaving = self._leaving_lists()
+        lists_part = (
+            f"These email lists linked to Constant Contact will be removed from ctctdesk: {leaving}. "
+            "A backup of them and their members is written to the data folder first."
+            if leaving else "No email list is linked to Constant Contact yet."
+        )
+        if not self.confirm(f"Disconnect ctctdesk from the Constant Contact account {name}?\n\n"
+                            "ctctdesk's access is revoked and the saved sign-in is removed from this "
+                            f"computer. {lists_part} Companies and contacts stay."):
             return
         self.disconnectButton.setEnabled(False)
         self.statusLabel.setText("Disconnecting…")
@@ -563,9 +584,15 @@ class ConnectionPage(QWidget):
         revoked, status = result
         self.disconnectButton.setEnabled(True)
         self._show_status(status)
+        text = self.statusLabel.text()
         if not revoked:
-            self.statusLabel.setText("Disconnected. Constant Contact could not be reached to revoke the "
-                                     "access; it expires on its own.")
+            text = ("Disconnected. Constant Contact could not be reached to revoke the access; it expires "
+                    "on its own.")
+        backup = self._last_backup()
+        if backup is not None:
+            text += f"\nThe removed lists and their members were saved to {backup} (File → Import contacts " \
+                    "from CSV… reads it back)."
+        self.statusLabel.setText(text)
 
     # -- background work ----------------------------------------------------------------------------
     def _run(self, name: str, work: Callable[[TaskHandle], Any], on_success: Callable[[Any], None], *,
@@ -609,8 +636,12 @@ def install_connection_ui(window: Any, context: UiContext) -> ConnectionPage:
     "Last sync" (C4) is the sync service's newest recorded run, read on a worker thread.
     """
     service = context.sync
+    from ctctdesk.sync.lists_backup import describe, linked_lists
+
     page = ConnectionPage(context.connection, window, tasks=context.tasks,
-                          last_sync=service.last_run if service is not None else None)  # fmt: skip
+                          last_sync=service.last_run if service is not None else None,
+                          leaving_lists=lambda: describe(linked_lists()),
+                          last_backup=lambda: getattr(context, "last_disconnect_backup", None))  # fmt: skip
     window.settings_tab.add_page(PAGE_TITLE, page)
     area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
     (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from ctctdesk.crm import contacts, editing, rules
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.rules import Ineligibility
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.undo import CrmUndoStack, DoNotContactCommand
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -134,6 +134,7 @@ class ContactEditor(QFrame):
         self.email = QLineEdit(objectName="emailEdit")
         self.email.setPlaceholderText("name@company.com")
         self.email_reason = QLabel(objectName="emailReasonLabel")
+        self.email_reason.setWordWrap(True)
         self.phone = QLineEdit(objectName="phoneEdit")
         self.do_not_contact = QCheckBox("Do Not Contact", objectName="doNotContactCheck")
         self.do_not_contact.setToolTip(
@@ -335,12 +336,17 @@ class ContactEditor(QFrame):
         return not text or rules.is_valid_email(text) or text == self._stored_email
 
     def _check_email(self) -> None:
+        if self._company_id is None:  # no contact selected: no verdict about an empty form
+            self.email_reason.setText("")
+            self._update_buttons()
+            return
         reason = self.current_reason()
         if reason is None:
             self.email_reason.setText("✓ Can be added to email lists")
             self.email_reason.setStyleSheet("color: #1b7a32;")
         elif reason is Ineligibility.INVALID_EMAIL:
-            self.email_reason.setText(f"✗ {reason.text}: cannot be saved like this")
+            problem = rules.email_problem(self.email.text()) or reason.text
+            self.email_reason.setText(f"✗ {reason.text}: {problem} It cannot be saved like this.")
             self.email_reason.setStyleSheet("color: #b00020;")
         else:
             self.email_reason.setText(f"Cannot be in email lists: {reason.text}")
@@ -371,8 +377,9 @@ class ContactEditor(QFrame):
 
     def _save(self) -> bool:
         if not self._email_acceptable():
+            problem = rules.email_problem(self.email.text()) or ""
             self.error_label.setText(
-                f"Not saved: {Ineligibility.INVALID_EMAIL.text} “{self.email.text().strip()}”."
+                f"Not saved: {Ineligibility.INVALID_EMAIL.text} “{self.email.text().strip()}”. {problem}".strip()
             )
             return False
         values = {
@@ -412,13 +419,12 @@ class ContactEditor(QFrame):
         lists = editing.contact_list_names(self._contact_id)
         if reason is None or not lists:
             return True
-        answer = QMessageBox.question(
+        return interaction_for(self).confirm(
             self,
             "Leave email lists?",
             f"With this address the contact cannot be in email lists ({reason.text}).\n"
             f"It will be removed from: {', '.join(lists)}.\n\nSave anyway?",
         )
-        return answer == QMessageBox.StandardButton.Yes
 
     def revert(self) -> None:
         if self._contact_id is not None:
@@ -435,13 +441,12 @@ class ContactEditor(QFrame):
         lists = editing.contact_list_names(self._contact_id)
         name = self.title()
         if checked and lists:
-            answer = QMessageBox.question(
+            if not interaction_for(self).confirm(
                 self,
                 "Do Not Contact",
                 f"{name} will be removed from {len(lists)} email list{'s' if len(lists) != 1 else ''}: "
                 f"{', '.join(lists)}.\n\nSet Do Not Contact?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            ):
                 self.do_not_contact.setChecked(False)
                 self._check_email()
                 return

@@ -15,12 +15,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QStyle
 
 from ctctdesk.crm import contacts, lists
-from ctctdesk.crm.contacts import ContactFilter, ContactRow
+from ctctdesk.crm.contacts import ContactFilter, ContactRow, ContactSort
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.lists import ListSummary
+from ctctdesk.sync.lists_backup import linked_list_ids
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,7 +36,10 @@ STATUS_TEXT = {
     "unknown": "Not synced yet",
 }
 
+LINKED_LIST_TIP = "Linked to Constant Contact: changes go there at the next update"
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ContactRow of a row, for tests and scripts
+# the columns of ContactsModel (TICK, NAME, …) and how the database sorts by each
+SORT_KEY_OF_COLUMN = dict(enumerate(contacts.CONTACT_SORT_KEYS))
 
 
 class ContactsModel(QAbstractTableModel):
@@ -44,6 +48,7 @@ class ContactsModel(QAbstractTableModel):
 
     #: (list id, change in member count) after ticks written by this model
     membershipChanged = Signal(int, int)  # noqa: N815 (Qt naming)
+    contactTicked = Signal(int, int, bool)  # noqa: N815 (list id, contact id, ticked): one tick, for undo
     #: a user-facing message when a write was refused
     errorOccurred = Signal(str)  # noqa: N815
 
@@ -55,6 +60,8 @@ class ContactsModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, list[ContactRow | None]] = OrderedDict()
         self._filter = ContactFilter()
         self._list_id: int | None = None
+        self._sort_column = self.NAME
+        self._sort_order = Qt.SortOrder.AscendingOrder
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -90,7 +97,9 @@ class ContactsModel(QAbstractTableModel):
         # Members among the shown rows: the whole member set when everyone is shown, the in-memory ids of
         # a search, else counted by the database together with the other counts.
         in_memory = contact_filter == ContactFilter() or bool(contact_filter.search.strip())
-        found = contacts.FilteredContacts(contact_filter, None if in_memory else self._list_id)
+        found = contacts.FilteredContacts(
+            contact_filter, None if in_memory else self._list_id, self._sort_spec()
+        )
         self.beginResetModel()
         self._filter = contact_filter
         self._found = found
@@ -101,9 +110,23 @@ class ContactsModel(QAbstractTableModel):
     def reload(self) -> None:
         self.set_filter(self._filter)
 
+    def _sort_spec(self) -> ContactSort:
+        key = SORT_KEY_OF_COLUMN[self._sort_column]
+        return ContactSort(key, self._sort_order == Qt.SortOrder.DescendingOrder, self._list_id)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A click on a column header: the database sorts, and the table shows the result from the top."""
+        if column not in SORT_KEY_OF_COLUMN or (column, order) == (self._sort_column, self._sort_order):
+            return
+        self._sort_column, self._sort_order = column, order
+        if self._found is not None:
+            self.reload()
+
     def set_list(self, list_id: int | None) -> None:
         """Bind the tick column to another list (or none)."""
         self._list_id = list_id
+        if self._sort_column == self.TICK and self._found is not None:
+            self.reload()  # members of the new list come first
         self.refresh_ticks()
 
     def refresh_ticks(self) -> None:
@@ -177,6 +200,9 @@ class ContactsModel(QAbstractTableModel):
             if self._list_id is None:
                 return None
             return Qt.CheckState.Checked if row.is_member else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and column == self.NAME and row.reason is not None:
+            # why the row is grey, visible without scrolling to the Status column (tooltip: the words)
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.reason is not None:
                 return f"Cannot be in an email list: {row.reason.text}. {row.reason.explanation}"
@@ -248,6 +274,7 @@ class ContactsModel(QAbstractTableModel):
         tick_index = self.index(row, self.TICK)
         self.dataChanged.emit(tick_index, tick_index, [Qt.ItemDataRole.CheckStateRole])
         self.membershipChanged.emit(self._list_id, 1 if ticked else -1)
+        self.contactTicked.emit(self._list_id, contact.id, ticked)
         return True
 
 
@@ -262,11 +289,17 @@ class ListsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._lists: list[ListSummary] = []
+        self._linked: set[int] = set()
 
     def reload(self) -> None:
         self.beginResetModel()
         self._lists = lists.list_summaries()
+        self._linked = linked_list_ids()
         self.endResetModel()
+
+    def is_linked(self, list_id: int) -> bool:
+        """True when the list is linked to a Constant Contact list (deleting it deletes it there too)."""
+        return list_id in self._linked
 
     def summary(self, row: int) -> ListSummary | None:
         return self._lists[row] if 0 <= row < len(self._lists) else None
@@ -320,8 +353,14 @@ class ListsModel(QAbstractTableModel):
             )
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.MEMBERS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and summary.description:
-            return summary.description
+        linked = summary.id in self._linked
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == self.NAME and linked:
+            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            parts = [summary.description] if summary.description else []
+            if linked:
+                parts.append(LINKED_LIST_TIP)
+            return "\n".join(parts) or None
         if role == ROW_ROLE:
             return summary
         return None

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.settings_store import SettingsStore
     from ctctdesk.sync.service import SyncService
+    from ctctdesk.ui.interaction import Interaction
     from ctctdesk.ui.tasks import TaskRunner
 
 
@@ -29,5 +30,6 @@ class UiContext(Protocol):
     connection: Connection | None
     sync: SyncService | None
     tasks: TaskRunner | None  # set by the window; every widget's background work goes through it
+    ask: Interaction | None  # set by the window; every question and message goes through it
 
     def close(self) -> None: ...

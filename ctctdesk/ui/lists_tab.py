@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -32,19 +32,23 @@ from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.contacts_model import ContactsModel, ListsModel
+from ctctdesk.ui.crm_events import CrmEvents, ReloadWhenShown
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskRunner
+from ctctdesk.ui.undo import CrmUndoStack, MembershipCommand, add_undo_shortcuts
 
 TYPE_CHOICES = (("All", None), ("Customers only", "customer"), ("Prospects only", "prospect"))
 SEARCH_DELAY_MS = 250
 BACKGROUND_WRITE_ROWS = 5_000  # Select All on more rows than this is written off the GUI thread
+CONFIRM_UNTICK_ABOVE = 20  # unticking more contacts than this at once asks first
 
 CONTACT_COLUMN_WIDTHS = {
     ContactsModel.TICK: 56,
     ContactsModel.NAME: 140,
-    ContactsModel.COMPANY: 180,
+    ContactsModel.COMPANY: 165,
     ContactsModel.TYPE: 72,
-    ContactsModel.EMAIL: 240,
-    ContactsModel.TAGS: 165,
+    ContactsModel.EMAIL: 210,
+    ContactsModel.TAGS: 125,  # narrower, so Status (the last, stretching column) shows its words at 1200 wide
 }
 
 
@@ -73,10 +77,19 @@ class SelectAllCheckBox(QCheckBox):
 
 
 class ListsTab(QWidget):
-    def __init__(self, parent: QWidget | None = None, *, tasks: TaskRunner | None = None) -> None:
+    openCompanyRequested = Signal(int)  # noqa: N815 - right-click “Open company”: the company's id
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskRunner | None = None,
+        undo_stack: CrmUndoStack | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("listsTab")
         self.tasks = tasks if tasks is not None else TaskRunner(self)  # the window's; own when alone
+        self.undo_stack: CrmUndoStack | None = None
+        self._undo_actions: tuple = ()
         self.lists_model = ListsModel(self)
         self.contacts_model = ContactsModel(self)
         self._visible_eligible = 0
@@ -101,7 +114,20 @@ class ListsTab(QWidget):
         self._search_timer.timeout.connect(self.apply_filters)
 
         self._connect()
+        if undo_stack is None:  # on its own (tests): its own stack, and its own undo reloads it
+            undo_stack = CrmUndoStack(CrmEvents(self), self)
+            ReloadWhenShown(self, self.reload, undo_stack.events)
+        self.use_undo_stack(undo_stack)
         self.reload()
+
+    def use_undo_stack(self, stack: CrmUndoStack) -> None:
+        """Put ticks on `stack` (the window's shared one), with Ctrl+Z / Ctrl+Shift+Z in this tab."""
+        for action in self._undo_actions:
+            self.removeAction(action)
+            action.deleteLater()
+        self.undo_stack = stack
+        self._undo_actions = add_undo_shortcuts(self, stack)
+        stack.failed.connect(self.show_error)
 
     # --- building -----------------------------------------------------------------------------------------
 
@@ -152,6 +178,9 @@ class ListsTab(QWidget):
         self.message.setObjectName("listMessage")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #a01e1e;")
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the buttons below stay put when a message comes and goes
+        self.message.setSizePolicy(policy)
         self.message.hide()
         layout.addWidget(self.message)
 
@@ -226,7 +255,7 @@ class ListsTab(QWidget):
         self.table.setObjectName("contactTable")
         self.table.setModel(self.contacts_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -243,7 +272,25 @@ class ListsTab(QWidget):
         header.setMinimumSectionSize(40)
         for column, width in CONTACT_COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
+        # A click on any header sorts (in the database); the arrow shows how, and the choice is remembered
+        # with the other column sizes.
+        header.setSortIndicator(ContactsModel.NAME, Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        self.table.setSortingEnabled(True)
         layout.addWidget(self.table, 1)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        # When the filters hide everyone, the table says so, over its empty area (nothing moves).
+        self.empty_note = QWidget(self.table.viewport())
+        self.empty_note.setObjectName("emptyFilterNote")
+        note_layout = QVBoxLayout(self.empty_note)
+        self.empty_label = QLabel("No contact matches these filters.")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clear_filters_button = QPushButton("Clear filters")
+        self.clear_filters_button.setObjectName("clearFiltersButton")
+        note_layout.addWidget(self.empty_label)
+        note_layout.addWidget(self.clear_filters_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.empty_note.hide()
         return side
 
     def _connect(self) -> None:
@@ -257,11 +304,18 @@ class ListsTab(QWidget):
         self.lists_model.errorOccurred.connect(self.show_message)
         self.lists_model.renamed.connect(lambda _id: self._update_labels())
         self.type_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
+        self.tag_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())  # at once, like the type
+        self.clear_filters_button.clicked.connect(self.clear_filters)
+        self.table.customContextMenuRequested.connect(self._contact_menu)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
         self.apply_button.clicked.connect(self.apply_filters)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.search_box.returnPressed.connect(self.apply_filters)
         self.select_all.requested.connect(self.set_all_visible)
         self.contacts_model.membershipChanged.connect(self._membership_changed)
+        self.contacts_model.contactTicked.connect(self._push_tick)
         self.contacts_model.errorOccurred.connect(self.show_error)
         delete_list = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.lists_view)
         delete_list.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -337,6 +391,68 @@ class ListsTab(QWidget):
         self._visible_eligible = self.contacts_model.eligible_count
         self._visible_members = self.contacts_model.visible_member_count()
         self._update_labels()
+        self._update_empty_note()
+
+    def _update_empty_note(self) -> None:
+        hidden_by_filters = self.contacts_model.rowCount() == 0 and self.current_filter() != ContactFilter()
+        if hidden_by_filters:
+            self.empty_note.adjustSize()
+            viewport = self.table.viewport().rect()
+            self.empty_note.move(
+                max(0, (viewport.width() - self.empty_note.width()) // 2), min(40, viewport.height() // 3)
+            )
+        self.empty_note.setVisible(hidden_by_filters)
+
+    def clear_filters(self) -> None:
+        """Back to everyone: type, tag and search reset, then one reload."""
+        for combo in (self.type_filter, self.tag_filter):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search_box.blockSignals(True)
+        self.search_box.clear()
+        self.search_box.blockSignals(False)
+        self.apply_filters()
+
+    # --- right-click menu on contacts -------------------------------------------------------------------
+
+    def _selected_rows(self) -> list[int]:
+        return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+
+    def _contact_menu(self, position) -> None:
+        row = self.table.indexAt(position).row()
+        if row < 0:
+            return
+        if row not in self._selected_rows():
+            self.table.selectRow(row)
+        menu = self.contact_menu(self._selected_rows())
+        menu.exec(self.table.viewport().mapToGlobal(position))
+
+    def contact_menu(self, rows: list[int]) -> QMenu:
+        """The right-click menu for these rows (built apart from showing it, so tests can use it)."""
+        menu = QMenu(self)
+        menu.setObjectName("contactContextMenu")
+        has_list = self.contacts_model.list_id is not None
+        tick = menu.addAction("Tick the selected contacts", lambda: self._tick_rows(rows, True))
+        untick = menu.addAction("Untick the selected contacts", lambda: self._tick_rows(rows, False))
+        tick.setEnabled(has_list)
+        untick.setEnabled(has_list)
+        menu.addSeparator()
+        first = self.contacts_model.contact_row(rows[0]) if rows else None
+        open_company = menu.addAction("Open the company", lambda: self._open_company(first.id))
+        copy = menu.addAction("Copy the email address", lambda: QApplication.clipboard().setText(first.email))
+        open_company.setEnabled(first is not None and len(rows) == 1)
+        copy.setEnabled(first is not None and bool(first.email) and len(rows) == 1)
+        return menu
+
+    def _tick_rows(self, rows: list[int], ticked: bool) -> None:
+        for row in rows:  # each tick is written and undoable on its own; ineligible rows say why
+            self.contacts_model.set_ticked(row, ticked)
+
+    def _open_company(self, contact_id: int) -> None:
+        company_id = contacts.company_of_contact(contact_id)
+        if company_id is not None:
+            self.openCompanyRequested.emit(company_id)
 
     def _update_labels(self) -> None:
         list_id = self.contacts_model.list_id
@@ -361,6 +477,16 @@ class ListsTab(QWidget):
         else:
             state = Qt.CheckState.PartiallyChecked
         self.select_all.setCheckState(state)
+
+    def _list_name(self, list_id: int) -> str:
+        summary = self.lists_model.summary(self.lists_model.row_of_list(list_id))
+        return summary.name if summary else ""
+
+    def _push_tick(self, list_id: int, contact_id: int, ticked: bool) -> None:
+        if self.undo_stack is not None:
+            self.undo_stack.push(
+                MembershipCommand(self.undo_stack, list_id, self._list_name(list_id), [contact_id], ticked)
+            )
 
     def _membership_changed(self, list_id: int, delta: int) -> None:
         self.lists_model.adjust_count(list_id, delta)
@@ -398,6 +524,11 @@ class ListsTab(QWidget):
             return
         members = "1 member" if summary.member_count == 1 else f"{summary.member_count:,} members"
         question = f"Delete the list “{summary.name}” ({members})?\n\nThe contacts stay in the CRM."
+        if self.lists_model.is_linked(summary.id):
+            question += (
+                "\n\nThis list is linked to Constant Contact: it will also be deleted there at the next "
+                "“Update Constant Contact from CRM”."
+            )
         if not self.confirm("Delete list", question):
             return
         try:
@@ -423,10 +554,25 @@ class ListsTab(QWidget):
         if list_id is None or self._busy:
             return
         contact_filter = self.contacts_model.contact_filter
+        list_name = self._list_name(list_id)
+        if not ticked and self._visible_members > CONFIRM_UNTICK_ABOVE:
+            if not self.confirm(
+                "Untick contacts",
+                f"Untick {self._visible_members:,} contacts in “{list_name}”?\n\n"
+                "They leave the list here, and in Constant Contact at the next "
+                "“Update Constant Contact from CRM”. Edit → Undo (Ctrl+Z) puts them back.",
+            ):
+                self._update_labels()  # the box shows the unchanged state again
+                return
 
-        def done(count: int) -> None:
+        def done(change: lists.MembershipChange) -> None:
             if self._busy:
                 self._set_busy(False)
+            count = change.member_count
+            if change.changed_ids and self.undo_stack is not None:
+                self.undo_stack.push(
+                    MembershipCommand(self.undo_stack, list_id, list_name, list(change.changed_ids), ticked)
+                )
             self.lists_model.set_count(list_id, count)
             self.contacts_model.refresh_ticks()
             self._recount_visible()
@@ -438,8 +584,8 @@ class ListsTab(QWidget):
             self._recount_visible()
             self.show_error(message)
 
-        def write(_handle: object = None) -> int:
-            return lists.set_membership_for_filter(list_id, contact_filter, ticked)
+        def write(_handle: object = None) -> lists.MembershipChange:
+            return lists.set_membership_for_filter_tracked(list_id, contact_filter, ticked)
 
         async def write_in_background() -> None:
             try:
@@ -482,17 +628,10 @@ class ListsTab(QWidget):
         self.message.setVisible(bool(text))
 
     def show_error(self, text: str) -> None:
-        QMessageBox.warning(self, "ctctdesk", text)
+        interaction_for(self).warn(self, "ctctdesk", text)
 
     def confirm(self, title: str, text: str) -> bool:
-        answer = QMessageBox.question(
-            self,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, title, text)
 
     # --- remembered sizes ---------------------------------------------------------------------------------
 
@@ -510,3 +649,5 @@ class ListsTab(QWidget):
             value = settings.value(key)
             if value is not None:
                 target(value)
+        header = self.table.horizontalHeader()
+        self.table.sortByColumn(header.sortIndicatorSection(), header.sortIndicatorOrder())

@@ -11,7 +11,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 from ctctdesk.crm import editing, rules
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.crm_events import CrmChange, CrmEvents
+from ctctdesk.ui.interaction import interaction_for
 
 
 def _prefixes_from_text(text: str) -> tuple[str, ...]:
@@ -111,19 +111,18 @@ class RoleAddressSettingsPage(QWidget):
         prefixes = self.prefixes()
         impact = editing.role_prefix_impact(prefixes)
         if impact.contacts:
-            answer = QMessageBox.question(
+            if not interaction_for(self).confirm(
                 self,
                 "Save email rules",
                 f"{impact.contacts:,} contact{'s' if impact.contacts != 1 else ''} will count as role "
                 f"addresses and can no longer be in email lists; {impact.memberships:,} list "
                 f"membership{'s' if impact.memberships != 1 else ''} will be removed.\n\nSave the new rules?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
+            ):
                 return False
         try:
             rules.save_role_prefixes(prefixes)
         except CrmError as error:
-            QMessageBox.warning(self, "Save email rules", str(error))
+            interaction_for(self).warn(self, "Save email rules", str(error))
             return False
         self.load()
         parts = ["Saved."]

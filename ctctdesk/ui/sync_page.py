@@ -30,7 +30,8 @@ from ctctdesk.ui.sync_views import PlanPanel, SummaryPanel
 PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
                 "contacts added, updated or taken off lists. The CRM is not changed.")
 PULL_WARNING = ("Changes the CRM to match Constant Contact: lists, members and contact details come in, "
-                "unsubscribes are applied (R3). Constant Contact is not changed.")
+                "unsubscribes are applied (those people are taken out of every list and never "
+                "emailed again). Constant Contact is not changed.")
 
 BUTTON_TEXT = {Direction.TO_CC: "Update Constant Contact from CRM",
                Direction.FROM_CC: "Update CRM from Constant Contact"}
@@ -143,6 +144,9 @@ class SyncPage:
         self.messageLabel.setObjectName("syncMessageLabel")
         self.messageLabel.setWordWrap(True)
         self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        policy = self.messageLabel.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the preview and history stay put when a message appears
+        self.messageLabel.setSizePolicy(policy)
         self.messageLabel.hide()
         layout.addWidget(self.messageLabel)
 

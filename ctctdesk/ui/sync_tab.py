@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
@@ -38,7 +38,8 @@ from ctctdesk.sync.controller import (
 )
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
-from ctctdesk.sync.presenting import DIRECTION_TEXT, plan_tree, side_of, summary_tree
+from ctctdesk.sync.presenting import DIRECTION_TEXT, change_count, plan_tree, side_of, summary_tree
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.sync_history import HistoryPanel
 from ctctdesk.ui.sync_page import SyncPage
 from ctctdesk.ui.sync_views import PlanPanel, SummaryPanel
@@ -85,6 +86,7 @@ class SyncTab(QWidget):
         self._reads = 0  # background reads (status, history, details) under way; they do not make it busy
         self.last_summary: Any = None
         self.last_error: str = ""
+        self._read_error = ""  # the message of a failed background read, cleared by the next good one
         self._build()
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._show_connection, Qt.ConnectionType.QueuedConnection)
@@ -277,7 +279,7 @@ class SyncTab(QWidget):
         self.controller.previewed(preview)
         self._show_preview(preview)
         self.plan_panel.show_plan(tree)
-        changes = len(preview.plan.changes)
+        changes = change_count(tree)  # what the tree shows, not the engine's operation count
         target, _source = side_of(preview.plan.direction)
         if changes:
             self.syncPhaseLabel.setText(f"Preview ready: {changes:,} change{'s' if changes != 1 else ''} "
@@ -295,10 +297,7 @@ class SyncTab(QWidget):
     # -- run ----------------------------------------------------------------------------------------
     def confirm(self, title: str, question: str) -> bool:
         """Ask the user; tests replace this method."""
-        answer = QMessageBox.warning(self, title, question,
-                                     QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                     QMessageBox.StandardButton.No)
-        return answer == QMessageBox.StandardButton.Yes
+        return interaction_for(self).confirm(self, title, question, warning=True)
 
     def _confirm_guard(self, reason: str) -> bool:
         return self.confirm("Large change — confirm the run",
@@ -478,6 +477,9 @@ class SyncTab(QWidget):
             on_failure(failure)
         else:
             self._reads -= 1
+            if self._read_error and self.messageLabel.text() == self._read_error:
+                self._clear_message()  # the read works again: its old error no longer holds
+            self._read_error = ""
             on_success(result)
 
     def _read_failed(self, failure: TaskFailed) -> None:
@@ -485,6 +487,7 @@ class SyncTab(QWidget):
             log.info("The sync service does not offer this yet")
             return
         self._show_message(failure.message)
+        self._read_error = failure.message
 
     @property
     def idle(self) -> bool:

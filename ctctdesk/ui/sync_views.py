@@ -90,7 +90,7 @@ class PlanPanel(QWidget):
         pending = preview.pending_other_way
         self.pendingLabel.setText(pending_text(preview.plan.direction, pending) if pending else "")
         if preview.needs_confirmation:
-            self.guardLabel.setText("Large change (R14): " + (preview.guard_reason or
+            self.guardLabel.setText("Large change: " + (preview.guard_reason or
                                     "this run removes much of what is linked.")
                                     + " Run asks for confirmation.")
             self.guardLabel.show()

@@ -12,10 +12,8 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -26,6 +24,7 @@ from ctctdesk.crm import editing
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.company_models import TagTableModel
 from ctctdesk.ui.crm_events import CrmChange, CrmChangeEvent, CrmEvents
+from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.undo import CrmUndoStack, RenameTagCommand, add_undo_shortcuts
 
 
@@ -174,13 +173,15 @@ class TagsSettingsPage(QWidget):
         if len(ids) != 1:
             return
         tag = self.model.tag(self.model.row_of(ids[0]))
-        new_name, ok = QInputDialog.getText(self, "Rename tag", f"New name for “{tag.name}”:", text=tag.name)
-        if not ok or " ".join(new_name.split()) == tag.name:
+        new_name = interaction_for(self).ask_text(
+            self, "Rename tag", f"New name for “{tag.name}”:", text=tag.name
+        )
+        if new_name is None or " ".join(new_name.split()) == tag.name:
             return
         try:
             old = editing.rename_tag(tag.id, new_name)
         except CrmError as error:
-            QMessageBox.warning(self, "Rename tag", str(error))
+            interaction_for(self).warn(self, "Rename tag", str(error))
             return
         cleaned = " ".join(new_name.split())
         self.undo_stack.push(RenameTagCommand(self.undo_stack, tag.id, old, cleaned))
@@ -192,35 +193,32 @@ class TagsSettingsPage(QWidget):
         tags = {tag.id: tag for tag in self.model.tags()}
         if len(ids) >= 2:
             names = [tags[i].name for i in ids]
-            keep, ok = QInputDialog.getItem(
-                self, "Merge tags", "Keep this tag; the others are folded into it:", names, 0, False
+            keep = interaction_for(self).choose(
+                self, "Merge tags", "Keep this tag; the others are folded into it:", names
             )
             sources = [i for i in ids if tags[i].name != keep]
         elif len(ids) == 1:
             names = [t.name for t in tags.values() if t.id != ids[0]]
-            keep, ok = QInputDialog.getItem(
-                self, "Merge tags", f"Merge “{tags[ids[0]].name}” into:", names, 0, False
-            )
+            keep = interaction_for(self).choose(self, "Merge tags", f"Merge “{tags[ids[0]].name}” into:", names)
             sources = ids
         else:
             return
-        if not ok:
+        if keep is None:
             return
         target = next(t for t in tags.values() if t.name == keep)
         source_names = ", ".join(f"“{tags[i].name}”" for i in sources)
         carried = sum(tags[i].company_count for i in sources)
-        answer = QMessageBox.question(
+        if not interaction_for(self).confirm(
             self,
             "Merge tags",
             f"Fold {source_names} ({_companies(carried)}) into “{target.name}”?\n\n"
             f"Those companies will carry “{target.name}” instead, and {source_names} will be deleted.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        ):
             return
         try:
             gained = editing.merge_tags(sources, target.id)
         except CrmError as error:
-            QMessageBox.warning(self, "Merge tags", str(error))
+            interaction_for(self).warn(self, "Merge tags", str(error))
             return
         self._changed(
             [target.id], f"Merged {source_names} into “{target.name}” ({_companies(gained)} gained it)."
@@ -238,18 +236,13 @@ class TagsSettingsPage(QWidget):
             if count
             else "No company carries it"
         )
-        answer = QMessageBox.question(
-            self,
-            "Delete tag",
-            f"Delete {names}?\n\n{carried}; the companies themselves stay.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not interaction_for(self).confirm(
+            self, "Delete tag", f"Delete {names}?\n\n{carried}; the companies themselves stay."
+        ):
             return
         try:
             for tag in tags:
                 editing.delete_tag(tag.id)
         except CrmError as error:
-            QMessageBox.warning(self, "Delete tag", str(error))
+            interaction_for(self).warn(self, "Delete tag", str(error))
         self._changed([], f"Deleted {names}.")

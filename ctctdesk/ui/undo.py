@@ -16,11 +16,19 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QWidget
 
-from ctctdesk.crm import contacts, editing
+from ctctdesk.crm import contacts, editing, lists
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.crm_events import CrmChange, CrmEvents
 
 log = logging.getLogger(__name__)
+
+
+def redo_keys() -> list[QKeySequence]:
+    """Ctrl+Shift+Z everywhere, and the platform's own Redo key (e.g. Ctrl+Y) as well. (A function: the
+    platform's keys can only be asked once the application exists.)"""
+    return list(
+        dict.fromkeys([QKeySequence("Ctrl+Shift+Z"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Redo)])
+    )
 
 
 def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAction]:
@@ -29,7 +37,7 @@ def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAc
     undo = stack.createUndoAction(widget, "Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
     redo = stack.createRedoAction(widget, "Redo")
-    redo.setShortcut(QKeySequence.StandardKey.Redo)
+    redo.setShortcuts(redo_keys())
     for action in (undo, redo):
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         widget.addAction(action)
@@ -176,3 +184,31 @@ class MoveContactsCommand(_DoneCommand):
         for company_id, ids in by_company.items():
             editing.move_contacts(ids, company_id)
         self._emit()
+
+
+class MembershipCommand(_DoneCommand):
+    """Contacts ticked into (or unticked out of) one email list — one click or a whole Select All."""
+
+    def __init__(
+        self, stack: CrmUndoStack, list_id: int, list_name: str, contact_ids: list[int], ticked: bool
+    ) -> None:
+        n = len(contact_ids)
+        who = f"{n:,} contact{'s' if n != 1 else ''}"
+        text = f"Tick {who} in “{list_name}”" if ticked else f"Untick {who} in “{list_name}”"
+        super().__init__(stack, text)
+        self.list_id = list_id
+        self.contact_ids = contact_ids
+        self.ticked = ticked
+
+    def _set(self, ticked: bool) -> None:
+        if ticked:
+            lists.add_members(self.list_id, self.contact_ids)
+        else:
+            lists.remove_members(self.list_id, self.contact_ids)
+        self._stack.events.emit(CrmChange.MEMBERSHIPS, contact_ids=self.contact_ids)
+
+    def apply(self) -> None:
+        self._set(self.ticked)
+
+    def revert(self) -> None:
+        self._set(not self.ticked)

@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from ctctdesk.ui.company_dialogs import CompanyChooserDialog, CompanyDialog, TagChooserDialog
-
-
-class Answers:
-    """Stands in for the person answering QMessageBox.question: records what was asked, answers Yes/No."""
-
-    def __init__(self, monkeypatch, answer: bool = True) -> None:
-        self.asked: list[str] = []
-        self.answer = answer
-        monkeypatch.setattr(QMessageBox, "question", self._question)
-        monkeypatch.setattr(QMessageBox, "warning", self._warning)
-        self.warnings: list[str] = []
-
-    def _question(self, _parent, _title, text, *_args, **_kwargs):
-        self.asked.append(text)
-        return QMessageBox.StandardButton.Yes if self.answer else QMessageBox.StandardButton.No
-
-    def _warning(self, _parent, _title, text, *_args, **_kwargs):
-        self.warnings.append(text)
-        return QMessageBox.StandardButton.Ok
+from tests.support.interaction import Answers  # noqa: F401 - the helpers' tests import it from here
 
 
 def fill_company_dialog(

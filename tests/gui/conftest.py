@@ -22,6 +22,14 @@ def event_loop(qapp):
     return ensure_event_loop(qapp)
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_dialogs(monkeypatch):
+    """A question or message nobody answered fails the test at once instead of waiting for a person."""
+    from ctctdesk.ui.interaction import Interaction
+
+    monkeypatch.setattr(Interaction, "unattended", True)
+
+
 @pytest.fixture
 def office_dir(tmp_path: Path) -> Path:
     """A data folder holding the small office of tests/support/crm_fixtures.py."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import QInputDialog
 
 from ctctdesk.crm import contacts, editing, lists, rules
 from ctctdesk.crm.rules import Ineligibility
@@ -45,7 +44,7 @@ def test_create_a_tag_and_refuse_a_duplicate(qtbot, tags_page):
 
 def test_rename_a_tag_then_undo(qtbot, tags_page, office, monkeypatch):
     tags_page.select_tags(["Trade"])
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Trades & Crafts", True))
+    Answers(monkeypatch).texts.append("Trades & Crafts")
     qtbot.mouseClick(tags_page.rename_button, Qt.MouseButton.LeftButton)
     assert ("Trades & Crafts", 2) in tag_rows(tags_page)
     assert contacts.tags_of_companies([office["bolt"]])[office["bolt"]] == ("Trades & Crafts",)
@@ -56,7 +55,7 @@ def test_rename_a_tag_then_undo(qtbot, tags_page, office, monkeypatch):
 def test_merge_two_tags_keeps_each_company_once(qtbot, tags_page, office, monkeypatch):
     answers = Answers(monkeypatch)
     tags_page.select_tags(["Newsletter", "Trade"])
-    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Trade", True))
+    answers.texts.append("Trade")
     qtbot.mouseClick(tags_page.merge_button, Qt.MouseButton.LeftButton)
     assert "“Newsletter” (1 company) into “Trade”" in answers.asked[-1]
     assert tag_rows(tags_page) == [("Healthcare", 1), ("Trade", 2)]

@@ -179,6 +179,7 @@ def test_tag_many_selected_companies_at_once_and_undo(qtbot, tab, office, monkey
     assert len(tab.selected_company_ids()) == 3
     choose_tag(monkeypatch, qtbot, "Healthcare")
     tab.assign_tag_action.trigger()
+    qtbot.waitUntil(lambda: not tab.busy)  # written on the task runner
     tagged = contacts.tags_of_companies([office["acme"], office["bolt"], office["cedar"]])
     assert all("Healthcare" in tags for tags in tagged.values())
     assert "Healthcare" in tab.company_model.data(tab.company_model.index(0, 2))
@@ -191,6 +192,7 @@ def test_tag_many_selected_companies_at_once_and_undo(qtbot, tab, office, monkey
 
     choose_tag(monkeypatch, qtbot, "Trade")
     tab.remove_tag_action.trigger()
+    qtbot.waitUntil(lambda: not tab.busy)
     assert all(
         "Trade" not in tags for tags in contacts.tags_of_companies([office["acme"], office["bolt"]]).values()
     )
@@ -206,6 +208,7 @@ def test_deleting_a_company_says_what_else_goes(qtbot, tab, office, monkeypatch)
     assert "Bolt Electrical" in company_names(tab)
     answers.answer = True
     click(qtbot, tab.delete_button)
+    qtbot.waitUntil(lambda: not tab.busy)
     assert company_names(tab) == ["Acme Plumbing", "Cedar Dental"]
     assert lists.member_ids(newsletter) == set()
 
@@ -215,12 +218,14 @@ def test_delete_a_contact_and_move_another_to_a_chosen_company(qtbot, tab, offic
     select_company(tab, "Cedar Dental")
     tab.select_contact(office["noemail"])
     click(qtbot, tab.delete_contact_button)
+    qtbot.waitUntil(lambda: not tab.busy)
     assert "Ned Nomail" in answers.asked[-1] and "no list memberships" in answers.asked[-1]
     assert tab.contact_model.row_of(office["noemail"]) < 0
 
     tab.select_contact(office["carol"])
     choose_company(monkeypatch, qtbot, "Bolt")
     click(qtbot, tab.move_contact_button)
+    qtbot.waitUntil(lambda: not tab.busy)
     assert tab.contact_model.row_of(office["carol"]) < 0
     assert office["carol"] in [c.id for c in editing.company_contacts(office["bolt"])]
     tab.undo_action.trigger()

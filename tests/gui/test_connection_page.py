@@ -200,3 +200,26 @@ def test_main_window_has_the_page_and_shows_the_banner_when_broken(qtbot, office
     assert label.isVisible()
     # no API key is set for the real service: the page says what to do instead of opening a browser
     qtbot.waitUntil(lambda: "API key" in label.text(), timeout=15_000)
+
+
+def test_the_page_names_the_keyring_before_connect_is_pressed(window, qtbot):
+    page = window()
+    label = find(page, QLabel, "keyringLabel")
+    assert label.isVisible() and "keyring" in label.text()
+    assert find(page, QPushButton, "connectButton").isEnabled()
+
+
+def test_without_a_keyring_the_page_says_what_to_install_and_connect_waits(window, qtbot):
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        page = window()
+    finally:
+        keyring.set_keyring(previous)
+    label = find(page, QLabel, "keyringLabel")
+    assert "gnome-keyring" in label.text() and "none is available" in label.text()
+    assert not find(page, QPushButton, "connectButton").isEnabled()
+    assert not find(page, QPushButton, "connectWithCodeButton").isEnabled()

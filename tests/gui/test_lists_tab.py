@@ -235,9 +235,11 @@ def test_settings_tab_extension_points(qtbot, office_dir, open_window):
 
 
 def test_role_address_list_is_edited_in_settings_and_the_tab_follows(qtbot, office_dir, open_window, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
+    from PySide6.QtWidgets import QPlainTextEdit
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    from tests.support.interaction import Answers
+
+    Answers(monkeypatch)
     window = open_window(office_dir)
     tab = Tab(window)
     assert tab.status_of("Front Desk") == "Role address"

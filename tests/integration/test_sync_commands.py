@@ -56,7 +56,7 @@ def test_run_prints_the_summary_records_history_and_converges(sandbox, memory_ke
     assert summary["requests_used"] > 0
     assert main(["sync", "--both", *common]) == sc.EXIT_OK
     out = capsys.readouterr().out
-    assert "Run 3 (both, command line)" in out
+    assert "Run 3: Both ways (command line)" in out  # words, not the internal direction names
     assert main(["sync", "--to-cc", "--dry-run", "--json", *common]) == sc.EXIT_OK
     assert json.loads(capsys.readouterr().out)["changes"] == {}
 
@@ -89,12 +89,25 @@ def test_disconnect_from_the_command_line_removes_the_linked_lists_and_keeps_the
     assert main(["sync", "--both", *common]) == sc.EXIT_OK
     assert main(["disconnect", "--yes", *common]) == 0
     out = capsys.readouterr().out
-    assert "email lists linked to Constant Contact were removed" in out
+    assert "Removed from the CRM: “Customers” (3 members)" in out  # the role address never joined
+    backups = list((tmp_path / "data" / "backups").glob("*.csv"))
+    assert len(backups) == 1 and str(backups[0]) in out
     context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
     try:
         assert lists.list_summaries() == []  # Customers and the account's default list are gone (C6)
         assert Contact.select().count() == 4  # companies and contacts stay
         assert not context.connection.status().connected
+    finally:
+        context.close()
+    # a sync now says how to connect again
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_NOT_CONNECTED
+    assert "Run `ctctdesk connect` first" in capsys.readouterr().err
+    # the backup brings the list and its members back
+    assert main(["import-csv", str(backups[0]), *common]) == 0
+    context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
+    try:
+        assert [(s.name, s.member_count) for s in lists.list_summaries()] == [("Customers", 3)]
+        assert Contact.select().count() == 4
     finally:
         context.close()
 
@@ -149,3 +162,46 @@ def test_a_second_run_while_one_is_running_is_refused(sandbox, memory_keyring, t
         context.close()
     assert outcome and outcome[0].ok
     assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK  # the lock went with the run
+
+
+def test_a_push_emptying_a_list_needs_force(sandbox, memory_keyring, tmp_path, capsys):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import lists
+
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_OK
+    context = build_context(tmp_path / "data", sandbox_url=sandbox.base_url)
+    customers = lists.find_list("Customers").id
+    lists.remove_members(customers, lists.member_ids(customers))  # Select All twice, as it were
+    context.close()
+    capsys.readouterr()
+
+    assert main(["sync", "--to-cc", "--dry-run", *common]) == sc.EXIT_OK
+    out = capsys.readouterr().out
+    assert "the list “Customers” would lose every member in Constant Contact" in out
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_NEEDS_CONFIRMATION
+    err = capsys.readouterr().err
+    assert "the list “Customers” would lose every member in Constant Contact" in err and "--force" in err
+    cc_list = next(lst["list_id"] for lst in sandbox.state.lists.values() if lst["name"] == "Customers")
+    assert len(sandbox.state.members[cc_list]) == 3  # nothing was taken out
+    assert main(["sync", "--to-cc", "--force", *common]) == sc.EXIT_OK
+    assert len(sandbox.state.members[cc_list]) == 0
+
+
+def test_progress_prints_each_phase_once_with_a_count_within_its_total(sandbox, memory_keyring, tmp_path, capsys):
+    import re
+
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--from-cc", *common]) == sc.EXIT_OK
+    capsys.readouterr()
+    assert main(["sync", "--to-cc", *common]) == sc.EXIT_OK
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines() if line.startswith("  ")]
+    assert lines, "progress is shown"
+    phases = [re.sub(r" [\d,]+/[\d,]+.*$", "", line) for line in lines]
+    assert len(phases) == len(set(phases)), "\n".join(lines)  # each phase once
+    for line in lines:
+        counted = re.search(r" ([\d,]+)/([\d,]+)", line)
+        if counted:
+            done, total = (int(n.replace(",", "")) for n in counted.groups())
+            assert done <= total, line

@@ -70,4 +70,4 @@ def test_import_lists_every_remark_in_the_order_of_the_file(tmp_path):
         "only the first row with an email address is imported",
         "mixed.csv: not imported: line 5: the row contains a NUL character (binary data)",
     ]
-    assert "2 contacts added, 0 updated, 2 rows not imported, 1 warnings" in result.stdout
+    assert "2 contacts added, 0 updated, 2 rows not imported, 1 warning" in result.stdout

@@ -60,13 +60,14 @@ def test_first_push_lists_the_new_list_its_members_and_the_skips_with_reasons():
     assert "Create the list in Constant Contact" in [c.text for c in newsletter_node.children]
     added = newsletter_node.find("Contacts added")
     assert added.count == 2
-    assert {c.text for c in added.children} == {"ada@riverside.example", "ben@northwind.example"}
+    assert {c.text for c in added.children} == {
+        "Ada Lovelace <ada@riverside.example>", "Ben Becker <ben@northwind.example>"}  # names beside emails
     skipped = root.find("Skipped")
     assert skipped.count >= 2
-    assert skipped.find("Role address (R1)").count == 1
-    assert skipped.find("Do Not Contact (R2)").count == 1
+    assert skipped.find("Role address").count == 1
+    assert skipped.find("Do Not Contact").count == 1
     assert any("info@northwind.example (Newsletter)" in line for line in lines)
-    assert any("carl@harbor.example (Newsletter)" in line for line in lines)
+    assert any("carl@harbor.example> (Newsletter)" in line for line in lines)
     assert root.find("New contacts in Constant Contact").count == 2
 
 
@@ -136,7 +137,7 @@ def test_pull_of_a_rename_and_a_removed_member_reads_per_list():
     assert node is not None and node.kind == "list"
     assert 'Rename the list in the CRM to "Monthly News"' in [c.text for c in node.children]
     removed = node.find("Contacts removed")
-    assert removed.count == 1 and removed.children[0].text == "ben@northwind.example"
+    assert removed.count == 1 and removed.children[0].text == "Ben Becker <ben@northwind.example>"
     assert node.count == 2
 
 
@@ -209,7 +210,7 @@ def test_the_command_line_and_json_say_what_the_window_shows():
     lines = presenting.plan_lines(result)
     assert lines[0] == "CRM → Constant Contact:"
     assert lines[1:] == root.lines("  ")  # the same rows, words and counts as the tree in the window
-    assert "  Newsletter (3)" in lines and "      ada@riverside.example" in lines
+    assert "  Newsletter (3)" in lines and "      Ada Lovelace <ada@riverside.example>" in lines
 
     data = presenting.plan_to_dict(result)
     assert data["tree"] == [child.to_dict() for child in root.children]
@@ -229,6 +230,6 @@ def test_the_command_line_caps_long_lists_with_the_exact_number_left_out():
     lines = presenting.plan_lines(result, limit=4)
     start = lines.index("    Contacts added (30)")
     assert lines[start + 1 : start + 6] == [
-        "      person01@example.com", "      person02@example.com", "      person03@example.com",
-        "      person04@example.com", "      … and 26 more",
+        "      P 1 <person01@example.com>", "      P 2 <person02@example.com>", "      P 3 <person03@example.com>",
+        "      P 4 <person04@example.com>", "      … and 26 more",
     ]  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ctctdesk.crm.contacts import CONTACT_FIELDS
 from ctctdesk.crm.editing._shared import DeleteImpact
 from ctctdesk.crm.editing.companies import (
+    COMPANY_SORT_KEYS,
     CompanyDetails,
     CompanyFilter,
     CompanyRow,
@@ -59,6 +60,7 @@ from ctctdesk.crm.editing.tags import (
 __all__ = [
     "CONTACT_FIELDS",
     "CompanyDetails",
+    "COMPANY_SORT_KEYS",
     "CompanyFilter",
     "CompanyRow",
     "ContactDetails",

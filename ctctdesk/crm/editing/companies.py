@@ -62,6 +62,31 @@ class CompanyFilter:
     company_type: str | None = None
     tag_id: int | None = None
     exclude_id: int | None = None  # e.g. the company contacts are moved away from
+    sort: str = "name"  # one of COMPANY_SORT_KEYS; the database sorts
+    descending: bool = False
+
+
+COMPANY_SORT_KEYS = ("name", "type", "tags", "contacts", "phone")
+
+
+def _company_order(company_filter: CompanyFilter) -> tuple[peewee.Node, ...]:
+    key = company_filter.sort
+    if key == "name":
+        primary: tuple[peewee.Node, ...] = (Company.name_key,)
+    elif key == "type":
+        primary = (Company.type,)
+    elif key == "phone":
+        primary = (Company.phone,)
+    elif key == "contacts":
+        primary = (Contact.select(peewee.fn.COUNT(Contact.id)).where(Contact.company == Company.id),)
+    elif key == "tags":
+        first_tag = CompanyTag.select(peewee.fn.MIN(Tag.name_key)).join(Tag).where(CompanyTag.company == Company.id)
+        primary = (peewee.fn.COALESCE(first_tag, "\uffff"),)
+    else:
+        raise CrmError(f"The companies cannot be sorted by {key!r}.")
+    if company_filter.descending:
+        primary = tuple(peewee.Ordering(column, "DESC") for column in primary)
+    return (*primary, Company.name_key, Company.id)
 
 
 def company_ids(company_filter: CompanyFilter = CompanyFilter()) -> list[int]:
@@ -78,7 +103,7 @@ def company_ids(company_filter: CompanyFilter = CompanyFilter()) -> list[int]:
         query = query.where(
             Company.name.contains(word) | Company.phone.contains(word) | Company.address.contains(word)
         )
-    return [row[0] for row in query.order_by(Company.name_key, Company.id).tuples().iterator()]
+    return [row[0] for row in query.order_by(*_company_order(company_filter)).tuples().iterator()]
 
 
 def company_rows(ids: Sequence[int]) -> list[CompanyRow]:

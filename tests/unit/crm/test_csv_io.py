@@ -114,7 +114,8 @@ def test_lists_entry_for_ineligible_contact_is_reported_and_not_applied(crm, tmp
     assert [str(w) for w in report.warnings] == [
         "line 3: not added to list “News”: Role address",
         "line 4: not added to list “News”: Do Not Contact",
-        "line 5: ivy@@acme.com is not a valid email address; the contact cannot be in email lists",
+        "line 5: ivy@@acme.com is not a valid email address (The part after the @-sign contains invalid "
+        "characters: '@'.); the contact cannot be in email lists",
     ]
     news = lists.find_list("news")
     assert lists.member_ids(news.id) == {contacts.find_contact_by_email("ann@acme.com").id}
