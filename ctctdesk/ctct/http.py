@@ -190,7 +190,8 @@ def _is_daily_limit(response: requests.Response, retry_after: float | None) -> b
     """A 429 for the daily allowance says so, or asks to wait for hours rather than seconds."""
     if retry_after is not None and retry_after >= 3600:
         return True
-    return any("daily" in item.error_message.lower() for item in _error_items(response))
+    return any(item.error_key == "quota_exceeded" or "daily" in item.error_message.lower()
+               for item in _error_items(response))
 
 
 def _error_items(response: requests.Response) -> list[ApiErrorItem]:

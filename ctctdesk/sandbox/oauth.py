@@ -291,6 +291,8 @@ class OAuthServer:
     def __init__(self, clock: Clock, *, access_token_lifetime: int = 86_400) -> None:
         self._clock = clock
         self.access_token_lifetime = access_token_lifetime
+        #: The app's setting in Constant Contact: rotating (single use) or long-lived refresh tokens.
+        self.rotate_refresh_tokens = True
         self._lock = threading.RLock()
         self._reset_state()
 
@@ -605,6 +607,13 @@ class OAuthServer:
             scopes = _parse_scopes(params["scope"])
             if not set(scopes) <= set(record.scopes):
                 raise _OAuthError("invalid_scope", "The requested scope exceeds the one originally granted.")
+        if not self.rotate_refresh_tokens:
+            # Long-lived: the same refresh token again, its 180 days counted from this use.
+            record.expires_at = self._clock.now() + REFRESH_TOKEN_LIFETIME
+            body = self._issue_tokens(record.account_id, client_id, scopes, grant_id=record.grant_id,
+                                      with_refresh=False)
+            body["refresh_token"] = token
+            return body
         record.status = "rotated"
         return self._issue_tokens(
             record.account_id,
