@@ -11,7 +11,7 @@ import dataclasses
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,7 @@ from ctctdesk.sync.errors import GuardTripped, NotConnectedError, SyncCancelled,
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.mirror import Mirror
-from ctctdesk.sync.operations import Direction, steps
+from ctctdesk.sync.operations import AddRemoteMembership, Direction, RemoveRemoteMembership, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
@@ -130,15 +130,18 @@ class SyncService:
             ) from error
 
     def _read(self, on_progress: ProgressCallback | None, cancel: threading.Event | None,
-              ) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
+              full: bool = False) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
+        """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16)."""
         client = self._client()
         report(on_progress, "Reading the CRM")
         local = read_local()
         baseline = self._baseline()
         account = client.account_summary().encoded_account_id
-        loaded = self._mirror.load(account)  # None: first read of this account, read everything
+        # None: the first read of this account (or a full check): read everything.
+        loaded = None if full else self._mirror.load(account)
         read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
-                           on_progress=on_progress, cancel=cancel)  # fmt: skip
+                           known=loaded[0] if loaded else None, on_progress=on_progress,
+                           cancel=cancel)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
@@ -161,15 +164,18 @@ class SyncService:
         return baseline
 
     def preview(self, direction: Direction | str, *, on_progress: ProgressCallback | None = None,
-                cancel: threading.Event | None = None) -> Preview:  # fmt: skip
+                cancel: threading.Event | None = None, full: bool = False) -> Preview:  # fmt: skip
         """Read both sides (remote incrementally after the first sync) and plan; change nothing.
+
+        ``full``: the full check (R16) — read every Constant Contact contact rather than only what
+        changed, for the pull and for the pull half of ``both``.
 
         ``both`` = from_cc then to_cc: the push part is planned after the pull is applied, so the
         preview holds the from_cc plan and a note that the push is planned after it.
         """
         direction = Direction(direction)
         used_before = self._requests_used()
-        _, local, baseline, read = self._read(on_progress, cancel)
+        _, local, baseline, read = self._read(on_progress, cancel, full)
         report(on_progress, "Planning")
         the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
         lines = describe(the_plan)
@@ -282,6 +288,8 @@ class SyncService:
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
         result = executor.execute()
+        if the_plan.target.value == "cc":
+            self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
@@ -377,6 +385,16 @@ def _summary(row: store.RunRow) -> RunSummary:
         cancelled=bool(row.cancelled),
         stopped_reason=row.stopped_reason or "",
     )
+
+
+def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder,
+                        ) -> Iterator[tuple[str, str, bool]]:  # fmt: skip
+    """(contact id, list id, member) of each list membership the push confirmed in Constant Contact."""
+    for op in the_plan.operations:
+        if op.op_id in done and isinstance(op, (AddRemoteMembership, RemoveRemoteMembership)):
+            contact, lst = builder.resolve_contact(op.contact), builder.resolve_list(op.list)
+            if contact.cc_id and lst.cc_id:
+                yield contact.cc_id, lst.cc_id, isinstance(op, AddRemoteMembership)
 
 
 def describe(the_plan: Plan) -> tuple[str, ...]:
