@@ -23,6 +23,7 @@ from ctctdesk.sync.operations import (
     DeleteRemoteList,
     Direction,
     ListRef,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     RemoveLocalMembership,
     RemoveRemoteMembership,
@@ -152,6 +153,9 @@ def summarize(plan: Plan) -> PlanSummary:
             case MarkLocalUnsubscribed(contact=c):
                 counts["contacts_unsubscribed"] += 1
                 group(None).update.append(f"{c.label}: marked unsubscribed")
+            case MarkLocalBounced(contact=c):
+                counts["contacts_bounced"] += 1
+                group(None).update.append(f"{c.label}: marked bounced / on hold")
             case AddRemoteMembership(list=ref, contact=c) | AddLocalMembership(list=ref, contact=c):
                 group(ref).add.append(c.label)
                 counts["memberships_added"] += 1

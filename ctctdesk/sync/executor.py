@@ -47,6 +47,7 @@ from ctctdesk.sync.operations import (
     LinkContact,
     LinkList,
     ListRef,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
     RelinkContact,
@@ -74,6 +75,7 @@ COUNT_LABEL: dict[type[Operation], str] = {
     AddRemoteMembership: "memberships added", AddLocalMembership: "memberships added",
     RemoveRemoteMembership: "memberships removed", RemoveLocalMembership: "memberships removed",
     MarkLocalUnsubscribed: "marked unsubscribed", CreateLocalCompany: "companies created",
+    MarkLocalBounced: "marked bounced",
 }  # fmt: skip
 
 #: Every operation kind this executor applies (push and pull together).
@@ -82,7 +84,7 @@ HANDLED: frozenset[type] = frozenset({
     DeleteRemoteList, RenameRemoteList, CreateRemoteList, CreateRemoteContact, UpdateRemoteContact,
     AddRemoteMembership, RemoveRemoteMembership,
     CreateLocalCompany, DeleteLocalList, RenameLocalList, CreateLocalList, CreateLocalContact,
-    UpdateLocalContact, MarkLocalUnsubscribed, AddLocalMembership, RemoveLocalMembership,
+    UpdateLocalContact, MarkLocalUnsubscribed, MarkLocalBounced, AddLocalMembership, RemoveLocalMembership,
 })  # fmt: skip
 
 StepHook = Callable[[int, str, str], None]  # (step number, step kind, "before" | "sent")
@@ -171,6 +173,7 @@ class Executor:
         self._local_step("adding contacts", k[CreateLocalContact], self._create_local_contacts)
         self._local_step("updating contacts", k[UpdateLocalContact], self._update_local_contacts)
         self._local_step("marking unsubscribed", k[MarkLocalUnsubscribed], self._mark_unsubscribed)
+        self._local_step("marking bounced", k[MarkLocalBounced], self._mark_bounced)
         self._bookkeeping("agree memberships", k[AgreeMembership])
         self._local_step("adding to lists", k[AddLocalMembership], self._local_members(True))
         self._local_step("removing from lists", k[RemoveLocalMembership], self._local_members(False))
@@ -550,6 +553,11 @@ class Executor:
         done, errors = self.local.update_contacts(ops, ids)  # type: ignore[arg-type]
         self.result.errors.extend(errors)
         return dict.fromkeys(done)
+
+    def _mark_bounced(self, ops: Sequence[Operation]) -> dict[int, None]:
+        ids = [self.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]
+        self.local.mark_bounced([i for i in ids if i is not None])
+        return {op.op_id: None for op in ops}
 
     def _mark_unsubscribed(self, ops: Sequence[Operation]) -> dict[int, None]:
         ids = [self.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]

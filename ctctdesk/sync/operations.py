@@ -179,6 +179,14 @@ class MarkLocalUnsubscribed(Operation):
 
 
 @dataclass(frozen=True, slots=True)
+class MarkLocalBounced(Operation):
+    """R3: the address bounced in Constant Contact (permission ``temp_hold``): "Bounced / on hold"."""
+
+    contact: ContactRef
+    side = Side.CRM
+
+
+@dataclass(frozen=True, slots=True)
 class AddLocalMembership(Operation):
     list: ListRef
     contact: ContactRef

@@ -30,6 +30,7 @@ from ctctdesk.sync.operations import (
     DeleteLocalList,
     DeleteRemoteList,
     ForgetContact,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
     RemoveLocalMembership,
@@ -339,6 +340,8 @@ class World:
                     c.set(name, value)
             case MarkLocalUnsubscribed(contact=ref):
                 crm.contacts[builder.resolve_contact(ref).local_id].email_status = "unsubscribed"
+            case MarkLocalBounced(contact=ref):
+                crm.contacts[builder.resolve_contact(ref).local_id].email_status = "bounced"
             case AddLocalMembership(list=lst, contact=ref):
                 local_id = builder.resolve_contact(ref).local_id
                 if crm.eligibility(crm.contacts[local_id]) is not Eligibility.ELIGIBLE:
