@@ -115,10 +115,11 @@ def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
 def read_remote(client: CtctClient, *, account_id: str, cursor: str = "",
                 known: Mapping[str, RemoteContact] | None = None,
                 on_progress: ProgressCallback | None = None,
-                cancel: threading.Event | None = None) -> RemoteRead:  # fmt: skip
+                cancel: threading.Event | None = None, now: datetime | None = None) -> RemoteRead:  # fmt: skip
     """Read Constant Contact: incrementally when ``cursor`` and the mirror ``known`` are given,
-    completely otherwise (see the module docstring for what each costs)."""
-    reader = _Reader(client, on_progress, cancel)
+    completely otherwise (see the module docstring for what each costs). ``now``: this machine's
+    time (UTC) as the read starts, for tests that move the sandbox's clock."""
+    reader = _Reader(client, on_progress, cancel, now or datetime.now(UTC))
     if cursor and known is not None:
         return reader.incremental(account_id, cursor, known)
     return reader.complete(account_id)
@@ -126,11 +127,11 @@ def read_remote(client: CtctClient, *, account_id: str, cursor: str = "",
 
 class _Reader:
     def __init__(self, client: CtctClient, on_progress: ProgressCallback | None,
-                 cancel: threading.Event | None) -> None:  # fmt: skip
+                 cancel: threading.Event | None, started: datetime) -> None:  # fmt: skip
         self.client = client
         self.on_progress = on_progress
         self.cancel = cancel
-        self.started = datetime.now(UTC)
+        self.started = started
         self.raw: dict[str, Contact] = {}  # everything read, newest answer wins
 
     def _check_cancel(self) -> None:

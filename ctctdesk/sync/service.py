@@ -11,7 +11,7 @@ import dataclasses
 import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,11 +103,13 @@ class _Context:
 
 class SyncService:
     def __init__(self, database: peewee.Database, connection: Connection | None, *,
-                 settings: PlanSettings | None = None, step_hook: StepHook | None = None) -> None:  # fmt: skip
+                 settings: PlanSettings | None = None, step_hook: StepHook | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
         self.settings = settings or PlanSettings()
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
+        self.clock = clock  # tests: this machine's time (UTC) for the reads' cursors
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
         self._connection_state: ConnectionState | None = None
@@ -141,7 +143,7 @@ class SyncService:
         loaded = None if full else self._mirror.load(account)
         read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
                            known=loaded[0] if loaded else None, on_progress=on_progress,
-                           cancel=cancel)  # fmt: skip
+                           cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
