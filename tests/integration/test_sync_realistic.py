@@ -199,3 +199,21 @@ def test_nothing_changed_costs_five_requests_and_a_full_check_reads_everything(s
     assert full.counts == {}
     by_endpoint = env.api.control("counters", method="GET").json()["by_endpoint"]
     assert by_endpoint.get("GET /v3/contacts", 0) == 1  # every contact, in one page of 500
+
+
+def test_command_line_full_check_reads_every_contact(sandbox, memory_keyring, tmp_path, capsys):
+    import json
+
+    from ctctdesk.cli import main
+    from ctctdesk.commands import sync_commands as sc
+    from tests.integration.test_sync_commands import prepare
+
+    common = prepare(sandbox, tmp_path)
+    assert main(["sync", "--both", *common]) == sc.EXIT_OK
+    capsys.readouterr()
+    sandbox.counters.reset()
+    assert main(["sync", "--from-cc", "--full", "--json", *common]) == sc.EXIT_OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] and summary["counts"] == {}
+    by_endpoint = sandbox.counters.snapshot(sandbox.clock.now())["by_endpoint"]
+    assert by_endpoint["GET /v3/contacts"] == 1  # one page with every contact, no change checks
