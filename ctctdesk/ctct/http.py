@@ -279,6 +279,10 @@ class ApiTransport:
                 token = self.tokens.refresh_after_unauthorized(token)
                 continue
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if status == 429 and _is_daily_limit(response, retry_after):
+                # the service's own count ran out first (e.g. another app shares the key): same clean
+                # stop, at once — retrying cannot help before midnight UTC
+                raise QuotaExhausted(self.quota.used, self.quota.allowance)
             retryable = status == 429 or (safe and status in RETRYABLE_STATUS)
             if retry_after is not None and retry_after > self.retry.max_retry_after:
                 retryable = False
@@ -286,9 +290,6 @@ class ApiTransport:
                 self._sleep(self.retry.delay(attempt, retry_after))
                 attempt += 1
                 continue
-            if status == 429 and _is_daily_limit(response, retry_after):
-                # the service's own count ran out first (e.g. another app shares the key): same clean stop
-                raise QuotaExhausted(self.quota.used, self.quota.allowance)
             raise error_for_response(response)
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
