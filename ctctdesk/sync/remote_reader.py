@@ -44,6 +44,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 
 from ctctdesk.ctct.client import Contact, CtctClient
 from ctctdesk.sync.errors import SyncCancelled
@@ -212,13 +213,6 @@ class _Reader:
         return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, cursor), labels,
                           len(changed_lists))  # fmt: skip
 
-    def _status_now(self, cc_id: str, known: Mapping[str, RemoteContact]) -> str | None:
-        contact = self.raw.get(cc_id)
-        if contact is not None:
-            return status_of(contact)
-        rc = known.get(cc_id)
-        return rc.status if rc is not None else None
-
     def _held_or_deleted(self, known: Mapping[str, RemoteContact]) -> set[str]:
         """Read bounced and deleted contacts when they may have changed; returns the ids the mirror
         has as bounced or deleted that Constant Contact no longer lists as either (to read one by one).
@@ -229,7 +223,9 @@ class _Reader:
         first = next(pages)
         self._take(first.contacts)
         ids.update(c.contact_id for c in first.contacts)
-        expected = {cc_id for cc_id in set(known) | set(self.raw) if self._status_now(cc_id, known) in flagged}
+        raw = self.raw
+        expected = {cc_id for cc_id, rc in known.items() if rc.status in flagged and cc_id not in raw}
+        expected.update(cc_id for cc_id, contact in raw.items() if status_of(contact) in flagged)
         if not first.last:
             if first.total is not None and first.total == len(expected):
                 pages.close()
@@ -243,13 +239,11 @@ class _Reader:
     def _lists_to_reread(self, known: Mapping[str, RemoteContact], lists: Mapping[str, RemoteList],
                          counts: Mapping[str, int]) -> set[str]:  # fmt: skip
         """Lists whose membership count differs from what the mirror, with this read folded in, holds."""
-        expected: Counter[str] = Counter()
-        for cc_id, rc in known.items():
-            if cc_id not in self.raw and rc.status != RemoteStatus.DELETED:
-                expected.update(rc.list_ids)
-        for contact in self.raw.values():
-            if not contact.deleted_at:
-                expected.update(contact.list_memberships)
+        raw, deleted = self.raw, RemoteStatus.DELETED
+        expected = Counter(chain.from_iterable(
+            rc.list_ids for cc_id, rc in known.items() if rc.list_ids and rc.status != deleted and cc_id not in raw
+        ))  # fmt: skip
+        expected.update(chain.from_iterable(c.list_memberships for c in raw.values() if not c.deleted_at))
         return {list_id for list_id in lists if list_id in counts and counts[list_id] != expected[list_id]}
 
 
