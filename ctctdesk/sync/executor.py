@@ -62,6 +62,7 @@ COUNT_LABEL: dict[OpKind, str] = {
     OpKind.ADD_MEMBERSHIP: "memberships added",
     OpKind.REMOVE_MEMBERSHIP: "memberships removed",
     OpKind.MARK_UNSUBSCRIBED: "marked unsubscribed",
+    OpKind.MARK_BOUNCED: "marked bounced",
     OpKind.CREATE_COMPANY: "companies created",
 }
 
@@ -110,6 +111,7 @@ STEPS: dict[Side, tuple[Step, ...]] = {
         Step("adding contacts", (OpKind.CREATE_CONTACT,), Side.CRM),
         Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CRM),
         Step("marking unsubscribed", (OpKind.MARK_UNSUBSCRIBED,), Side.CRM),
+        Step("marking bounced", (OpKind.MARK_BOUNCED,), Side.CRM),
         Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
         Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CRM),
         Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CRM),
@@ -610,6 +612,11 @@ class Executor:
         self.result.errors.extend(errors)
         return dict.fromkeys(done)
 
+    def _mark_bounced(self, ops: Sequence[Operation]) -> dict[int, None]:
+        ids = [self.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]
+        self.local.mark_bounced([i for i in ids if i is not None])
+        return {op.op_id: None for op in ops}
+
     def _mark_unsubscribed(self, ops: Sequence[Operation]) -> dict[int, None]:
         ids = [self.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]
         self.local.mark_unsubscribed([i for i in ids if i is not None])
@@ -651,6 +658,7 @@ HANDLERS: dict[tuple[OpKind, Side], Handler] = {
     (OpKind.CREATE_CONTACT, Side.CRM): Executor._create_local_contacts,
     (OpKind.UPDATE_CONTACT, Side.CRM): Executor._update_local_contacts,
     (OpKind.MARK_UNSUBSCRIBED, Side.CRM): Executor._mark_unsubscribed,
+    (OpKind.MARK_BOUNCED, Side.CRM): Executor._mark_bounced,
     (OpKind.ADD_MEMBERSHIP, Side.CRM): Executor._add_local_members,
     (OpKind.REMOVE_MEMBERSHIP, Side.CRM): Executor._remove_local_members,
 }
