@@ -5,8 +5,15 @@ Prints, for the issue's goals:
   2. first pull (activation) of 100,000 Constant Contact contacts: requests (goal ≤ 215), time (goal ≤ 90 s);
   3. a sync with nothing changed: requests (goal ≤ 5) and time (goal ≤ 3 s);
   4. planning 100,000 contacts: time (goal ≤ 2 s) and peak memory (goal ≤ 400 MB).
+And in the sandbox as the real service behaves (R16), at 100,000 linked contacts in 20 lists:
+  5. a pull with nothing changed: requests (goal ≤ 5) and time (goal ≤ 2 s);
+  6. a pull after 1,000 unsubscribes and 1,000 removals from one list made in Constant Contact, none of
+     which moves updated_at: all seen, requests (goal ≤ 30). The removals cost a re-read of their list,
+     ⌈members/500⌉ requests: ~21 for a list of 10,000 (20 lists), ~134 for 67,000 (``--lists 3``);
+  7. the full check (``sync --from-cc --full``): requests (goal ≤ ⌈100,000/500⌉ + 10).
 
-Run: PYTHONPATH=. python benchmarks/bench_sync.py [--push 10000] [--pull 100000]
+Run: PYTHONPATH=. python benchmarks/bench_sync.py [--push 10000] [--pull 100000] [--changes 100000]
+     [--lists 20]
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import keyring
 import requests
@@ -46,13 +54,13 @@ def _sandbox() -> SandboxServer:
     return server
 
 
-def _service(server: SandboxServer, folder: Path) -> tuple[SyncService, Connection]:
+def _service(server: SandboxServer, folder: Path, **options) -> tuple[SyncService, Connection]:
     database = db.open_database(db.database_url_for(folder))
     settings = ConnectionSettings.for_sandbox(server.base_url)
     connection = Connection(folder, settings=settings)
     token = server.oauth.issue_token("contact_data account_read offline_access", None)
     connection._connected(TokenSet(token["access_token"], token["refresh_token"], time.time() + 86_400))  # noqa: SLF001
-    return SyncService(database, connection, pull_first=False), connection
+    return SyncService(database, connection, **{"pull_first": False, **options}), connection
 
 
 def _crm_with_contacts(count: int, list_count: int) -> None:
@@ -149,16 +157,91 @@ def bench_pull(count: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _timed_pull(service: SyncService, connection: Connection, *, full: bool = False) -> tuple[Any, int, float]:
+    used = connection.quota.used
+    started = time.perf_counter()
+    summary = service.run(service.preview("from_cc", full=full), force=True)
+    return summary, connection.quota.used - used, time.perf_counter() - started
+
+
+def bench_changes(count: int, list_count: int) -> None:
+    """Figures 5–7: pulls that must see changes which do not move ``updated_at``."""
+    server = _sandbox()
+    folder = Path(tempfile.mkdtemp(prefix="bench-sync-changes-"))
+    try:
+        seeded = time.perf_counter()
+        requests.post(f"{server.base_url}/_sandbox/seed", json={"contacts": count, "lists": list_count},
+                      timeout=600)
+        print(f"   (sandbox seeded with {count:,} contacts in {list_count} lists in "
+              f"{time.perf_counter() - seeded:.1f} s)")
+        # The service reads this machine's time from the sandbox's clock, so moving that clock stands
+        # in for the hours between two syncs.
+        service, connection = _service(server, folder, clock=server.clock.now_datetime)
+        summary, used, elapsed = _timed_pull(service, connection, full=True)
+        print(f"   (activation: {used} requests, {elapsed:.1f} s; ok={summary.ok})")
+
+        def later_edit(n: int) -> None:  # something newer elsewhere, as a real account always has
+            server.clock.advance(3600)
+            requests.post(f"{server.base_url}/_sandbox/owner/update_contact",
+                          json={"email": server.state.order[n].email, "job_title": f"Edited {n}"}, timeout=60)
+
+        later_edit(0)
+        _timed_pull(service, connection)
+        server.clock.advance(3600)
+        summary, used, elapsed = _timed_pull(service, connection)
+        print(f"5. pull with nothing changed ({count:,} linked, {list_count} lists): {used} requests, "
+              f"{elapsed:.2f} s; counts {dict(summary.counts)}")
+
+        later_edit(1)
+        state = server.state
+        with state.lock:  # as the contacts and the owner would, through the control interface
+            target = max(state.lists.values(), key=lambda item: len(state.members[item["list_id"]]))
+            target_id = target["list_id"]
+            members = sorted(state.members[target_id], key=lambda cid: state.contacts[cid].seq)
+            removed = members[:1000]
+            for contact_id in removed:
+                state.remove_membership(state.contacts[contact_id], target_id)
+            candidates = [c for c in state.order[2:] if c.contact_id not in set(removed)]
+            unsubscribed = candidates[::max(1, len(candidates) // 1000)][:1000]
+            for contact in unsubscribed:
+                state.unsubscribe(contact, source="Contact", reason=None)
+        server.clock.advance(60)
+        summary, used, elapsed = _timed_pull(service, connection)
+        from ctctdesk.crm import lists as crm_lists
+        local = crm_lists.find_list(target["name"])
+        members_left = set(crm_lists.member_ids(local.id)) if local else set()
+        emails_left = {email for (email,) in Contact.select(Contact.email).where(Contact.id.in_(list(members_left))).tuples()} if members_left else set()
+        removed_seen = sum(1 for cid in removed if state.contacts[cid].email not in emails_left)
+        marked = Contact.select().where(Contact.email.in_([c.email for c in unsubscribed])
+                                        & (Contact.email_status == "unsubscribed")).count()
+        print(f"6. pull after {len(unsubscribed):,} unsubscribes and {len(removed):,} removals from "
+              f"'{target['name']}' ({len(members):,} members): {used} requests, {elapsed:.2f} s; "
+              f"removals seen {removed_seen:,}/{len(removed):,}, unsubscribes seen {marked:,}/{len(unsubscribed):,}; "
+              f"counts {dict(summary.counts)}")
+
+        summary, used, elapsed = _timed_pull(service, connection, full=True)
+        print(f"7. full check (--full) of {count:,} contacts: {used} requests "
+              f"(goal ≤ {-(-count // 500) + 10}), {elapsed:.1f} s; counts {dict(summary.counts)}")
+    finally:
+        db.close_database()
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--push", type=int, default=10_000)
     parser.add_argument("--pull", type=int, default=100_000)
+    parser.add_argument("--changes", type=int, default=100_000)
+    parser.add_argument("--lists", type=int, default=20, help="lists of the --changes account")
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())  # no system keyring entries from a benchmark
     if args.push:
         bench_push(args.push)
     if args.pull:
         bench_pull(args.pull)
+    if args.changes:
+        bench_changes(args.changes, args.lists)
 
 
 if __name__ == "__main__":

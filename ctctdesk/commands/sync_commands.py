@@ -1,4 +1,4 @@
-"""`ctctdesk sync --to-cc | --from-cc | --both [--dry-run] [--json] [--force]` (X1).
+"""`ctctdesk sync --to-cc | --from-cc | --both [--full] [--dry-run] [--json] [--force]` (X1).
 
 The same engine and history as the Synchronize tab (trigger "command line"): a dry run prints the
 plan, a run prints the summary; ``--json`` prints one JSON document for scripts.
@@ -64,6 +64,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                        help="Update CRM from Constant Contact")
     which.add_argument("--both", dest="direction", action="store_const", const="both",
                        help="from Constant Contact first, then to Constant Contact")
+    parser.add_argument("--full", action="store_true",
+                        help="full check: read every Constant Contact contact, not only what changed (R16)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument("--force", action="store_true",
@@ -185,7 +187,7 @@ def run_sync(args: argparse.Namespace) -> int:
         service = context.sync
         if args.direction == "to_cc" and not args.dry_run:
             service.check_may_push()  # refuse before spending requests on a preview (C5)
-        preview = service.preview(args.direction, on_progress=progress)
+        preview = service.preview(args.direction, on_progress=progress, full=args.full)
         if args.dry_run:
             if args.json:
                 print(json.dumps(_plan_json(preview), indent=2))

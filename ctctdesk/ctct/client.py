@@ -96,6 +96,15 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class ContactPage:
+    """One page of a contact search; ``total`` is the search's whole count when it was asked for."""
+
+    contacts: list[Contact]
+    total: int | None = None
+    last: bool = True  # no page follows
+
+
+@dataclass(frozen=True)
 class CustomField:
     custom_field_id: str
     name: str
@@ -316,6 +325,37 @@ class CtctClient:
             with _reading("GET /contacts"):
                 converted = [Contact.from_api(item) for item in page]
             yield converted
+
+    def search_contacts(self, *, include: Iterable[str] = (), status: Iterable[str] = (),
+                        updated_after: str | None = None, optout_after: str | None = None,
+                        lists: Iterable[str] = (), include_count: bool = False,
+                        limit: int = CONTACTS_PAGE_SIZE) -> Iterator[ContactPage]:
+        """Contact pages for the change checks of a sync: several statuses at once (``status`` is a
+        comma-separated filter), ``optout_after`` for unsubscribes, and the search's whole count
+        (``include_count``, on the first page) so a caller can stop after one page when the count
+        tells it enough."""
+        params: dict[str, Any] = {"limit": limit}
+        if include:
+            params["include"] = ",".join(include)
+        if status:
+            params["status"] = ",".join(status)
+        if updated_after:
+            params["updated_after"] = updated_after
+        if optout_after:
+            params["optout_after"] = optout_after
+        if lists:
+            params["lists"] = ",".join(lists)
+        if include_count:
+            params["include_count"] = "true"
+        next_path: str | None = "/contacts"
+        next_params: dict[str, Any] = params
+        while next_path:
+            data = self.transport.get_json(next_path, next_params or None)
+            next_path = ((data.get("_links") or {}).get("next") or {}).get("href")
+            next_params = {}  # the next link carries the cursor and the original filters
+            total = data.get("contacts_count")
+            yield ContactPage([Contact.from_api(item) for item in data.get("contacts") or ()],
+                              int(total) if isinstance(total, int) else None, next_path is None)
 
     def iter_contacts(self, **filters: Any) -> Iterator[Contact]:
         for page in self.contact_pages(**filters):

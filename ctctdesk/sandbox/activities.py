@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from ctctdesk.sandbox.state import SandboxState, new_id
+from ctctdesk.sandbox.state import MAX_CUSTOM_FIELDS_PER_CONTACT, MAX_TAGS_PER_CONTACT, SandboxState, new_id
 from ctctdesk.sandbox.timefmt import iso
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "timed_out"})
@@ -158,7 +158,8 @@ def _run_import(state: SandboxState, payload: dict[str, Any]) -> tuple[list[str]
         for key, value in row.items():
             if key.startswith("cf:"):
                 field_id = fields_by_name.get(key[3:])
-                if field_id is not None and len(contact.custom_fields) < 25:
+                if field_id is not None and (field_id in contact.custom_fields
+                                             or len(contact.custom_fields) < MAX_CUSTOM_FIELDS_PER_CONTACT):
                     contact.custom_fields[field_id] = str(value)
         for list_id in list_ids:
             if not state.add_membership(contact, list_id):
@@ -250,7 +251,7 @@ def _run_add_memberships(state: SandboxState, payload: dict[str, Any]) -> tuple[
             else:
                 errors.append(f"Contact {contact.contact_id} is already in the maximum of 50 lists.")
         if changed:
-            state.touch(contact)
+            state.touch_for_list_change(contact)
     return errors, {"items_completed": len(contacts), "list_count": len(list_ids)}
 
 
@@ -262,7 +263,7 @@ def _run_remove_memberships(state: SandboxState, payload: dict[str, Any]) -> tup
         for list_id in list_ids:
             changed = state.remove_membership(contact, list_id) or changed
         if changed:
-            state.touch(contact)
+            state.touch_for_list_change(contact)
     return [], {"items_completed": len(contacts), "list_count": len(list_ids)}
 
 
@@ -287,7 +288,8 @@ def _run_taggings(adding: bool):
         for contact in contacts:
             before = len(contact.tag_ids)
             if adding:
-                contact.tag_ids.update(tag_ids)
+                room = MAX_TAGS_PER_CONTACT - len(contact.tag_ids)
+                contact.tag_ids.update([t for t in tag_ids if t not in contact.tag_ids][:max(0, room)])
             else:
                 contact.tag_ids.difference_update(tag_ids)
             if len(contact.tag_ids) != before:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request
 
 from ctctdesk.sandbox import activities
 from ctctdesk.sandbox.errors import ApiError, bad_request, not_found
-from ctctdesk.sandbox.state import SIMPLE_FIELDS, Contact, SandboxState, new_id
+from ctctdesk.sandbox.state import MAX_CUSTOM_FIELDS_PER_CONTACT, SIMPLE_FIELDS, Contact, SandboxState, new_id
 from ctctdesk.sandbox.timefmt import parse_instant
 from ctctdesk.sandbox.validation import validate, validate_import_rows
 
@@ -350,7 +350,9 @@ class V3Api:
                 {"phone_number_id": new_id(), "phone_number": body["phone_number"], "kind": "other",
                  "created_at": now, "updated_at": now}]
         for item in body.get("custom_fields") or []:
-            contact.custom_fields[item["custom_field_id"]] = item.get("value") or ""
+            if (item["custom_field_id"] in contact.custom_fields
+                    or len(contact.custom_fields) < MAX_CUSTOM_FIELDS_PER_CONTACT):
+                contact.custom_fields[item["custom_field_id"]] = item.get("value") or ""
         # Explicit consent from the contact; an unsubscribed contact still stays unsubscribed.
         self.state.set_permission(contact, "explicit", "Contact")
         for list_id in body["list_memberships"]:

@@ -1,7 +1,7 @@
 """The control interface under `/_sandbox/`: what tests and the demo do that no API client could.
 
 Issue tokens and approve device codes without a browser; act as a contact (unsubscribe through a
-campaign footer, bounce) or as the account owner in Constant Contact's web UI (rename or delete a list,
+campaign footer, leave some lists on the "Update Profile" page, bounce) or as the account owner in Constant Contact's web UI (rename or delete a list,
 take someone off a list, edit or delete a contact); move the clock; inject faults; read counters;
 reset, seed, dump and load the state; change limits. Bodies are JSON; answers are JSON. These requests
 are neither rate limited nor counted.
@@ -27,7 +27,8 @@ from ctctdesk.sandbox.state import SIMPLE_FIELDS, Contact, SandboxState
 from ctctdesk.sandbox.timefmt import iso
 
 CONFIG_KEYS = ("rate_limit_per_second", "daily_limit", "activity_delay", "max_running_activities",
-               "access_token_lifetime")
+               "access_token_lifetime", "refresh_tokens", "retry_after_header", "unsubscribe_empties_lists",
+               "optouts_move_updated_at", "list_changes_move_updated_at")
 
 
 class ControlledSandbox(Protocol):
@@ -69,6 +70,7 @@ def _rules() -> Map:
         r("/device/approve", "POST", "device_approve"),
         r("/unsubscribe", "POST", "unsubscribe"),
         r("/bounce", "POST", "bounce"),
+        r("/update_profile", "POST", "update_profile"),
         r("/resubscribe", "POST", "resubscribe"),
         r("/reset", "POST", "reset"),
         r("/state", "GET", "state_get"),
@@ -169,7 +171,20 @@ class Control:
     def unsubscribe(self, body: dict[str, Any]) -> tuple[int, Any]:
         contact = self._contact(body)
         self.state.unsubscribe(contact, source="Contact", reason=body.get("reason"))
-        contact.update_source = "Contact"
+        return 200, self.state.contact_json(contact, ("list_memberships",))
+
+    def update_profile(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """The contact leaves the given lists on the "Update Profile" page and stays subscribed."""
+        contact = self._contact(body)
+        list_ids = body.get("list_ids")
+        if not isinstance(list_ids, list) or not list_ids or not all(isinstance(i, str) for i in list_ids):
+            raise ControlError(400, "give list_ids, the lists the contact leaves")
+        missing = [i for i in list_ids if i not in contact.list_ids]
+        if missing:
+            raise ControlError(409, f"{contact.email} is not on the list {missing[0]}")
+        for list_id in list_ids:
+            self.state.remove_membership(contact, list_id)
+        self.state.touch_for_list_change(contact)
         return 200, self.state.contact_json(contact, ("list_memberships",))
 
     def resubscribe(self, body: dict[str, Any]) -> tuple[int, Any]:
@@ -192,7 +207,8 @@ class Control:
         if contact.permission != "unsubscribed":
             contact.permission = "temp_hold"
             contact.email_updated_at = self.state.now()
-        self.state.touch(contact)
+        if self.state.realism.optouts_move_updated_at:
+            self.state.touch(contact)
         return 200, self.state.contact_json(contact)
 
     def reset(self, body: dict[str, Any]) -> tuple[int, Any]:
@@ -244,7 +260,7 @@ class Control:
         item = self._list(body, "list_id", "list_name")
         if not self.state.remove_membership(contact, item["list_id"]):
             raise ControlError(409, f"{contact.email} is not on the list {item['name']}")
-        self.state.touch(contact, "Account")
+        self.state.touch_for_list_change(contact)
         return 200, self.state.contact_json(contact, ("list_memberships",))
 
     def owner_delete_contact(self, body: dict[str, Any]) -> tuple[int, Any]:

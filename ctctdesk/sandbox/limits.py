@@ -1,8 +1,8 @@
 """Request limits per account: 4 requests a second and a daily allowance, as the real service applies.
 
 Both count on the sandbox clock. A refused request does not use up the allowance. The answer to a
-refused request is built by the server: 429 with an error body and a `Retry-After` header saying how
-many seconds until a request would be accepted again.
+refused request is built by the server: 429 with an error body whose `error_key` names the limit
+(`throttled`, `quota_exceeded`); like the real service it sends no `Retry-After` unless configured to.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from ctctdesk.sandbox.errors import ApiError
 from ctctdesk.sandbox.faults import FaultInjector
 from ctctdesk.sandbox.limits import RateLimiter
 from ctctdesk.sandbox.seed import seed
-from ctctdesk.sandbox.state import SandboxState
+from ctctdesk.sandbox.state import Realism, SandboxState
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,21 @@ class SandboxConfig:
     activity_delay: float = 1.0
     max_running_activities: int = 2
     access_token_lifetime: int = 86_400
+    #: "rotating" (each refresh token works once) or "long_lived" (the same one is reused); the app's
+    #: setting in Constant Contact. Either expires after 180 days unused.
+    refresh_tokens: str = "rotating"
+    #: The real service sends no Retry-After on a 429 (users' reports); True adds one.
+    retry_after_header: bool = False
+    # The behaviours of `state.Realism` (defaults: the real service's).
+    unsubscribe_empties_lists: bool = True
+    optouts_move_updated_at: bool = False
+    list_changes_move_updated_at: bool = False
     state_file: Path | None = None
     seed_contacts: int = 0
+
+
+REALISM_KEYS = tuple(f.name for f in dataclasses.fields(Realism))
+SWITCH_KEYS = ("retry_after_header", *REALISM_KEYS)
 
 
 class _SandboxRequest(Request):
@@ -99,7 +112,9 @@ class SandboxServer:
         self.account_id = getattr(oauth_module, "DEMO_ACCOUNT_ID", "demo-account")
         self.state = SandboxState(self.clock, account_id=self.account_id,
                                   activity_delay=lambda: self.config.activity_delay,
-                                  max_running=lambda: self.config.max_running_activities)
+                                  max_running=lambda: self.config.max_running_activities,
+                                  realism=Realism(**{k: getattr(self.config, k) for k in REALISM_KEYS}))
+        self._apply_refresh_mode()
         self.limiter = RateLimiter(self.config.rate_limit_per_second, self.config.daily_limit)
         self.faults = FaultInjector()
         self.counters = RequestCounters()
@@ -192,7 +207,16 @@ class SandboxServer:
             elif name in ("activity_delay", "max_running_activities", "access_token_lifetime"):
                 if not isinstance(value, (int, float)) or value < 0:
                     raise ValueError(f"{name} must be a number, zero or more")
+            elif name in SWITCH_KEYS:
+                if not isinstance(value, bool):
+                    raise ValueError(f"{name} must be true or false")
+            elif name == "refresh_tokens":
+                if value not in ("rotating", "long_lived"):
+                    raise ValueError("refresh_tokens must be rotating or long_lived")
             setattr(self.config, name, value)
+            if name in REALISM_KEYS:
+                setattr(self.state.realism, name, value)
+        self._apply_refresh_mode()
         self.limiter.configure(per_second=self.config.rate_limit_per_second, per_day=self.config.daily_limit)
         if "access_token_lifetime" in settings and hasattr(self.oauth, "access_token_lifetime"):
             self.oauth.access_token_lifetime = int(self.config.access_token_lifetime)
@@ -201,7 +225,22 @@ class SandboxServer:
         return {"rate_limit_per_second": self.config.rate_limit_per_second, "daily_limit": self.config.daily_limit,
                 "activity_delay": self.config.activity_delay,
                 "max_running_activities": self.config.max_running_activities,
-                "access_token_lifetime": self.config.access_token_lifetime}
+                "access_token_lifetime": self.config.access_token_lifetime,
+                "refresh_tokens": self.config.refresh_tokens,
+                **{name: getattr(self.config, name) for name in SWITCH_KEYS}}
+
+    def _apply_refresh_mode(self) -> None:
+        if hasattr(self.oauth, "rotate_refresh_tokens"):
+            self.oauth.rotate_refresh_tokens = self.config.refresh_tokens != "long_lived"
+
+    def _too_many(self, which: str, wait: int) -> Response:
+        """429 as the real service answers it: `error_key` says which limit, no Retry-After by default."""
+        if which == "daily":
+            key, message = "quota_exceeded", "Too many requests. You exceeded the daily request allowance."
+        else:
+            key, message = "throttled", "Too many requests. You exceeded the request rate limit."
+        headers = {"Retry-After": str(wait)} if self.config.retry_after_header else None
+        return _error(429, key, message, headers)
 
     def account_summary(self) -> dict[str, Any]:
         return {
@@ -258,8 +297,7 @@ class SandboxServer:
             self.oauth.expire_access_tokens()
             return _error(401, "unauthorized", UNAUTHORIZED_MESSAGES["expired"])
         if fault.kind == "429":
-            return _error(429, "too_many_requests", "Too many requests. You exceeded the request rate limit.",
-                          {"Retry-After": "1"})
+            return self._too_many("rate", 1)
         if fault.kind == "503":
             return _error(503, "service.unavailable", "Our internal service is temporarily unavailable.")
         return _error(500, "server.error", "There was a problem with our internal service.")
@@ -302,10 +340,7 @@ class SandboxServer:
 
         refused = self.limiter.check(f"{grant.account_id}/{grant.client_id}", self.clock.now())
         if refused is not None:
-            which, wait = refused
-            message = ("Too many requests. You exceeded the daily request allowance." if which == "daily"
-                       else "Too many requests. You exceeded the request rate limit.")
-            return _error(429, "too_many_requests", message, {"Retry-After": str(wait)})
+            return self._too_many(*refused)
 
         if request.method in ("POST", "PUT") and request.mimetype != "application/json":
             return _error(415, "unsupported.media.type", "Unsupported Media Type: send application/json.")

@@ -6,11 +6,14 @@ index that cursor paging walks), and each list keeps its members as a set, so 10
 fast. Contacts are never removed, only marked deleted — the real service shows them with
 `status=deleted` and revives them on an import or PUT.
 
-Behaviours the real service is known for, kept here on purpose:
+Behaviours the real service is known for, kept here on purpose (sources in NOTES.md):
 - an unsubscribed contact stays unsubscribed whatever an import, a list add or a PUT says;
-- unsubscribed contacts keep their list memberships (they are simply not sent to);
+- an unsubscribe takes the contact out of every list;
 - deleting a contact takes it out of every list; an import or PUT brings it back;
-- `updated_at` moves on every change, including list membership and tag changes.
+- `updated_at` follows the contact record itself: edits, imports and PUTs move it; unsubscribes,
+  bounces and list membership changes made by the owner, by bulk activities or by the contact's
+  "Update Profile" page do not.
+Each of these that a sync depends on has a switch in :class:`Realism` so a test can pin either way.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ctctdesk.sandbox.clock import Clock
@@ -27,6 +31,10 @@ from ctctdesk.sandbox.timefmt import iso, iso_date
 DEFAULT_LIST_NAME = "General Interest"
 MAX_LISTS_PER_CONTACT = 50
 MAX_CUSTOM_FIELDS = 100
+MAX_CUSTOM_FIELDS_PER_CONTACT = 25
+MAX_LISTS = 1000
+MAX_TAGS = 500
+MAX_TAGS_PER_CONTACT = 50
 SUBSCRIBED = frozenset({"explicit", "implicit"})
 PERMISSIONS = ("explicit", "implicit", "not_set", "pending_confirmation", "temp_hold", "unsubscribed")
 
@@ -36,6 +44,23 @@ SIMPLE_FIELDS = ("first_name", "last_name", "job_title", "company_name", "birthd
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+@dataclass
+class Realism:
+    """Switches for the behaviours where the sandbox once differed from the real service.
+
+    The defaults are the real service's; a test that is about something else may pin the old
+    behaviour (each switch is a key of `/_sandbox/config`).
+    """
+
+    #: An unsubscribe takes the contact out of every list (the real service does).
+    unsubscribe_empties_lists: bool = True
+    #: Unsubscribes and bounces move the contact's `updated_at` (the real service does not).
+    optouts_move_updated_at: bool = False
+    #: List membership changes outside an import or PUT — the owner's remove-from-list and list
+    #: delete, the bulk add/remove activities, "Update Profile" — move `updated_at` (real: they do not).
+    list_changes_move_updated_at: bool = False
 
 
 class Contact:
@@ -104,8 +129,9 @@ class SandboxState:
 
     def __init__(self, clock: Clock, *, account_id: str = "demo-account",
                  activity_delay: Callable[[], float] = lambda: 1.0,
-                 max_running: Callable[[], int] = lambda: 2):
+                 max_running: Callable[[], int] = lambda: 2, realism: Realism | None = None):
         self.clock = clock
+        self.realism = realism or Realism()
         self.account_id = account_id
         self.lock = threading.RLock()
         self._activity_delay = activity_delay
@@ -173,6 +199,9 @@ class SandboxState:
         with self.lock:
             if self.list_by_name(name) is not None:
                 raise conflict(f"A list named '{name}' already exists.")
+            if sum(1 for item in self.lists.values() if item["deleted_at"] is None) >= MAX_LISTS:
+                raise ApiError(400, "contact_lists.limit",
+                               f"The account already has the maximum of {MAX_LISTS:,} lists.")
             now = self.now()
             item = {"list_id": new_id(), "name": name, "favorite": bool(favorite), "description": description,
                     "created_at": now, "updated_at": now, "deleted_at": None}
@@ -207,7 +236,8 @@ class SandboxState:
             for contact_id in self.members.pop(list_id, set()):
                 contact = self.contacts[contact_id]
                 contact.list_ids.discard(list_id)
-                contact.updated_at = now
+                if self.realism.list_changes_move_updated_at:
+                    contact.updated_at = now
             self.members[list_id] = set()
             return True
 
@@ -299,6 +329,8 @@ class SandboxState:
         with self.lock:
             if self.tag_by_name(name) is not None:
                 raise conflict(f"A tag named '{name}' already exists.")
+            if len(self.tags) >= MAX_TAGS:
+                raise ApiError(400, "contact_tags.limit", f"The account already has the maximum of {MAX_TAGS} tags.")
             now = self.now()
             item = {"tag_id": new_id(), "name": name, "tag_source": source or "Contact",
                     "created_at": now, "updated_at": now}
@@ -376,13 +408,26 @@ class SandboxState:
             contact.opt_in_date = now
 
     def unsubscribe(self, contact: Contact, *, source: str, reason: str | None) -> None:
+        """The contact opts out: out of every list too, `updated_at` left alone (see `Realism`).
+
+        A PUT that sets `unsubscribed` moves `updated_at` itself, as every PUT does.
+        """
         now = self.now()
         contact.permission = "unsubscribed"
         contact.opt_out_source = source
         contact.opt_out_date = now
         contact.opt_out_reason = reason
         contact.email_updated_at = now
-        contact.updated_at = now
+        if self.realism.unsubscribe_empties_lists:
+            for list_id in list(contact.list_ids):
+                self.remove_membership(contact, list_id)
+        if self.realism.optouts_move_updated_at:
+            contact.updated_at = now
+
+    def touch_for_list_change(self, contact: Contact) -> None:
+        """A membership change outside an import or PUT: moves `updated_at` only if configured so."""
+        if self.realism.list_changes_move_updated_at:
+            contact.updated_at = self.now()
 
     def change_email(self, contact: Contact, address: str) -> None:
         address = address.strip()
@@ -398,8 +443,14 @@ class SandboxState:
         contact.email_updated_at = self.now()
 
     def add_membership(self, contact: Contact, list_id: str) -> bool:
-        """Put the contact in the list; False when it already has the 50 lists a contact may have."""
+        """Put the contact in the list; False when it already has the 50 lists a contact may have.
+
+        An unsubscribed contact is on no list (see `Realism.unsubscribe_empties_lists`): the add is
+        accepted and does nothing.
+        """
         if list_id in contact.list_ids:
+            return True
+        if contact.permission == "unsubscribed" and self.realism.unsubscribe_empties_lists:
             return True
         if len(contact.list_ids) >= MAX_LISTS_PER_CONTACT:
             return False

@@ -36,6 +36,7 @@ from ctctdesk.sync.operations import (
     LinkContact,
     LinkList,
     ListRef,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
     RelinkContact,
@@ -157,7 +158,7 @@ class BaselineBuilder:
                         self._move_memberships(old_id, ref.local_id)
             case ForgetContact(contact=ref):
                 self._drop_contact(ref)
-            case CreateLocalCompany() | MarkLocalUnsubscribed():
+            case CreateLocalCompany() | MarkLocalUnsubscribed() | MarkLocalBounced():
                 pass  # no baseline content: companies are not linked, status is read from both sides
             case _:
                 raise SyncError(f"unknown operation {op.type_name}")

@@ -14,11 +14,13 @@ then, when there is a second shape to compare with.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, CustomField
+from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, ContactPage, CustomField
+from ctctdesk.ctct.timing import Clock
 
 ActivityProgress = Callable[[Activity], None]
 
@@ -31,13 +33,24 @@ class EmailService(Protocol):
         when `cancel` is set."""
         ...
 
+    @property
+    def clock(self) -> Clock:
+        """The clock the client waits on; this machine's time for a read's cursor."""
+        ...
+
+    def server_now(self) -> dt.datetime:
+        """The service's own time (from its last answer): what its change filters obey."""
+        ...
+
     # -- account ---------------------------------------------------------------------------------------
     def account_summary(self) -> AccountSummary:
         """Who the account is; its id binds the baseline to one account (R14)."""
         ...
 
     # -- lists -----------------------------------------------------------------------------------------
-    def iter_lists(self) -> Iterator[ContactList]: ...
+    def iter_lists(self, *, include_membership_count: bool = False) -> Iterator[ContactList]:
+        """Every list; with their member counts when asked (a pull compares them with the mirror)."""
+        ...
 
     def create_list(self, name: str) -> ContactList: ...
 
@@ -52,6 +65,14 @@ class EmailService(Protocol):
         self, *, include: Iterable[str] = (), status: str | None = None, updated_after: str | None = None
     ) -> Iterator[list[Contact]]:
         """Every contact (or those updated after an ISO time), page by page."""
+        ...
+
+    def search_contacts(
+        self, *, include: Iterable[str] = (), status: Iterable[str] = (), updated_after: str | None = None,
+        optout_after: str | None = None, lists: Iterable[str] = (), include_count: bool = False,
+    ) -> Iterator[ContactPage]:
+        """Contact pages for a pull's change checks: changed records, opt-outs since a time, several
+        statuses at once, the members of some lists; the whole count on the first page when asked."""
         ...
 
     def get_contact(self, contact_id: str, include: Iterable[str] = ()) -> Contact: ...

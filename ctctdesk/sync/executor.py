@@ -91,6 +91,7 @@ STEPS: dict[Side, tuple[Step, ...]] = {
         Step("adding contacts", (OpKind.CREATE_CONTACT,), Side.CRM),
         Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CRM),
         Step("marking unsubscribed", (OpKind.MARK_UNSUBSCRIBED,), Side.CRM),
+        Step("marking bounced", (OpKind.MARK_BOUNCED,), Side.CRM),
         Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
         Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CRM),
         Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CRM),
@@ -203,6 +204,7 @@ HANDLERS: dict[tuple[OpKind, Side], Handler] = {
     (OpKind.CREATE_CONTACT, Side.CRM): local_steps.create_contacts,
     (OpKind.UPDATE_CONTACT, Side.CRM): local_steps.update_contacts,
     (OpKind.MARK_UNSUBSCRIBED, Side.CRM): local_steps.mark_unsubscribed,
+    (OpKind.MARK_BOUNCED, Side.CRM): local_steps.mark_bounced,
     (OpKind.ADD_MEMBERSHIP, Side.CRM): local_steps.add_members,
     (OpKind.REMOVE_MEMBERSHIP, Side.CRM): local_steps.remove_members,
 }

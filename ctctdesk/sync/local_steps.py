@@ -54,6 +54,12 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
     return dict.fromkeys(done)
 
 
+def mark_bounced(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
+    ids = [run.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]
+    run.local.mark_bounced([i for i in ids if i is not None])
+    return {op.op_id: None for op in ops}
+
+
 def mark_unsubscribed(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
     ids = [run.builder.resolve_contact(op.contact).local_id for op in ops]  # type: ignore[attr-defined]
     run.local.mark_unsubscribed([i for i in ids if i is not None])

@@ -131,6 +131,9 @@ class LocalWriter:
         if custom:
             crm_contacts.set_custom_fields(local_id, custom)
 
+    def mark_bounced(self, local_ids: Sequence[int]) -> None:
+        crm_contacts.set_email_status(local_ids, "bounced")
+
     def mark_unsubscribed(self, local_ids: Sequence[int]) -> None:
         crm_contacts.set_email_status(local_ids, "unsubscribed")
 

@@ -12,6 +12,7 @@ Stored per contact as one text row, written as a delta after each read.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 
@@ -83,6 +84,32 @@ class Mirror:
             store.set_state("mirror_cursor", cursor)
         self._cached = (revision, contacts)
         return result
+
+    def record_memberships(self, changes: Iterable[tuple[str, str, bool]]) -> None:
+        """Fold in list memberships a push changed and Constant Contact confirmed: (contact id, list
+        id, member). Bulk membership changes do not move ``updated_at``, so no incremental read would
+        bring them, and a push adding one contact to a list and removing another leaves its count as
+        it was."""
+        loaded = self.load(store.get_state("mirror_account"))
+        if loaded is None:
+            return
+        contacts = loaded[0]
+        updated: dict[str, RemoteContact] = {}
+        for contact_id, list_id, member in changes:
+            rc = updated.get(contact_id) or contacts.get(contact_id)
+            if rc is None:
+                continue
+            ids = rc.list_ids | {list_id} if member else rc.list_ids - {list_id}
+            updated[contact_id] = dataclasses.replace(rc, list_ids=frozenset(ids))
+        if not updated:
+            return
+        with database_proxy.atomic():
+            self._delete(updated)
+            self._write(updated.values())
+            revision = store.new_revision()
+            store.set_state("mirror_revision", revision)
+        contacts.update(updated)
+        self._cached = (revision, contacts)
 
     def forget(self) -> None:
         with database_proxy.atomic():

@@ -65,6 +65,7 @@ class OpKind(enum.StrEnum):
     REMOVE_MEMBERSHIP = "remove_membership"
     CREATE_COMPANY = "create_company"  # the CRM only: Constant Contact has no companies
     MARK_UNSUBSCRIBED = "mark_unsubscribed"  # the CRM only: only a contact unsubscribes themself
+    MARK_BOUNCED = "mark_bounced"  # the CRM only: Constant Contact puts a bounced address on hold
     LINK_LIST = "link_list"
     LINK_CONTACT = "link_contact"
     RELINK_CONTACT = "relink_contact"
@@ -201,6 +202,15 @@ class MarkLocalUnsubscribed(Operation):
 
     contact: ContactRef
     kind = OpKind.MARK_UNSUBSCRIBED
+    side: ClassVar[Side] = Side.CRM
+
+
+@dataclass(frozen=True, slots=True)
+class MarkLocalBounced(Operation):
+    """R3: the address bounced in Constant Contact (permission ``temp_hold``): "Bounced / on hold"."""
+
+    contact: ContactRef
+    kind = OpKind.MARK_BOUNCED
     side: ClassVar[Side] = Side.CRM
 
 

@@ -78,6 +78,7 @@ from ctctdesk.sync.operations import (
     LinkContact,
     LinkList,
     ListRef,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
     RelinkContact,
@@ -114,6 +115,9 @@ from ctctdesk.sync.snapshot import (
 #: R1: the CRM's rule decides (one rule for the lists tab, the CSV import and the sync); the service
 #: passes the configured prefixes in :class:`PlanSettings`, so the planner itself reads nothing.
 DEFAULT_ROLE_PREFIXES: frozenset[str] = frozenset(rules.DEFAULT_ROLE_PREFIXES)
+
+#: CRM email statuses a bounce in Constant Contact does not need to change.
+_BOUNCED_OR_GONE = frozenset({EmailStatus.BOUNCED, EmailStatus.UNSUBSCRIBED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -784,7 +788,7 @@ class _Planner:
     def _pair_push(self, lc, cc_id, rvals, rmem, rstatus, b, lmem, bmem) -> None:
         if lc is None:
             if b is None:  # only in Constant Contact: the pull will bring it
-                if rstatus == RemoteStatus.ACTIVE and rmem:
+                if rstatus in (RemoteStatus.ACTIVE, RemoteStatus.ON_HOLD) and rmem:
                     self.pending += 1
                 return
             # Deleted from the CRM: take it out of the Constant Contact lists, keep the contact (R5).
@@ -806,6 +810,8 @@ class _Planner:
             if b is None:
                 self._emit(_PH_CONTACT, LinkContact, contact=ref, fields=self._link_fields(lvals, rvals))
             return
+        if rstatus == RemoteStatus.ON_HOLD and lc.email_status not in _BOUNCED_OR_GONE:
+            self.pending += 1  # the pull marks it "Bounced / on hold"
         reason = self._skip_reason(lc)
         if reason is not None:
             if self._alive(lmem | rmem):
@@ -840,7 +846,7 @@ class _Planner:
                     self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
                     return
                 # Created again; the new record takes over the link and its memberships.
-                if not self._pull_new(cc_id, rvals, rmem, unsubscribed):
+                if not self._pull_new(cc_id, rvals, rmem, unsubscribed, rstatus == RemoteStatus.ON_HOLD):
                     self.pending += 1  # in no synced list: the link waits (the push will forget it)
                     return
                 self.conflicts.append(Conflict("contact", rvals.email, "(deleted)", Side.CC, contact=ref))
@@ -850,14 +856,17 @@ class _Planner:
                     if pair.alive and not pair.fresh:
                         self._emit(_PH_ADD, AgreeMembership, list=pair.ref(), contact=new_ref, member=False)
                 return
-            self._pull_new(cc_id, rvals, rmem, unsubscribed)
+            self._pull_new(cc_id, rvals, rmem, unsubscribed, rstatus == RemoteStatus.ON_HOLD)
             return
         ref = self._lref(lc, cc_id)
         lvals = lc.values()
+        pending_before = self.pending
         changes = self._merge_fields(ref, rvals, lvals, b)
         if changes and "company_name" in changes:
             self._need_company(changes["company_name"])
         if unsubscribed:  # R3: marked, and out of every local list
+            # The push never updates an unsubscribed contact, so its CRM-only values are not waiting.
+            self.pending = pending_before
             if lc.email_status != EmailStatus.UNSUBSCRIBED:
                 self._emit(_PH_CONTACT, MarkLocalUnsubscribed, contact=ref)
             for slot in sorted(lmem):
@@ -866,6 +875,8 @@ class _Planner:
                     self._emit(_PH_REMOVE, RemoveMembership, side=Side.CRM, list=pair.ref(), contact=ref)
                     self.removal_count += 1
             return
+        if rstatus == RemoteStatus.ON_HOLD and lc.email_status not in _BOUNCED_OR_GONE:
+            self._emit(_PH_CONTACT, MarkLocalBounced, contact=ref)  # R3: "Bounced / on hold"
         reason = self._skip_reason(lc)
         email_based = (None, SkipReason.NO_EMAIL, SkipReason.INVALID_EMAIL, SkipReason.ROLE_ADDRESS)
         if "email" in changes and reason in email_based:  # the pulled address decides from now on
@@ -887,7 +898,8 @@ class _Planner:
                         _PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True
                     )
 
-    def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool) -> bool:
+    def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool,
+                  on_hold: bool = False) -> bool:  # fmt: skip
         """A Constant Contact contact with no CRM record: create it (C5, R9) when it is in a list.
 
         Contacts in no synced list stay in Constant Contact only: a contact deleted from the CRM is
@@ -900,6 +912,8 @@ class _Planner:
         ref = ContactRef(None, cc_id, person_label(rvals))
         lists: tuple[ListRef, ...] = ()
         status = EmailStatus.UNSUBSCRIBED if unsubscribed else EmailStatus.SUBSCRIBED
+        if on_hold and not unsubscribed:
+            status = EmailStatus.BOUNCED
         if unsubscribed:
             self.skips.append(Skip(SkipReason.UNSUBSCRIBED, contact=ref, lists=self._names(slots)))
         elif self._is_role(rvals.email):

@@ -30,6 +30,7 @@ from ctctdesk.sync.operations import (
     CreateLocalCompany,
     DeleteList,
     Direction,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
     RemoveMembership,
@@ -210,17 +211,18 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     created = _Group(f"New contacts in {target}")
     updated = _Group(f"Contacts updated in {target}")
     unsubscribed = _Group("Marked unsubscribed: removed from every list, never sent again")
+    bounced = _Group("Marked bounced / on hold: Constant Contact stopped sending to the address")
     companies = _Group("New customer companies in the CRM")
 
     for op in plan.changes:
-        _place(op, entry, created, updated, unsubscribed, companies, target)
+        _place(op, entry, created, updated, (unsubscribed, bounced), companies, target)
 
     root = Node("plan")
     for name in sorted(lists, key=str.casefold):
         node = lists[name].node()
         if node is not None:
             root.add(node)
-    contact_groups = [g for g in (created, updated, unsubscribed) if g.rows]
+    contact_groups = [g for g in (created, updated, unsubscribed, bounced) if g.rows]
     if contact_groups:
         contacts = root.add(Node("Contacts", sum(len(g.rows) for g in contact_groups), "contacts"))
         for group in contact_groups:
@@ -246,9 +248,11 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     return root
 
 
-def _place(op: Operation, entry, created: _Group, updated: _Group, unsubscribed: _Group,
+def _place(op: Operation, entry, created: _Group, updated: _Group, statuses: tuple[_Group, _Group],
            companies: _Group, target: str) -> None:  # fmt: skip
-    """Put one data-changing operation under its list (or the contacts/companies headings)."""
+    """Put one data-changing operation under its list (or the contacts/companies headings);
+    ``statuses`` are the groups of contacts marked unsubscribed and marked bounced."""
+    unsubscribed, bounced = statuses
     if isinstance(op, CreateList):
         entry(op.list.name).actions.append(f"Create the list in {target}")
     elif isinstance(op, RenameList):
@@ -270,6 +274,8 @@ def _place(op: Operation, entry, created: _Group, updated: _Group, unsubscribed:
         updated.rows.append(_changes_line(op.contact, op.changes))
     elif isinstance(op, MarkLocalUnsubscribed):
         unsubscribed.rows.append(_contact_line(op.contact))
+    elif isinstance(op, MarkLocalBounced):
+        bounced.rows.append(_contact_line(op.contact))
     elif isinstance(op, CreateLocalCompany):
         companies.rows.append(op.name)
 

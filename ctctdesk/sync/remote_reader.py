@@ -1,18 +1,50 @@
-"""Constant Contact → :class:`RemoteSnapshot` with as few requests as the API allows (R12).
+"""Constant Contact → :class:`RemoteSnapshot`: every change seen, with as few requests as the API allows.
 
-Lists are always read in full (one page of up to 1,000). Contacts come in pages of 500 with their
-custom fields, list memberships and phone numbers in the same request. Once a mirror of the account
-exists (:mod:`ctctdesk.sync.mirror`) only the contacts updated since the previous read are fetched
-(``updated_after``), with ``status=all`` so that deletions and unsubscribes arrive too; the service
-folds them into the mirror so the planner always sees a complete picture.
+Two kinds of read:
+
+* **Complete** (the first read of an account, and the full check on demand, ``sync --full``): the
+  lists, the custom fields and every contact (``status=all``, so deleted ones too) in pages of 500
+  with their custom fields, list memberships and phone numbers.
+* **Incremental** (every other read), against the kept mirror of the previous read (``known``). It
+  must see changes that do not move a contact's ``updated_at`` in Constant Contact: unsubscribes (which
+  also take the contact off every list), bounces, list removals by the owner, bulk add/remove/move/copy
+  activities and the contact's own "Update Profile" choices. So it reads:
+
+  1. the lists with ``include_membership_count`` — the membership count of every list;
+  2. contacts with ``updated_after`` the cursor — edits, imports, new and deleted contacts;
+  3. contacts with ``optout_after`` the cursor — unsubscribes, with their (now empty) memberships;
+  4. contacts with ``status=temp_hold,deleted`` and ``include_count`` — bounced and deleted contacts.
+     When the first page holds them all, that set is compared with the mirror's; otherwise the count
+     is compared, and all pages are read only when it differs;
+  5. for each list whose count differs from the count the mirror gives once 2–4 are folded in, its
+     members (``lists=`` up to 25 lists a request) — the only way to see who left or joined;
+  6. the custom fields, only when a contact read carries any.
+
+  Cost model, n = contacts, m = contacts read in 2–4, L = lists whose count changed, M = members of
+  those lists: nothing changed → 4 requests here (1 + 1 + 1 + 1) plus the caller's account summary;
+  changes → 4 + ⌈m/500⌉ + ⌈M/500⌉ + 1. A complete read costs 2 + ⌈n/500⌉.
+
+  Blind spot, stated: a list whose count is unchanged because in the same interval one contact left it
+  without a change to its record (owner removal, bulk remove or move, Update Profile) and another
+  joined it the same way (bulk add, copy, move) is not re-read. No V3 read reports such a pair short
+  of reading the list's members, so the reader does not pay that on every run; any addition that
+  does move a record (an import, a new contact, a sign-up) is accounted for before counts are compared,
+  so only two invisible changes that cancel exactly escape — the full check (``sync --full``) reads
+  everything and settles them.
+
+The service folds the result into the mirror (:mod:`ctctdesk.sync.mirror`), so the planner always
+sees a complete picture.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 
 from ctctdesk.ctct.client import Contact
 from ctctdesk.sync.email_service import EmailService
@@ -24,6 +56,10 @@ INCLUDE = ("custom_fields", "list_memberships", "phone_numbers")
 DEFAULT_LIST_NAME = "General Interest"
 #: Re-read a little before the cursor: ``updated_after`` is strict and times have whole seconds.
 CURSOR_MARGIN = timedelta(seconds=1)
+#: ``GET /contacts`` accepts at most 25 list ids in ``lists``.
+LISTS_PER_SEARCH = 25
+HELD_OR_DELETED = ("temp_hold", "deleted")
+PHASE = "Reading Constant Contact"
 
 
 @dataclass(frozen=True)
@@ -31,7 +67,8 @@ class RemoteRead:
     snapshot: RemoteSnapshot
     started_at: datetime  # UTC, this machine's clock
     next_cursor: str  # where the next incremental read starts (stored with the mirror)
-    field_labels: Mapping[str, str]  # custom_field_id → label (the CRM's field name)
+    field_labels: Mapping[str, str]  # custom_field_id → label (the CRM's field name); may be empty
+    lists_reread: int = 0  # incremental reads: lists whose members were read again
 
 
 def iso(moment: datetime) -> str:
@@ -43,6 +80,8 @@ def status_of(contact: Contact) -> str:
         return RemoteStatus.DELETED
     if contact.permission_to_send == "unsubscribed":
         return RemoteStatus.UNSUBSCRIBED
+    if contact.permission_to_send == "temp_hold":
+        return RemoteStatus.ON_HOLD
     return RemoteStatus.ACTIVE
 
 
@@ -76,37 +115,155 @@ def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
 
 
 def read_remote(client: EmailService, *, account_id: str, cursor: str = "",
+                known: Mapping[str, RemoteContact] | None = None,
                 on_progress: ProgressCallback | None = None,
-                cancel: threading.Event | None = None) -> RemoteRead:  # fmt: skip
-    """Read lists and contacts; ``cursor`` (ISO time) makes it incremental."""
-    started = client.clock.now()  # this machine's time, on the clock the client waits on
-    phase = "Reading Constant Contact"
-    report(on_progress, phase, message="lists")
-    lists = {
-        cl.list_id: RemoteList(
-            cl.list_id, cl.name, cl.name.strip().casefold() == DEFAULT_LIST_NAME.casefold()
-        )
-        for cl in client.iter_lists()
-    }
-    labels = {f.custom_field_id: f.label or f.name for f in client.iter_custom_fields()}
-    contacts: dict[str, RemoteContact] = {}
-    filters: dict = {"include": INCLUDE, "status": "all"}
-    if cursor:
-        since = _parse(cursor) - CURSOR_MARGIN
-        filters["updated_after"] = iso(since)
-    latest: datetime | None = None
-    for page in client.contact_pages(**filters):
-        if cancel is not None and cancel.is_set():
+                cancel: threading.Event | None = None, now: datetime | None = None) -> RemoteRead:  # fmt: skip
+    """Read Constant Contact: incrementally when ``cursor`` and the mirror ``known`` are given,
+    completely otherwise (see the module docstring for what each costs). ``now``: this machine's
+    time (UTC) as the read starts; by default the clock the client waits on."""
+    reader = _Reader(client, on_progress, cancel, now or client.clock.now())
+    if cursor and known is not None:
+        return reader.incremental(account_id, cursor, known)
+    return reader.complete(account_id)
+
+
+class _Reader:
+    def __init__(self, client: EmailService, on_progress: ProgressCallback | None,
+                 cancel: threading.Event | None, started: datetime) -> None:  # fmt: skip
+        self.client = client
+        self.on_progress = on_progress
+        self.cancel = cancel
+        self.started = started
+        self.raw: dict[str, Contact] = {}  # everything read, newest answer wins
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
             raise SyncCancelled("Cancelled while reading Constant Contact.")
-        for contact in page:
-            contacts[contact.contact_id] = to_remote(contact, labels)
-            if contact.updated_at:
-                moment = _parse(contact.updated_at)
-                if latest is None or moment > latest:
-                    latest = moment
-        report(on_progress, phase, len(contacts), 0, message=f"{len(contacts):,} contacts read")
-    snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=not cursor, account_id=account_id)
-    return RemoteRead(snapshot, started, next_cursor(started, latest, cursor), labels)
+
+    def _lists(self) -> tuple[dict[str, RemoteList], dict[str, int]]:
+        report(self.on_progress, PHASE, message="lists")
+        lists: dict[str, RemoteList] = {}
+        counts: dict[str, int] = {}
+        for cl in self.client.iter_lists(include_membership_count=True):
+            is_default = cl.name.strip().casefold() == DEFAULT_LIST_NAME.casefold()
+            lists[cl.list_id] = RemoteList(cl.list_id, cl.name, is_default)
+            if cl.membership_count is not None:
+                counts[cl.list_id] = int(cl.membership_count)
+        return lists, counts
+
+    def _take(self, contacts: Iterable[Contact]) -> None:
+        for contact in contacts:
+            self.raw[contact.contact_id] = contact
+        report(self.on_progress, PHASE, len(self.raw), 0, message=f"{len(self.raw):,} contacts read")
+
+    def _labels(self) -> dict[str, str]:
+        if not any(c.custom_fields for c in self.raw.values()):
+            return {}
+        return {f.custom_field_id: f.label or f.name for f in self.client.iter_custom_fields()}
+
+    # -- complete --------------------------------------------------------------------------------------
+
+    def complete(self, account_id: str) -> RemoteRead:
+        lists, _ = self._lists()
+        latest: datetime | None = None
+        for page in self.client.search_contacts(include=INCLUDE, status=("all",)):
+            self._check_cancel()
+            self._take(page.contacts)
+            latest = _latest(latest, (c.updated_at for c in page.contacts))
+        labels = self._labels()
+        contacts = {cc_id: to_remote(c, labels) for cc_id, c in self.raw.items()}
+        snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=True, account_id=account_id)
+        return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, ""), labels)
+
+    # -- incremental -----------------------------------------------------------------------------------
+
+    def incremental(self, account_id: str, cursor: str, known: Mapping[str, RemoteContact]) -> RemoteRead:
+        lists, counts = self._lists()
+        since = iso(_parse(cursor) - CURSOR_MARGIN)
+        latest: datetime | None = None
+        for page in self.client.search_contacts(include=INCLUDE, status=("all",), updated_after=since):
+            self._check_cancel()
+            self._take(page.contacts)
+            latest = _latest(latest, (c.updated_at for c in page.contacts))
+        for page in self.client.search_contacts(include=INCLUDE, status=("all",), optout_after=since):
+            self._check_cancel()
+            self._take(page.contacts)
+            latest = _latest(latest, (_opt_out_date(c) for c in page.contacts))
+        gone_back = self._held_or_deleted(known)
+        for contact_id in sorted(gone_back):  # on hold or deleted before, neither now: rare
+            self._check_cancel()
+            self._take([self.client.get_contact(contact_id, include=INCLUDE)])
+        changed_lists = self._lists_to_reread(known, lists, counts)
+        left: dict[str, set[str]] = {}  # contact id → lists it was seen to have left
+        for group in _groups(sorted(changed_lists), LISTS_PER_SEARCH):
+            seen: set[str] = set()
+            for page in self.client.search_contacts(include=INCLUDE, status=("all",), lists=group):
+                self._check_cancel()
+                self._take(page.contacts)
+                seen.update(c.contact_id for c in page.contacts)
+            wanted = frozenset(group)
+            for cc_id, rc in known.items():
+                gone = rc.list_ids & wanted
+                if gone and cc_id not in seen and cc_id not in self.raw:
+                    left.setdefault(cc_id, set()).update(gone)
+        labels = self._labels()
+        contacts = {cc_id: to_remote(c, labels) for cc_id, c in self.raw.items()}
+        for cc_id, list_ids in left.items():
+            contacts[cc_id] = dataclasses.replace(known[cc_id], list_ids=known[cc_id].list_ids - list_ids)
+        snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=False, account_id=account_id)
+        return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, cursor), labels,
+                          len(changed_lists))  # fmt: skip
+
+    def _held_or_deleted(self, known: Mapping[str, RemoteContact]) -> set[str]:
+        """Read bounced and deleted contacts when they may have changed; returns the ids the mirror
+        has as bounced or deleted that Constant Contact no longer lists as either (to read one by one).
+        """
+        flagged = (RemoteStatus.ON_HOLD, RemoteStatus.DELETED)
+        ids: set[str] = set()
+        pages = self.client.search_contacts(include=INCLUDE, status=HELD_OR_DELETED, include_count=True)
+        first = next(pages)
+        self._take(first.contacts)
+        ids.update(c.contact_id for c in first.contacts)
+        raw = self.raw
+        expected = {cc_id for cc_id, rc in known.items() if rc.status in flagged and cc_id not in raw}
+        expected.update(cc_id for cc_id, contact in raw.items() if status_of(contact) in flagged)
+        if not first.last:
+            if first.total is not None and first.total == len(expected):
+                pages.close()
+                return set()  # the same number as before: nothing to read beyond this page
+            for page in pages:
+                self._check_cancel()
+                self._take(page.contacts)
+                ids.update(c.contact_id for c in page.contacts)
+        return {cc_id for cc_id in expected if cc_id not in ids and cc_id in known and cc_id not in self.raw}
+
+    def _lists_to_reread(self, known: Mapping[str, RemoteContact], lists: Mapping[str, RemoteList],
+                         counts: Mapping[str, int]) -> set[str]:  # fmt: skip
+        """Lists whose membership count differs from what the mirror, with this read folded in, holds."""
+        raw, deleted = self.raw, RemoteStatus.DELETED
+        expected = Counter(chain.from_iterable(
+            rc.list_ids for cc_id, rc in known.items() if rc.list_ids and rc.status != deleted and cc_id not in raw
+        ))  # fmt: skip
+        expected.update(chain.from_iterable(c.list_memberships for c in raw.values() if not c.deleted_at))
+        return {list_id for list_id in lists if list_id in counts and counts[list_id] != expected[list_id]}
+
+
+def _groups(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _opt_out_date(contact: Contact) -> str | None:
+    return (contact.raw.get("email_address") or {}).get("opt_out_date")
+
+
+def _latest(current: datetime | None, stamps: Iterable[str | None]) -> datetime | None:
+    for stamp in stamps:
+        if stamp:
+            moment = _parse(stamp)
+            if current is None or moment > current:
+                current = moment
+    return current
 
 
 def _parse(text: str) -> datetime:
@@ -118,8 +275,8 @@ def next_cursor(started: datetime, latest_seen: datetime | None, previous: str) 
     """Where the next incremental read starts, in Constant Contact's own time where possible.
 
     The start of this read by this machine's clock could be ahead of Constant Contact's clock and
-    skip changes; the newest ``updated_at`` seen in the read is Constant Contact's time and never
-    ahead. Take the earlier of the two; with nothing read, keep the previous cursor.
+    skip changes; the newest ``updated_at`` (or opt-out date) seen in the read is Constant Contact's
+    time and never ahead. Take the earlier of the two; with nothing read, keep the previous cursor.
     """
     if latest_seen is not None:
         return iso(min(started, latest_seen))

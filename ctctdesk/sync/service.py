@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -45,7 +45,7 @@ from ctctdesk.sync.errors import (
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local
 from ctctdesk.sync.mirror import Mirror
-from ctctdesk.sync.operations import Direction, steps
+from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
@@ -167,18 +167,20 @@ class SyncService:
 
     ``database`` gets the sync tables (migrations); ``connection`` is only used through
     `AccountAccess`. ``pull_first`` is C5; tests of the planner and executor that start with a push
-    turn it off. ``clock`` dates the run lock's heartbeats.
+    turn it off. ``clock`` is this machine's time (UTC): it dates the run lock's heartbeats and, when
+    given, the reads' cursors (tests that move the sandbox's clock); otherwise the client's clock does.
     """
 
     def __init__(self, database: peewee.Database, connection: AccountAccess | None, *,
                  settings: PlanSettings | None = None, step_hook: StepHook | None = None,
-                 pull_first: bool = True, clock: Callable[[], datetime] = utc_now) -> None:  # fmt: skip
+                 pull_first: bool = True, clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
         self.settings = settings or PlanSettings()
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self.pull_first = pull_first
-        self._run_lock = RunLock(clock)
+        self.clock = clock
+        self._run_lock = RunLock(clock or utc_now)
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
         self._connection_state: ConnectionState | None = None
@@ -201,16 +203,19 @@ class SyncService:
             ) from error
 
     def _read(self, on_progress: ProgressCallback | None, cancel: threading.Event | None,
-              ) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
+              full: bool = False) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
+        """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16)."""
         client = self._client()
         report(on_progress, "Reading the CRM")
         local = read_local()
         baseline = self._baseline()
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
-            loaded = self._mirror.load(account)  # None: first read of this account, read everything
+            # None: the first read of this account (or a full check): read everything.
+            loaded = None if full else self._mirror.load(account)
             read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
-                               on_progress=on_progress, cancel=cancel)  # fmt: skip
+                               known=loaded[0] if loaded else None, on_progress=on_progress,
+                               cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=complete)
         return client, local, baseline, read
@@ -233,15 +238,18 @@ class SyncService:
         return baseline
 
     def preview(self, direction: Direction | str, *, on_progress: ProgressCallback | None = None,
-                cancel: threading.Event | None = None) -> Preview:  # fmt: skip
+                cancel: threading.Event | None = None, full: bool = False) -> Preview:  # fmt: skip
         """Read both sides (remote incrementally after the first sync) and plan; change nothing.
+
+        ``full``: the full check (R16) — read every Constant Contact contact rather than only what
+        changed, for the pull and for the pull half of ``both``.
 
         ``both`` = from_cc then to_cc: the push part is planned after the pull is applied, so the
         preview holds the from_cc plan and a note that the push is planned after it.
         """
         direction = Direction(direction)
         used_before = self._requests_used()
-        _, local, baseline, read = self._read(on_progress, cancel)
+        _, local, baseline, read = self._read(on_progress, cancel, full)
         report(on_progress, "Planning")
         the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
         lines = describe(the_plan)
@@ -384,6 +392,8 @@ class SyncService:
         )  # fmt: skip
         with cancellable_waits(client, cancel):
             result = executor.execute()
+        if the_plan.target is Side.CC:
+            self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
@@ -627,6 +637,16 @@ class RunLock:
 
     def release(self, token: str) -> None:
         store.SyncState.update(value="").where(self._mine(token)).execute()
+
+
+def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder,
+                        ) -> Iterator[tuple[str, str, bool]]:  # fmt: skip
+    """(contact id, list id, member) of each list membership the push confirmed in Constant Contact."""
+    for op in the_plan.operations:
+        if op.op_id in done and op.side is Side.CC and isinstance(op, (AddMembership, RemoveMembership)):
+            contact, lst = builder.resolve_contact(op.contact), builder.resolve_list(op.list)
+            if contact.cc_id and lst.cc_id:
+                yield contact.cc_id, lst.cc_id, isinstance(op, AddMembership)
 
 
 def describe(the_plan: Plan) -> tuple[str, ...]:

@@ -261,6 +261,8 @@ class RemoteStatus(enum.StrEnum):
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"
     DELETED = "deleted"
+    #: ``temp_hold``: the address bounced; the CRM shows it as "Bounced / on hold" (R3).
+    ON_HOLD = "on_hold"
 
 
 @dataclass(frozen=True, slots=True)

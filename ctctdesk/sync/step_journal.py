@@ -36,6 +36,7 @@ COUNT_LABEL: dict[OpKind, str] = {
     OpKind.ADD_MEMBERSHIP: "memberships added",
     OpKind.REMOVE_MEMBERSHIP: "memberships removed",
     OpKind.MARK_UNSUBSCRIBED: "marked unsubscribed",
+    OpKind.MARK_BOUNCED: "marked bounced",
     OpKind.CREATE_COMPANY: "companies created",
 }
 

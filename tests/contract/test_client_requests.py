@@ -89,6 +89,8 @@ def test_request_bodies_and_parameters_follow_the_spec(spec):
     list(client.contact_pages(include=["custom_fields", "list_memberships"], status="all",
                               updated_after="2026-01-01T00:00:00Z", lists=[UUID]))
     list(client.iter_lists(include_membership_count=True, status="all"))
+    list(client.search_contacts(include=["custom_fields"], status=["temp_hold", "deleted"], include_count=True,
+                                optout_after="2026-01-01T00:00:00Z", lists=[UUID]))
     client.create_contact({"email_address": {"address": "a@example.com", "permission_to_send": "implicit"},
                            "first_name": "A"})
     client.update_contact(UUID, {"email_address": {"address": "a@example.com"}, "first_name": "A"})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 
 def _create(api, email: str, **fields):
     body = {"email_address": {"address": email}, "create_source": "Account", **fields}
@@ -101,7 +103,7 @@ def test_unsubscribed_contact_stays_unsubscribed(sandbox_api):
     unsubscribed = sandbox_api.control("unsubscribe", {"email": "gone@example.com"}).json()
     assert unsubscribed["email_address"]["permission_to_send"] == "unsubscribed"
     assert unsubscribed["email_address"]["opt_out_source"] == "Contact"
-    assert unsubscribed["list_memberships"] == [list_id]  # memberships stay; the contact is just not sent to
+    assert unsubscribed["list_memberships"] == []  # the real service takes them off every list
     contact_id = unsubscribed["contact_id"]
     sandbox_api.import_contacts([{"email": "gone@example.com", "first_name": "Back"}], [other])
     sandbox_api.put(f"/v3/contacts/{contact_id}", {"email_address": {"address": "gone@example.com",
@@ -115,7 +117,16 @@ def test_unsubscribed_contact_stays_unsubscribed(sandbox_api):
     contact = sandbox_api.contact_by_email("gone@example.com")
     assert contact["email_address"]["permission_to_send"] == "unsubscribed"
     assert contact["first_name"] == "Back"
-    assert sorted(contact["list_memberships"]) == sorted([list_id, other])
+    assert contact["list_memberships"] == []  # and no add puts them back on a list
+
+
+@pytest.mark.sandbox_config(unsubscribe_empties_lists=False)
+def test_unsubscribed_contact_keeps_its_lists_when_pinned_so(sandbox_api):
+    list_id = sandbox_api.default_list_id()
+    sandbox_api.import_contacts([{"email": "gone@example.com"}], [list_id])
+    unsubscribed = sandbox_api.control("unsubscribe", {"email": "gone@example.com"}).json()
+    assert unsubscribed["email_address"]["permission_to_send"] == "unsubscribed"
+    assert unsubscribed["list_memberships"] == [list_id]
 
 
 def test_delete_hides_the_contact_and_an_import_or_put_revives_it(sandbox_api):
@@ -140,22 +151,51 @@ def test_delete_hides_the_contact_and_an_import_or_put_revives_it(sandbox_api):
     assert [c["contact_id"] for c in sandbox_api.all_contacts()] == [contact_id]
 
 
-def test_updated_at_moves_on_every_change(sandbox_api):
+def test_updated_at_follows_the_record_not_list_changes_or_optouts(sandbox_api):
     list_id = sandbox_api.default_list_id()
     other = sandbox_api.new_list("Other")
     tag_id = sandbox_api.post("/v3/contact_tags", {"name": "Friends"}).json()["tag_id"]
     sandbox_api.import_contacts([{"email": "mo@example.com"}], [list_id])
     contact_id = sandbox_api.contact_by_email("mo@example.com")["contact_id"]
     stamps = [sandbox_api.contact_by_email("mo@example.com")["updated_at"]]
-    changes = [
+    moving = [
         lambda: sandbox_api.import_contacts([{"email": "mo@example.com", "first_name": "Mo"}], [list_id]),
+        lambda: sandbox_api.finish(sandbox_api.post("/v3/activities/contacts_taggings_add",
+                                                    {"source": {"contact_ids": [contact_id]}, "tag_ids": [tag_id]})),
+        lambda: sandbox_api.control("owner/update_contact", {"email": "mo@example.com", "job_title": "Cook"}),
+    ]
+    for change in moving:
+        _tick(sandbox_api)
+        change()
+        stamps.append(sandbox_api.contact_by_email("mo@example.com")["updated_at"])
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    still = [
         lambda: sandbox_api.finish(sandbox_api.post("/v3/activities/add_list_memberships",
                                                     {"source": {"contact_ids": [contact_id]}, "list_ids": [other]})),
         lambda: sandbox_api.finish(sandbox_api.post("/v3/activities/remove_list_memberships",
                                                     {"source": {"contact_ids": [contact_id]}, "list_ids": [other]})),
-        lambda: sandbox_api.finish(sandbox_api.post("/v3/activities/contacts_taggings_add",
-                                                    {"source": {"contact_ids": [contact_id]}, "tag_ids": [tag_id]})),
-        lambda: sandbox_api.control("owner/update_contact", {"email": "mo@example.com", "job_title": "Cook"}),
+        lambda: sandbox_api.control("owner/remove_from_list", {"email": "mo@example.com", "list_id": list_id}),
+        lambda: sandbox_api.control("bounce", {"email": "mo@example.com"}),
+        lambda: sandbox_api.control("unsubscribe", {"email": "mo@example.com"}),
+    ]
+    for change in still:
+        _tick(sandbox_api)
+        change()
+        assert sandbox_api.contact_by_email("mo@example.com")["updated_at"] == stamps[-1]
+
+
+@pytest.mark.sandbox_config(optouts_move_updated_at=True, list_changes_move_updated_at=True)
+def test_updated_at_moves_on_every_change_when_pinned_so(sandbox_api):
+    list_id = sandbox_api.default_list_id()
+    other = sandbox_api.new_list("Other")
+    sandbox_api.import_contacts([{"email": "mo@example.com"}], [list_id])
+    contact_id = sandbox_api.contact_by_email("mo@example.com")["contact_id"]
+    stamps = [sandbox_api.contact_by_email("mo@example.com")["updated_at"]]
+    changes = [
+        lambda: sandbox_api.finish(sandbox_api.post("/v3/activities/add_list_memberships",
+                                                    {"source": {"contact_ids": [contact_id]}, "list_ids": [other]})),
+        lambda: sandbox_api.control("update_profile", {"email": "mo@example.com", "list_ids": [other]}),
+        lambda: sandbox_api.control("bounce", {"email": "mo@example.com"}),
         lambda: sandbox_api.control("unsubscribe", {"email": "mo@example.com"}),
     ]
     for change in changes:
@@ -163,6 +203,20 @@ def test_updated_at_moves_on_every_change(sandbox_api):
         change()
         stamps.append(sandbox_api.contact_by_email("mo@example.com")["updated_at"])
     assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+
+
+def test_update_profile_leaves_lists_and_stays_subscribed(sandbox_api):
+    list_id = sandbox_api.default_list_id()
+    other = sandbox_api.new_list("Other")
+    sandbox_api.import_contacts([{"email": "ann@example.com"}], [list_id, other])
+    before = sandbox_api.contact_by_email("ann@example.com")
+    _tick(sandbox_api)
+    left = sandbox_api.control("update_profile", {"email": "ann@example.com", "list_ids": [other]}).json()
+    assert left["list_memberships"] == [list_id]
+    assert left["email_address"]["permission_to_send"] == before["email_address"]["permission_to_send"]
+    assert left["updated_at"] == before["updated_at"]
+    again = sandbox_api.control("update_profile", {"email": "ann@example.com", "list_ids": [other]})
+    assert again.status_code == 409
 
 
 def test_filters(sandbox_api):
@@ -180,11 +234,11 @@ def test_filters(sandbox_api):
 
     assert emails() == ["a1@example.com", "a2@example.com", "b1@example.com"]
     assert emails(lists=list_b) == ["b1@example.com"]
-    assert emails(lists=f"{list_a},{list_b}") == ["a1@example.com", "a2@example.com", "b1@example.com"]
+    assert emails(lists=f"{list_a},{list_b}") == ["a1@example.com", "b1@example.com"]  # a2 left every list
     assert emails(status="unsubscribed") == ["a2@example.com"]
     assert emails(status="active") == ["a1@example.com", "b1@example.com"]
-    assert emails(updated_after=middle) == ["a2@example.com", "b1@example.com"]
-    assert emails(updated_before=middle) == ["a1@example.com"]
+    assert emails(updated_after=middle) == ["b1@example.com"]  # an unsubscribe does not move updated_at
+    assert emails(updated_before=middle) == ["a1@example.com", "a2@example.com"]
     assert emails(created_after=middle) == ["b1@example.com"]
     assert emails(optout_after=middle) == ["a2@example.com"]
     assert emails(email="A1@EXAMPLE.COM") == ["a1@example.com"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 import requests
 
@@ -9,7 +11,7 @@ from tests.support.sandbox_http import Api
 
 
 @pytest.mark.sandbox_config(rate_limit_per_second=4.0)
-def test_fifth_request_in_a_second_gets_429_with_retry_after(sandbox, sandbox_token):
+def test_fifth_request_in_a_second_gets_429_throttled_without_retry_after(sandbox, sandbox_token):
     api = Api(sandbox.base_url, sandbox_token)
     # Freeze the sandbox's view of time: every request lands in the same second.
     frozen = sandbox.clock.now()
@@ -18,10 +20,19 @@ def test_fifth_request_in_a_second_gets_429_with_retry_after(sandbox, sandbox_to
     assert statuses == [200, 200, 200, 200, 429]
     refused = api.get("/v3/contact_lists")
     assert refused.status_code == 429
-    assert int(refused.headers["Retry-After"]) >= 1
-    assert refused.json()[0]["error_key"] == "too_many_requests"
+    assert "Retry-After" not in refused.headers  # the real service sends none: a client paces itself
+    assert refused.json()[0]["error_key"] == "throttled"
     sandbox.clock.now = lambda: frozen + 1.5  # type: ignore[method-assign]
     assert api.get("/v3/contact_lists").status_code == 200
+
+
+@pytest.mark.sandbox_config(rate_limit_per_second=4.0, retry_after_header=True)
+def test_retry_after_is_sent_when_pinned_so(sandbox, sandbox_token):
+    api = Api(sandbox.base_url, sandbox_token)
+    frozen = sandbox.clock.now()
+    sandbox.clock.now = lambda: frozen  # type: ignore[method-assign]
+    statuses = [api.get("/v3/contact_lists") for _ in range(5)]
+    assert int(statuses[-1].headers["Retry-After"]) >= 1
 
 
 @pytest.mark.sandbox_config(rate_limit_per_second=4.0)
@@ -35,10 +46,13 @@ def test_control_requests_are_neither_limited_nor_counted(sandbox):
 def test_daily_allowance_runs_out_until_the_next_day(sandbox_api):
     assert [sandbox_api.get("/v3/contacts").status_code for _ in range(4)] == [200, 200, 200, 429]
     refused = sandbox_api.get("/v3/contacts")
-    assert "daily" in refused.json()[0]["error_message"]
-    wait = int(refused.headers["Retry-After"])
-    assert 1 <= wait <= 86_400
-    sandbox_api.control("clock", {"advance_seconds": wait + 1})
+    assert refused.json()[0]["error_key"] == "quota_exceeded"
+    assert "Retry-After" not in refused.headers
+    now = datetime.fromisoformat(sandbox_api.control("clock", method="GET").json()["now"].replace("Z", "+00:00"))
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    sandbox_api.control("clock", {"advance_seconds": (midnight - now).total_seconds() - 2})
+    assert sandbox_api.get("/v3/contacts").status_code == 429  # still the same day (UTC)
+    sandbox_api.control("clock", {"advance_seconds": 3})
     assert sandbox_api.get("/v3/contacts").status_code == 200
 
 

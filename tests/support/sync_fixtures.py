@@ -47,9 +47,11 @@ class SyncEnv:
         return {item["name"]: item["list_id"] for item in self.api.get("/v3/contact_lists", params={"limit": 1000}).json()["lists"]}
 
 
-def make_env(sandbox: Any, tmp_path: Path, *, clock: Any = None, **service_options: Any) -> SyncEnv:
+def make_env(sandbox: Any, tmp_path: Path, *, clock: Any = None, service_clock: Any = None,
+             **service_options: Any) -> SyncEnv:
     """The environment of a sync test; the client runs on `clock` (default: a fake one the sandbox's
-    clock follows, see tests/support/clocks.py)."""
+    clock follows, see tests/support/clocks.py); `service_clock` is the sync service's own time (UTC
+    datetimes), e.g. the sandbox's clock for tests that move it by hand."""
     from ctctdesk.ctct.connection import Connection
     from ctctdesk.ctct.endpoints import ConnectionSettings
     from ctctdesk.sync.service import SyncService
@@ -62,7 +64,7 @@ def make_env(sandbox: Any, tmp_path: Path, *, clock: Any = None, **service_optio
     connect(connection, sandbox)
     token = sandbox.oauth.issue_token("contact_data account_read", None)["access_token"]
     service_options.setdefault("pull_first", False)  # engine tests start with pushes; C5 has its own
-    service = SyncService(database, connection, **service_options)
+    service = SyncService(database, connection, clock=service_clock, **service_options)
     return SyncEnv(sandbox, Api(sandbox.base_url, token), connection, service, data_dir)
 
 

@@ -5,8 +5,14 @@ It behaves like the real sides where the planner's correctness depends on it:
 * Constant Contact: email addresses are unique per account; an import (CreateContact) upserts
   by email, revives a deleted contact, and never changes an ``unsubscribed`` permission; list
   memberships cannot be added to an unsubscribed contact; list names are unique (case-insensitive);
-  the default list cannot be deleted; values over the field limits are refused; every change to a
-  contact bumps its ``updated`` counter, which incremental reads use.
+  the default list cannot be deleted; values over the field limits are refused; a change to the
+  contact record bumps its ``updated`` counter, which incremental reads use — an unsubscribe (which
+  also empties the contact's lists), a bounce and a removal from a list by the owner, a bulk activity
+  or Update Profile do not (``opted_out`` records when an unsubscribe happened). The push's own
+  membership changes do bump it: they stand for the mirror learning what the push confirmed.
+  ``World.remote_snapshot`` reads the way ``ctctdesk.sync.remote_reader`` does: changed records,
+  unsubscribes since the last read, bounced and deleted contacts, and the members of every list
+  whose count differs from the mirror's.
 * CRM: list names unique (case-insensitive); companies matched by name ignoring case and spacing;
   eligibility computed from the contact as the CRM rules do (no email, role address, Do Not Contact,
   unsubscribed).
@@ -16,6 +22,7 @@ Anything the planner asks that the real side would refuse raises ``ModelRefused`
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ctctdesk.crm.rules import ineligibility
@@ -27,6 +34,7 @@ from ctctdesk.sync.operations import (
     CreateLocalCompany,
     DeleteList,
     ForgetContact,
+    MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
     RemoveMembership,
@@ -95,6 +103,7 @@ class CcContact(Person):
     status: str = "active"
     lists: set[str] = field(default_factory=set)
     updated: int = 0
+    opted_out: int = 0
 
 
 class CrmModel:
@@ -184,18 +193,47 @@ class CcModel:
             if len(value) > field_limit(name):
                 raise ModelRefused(f"{name} over the Constant Contact limit")
 
-    def snapshot(self, since: int | None = None) -> RemoteSnapshot:
-        """A read with status=all: deleted contacts come with status ``deleted``."""
-        contacts = {}
-        for cc_id, c in self.contacts.items():
-            if since is not None and c.updated <= since:
-                continue
-            contacts[cc_id] = RemoteContact(
-                cc_id, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
-                tuple(sorted(c.custom.items())), c.status, frozenset(c.lists), str(c.updated),
-            )  # fmt: skip
+    def unsubscribe(self, c: CcContact) -> None:
+        """The contact opts out: off every list, ``updated`` unchanged (the real service's way)."""
+        self.clock += 1
+        c.status = "unsubscribed"
+        c.lists.clear()
+        c.opted_out = self.clock
+
+    def record(self, cc_id: str) -> RemoteContact:
+        c = self.contacts[cc_id]
+        return RemoteContact(
+            cc_id, c.email, c.first_name, c.last_name, c.job_title, c.company_name, c.phone,
+            tuple(sorted(c.custom.items())), c.status, frozenset(c.lists), str(c.updated),
+        )  # fmt: skip
+
+    def snapshot(self, since: int | None = None, known: RemoteSnapshot | None = None) -> RemoteSnapshot:
+        """A complete read with status=all (deleted contacts come with status ``deleted``), or with
+        ``since`` and the mirror ``known`` the incremental read of the remote reader."""
         lists = {i: RemoteList(i, n, d) for i, (n, d) in self.lists.items()}
-        return RemoteSnapshot(contacts, lists, complete=since is None, account_id=self.account_id)
+        if since is None or known is None:
+            contacts = {cc_id: self.record(cc_id) for cc_id in self.contacts}
+            return RemoteSnapshot(contacts, lists, complete=True, account_id=self.account_id)
+        read = {
+            cc_id: self.record(cc_id) for cc_id, c in self.contacts.items()
+            if c.updated > since or c.opted_out > since or c.status in ("on_hold", "deleted")
+        }  # fmt: skip
+        view = {**known.contacts, **read}
+        expected = {list_id: 0 for list_id in lists}
+        for rc in view.values():
+            for list_id in rc.list_ids:
+                if list_id in expected and rc.status != "deleted":
+                    expected[list_id] += 1
+        actual = {list_id: sum(list_id in c.lists for c in self.contacts.values()) for list_id in lists}
+        changed = {list_id for list_id in lists if actual[list_id] != expected[list_id]}
+        for cc_id, c in self.contacts.items():
+            if c.lists & changed:
+                read[cc_id] = self.record(cc_id)
+        for cc_id, rc in known.contacts.items():
+            gone = rc.list_ids & changed
+            if gone and cc_id not in read:
+                read[cc_id] = dataclasses.replace(rc, list_ids=rc.list_ids - gone)
+        return RemoteSnapshot(read, lists, complete=False, account_id=self.account_id)
 
 
 class World:
@@ -213,7 +251,7 @@ class World:
         if self.mirror is None:
             read = self.cc.snapshot()
         else:
-            read = self.mirror.merged(self.cc.snapshot(since=self.last_read))
+            read = self.mirror.merged(self.cc.snapshot(since=self.last_read, known=self.mirror))
         self.mirror, self.last_read = read, self.cc.clock
         return read
 
@@ -325,6 +363,8 @@ class World:
                     c.set(name, value)
             case MarkLocalUnsubscribed(contact=ref):
                 crm.contacts[builder.resolve_contact(ref).local_id].email_status = "unsubscribed"
+            case MarkLocalBounced(contact=ref):
+                crm.contacts[builder.resolve_contact(ref).local_id].email_status = "bounced"
             case AddMembership(side=Side.CRM, list=lst, contact=ref):
                 local_id = builder.resolve_contact(ref).local_id
                 if crm.eligibility(crm.contacts[local_id]) is not Eligibility.ELIGIBLE:

@@ -251,3 +251,12 @@ def test_the_services_daily_limit_stops_like_our_own_quota():
     with pytest.raises(QuotaExhausted):
         transport.get_json("/contacts")
     assert not sleeps
+
+
+def test_quota_exceeded_without_retry_after_stops_like_our_own_quota():
+    """The real service's daily 429: `error_key` quota_exceeded, a terse message, no Retry-After."""
+    body = [{"error_key": "quota_exceeded", "error_message": "Limit Exceeded"}]
+    transport, adapter, sleeps = make_transport([(429, body, {})])
+    with pytest.raises(QuotaExhausted):
+        transport.get_json("/contacts")
+    assert not sleeps and len(adapter.sent) == 1

@@ -34,8 +34,8 @@ COMPANIES = ["Acme", "ACME ", "Blue Sky", "Bluesky", "Coral"]
 
 LOCAL_EDITS = ["l_field", "l_email", "l_tick", "l_untick", "l_dnc", "l_undnc", "l_new", "l_delete",
                "l_newlist", "l_rename", "l_dellist"]  # fmt: skip
-REMOTE_EDITS = ["r_field", "r_email", "r_add", "r_remove", "r_unsub", "r_delete", "r_new", "r_newlist",
-                "r_rename", "r_dellist"]  # fmt: skip
+REMOTE_EDITS = ["r_field", "r_email", "r_add", "r_remove", "r_unsub", "r_bounce", "r_delete", "r_new",
+                "r_newlist", "r_rename", "r_dellist"]  # fmt: skip
 
 edits = st.lists(
     st.tuples(
@@ -146,11 +146,11 @@ def apply_edit(world: World, edit) -> None:
         c.lists.add(list_id)
         cc.touch(c)
     elif kind == "r_remove" and live and list_id:
-        c.lists.discard(list_id)
-        cc.touch(c)
+        c.lists.discard(list_id)  # by the owner, a bulk activity or Update Profile: updated stays
     elif kind == "r_unsub" and live:
-        c.status = "unsubscribed"  # Constant Contact keeps the memberships of unsubscribed contacts
-        cc.touch(c)
+        cc.unsubscribe(c)  # off every list, updated stays
+    elif kind == "r_bounce" and live and c.status == "active":
+        c.status = "on_hold"  # updated stays
     elif kind == "r_delete" and live:
         c.status = "deleted"
         c.lists.clear()
@@ -216,6 +216,10 @@ def test_random_edits_then_sync_keep_the_rules(n, history, direction):
                     continue  # deleted from the CRM meanwhile
                 assert crm.email_status == "unsubscribed"
                 assert all(link.local_id not in m for _, m in world.crm.lists.values())
+            if remote is not None and remote.status == "on_hold":  # R3: a bounce shows in the CRM
+                crm = world.crm.contacts.get(link.local_id)
+                if crm is not None:
+                    assert crm.email_status in ("bounced", "unsubscribed")
 
     # R9: no duplicates on either side.
     crm_emails = [c.email.strip().lower() for c in world.crm.contacts.values() if c.email]

@@ -21,6 +21,7 @@ from ctctdesk.sandbox.oauth.registry import (
     DEVICE_GRANT_TYPE,
     DEVICE_POLL_INTERVAL,
     DEVICE_VERIFICATION_PATH,
+    REFRESH_TOKEN_LIFETIME,
     SLOW_DOWN_STEP,
     OAuthError,
     client_registered,
@@ -144,6 +145,13 @@ def _refresh(store: GrantStore, params: MultiDict[str, str], client_id: str) -> 
         scopes = parse_scopes(params["scope"])
         if not set(scopes) <= set(record.scopes):
             raise OAuthError("invalid_scope", "The requested scope exceeds the one originally granted.")
+    if not store.rotate_refresh_tokens:
+        # Long-lived: the same refresh token again, its 180 days counted from this use.
+        record.expires_at = store.clock.now() + REFRESH_TOKEN_LIFETIME
+        body = store.issue_tokens(record.account_id, client_id, scopes, grant_id=record.grant_id,
+                                  with_refresh=False)
+        body["refresh_token"] = token
+        return body
     record.status = "rotated"
     return store.issue_tokens(
         record.account_id,

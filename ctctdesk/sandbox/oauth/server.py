@@ -30,6 +30,15 @@ class OAuthServer:
     def access_token_lifetime(self, seconds: int) -> None:
         self._store.access_token_lifetime = seconds
 
+    @property
+    def rotate_refresh_tokens(self) -> bool:
+        """Rotating (single-use) refresh tokens, or long-lived ones; the control interface sets it."""
+        return self._store.rotate_refresh_tokens
+
+    @rotate_refresh_tokens.setter
+    def rotate_refresh_tokens(self, rotate: bool) -> None:
+        self._store.rotate_refresh_tokens = rotate
+
     # --- public API used by the HTTP server and the control interface --------------------------------
 
     def dispatch(self, request: Request, subpath: str) -> Response:

@@ -117,6 +117,8 @@ class GrantStore:
     def __init__(self, clock: Clock, *, access_token_lifetime: int = 86_400) -> None:
         self.clock = clock
         self.access_token_lifetime = access_token_lifetime
+        #: The app's setting in Constant Contact: rotating (single use) or long-lived refresh tokens.
+        self.rotate_refresh_tokens = True
         self.lock = threading.RLock()
         self._reset_state()
 
