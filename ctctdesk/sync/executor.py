@@ -114,6 +114,11 @@ class Executor:
     def result(self) -> ExecResult:
         return self.run.result
 
+    @property
+    def done(self) -> set[int]:
+        """The ids of the operations this run applied to the baseline (the service mirrors a push's)."""
+        return self.run.done
+
     def execute(self) -> ExecResult:
         steps = STEPS[self.plan.target]
         by_step = self._sort_into_steps(steps)
