@@ -112,23 +112,36 @@ _SQLITE_PROBLEMS = (
 )
 
 
+def _file_problem_in(error: BaseException) -> tuple[FileProblem, BaseException] | None:
+    """The kind of file trouble named by `error` or the errors it happened during, with that error."""
+    for _ in range(5):
+        words = f"{getattr(error, 'sqlite_errorname', '')} {error}"
+        for signs, problem in _SQLITE_PROBLEMS:
+            if any(sign in words for sign in signs):
+                return problem, error
+        if error.__context__ is None:
+            return None
+        error = error.__context__
+    return None
+
+
 def database_file_error(db: peewee.Database | None, error: Exception) -> DatabaseFileError | None:
     """The DatabaseFileError that a driver error on a SQLite file means, or None (PostgreSQL, or a
     problem that is not the file's, such as a bug in a statement)."""
     if not isinstance(db, peewee.SqliteDatabase) or db.database == ":memory:":
         return None
-    driver_error = error.__context__ or error
-    words = f"{getattr(driver_error, 'sqlite_errorname', '')} {error}"
-    problem = next((kind for signs, kind in _SQLITE_PROBLEMS if any(sign in words for sign in signs)), None)
-    if problem is None:
+    # The driver's exception is the context of peewee's; SQLite's own cause may be one step further
+    # back (a full disk ends the transaction, so peewee's rollback then fails with a second error).
+    found = _file_problem_in(error)
+    if found is None:
         return None
+    problem, error = found
     path = Path(db.database)
     message = {
         FileProblem.DAMAGED: f"The database {path} is damaged or is not a ctctdesk database ({error}): restore "
                              "it from a backup, or move it out of the data folder to start with an empty one.",
-        FileProblem.LOCKED: f"The database {path} is in use by another program and stayed locked for "
-                            f"{BUSY_TIMEOUT_MS // 1000} seconds: close the other ctctdesk window or command "
-                            "that uses this data folder and try again (nothing was changed).",
+        FileProblem.LOCKED: f"The database {path} is locked by another program: close the other ctctdesk "
+                            "window or command that uses this data folder and try again (nothing was changed).",
         FileProblem.DISK_FULL: f"ctctdesk could not write to the database {path} because the disk is full: "
                                "free some space on it and try again (nothing was changed).",
         FileProblem.NOT_WRITABLE: f"ctctdesk could not open or write the database {path} ({error}): make the "
