@@ -97,6 +97,7 @@ class Connection:
         self._disconnect_hooks: list[Callable[[], object]] = []
         self._lock = threading.Lock()
         self._client: CtctClient | None = None
+        self._read_state()  # a damaged state file is said at opening, before a window or command starts
 
     @classmethod
     def open(cls, data_dir: Path, sandbox_url: str | None = None, **kwargs) -> Connection:
