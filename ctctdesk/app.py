@@ -131,7 +131,11 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         log_path=log_path,
         demo=demo,
     )
-    attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring until used
+    try:
+        attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring yet
+    except BaseException:  # a damaged Constant Contact file: the caller gets no context to close
+        context.close()
+        raise
     return context
 
 

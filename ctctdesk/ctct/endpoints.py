@@ -118,7 +118,7 @@ def _check_types(settings: ConnectionSettings) -> None:
     for name in ("api_base_url", "auth_base_url", "client_id", "profile"):
         if not isinstance(getattr(settings, name), str):
             raise ValueError(f"{name} is not text")
-    if not isinstance(settings.redirect_port, int) or not 0 < settings.redirect_port < 65536:
+    if not isinstance(settings.redirect_port, int) or not 0 <= settings.redirect_port < 65536:  # 0: any free port
         raise ValueError("redirect_port is not a port number")
 
 
