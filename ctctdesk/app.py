@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from ctctdesk.file_problems import DataFileError, cannot_use_folder, problem_of
 from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
@@ -104,6 +105,16 @@ def configure_logging(data_dir: Path) -> Path:
     return log_path
 
 
+def prepare_data_folder(data_dir: Path) -> Path:
+    """Create the data folder when missing and log to it; a DataFileError when it may not be written
+    (read-only, another user's), said before anything else fails on it. Returns the log file."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return configure_logging(data_dir)
+    except OSError as error:
+        raise DataFileError(cannot_use_folder(data_dir, error), path=data_dir, problem=problem_of(error)) from None
+
+
 def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
     """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
 
@@ -113,9 +124,8 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
     from ctctdesk.ctct.connection import Connection
 
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = configure_logging(data_dir)
-    settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)
+    log_path = prepare_data_folder(data_dir)
+    settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)  # raises SettingsError, never falls back
     url = settings.get(DATABASE_URL_SETTING) or database_url_for(data_dir)
     database = open_database(url)
     context = AppContext(
@@ -126,7 +136,11 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         log_path=log_path,
         demo=demo,
     )
-    attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring until used
+    try:
+        attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring yet
+    except BaseException:  # a damaged Constant Contact file: the caller gets no context to close
+        context.close()
+        raise
     return context
 
 
@@ -259,7 +273,8 @@ def run_gui(
 ) -> int:
     """Open the main window on `open_session(args)` and run the Qt event loop, with qasync's asyncio loop
     on it (the same loop, made the same way, as the GUI tests run: `ctctdesk.ui.tasks.ensure_event_loop`).
-    A CrmError or CtctError while opening is shown in a message box."""
+    A CrmError, CtctError or a data file that cannot be used (settings, database) while opening is
+    shown in one message box before any window, and the exit code is not zero."""
     import sys
 
     from PySide6.QtCore import QTimer
@@ -284,7 +299,7 @@ def run_gui(
     loop = ensure_event_loop(app)
     try:
         session = open_session(args)
-    except (CrmError, CtctError) as error:
+    except (CrmError, CtctError, DataFileError) as error:
         from ctctdesk.ui.interaction import Interaction
 
         Interaction().warn(None, "ctctdesk", str(error))
