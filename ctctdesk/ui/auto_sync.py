@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ctctdesk.crm.models import utc_now
 from ctctdesk.sync.schedule import (
     LAST_RUN_SETTING,
     Attempt,
@@ -34,11 +33,17 @@ TICK_SECONDS = 30  # how often the driver looks at the clock; a run starts at mo
 SLEPT_AFTER = timedelta(seconds=3 * TICK_SECONDS)  # a gap this long between ticks: the computer slept
 
 
+def wall_clock() -> datetime:
+    """Now, UTC and aware (the scheduler compares it with daily times in the local zone)."""
+    return datetime.now(UTC)
+
+
 def _parse(value: Any) -> datetime | None:
     try:
-        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+        when = datetime.fromisoformat(value) if isinstance(value, str) and value else None
     except ValueError:
         return None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
 class AutoSync(QObject):
@@ -54,7 +59,7 @@ class AutoSync(QObject):
 
     def __init__(self, *, service: Any, status: Callable[[], Any], settings: Any, tasks: Any,
                  window_busy: Callable[[], bool] = lambda: False,
-                 clock: Callable[[], datetime] = utc_now, tz: tzinfo | None = None,
+                 clock: Callable[[], datetime] = wall_clock, tz: tzinfo | None = None,
                  tick_seconds: float = TICK_SECONDS, parent: QObject | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.service = service

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -61,19 +62,20 @@ class SchedulePage(QWidget):
         self.at.setObjectName("scheduleTime")
         self.at.setDisplayFormat("HH:mm")
         self.group = QButtonGroup(self)
-        when_layout.addWidget(self.off)
-        for button, editor in ((self.every, self.minutes), (self.daily, self.at)):
+        grid = QGridLayout()
+        grid.addWidget(self.off, 0, 0, 1, 2)
+        for row, (button, editor) in enumerate(((self.every, self.minutes), (self.daily, self.at)), start=1):
             self.group.addButton(button)
-            row = QHBoxLayout()
-            row.addWidget(button)
-            row.addWidget(editor)
-            row.addStretch(1)
-            when_layout.addLayout(row)
+            grid.addWidget(button, row, 0)
+            grid.addWidget(editor, row, 1)
+        grid.setColumnStretch(2, 1)
+        when_layout.addLayout(grid)
         self.group.addButton(self.off)
         layout.addWidget(when)
 
         which = QGroupBox("Which way")
         form = QFormLayout(which)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         self.direction = QComboBox()
         self.direction.setObjectName("scheduleDirection")
         for value, text in DIRECTIONS:
