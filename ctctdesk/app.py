@@ -242,8 +242,12 @@ def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed
 
     def attempted(attempt: Any) -> None:
         sync_tab.reload_history()
-        if attempt.summary is not None and sum(attempt.summary.counts.values()) and on_crm_changed:
+        if attempt.summary is None or not sum(attempt.summary.counts.values()):
+            return
+        if on_crm_changed:
             on_crm_changed()
+        if sync_tab.preview is not None and sync_tab.direction is not None and not sync_tab.busy:
+            sync_tab.choose(sync_tab.direction)  # the preview shown is out of date: Run must not apply it
 
     auto.attempted.connect(attempted)
     window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto))

@@ -35,6 +35,10 @@ class SettingsStore:
             return {}
         return values if isinstance(values, dict) else {}
 
+    def reload(self) -> None:
+        """Read the file again: another process (``ctctdesk schedule``) may have changed it."""
+        self._values = self._load()
+
     def get(self, key: str, default: Any = None) -> Any:
         return self._values.get(key, default)
 

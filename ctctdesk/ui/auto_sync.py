@@ -73,6 +73,7 @@ class AutoSync(QObject):
         self.running = False
         self.last: Attempt | None = None
         self._last_tick: datetime | None = None
+        self._settings_stamp: int | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(int(tick_seconds * 1000))
         self.timer.timeout.connect(self.tick)
@@ -84,6 +85,7 @@ class AutoSync(QObject):
     def start(self) -> None:
         """Begin looking at the clock (the window calls this once it is built)."""
         self._last_tick = self.clock()
+        self._follow_settings_file()
         self.timer.start()
 
     def change(self, setting: ScheduleSetting) -> None:
@@ -103,10 +105,32 @@ class AutoSync(QObject):
             # a sleep (or a clock change): the missed slots give one run, not one each
             log.info("The clock moved %s since the last look (the computer slept?)", now - self._last_tick)
         self._last_tick = now
+        self._follow_settings_file()
         if self.running or not self.scheduler.due():
             return False
         self.run_now()
         return True
+
+    def _follow_settings_file(self) -> None:
+        """``ctctdesk schedule …`` changed settings.json while the window is open: take the new setting."""
+        path = getattr(self.settings, "path", None)
+        if path is None:
+            return
+        try:
+            stamp = path.stat().st_mtime_ns
+        except OSError:
+            stamp = 0  # no file yet
+        if stamp == self._settings_stamp:
+            return
+        first, self._settings_stamp = self._settings_stamp is None, stamp
+        if first:
+            return
+        self.settings.reload()
+        setting = load_setting(self.settings)
+        if setting != self.setting:
+            log.info("Automatic sync changed from outside the window: %s", setting.describe())
+            self.scheduler.change(setting)
+            self.settingChanged.emit(setting)
 
     def run_now(self) -> None:
         """Start one scheduled run now (also the tray's "Sync now"); it uses up the current slot."""

@@ -214,3 +214,17 @@ def test_a_scheduled_attempt_in_the_window_waits_quietly_when_not_connected(qtbo
     assert signal.args[0].outcome is Outcome.NOT_CONNECTED
     assert window.tray.notifications == []
     assert window.context.sync.history() == []
+
+
+def test_a_schedule_set_from_the_command_line_reaches_the_open_window(qtbot, office_dir, open_window):
+    from ctctdesk.cli import main
+
+    window = open_window(office_dir)
+    auto = window.auto_sync
+    page = window.findChild(SchedulePage, "scheduleSettings")
+    assert not auto.setting.on
+    assert main(["--data-dir", str(office_dir), "schedule", "daily", "06:15", "--direction", "from-cc"]) == 0
+    auto.tick()
+    assert auto.setting == ScheduleSetting(Mode.DAILY, at=auto.setting.at, direction=Direction.FROM_CC)
+    assert f"{auto.setting.at:%H:%M}" == "06:15"
+    assert page.daily.isChecked() and page.at.time().toString("HH:mm") == "06:15"
