@@ -35,6 +35,8 @@ class TrayController(QObject):
         self.auto = auto
         self._quit_app = quit_app
         self.quitting = False
+        self.hidden = False  # the window is hidden to the tray
+        self._told_hidden = False
         self.notifications: list[tuple[str, str]] = []  # (title, text) shown, newest last
         self.menu = QMenu(window)
         self.menu.setObjectName("trayMenu")
@@ -76,6 +78,8 @@ class TrayController(QObject):
             paused = " (paused)" if self.auto.scheduler.paused else ""
             self.icon.setToolTip(f"ctctdesk — {self.auto.setting.describe()}{paused}")
             self.icon.setVisible(on)
+        if not on and self.hidden:
+            self.open()  # turned off (e.g. `ctctdesk schedule off`): no icon left to come back from
 
     def should_hide_on_close(self) -> bool:
         """The window's close: hide to the tray (automatic sync goes on) or really close."""
@@ -84,12 +88,16 @@ class TrayController(QObject):
     def hidden_to_tray(self) -> None:
         """The window was hidden: the application must not end with its last visible window."""
         QApplication.setQuitOnLastWindowClosed(False)
-        self.notify("ctctdesk is still running", "Automatic sync goes on; open the window from this icon.",
-                    warning=False)  # fmt: skip
+        self.hidden = True
+        if not self._told_hidden:  # once per session is enough
+            self._told_hidden = True
+            self.notify("ctctdesk is still running", "Automatic sync goes on; open the window from this icon.",
+                        warning=False)  # fmt: skip
 
     # -- the menu's actions ----------------------------------------------------------------------------
     def open(self) -> None:
         QApplication.setQuitOnLastWindowClosed(True)
+        self.hidden = False
         self.window.showNormal()
         self.window.raise_()
         self.window.activateWindow()

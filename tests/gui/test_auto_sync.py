@@ -195,6 +195,11 @@ def test_with_a_tray_closing_hides_the_window_while_automatic_sync_is_on(qtbot, 
         assert not QApplication.quitOnLastWindowClosed()
         window.tray.open_action.trigger()
         assert window.isVisible() and QApplication.quitOnLastWindowClosed()
+        window.close()
+        assert not window.isVisible()
+        window.auto_sync.change(ScheduleSetting())  # turned off while hidden: the window comes back
+        assert window.isVisible() and not window.tray.visible
+        window.auto_sync.change(ScheduleSetting(Mode.DAILY))
         window.tray.quit_action.trigger()
         assert quits == [1] and not window.isVisible() and window.context.tasks._closed
     finally:

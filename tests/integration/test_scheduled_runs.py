@@ -85,3 +85,23 @@ def test_a_run_going_elsewhere_makes_the_slot_skip_and_says_why(sync_env):
     assert "command line" in skipped.stopped_reason
     assert skipped.requests_used == 0
     assert not env.service.has_pulled(), "a skipped pull does not count as the first pull (C5)"
+
+
+def test_a_broken_connection_stops_the_schedule_before_any_request(sync_env):
+    import pytest
+
+    from ctctdesk.ctct.errors import AuthRevoked
+
+    env = sync_env
+    env.sandbox.oauth.reset()  # Constant Contact forgets every token
+    with pytest.raises(AuthRevoked):
+        env.connection.client().account_summary()
+    used = env.connection.quota.used
+
+    attempt = scheduled(env, Direction.BOTH)
+
+    assert attempt.outcome is Outcome.BROKEN and attempt.notify
+    assert env.connection.quota.used == used, "no request was sent"
+    newest = env.service.history()[0]
+    assert (newest.trigger, newest.stop) == ("schedule", StopReason.AUTH)
+    assert "reconnect" in newest.stopped_reason
