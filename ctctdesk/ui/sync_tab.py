@@ -7,6 +7,10 @@ progress arrives throttled on the GUI thread, and Cancel sets the `threading.Eve
 between steps. Run applies exactly the `Preview` the user saw (the service refuses to re-plan behind
 the user's back), and asks first when the mass-change guard tripped (R14).
 
+This module is the glue between the controller, the task runner and the widgets; the widgets themselves
+are built in `ctctdesk.ui.sync_page` (the page), `ctctdesk.ui.sync_views` (preview and summary trees) and
+`ctctdesk.ui.sync_history` (the history panel).
+
 Object names tests drive (issue 5): syncTab, pushButton, pullButton, previewButton, runButton,
 cancelButton, syncProgress, syncPhaseLabel, planView, summaryView, historyView.
 """
@@ -20,22 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QProgressBar,
-    QPushButton,
-    QSizePolicy,
-    QSplitter,
-    QTableView,
-    QTreeView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
@@ -49,19 +38,12 @@ from ctctdesk.sync.controller import (
 )
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
-from ctctdesk.sync.presenting import (
-    DIRECTION_TEXT,
-    Node,
-    change_count,
-    pending_text,
-    plan_tree,
-    side_of,
-    summary_tree,
-)
-from ctctdesk.ui.history_model import HistoryModel
+from ctctdesk.sync.presenting import DIRECTION_TEXT, change_count, plan_tree, side_of, summary_tree
 from ctctdesk.ui.interaction import interaction_for
+from ctctdesk.ui.sync_history import HistoryPanel
+from ctctdesk.ui.sync_page import SyncPage
+from ctctdesk.ui.sync_views import PlanPanel, SummaryPanel
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
-from ctctdesk.ui.tree_model import NodeTreeModel
 
 if TYPE_CHECKING:
     from ctctdesk.ui.context import UiContext
@@ -76,43 +58,11 @@ BROKEN_TEXT = ("The connection to Constant Contact is broken. Reconnect in Setti
                "nothing is lost, the next sync catches up.")
 QUEUED_TEXT = "Queued at Constant Contact — your data will be processed. ctctdesk keeps checking."
 
-PUSH_WARNING = ("Changes Constant Contact to match the CRM: lists are created, renamed or deleted there, "
-                "contacts added, updated or taken off lists. The CRM is not changed.")
-PULL_WARNING = ("Changes the CRM to match Constant Contact: lists, members and contact details come in, "
-                "unsubscribes are applied (those people are taken out of every list and never "
-                "emailed again). Constant Contact is not changed.")
-
-BUTTON_TEXT = {Direction.TO_CC: "Update Constant Contact from CRM",
-               Direction.FROM_CC: "Update CRM from Constant Contact"}
-
 
 class _StatusBridge(QObject):
     """Carries connection state changes from any thread to the GUI thread."""
 
     changed = Signal(object)
-
-
-def _direction_box(button: QPushButton, warning: str) -> tuple[QFrame, QLabel]:
-    box = QFrame()
-    box.setObjectName(button.objectName() + "Box")
-    box.setFrameShape(QFrame.Shape.StyledPanel)
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(10, 8, 10, 8)
-    layout.addWidget(button)
-    label = QLabel(warning)
-    label.setObjectName(button.objectName() + "Warning")
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #555;")
-    layout.addWidget(label)
-    return box, label
-
-
-def _section_title(text: str) -> QLabel:
-    label = QLabel(text)
-    font = label.font()
-    font.setBold(True)
-    label.setFont(font)
-    return label
 
 
 class SyncTab(QWidget):
@@ -136,6 +86,7 @@ class SyncTab(QWidget):
         self._reads = 0  # background reads (status, history, details) under way; they do not make it busy
         self.last_summary: Any = None
         self.last_error: str = ""
+        self._read_error = ""  # the message of a failed background read, cleared by the next good one
         self._build()
         self._bridge = _StatusBridge(self)
         self._bridge.changed.connect(self._show_connection, Qt.ConnectionType.QueuedConnection)
@@ -157,200 +108,37 @@ class SyncTab(QWidget):
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
+        """The page (`ctctdesk.ui.sync_page`) around the preview, summary and history panels; the names
+        below are the ones the glue and the tests use."""
+        self.plan_panel = PlanPanel()
+        self.summary_panel = SummaryPanel()
+        self.history_panel = HistoryPanel()
+        self.page = page = SyncPage(self, self.plan_panel, self.summary_panel, self.history_panel)
+        self.connectionBox, self.connectionLabel = page.connectionBox, page.connectionLabel
+        self.openSettingsButton, self.noteLabel = page.openSettingsButton, page.noteLabel
+        self.activationHint = page.activationHint
+        self.pushButton, self.pullButton = page.pushButton, page.pullButton
+        self.pushWarning, self.pullWarning = page.pushWarning, page.pullWarning
+        self.previewButton, self.runButton, self.cancelButton = page.previewButton, page.runButton, page.cancelButton
+        self.syncProgress, self.syncPhaseLabel = page.syncProgress, page.syncPhaseLabel
+        self.messageLabel = page.messageLabel
+        self.splitter, self.right_splitter = page.splitter, page.right_splitter
+        self.planTitle, self.pendingLabel = self.plan_panel.planTitle, self.plan_panel.pendingLabel
+        self.plan_model, self.planView = self.plan_panel.plan_model, self.plan_panel.planView
+        self.guardLabel = self.plan_panel.guardLabel
+        self.summaryTitle = self.summary_panel.summaryTitle
+        self.summary_model, self.summaryView = self.summary_panel.summary_model, self.summary_panel.summaryView
+        self.history_model, self.historyView = self.history_panel.history_model, self.history_panel.historyView
 
-        # not connected / broken: say so and offer the way to the settings page
-        self.connectionBox = QFrame()
-        self.connectionBox.setObjectName("syncConnectionBox")
-        self.connectionBox.setStyleSheet("#syncConnectionBox { background: #eef3fb; border: 1px solid #b8c8e6;"
-                                         " border-radius: 4px; }")
-        hint = QHBoxLayout(self.connectionBox)
-        hint.setContentsMargins(10, 6, 10, 6)
-        self.connectionLabel = QLabel(NOT_CONNECTED_TEXT)
-        self.connectionLabel.setObjectName("syncConnectionLabel")
-        self.connectionLabel.setWordWrap(True)
-        self.openSettingsButton = QPushButton("Open Settings → Constant Contact")
-        self.openSettingsButton.setObjectName("openConnectionSettingsButton")
         self.openSettingsButton.clicked.connect(self.openSettingsRequested)
-        hint.addWidget(self.connectionLabel, 1)
-        hint.addWidget(self.openSettingsButton)
-        self.connectionBox.hide()
-        layout.addWidget(self.connectionBox)
-        self.noteLabel = QLabel()
-        self.noteLabel.setObjectName("syncNoteLabel")
-        self.noteLabel.setWordWrap(True)
-        self.noteLabel.setStyleSheet("#syncNoteLabel { background: #f3f7ee; border: 1px solid #c5d9b0;"
-                                     " border-radius: 4px; padding: 6px 10px; }")
-        self.noteLabel.hide()
-        layout.addWidget(self.noteLabel)
-        self.activationHint = QLabel(ACTIVATION_HINT)
-        self.activationHint.setObjectName("activationHint")
-        self.activationHint.setWordWrap(True)
-        self.activationHint.setStyleSheet("#activationHint { background: #fff8e1; border: 1px solid #e6c86e;"
-                                          " border-radius: 4px; padding: 6px 10px; }")
-        self.activationHint.hide()
-        layout.addWidget(self.activationHint)
-
-        # S1: the two directions, each with its warning
-        self.pushButton = QPushButton(BUTTON_TEXT[Direction.TO_CC])
-        self.pushButton.setObjectName("pushButton")
-        self.pullButton = QPushButton(BUTTON_TEXT[Direction.FROM_CC])
-        self.pullButton.setObjectName("pullButton")
         for button, direction in ((self.pushButton, Direction.TO_CC), (self.pullButton, Direction.FROM_CC)):
-            button.setCheckable(True)
-            button.setMinimumHeight(34)
-            button.setToolTip("Shows a preview first; nothing changes until you press Run.")
             button.clicked.connect(lambda _checked=False, d=direction: self.choose(d))
-        directions = QHBoxLayout()
-        directions.setSpacing(10)
-        push_box, self.pushWarning = _direction_box(self.pushButton, PUSH_WARNING)
-        pull_box, self.pullWarning = _direction_box(self.pullButton, PULL_WARNING)
-        directions.addWidget(push_box, 1)
-        directions.addWidget(pull_box, 1)
-        layout.addLayout(directions)
-
-        # actions and progress (S2, S3)
-        actions = QGridLayout()
-        actions.setHorizontalSpacing(8)
-        self.previewButton = QPushButton("Preview")
-        self.previewButton.setObjectName("previewButton")
-        self.previewButton.setToolTip("Read both sides again and show what the chosen direction would change.")
         self.previewButton.clicked.connect(self.start_preview)
-        self.runButton = QPushButton("Run")
-        self.runButton.setObjectName("runButton")
-        self.runButton.setToolTip("Apply exactly the plan shown in the preview.")
         self.runButton.clicked.connect(self.start_run)
-        self.cancelButton = QPushButton("Cancel")
-        self.cancelButton.setObjectName("cancelButton")
-        self.cancelButton.setToolTip("Stop after the current step; what is done is kept and the next run "
-                                     "continues.")
         self.cancelButton.clicked.connect(self.cancel)
-        self.syncProgress = QProgressBar()
-        self.syncProgress.setObjectName("syncProgress")
-        self.syncProgress.setRange(0, 1)
-        self.syncProgress.setValue(0)
-        self.syncProgress.setTextVisible(False)
-        self.syncProgress.setMinimumWidth(220)
-        self.syncProgress.hide()  # shown while a preview or run works
-        self.syncPhaseLabel = QLabel("Choose a direction to see what it would change.")
-        self.syncPhaseLabel.setObjectName("syncPhaseLabel")
-        self.syncPhaseLabel.setWordWrap(True)
-        self.syncPhaseLabel.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        actions.addWidget(self.previewButton, 0, 0)
-        actions.addWidget(self.runButton, 0, 1)
-        actions.addWidget(self.cancelButton, 0, 2)
-        actions.addWidget(self.syncProgress, 0, 3)
-        actions.addWidget(self.syncPhaseLabel, 0, 4)
-        actions.setColumnStretch(4, 1)
-        layout.addLayout(actions)
-
-        self._read_error = ""  # the message of a failed background read, cleared by the next good one
-        self.messageLabel = QLabel()
-        self.messageLabel.setObjectName("syncMessageLabel")
-        self.messageLabel.setWordWrap(True)
-        self.messageLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        policy = self.messageLabel.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)  # the preview and history stay put when a message appears
-        self.messageLabel.setSizePolicy(policy)
-        self.messageLabel.hide()
-        layout.addWidget(self.messageLabel)
-
-        # preview | (summary over history)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        title_row = QHBoxLayout()
-        self.planTitle = _section_title("Preview")
-        self.pendingLabel = QLabel()
-        self.pendingLabel.setObjectName("pendingLabel")
-        self.pendingLabel.setStyleSheet("color: #555;")
-        title_row.addWidget(self.planTitle)
-        title_row.addStretch(1)
-        title_row.addWidget(self.pendingLabel)
-        left_layout.addLayout(title_row)
-        self.plan_model = NodeTreeModel(self)
-        self.planView = self._tree_view("planView", self.plan_model)
-        left_layout.addWidget(self.planView, 1)
-        self.guardLabel = QLabel()
-        self.guardLabel.setObjectName("guardLabel")
-        self.guardLabel.setWordWrap(True)
-        self.guardLabel.setStyleSheet("color: #9a5a00;")
-        self.guardLabel.hide()
-        left_layout.addWidget(self.guardLabel)
-        self.splitter.addWidget(left)
-
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.setChildrenCollapsible(False)
-        summary_box = QWidget()
-        summary_layout = QVBoxLayout(summary_box)
-        summary_layout.setContentsMargins(0, 0, 0, 0)
-        self.summaryTitle = _section_title("Summary")
-        summary_layout.addWidget(self.summaryTitle)
-        self.summary_model = NodeTreeModel(self)
-        self.summaryView = self._tree_view("summaryView", self.summary_model)
-        summary_layout.addWidget(self.summaryView, 1)
-        right.addWidget(summary_box)
-        history_box = QWidget()
-        history_layout = QVBoxLayout(history_box)
-        history_layout.setContentsMargins(0, 0, 0, 0)
-        history_layout.addWidget(_section_title("History"))
-        self.history_model = HistoryModel(self)
-        self.historyView = QTableView()
-        self.historyView.setObjectName("historyView")
-        self.historyView.setModel(self.history_model)
-        self.historyView.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.historyView.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.historyView.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.historyView.setAlternatingRowColors(True)
-        self.historyView.verticalHeader().hide()
-        self.historyView.horizontalHeader().setStretchLastSection(True)
-        self.historyView.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.historyView.verticalHeader().setDefaultSectionSize(24)
-        self.historyView.horizontalHeader().setDefaultSectionSize(72)
-        for column, width in ((HistoryModel.STARTED, 125), (HistoryModel.DIRECTION, 160),
-                              (HistoryModel.TRIGGER, 85), (HistoryModel.RESULT, 85)):
-            self.historyView.setColumnWidth(column, width)
-        self.historyView.selectionModel().currentRowChanged.connect(self._history_row_changed)
-        history_layout.addWidget(self.historyView, 1)
-        right.addWidget(history_box)
-        right.setSizes([300, 260])
-        self.right_splitter = right
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([520, 680])
-        layout.addWidget(self.splitter, 1)
-        self._show_placeholder()
-        self._show_summary_placeholder()
-
-    def _tree_view(self, name: str, model: NodeTreeModel) -> QTreeView:
-        view = QTreeView()
-        view.setObjectName(name)
-        view.setModel(model)
-        view.setUniformRowHeights(True)
-        view.setAlternatingRowColors(True)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = view.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        return view
-
-    def _show_placeholder(self) -> None:
-        root = Node("plan")
-        root.add(Node("Choose a direction above to see what it would change.", kind="note"))
-        root.add(Node("Nothing changes until you press Run.", kind="note"))
-        self.plan_model.set_root(root)
-
-    def _show_summary_placeholder(self) -> None:
-        root = Node("summary")
-        root.add(Node("What changed on each side appears here after a run.", kind="note"))
-        root.add(Node("Select a run in the history to see its details.", kind="note"))
-        self.summary_model.set_root(root)
+        self.history_panel.runSelected.connect(self._show_run)
+        self.plan_panel.show_placeholder()
+        self.summary_panel.show_placeholder()
 
     # -- state --------------------------------------------------------------------------------------
     @property
@@ -490,8 +278,7 @@ class SyncTab(QWidget):
         preview, tree = result
         self.controller.previewed(preview)
         self._show_preview(preview)
-        self.plan_model.set_root(tree)
-        self.planView.expandToDepth(0)
+        self.plan_panel.show_plan(tree)
         changes = change_count(tree)  # what the tree shows, not the engine's operation count
         target, _source = side_of(preview.plan.direction)
         if changes:
@@ -504,20 +291,7 @@ class SyncTab(QWidget):
             self.syncPhaseLabel.setText(f"Nothing to change in {target}: both sides agree.")
 
     def _show_preview(self, preview: Any) -> None:
-        """The labels beside the plan: changes waiting the other way, and the R14 guard."""
-        if preview is None:
-            self.pendingLabel.clear()
-            self.guardLabel.hide()
-        else:
-            pending = preview.pending_other_way
-            self.pendingLabel.setText(pending_text(preview.plan.direction, pending) if pending else "")
-            if preview.needs_confirmation:
-                self.guardLabel.setText("Large change: " + (preview.guard_reason or
-                                        "this run removes much of what is linked.")
-                                        + " Run asks for confirmation.")
-                self.guardLabel.show()
-            else:
-                self.guardLabel.hide()
+        self.plan_panel.show_labels(preview)
         self._update_buttons()
 
     # -- run ----------------------------------------------------------------------------------------
@@ -566,9 +340,7 @@ class SyncTab(QWidget):
         self.reload_history(select_run=summary.run_id)
 
     def _show_summary(self, tree: Any, *, title: str) -> None:
-        self.summaryTitle.setText(title)
-        self.summary_model.set_root(tree)
-        self.summaryView.expandToDepth(0)
+        self.summary_panel.show_summary(tree, title=title)
 
     @Slot()
     def cancel(self) -> None:
@@ -582,22 +354,12 @@ class SyncTab(QWidget):
             runs, pulled = result
             self.controller.set_has_pulled(pulled)
             self._update_buttons()
-            self.history_model.set_runs(runs)
-            if runs:
-                self.historyView.resizeColumnsToContents()
-            if select_run is not None:
-                row = self.history_model.row_of(select_run)
-                if row >= 0:
-                    self.historyView.selectionModel().blockSignals(True)
-                    self.historyView.selectRow(row)
-                    self.historyView.selectionModel().blockSignals(False)
+            self.history_panel.set_runs(runs, select_run)
 
         self._read("sync history", lambda handle: (self.service.history(), self.service.has_pulled()), loaded)
 
-    def _history_row_changed(self, current, _previous) -> None:
-        if not current.isValid():
-            return
-        run = self.history_model.run_at(current.row())
+    def _show_run(self, run: Any) -> None:
+        """The summary of the run selected in the history."""
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             details = self.service.run_details(run.run_id)

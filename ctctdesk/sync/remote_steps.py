@@ -1,0 +1,295 @@
+"""The remote steps: handlers that carry out operations on Constant Contact (R12), through the
+`EmailService` protocol only (`ctctdesk.sync.email_service`).
+
+Each handler takes the run's `RunState` and a run of same-kind operations, performs them with bulk
+activities where the service has them (waiting on each, with progress), and returns what Constant Contact
+confirmed: op id → the id a creation got. A handler stopped part-way raises `Partial` with what it did,
+so the journal records that much and the next plan redoes the rest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+
+from ctctdesk.ctct.client import Activity
+from ctctdesk.ctct.errors import Conflict as CtctConflict
+from ctctdesk.ctct.errors import CtctError
+from ctctdesk.sync.errors import SyncCancelled
+from ctctdesk.sync.operations import CreateContact, Operation, RenameList, UpdateContact
+from ctctdesk.sync.progress import report
+from ctctdesk.sync.remote_reader import INCLUDE, iso
+from ctctdesk.sync.snapshot import CUSTOM_PREFIX, FieldValues
+from ctctdesk.sync.step_journal import Partial, RunState
+
+# -- waiting on Constant Contact ---------------------------------------------------------------------------
+
+
+def wait_all(run: RunState, activities: Sequence[Activity], phase: str) -> list[Activity]:
+    assert run.client is not None
+    finished = []
+    total = len(activities)
+    for index, activity in enumerate(activities):
+        def progress(a: Activity, index: int = index) -> None:
+            if a.queued:
+                report(run.on_progress, "Waiting for Constant Contact", index, total, queued=True,
+                       message="Constant Contact has queued this job; it starts when its turn comes.")
+            else:
+                report(run.on_progress, phase, index * 100 + a.percent_done, total * 100)
+
+        cancelled = (lambda: run.cancel.is_set()) if run.cancel is not None else None
+        final = run.client.wait(activity, progress, cancelled=cancelled)
+        if not final.done:
+            raise SyncCancelled("Cancelled while Constant Contact was working.")
+        finished.append(final)
+    return finished
+
+
+# -- lists ---------------------------------------------------------------------------------------------------
+
+
+def delete_lists(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
+    assert run.client is not None
+    ids = [op.list.cc_id for op in ops if op.list.cc_id]  # type: ignore[attr-defined]
+    results = wait_all(run, run.client.delete_lists(ids), "Deleting lists")
+    if not all(a.succeeded for a in results):
+        raise CtctError("Constant Contact did not delete every list: " + "; ".join(
+            e for a in results for e in a.errors))
+    return {op.op_id: None for op in ops}
+
+
+def create_lists(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
+    confirmed: dict[int, str] = {}
+    try:
+        for op in ops:
+            run.check_cancel()
+            confirmed[op.op_id] = _create_list(run, op.list.name)  # type: ignore[attr-defined]
+    except (CtctError, SyncCancelled) as error:
+        raise Partial(confirmed, error) from error
+    return confirmed
+
+
+def rename_lists(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
+    assert run.client is not None
+    confirmed: dict[int, None] = {}
+    try:
+        for op in ops:
+            assert isinstance(op, RenameList)
+            run.check_cancel()
+            ref = run.builder.resolve_list(op.list)
+            run.client.rename_list(ref.cc_id, op.new_name)  # type: ignore[arg-type]
+            confirmed[op.op_id] = None
+    except (CtctError, SyncCancelled) as error:
+        raise Partial(confirmed, error) from error
+    return confirmed
+
+
+def _create_list(run: RunState, name: str) -> str:
+    assert run.client is not None
+    try:
+        return run.client.create_list(name).list_id
+    except CtctConflict:  # created by an earlier run that was stopped before recording it
+        key = name.strip().casefold()
+        for cl in run.client.iter_lists():
+            if cl.name.strip().casefold() == key:
+                return cl.list_id
+        raise
+
+
+# -- contacts ------------------------------------------------------------------------------------------------
+
+
+def _custom_field_names(run: RunState, labels: Iterable[str]) -> dict[str, str]:
+    """label → Constant Contact field name, creating missing fields first (R11)."""
+    assert run.client is not None
+    wanted = set(labels)
+    if run.labels_to_names is None:
+        run.labels_to_names = {}
+        for f in run.client.iter_custom_fields():
+            run.labels_to_names[f.label or f.name] = f.name
+            run.labels_to_ids[f.label or f.name] = f.custom_field_id
+    for label in sorted(wanted - set(run.labels_to_names)):
+        made = run.client.create_custom_field(label)
+        run.labels_to_names[label] = made.name
+        run.labels_to_ids[label] = made.custom_field_id
+    return run.labels_to_names
+
+
+def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
+    row: dict[str, str] = {}
+    for key, value in values.items():
+        if key.startswith(CUSTOM_PREFIX):
+            row["cf:" + names[key[len(CUSTOM_PREFIX):]]] = value
+        else:
+            row[key] = value
+    return row
+
+
+def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], phase: str) -> tuple[
+        dict[str, str], list[tuple[str, str]]]:  # fmt: skip
+    """Import grouped rows, wait, and read the ids back in pages: email → contact id, row errors."""
+    assert run.client is not None
+    started = run.client.server_now() - timedelta(minutes=2)  # the service's clock, not ours
+    activities: list[Activity] = []
+    for list_ids, rows in rows_by_lists.items():
+        activities.extend(run.client.import_contacts(rows, list(list_ids)))
+    finished = wait_all(run, activities, phase)
+    errors = [("", e) for a in finished for e in a.errors]
+    wanted = {row["email"] for rows in rows_by_lists.values() for row in rows}
+    ids: dict[str, str] = {}
+    for page in run.client.contact_pages(updated_after=iso(started)):
+        for contact in page:
+            email = (contact.email or "").lower()
+            if email in wanted:
+                ids[email] = contact.contact_id
+    return ids, errors
+
+
+def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
+    labels = {name for op in ops for name, _ in op.fields.custom}  # type: ignore[attr-defined]
+    names = _custom_field_names(run, labels) if labels else {}
+    groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    for op in ops:
+        assert isinstance(op, CreateContact)
+        list_ids = tuple(sorted(run.builder.resolve_list(r).cc_id or "" for r in op.lists))
+        groups[list_ids].append(_row(op.fields.as_dict(), names))
+    ids, errors = _import(run, groups, "Importing contacts")
+    confirmed: dict[int, str] = {}
+    for op in ops:
+        assert isinstance(op, CreateContact)
+        cc_id = ids.get(op.fields.email)
+        if cc_id is None:
+            run.result.errors.append((op.fields.email, _row_error(errors, op.fields.email)))
+        else:
+            confirmed[op.op_id] = cc_id
+    return confirmed
+
+
+def _remote_lists_of(run: RunState, cc_id: str, local_id: int) -> tuple[str, ...]:
+    rc = run.remote.contacts.get(cc_id) if run.remote is not None else None
+    if rc is not None:
+        return tuple(sorted(rc.list_ids))
+    base_lists = run.builder._members  # noqa: SLF001 - the builder's current memberships
+    out = []
+    for list_local_id, members in base_lists.items():
+        if local_id in members:
+            ref = run.builder.list(list_local_id)
+            if ref is not None:
+                out.append(ref.cc_id)
+    return tuple(sorted(out))
+
+
+def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
+    assert run.client is not None
+    labels = {n[len(CUSTOM_PREFIX):] for op in ops for n, _ in op.changes  # type: ignore[attr-defined]
+              if n.startswith(CUSTOM_PREFIX)}
+    names = _custom_field_names(run, labels) if labels else {}
+    confirmed: dict[int, None] = {}
+    by_import: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    import_ops: list[UpdateContact] = []
+    try:
+        for op in ops:
+            assert isinstance(op, UpdateContact)
+            ref = run.builder.resolve_contact(op.contact)
+            changes = dict(op.changes)
+            lists = _remote_lists_of(run, ref.cc_id or "", ref.local_id or -1)
+            if "email" in changes or any(v == "" for v in changes.values()) or not lists:
+                run.check_cancel()
+                _put_contact(run, ref.cc_id or "", changes, op.new_base)
+                confirmed[op.op_id] = None
+            else:
+                row = _row(changes, names)
+                row["email"] = op.new_base.email
+                by_import[lists].append(row)
+                import_ops.append(op)
+        if by_import:
+            ids, errors = _import(run, by_import, "Updating contacts")
+            for op in import_ops:
+                if op.new_base.email in ids:
+                    confirmed[op.op_id] = None
+                else:
+                    run.result.errors.append((op.new_base.email, _row_error(errors, op.new_base.email)))
+    except (CtctError, SyncCancelled) as error:
+        raise Partial(confirmed, error) from error
+    return confirmed
+
+
+def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base: FieldValues) -> None:
+    """R7: an email change (or a value blanked) goes by contact id with a full PUT."""
+    assert run.client is not None
+    current = run.client.get_contact(cc_id, include=INCLUDE)
+    raw = current.raw
+    body: dict = {k: raw[k] for k in ("first_name", "last_name", "job_title", "company_name",
+                                      "birthday_month", "birthday_day", "anniversary") if raw.get(k)}
+    email = raw.get("email_address") or {}
+    body["email_address"] = {"address": changes.get("email", email.get("address", "")),
+                             "permission_to_send": email.get("permission_to_send") or "implicit"}
+    for name in ("first_name", "last_name", "job_title", "company_name"):
+        if name in changes:
+            if changes[name]:
+                body[name] = changes[name]
+            else:
+                body.pop(name, None)
+    phones = [p for p in raw.get("phone_numbers") or [] if p.get("phone_number")]
+    if "phone" in changes:
+        phones = [p for p in phones if p.get("kind") != "other"]
+        if changes["phone"]:
+            phones.append({"phone_number": changes["phone"], "kind": "other"})
+    body["phone_numbers"] = [{"phone_number": p["phone_number"], "kind": p.get("kind") or "other"}
+                             for p in phones]
+    custom = {item["custom_field_id"]: item.get("value") or "" for item in raw.get("custom_fields") or []}
+    custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)}
+    if custom_changes:
+        _custom_field_names(run, custom_changes)
+        for label, value in custom_changes.items():
+            fid = run.labels_to_ids[label]
+            if value:
+                custom[fid] = value
+            else:
+                custom.pop(fid, None)
+    body["custom_fields"] = [{"custom_field_id": k, "value": v} for k, v in custom.items() if v]
+    body["list_memberships"] = list(raw.get("list_memberships") or [])
+    run.client.update_contact(cc_id, body)
+
+
+def _row_error(errors: Sequence[tuple[str, str]], email: str) -> str:
+    for _, message in errors:
+        if email and email in message:
+            return message
+    return "Constant Contact did not accept this contact."
+
+
+# -- memberships ---------------------------------------------------------------------------------------------
+
+
+def add_members(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
+    return _members(run, ops, add=True)
+
+
+def remove_members(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
+    return _members(run, ops, add=False)
+
+
+def _members(run: RunState, ops: Sequence[Operation], *, add: bool) -> dict[int, None]:
+    assert run.client is not None
+    by_list: dict[str, list[Operation]] = defaultdict(list)
+    for op in ops:
+        lst = run.builder.resolve_list(op.list)  # type: ignore[attr-defined]
+        by_list[lst.cc_id or ""].append(op)
+    confirmed: dict[int, None] = {}
+    call = run.client.add_list_memberships if add else run.client.remove_list_memberships
+    phase = "Adding to lists" if add else "Removing from lists"
+    try:
+        for list_id, group in by_list.items():
+            contact_ids = [run.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
+                           for op in group]
+            results = wait_all(run, call(contact_ids, [list_id]), phase)
+            if all(a.succeeded for a in results):
+                confirmed.update((op.op_id, None) for op in group)
+            else:
+                for a in results:
+                    run.result.errors.extend(("", e) for e in a.errors)
+    except (CtctError, SyncCancelled) as error:
+        raise Partial(confirmed, error) from error
+    return confirmed
