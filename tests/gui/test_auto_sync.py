@@ -17,6 +17,8 @@ from ctctdesk.ui.auto_sync import AutoSync
 from ctctdesk.ui.schedule_page import SchedulePage
 from ctctdesk.ui.tasks import TaskRunner
 from ctctdesk.ui.tray import TrayController
+from tests.gui.test_sync_tab import demo, demo_window  # noqa: F401 - fixtures by name
+from tests.support.ctct_fixtures import memory_keyring  # noqa: F401 - fixture by name
 from tests.unit.test_schedule import Clock, FakeService, Preview, Status
 
 
@@ -233,3 +235,29 @@ def test_a_schedule_set_from_the_command_line_reaches_the_open_window(qtbot, off
     assert auto.setting == ScheduleSetting(Mode.DAILY, at=auto.setting.at, direction=Direction.FROM_CC)
     assert f"{auto.setting.at:%H:%M}" == "06:15"
     assert page.daily.isChecked() and page.at.time().toString("HH:mm") == "06:15"
+
+
+def test_a_scheduled_run_in_the_demo_window_lands_in_the_history_and_refreshes_the_preview(
+    qtbot, demo_window,  # noqa: F811 - fixture by name
+):
+    from tests.gui.test_sync_tab import activate, preview
+
+    window = demo_window
+    tab = window.sync_tab
+    activate(qtbot, tab)
+    shown = preview(qtbot, window, "pushButton")
+    assert not shown.plan.is_empty  # the demo's CRM has lists Constant Contact lacks
+    auto = window.auto_sync
+    auto.change(ScheduleSetting(Mode.EVERY, 5, direction=Direction.TO_CC))
+    later = datetime.now(UTC) + timedelta(minutes=6)
+    auto.clock = auto.scheduler.clock = lambda: later
+
+    with qtbot.waitSignal(auto.attempted, timeout=60_000) as signal:
+        assert auto.tick()
+    attempt = signal.args[0]
+    assert attempt.outcome is Outcome.COMPLETED, attempt.message
+    assert window.tray.notifications == [], "a clean run is silent"
+    qtbot.waitUntil(lambda: tab.idle and tab.preview is not None and tab.preview is not shown, timeout=60_000)
+    assert tab.preview.plan.is_empty, "the preview shown was read again after the scheduled run"
+    newest = window.context.sync.history()[0]
+    assert (newest.trigger, newest.direction) == ("schedule", Direction.TO_CC)
