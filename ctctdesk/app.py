@@ -215,6 +215,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     )
     # After a sync every tab is brought up to date (the company counts too), through the one event hub.
     install_constant_contact_ui(window, context, on_crm_changed=lambda: feature.events.emit(everything))
+    install_auto_sync(window, context, on_crm_changed=lambda: feature.events.emit(everything))
     install_menus(window)
     window.restore_state()
     return window
@@ -237,6 +238,36 @@ def install_constant_contact_ui(
         on_crm_changed=on_crm_changed,
         note=context.extras.get("demo_note", ""),
     )
+
+
+def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed: Any = None) -> None:
+    """Settings → Automatic sync, its timer and the tray icon (X2); after each scheduled attempt the
+    Synchronize tab's history (and, when the run changed something, every tab) is brought up to date."""
+    from ctctdesk.ui.auto_sync import AutoSync
+    from ctctdesk.ui.schedule_page import PAGE_TITLE, SchedulePage
+    from ctctdesk.ui.tray import TrayController
+
+    sync_tab = window.sync_tab
+    connection = context.connection
+    assert connection is not None
+
+    auto = AutoSync(service=context.sync, status=lambda: connection.status(), settings=context.settings,
+                    tasks=context.tasks, window_busy=lambda: sync_tab.busy, parent=window)  # fmt: skip
+
+    def attempted(attempt: Any) -> None:
+        sync_tab.reload_history()
+        if attempt.summary is None or not sum(attempt.summary.counts.values()):
+            return
+        if on_crm_changed:
+            on_crm_changed()
+        if sync_tab.preview is not None and sync_tab.direction is not None and not sync_tab.busy:
+            sync_tab.choose(sync_tab.direction)  # the preview shown is out of date: Run must not apply it
+
+    auto.attempted.connect(attempted)
+    window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto))
+    window.auto_sync = auto
+    window.tray = TrayController(window, auto)
+    auto.start()
 
 
 @dataclass

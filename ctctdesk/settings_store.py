@@ -47,6 +47,10 @@ class SettingsStore:
                                 path=self.path, problem=problem_of(error)) from None
         return values if values is not None else {}
 
+    def reload(self) -> None:
+        """Read the file again: another process (``ctctdesk schedule``) may have changed it."""
+        self._values = self._load()
+
     def get(self, key: str, default: Any = None) -> Any:
         return self._values.get(key, default)
 

@@ -48,6 +48,7 @@ def exit_code_of(summary: Any) -> int:
         StopReason.GUARD: EXIT_NEEDS_CONFIRMATION,
         StopReason.ERROR: EXIT_ERROR,
         StopReason.INTERRUPTED: EXIT_ERROR,
+        StopReason.SKIPPED: EXIT_BUSY,
     }
     if summary.stop in codes:
         return codes[summary.stop]
