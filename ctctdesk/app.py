@@ -151,10 +151,13 @@ def attach_connection(context: AppContext, connection: Connection) -> None:
     a disconnect, from the window or the command line, also takes the Constant Contact lists out of
     the CRM (C6).
     """
+    from ctctdesk.sync.mapping import load_mapping
     from ctctdesk.sync.service import SyncService
 
     context.connection = connection
-    context.sync = SyncService(context.database, connection)
+    settings = context.settings
+    context.sync = SyncService(context.database, connection,
+                               mapping=(lambda: load_mapping(settings)) if settings is not None else None)
     connection.add_disconnect_hook(lambda: forget_account_with_backup(context))
 
 

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, ContactPage, CustomField
+from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, ContactPage, CustomField, Tag
 from ctctdesk.ctct.timing import Clock
 
 ActivityProgress = Callable[[Activity], None]
@@ -104,3 +104,11 @@ class EmailService(Protocol):
     def iter_custom_fields(self) -> Iterator[CustomField]: ...
 
     def create_custom_field(self, label: str) -> CustomField: ...
+
+    def iter_tags(self) -> Iterator[Tag]: ...
+
+    def create_tag(self, name: str) -> Tag: ...
+
+    def add_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]: ...
+
+    def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]: ...

@@ -43,7 +43,8 @@ from ctctdesk.sync.errors import (
     SyncError,
 )
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
-from ctctdesk.sync.local_reader import read_local
+from ctctdesk.sync.local_reader import read_local_mapped
+from ctctdesk.sync.mapping import FieldMapping, NotSent, project_remote, remote_tag_names
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
@@ -118,6 +119,8 @@ class Preview:
     needs_confirmation: bool  # R14 guard tripped
     guard_reason: str
     pending_other_way: int
+    #: R11: what the field mapping could not fit in Constant Contact, by name (pushes only).
+    not_sent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,13 +177,17 @@ class SyncService:
 
     def __init__(self, database: peewee.Database, connection: AccountAccess | None, *,
                  settings: PlanSettings | None = None, step_hook: StepHook | None = None,
-                 pull_first: bool = True, clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
+                 pull_first: bool = True, clock: Callable[[], datetime] | None = None,
+                 mapping: Callable[[], FieldMapping] | None = None) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
         self.settings = settings or PlanSettings()
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self.pull_first = pull_first
         self.clock = clock
+        #: R11: the field mapping, read again for every plan (Settings and the command line change it).
+        self.mapping = mapping or FieldMapping
+        self.not_sent = NotSent()  # what the last read's mapping could not fit (named in the preview)
         self._run_lock = RunLock(clock or utc_now)
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
@@ -207,8 +214,10 @@ class SyncService:
               full: bool = False) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
         """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16)."""
         client = self._client()
-        report(on_progress, "Reading the CRM")
-        local = read_local()
+        mapping = self.mapping()
+        if not mapping.tags:
+            report(on_progress, "Reading the CRM")
+            local, self.not_sent = read_local_mapped(mapping)
         baseline = self._baseline()
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
@@ -218,7 +227,11 @@ class SyncService:
                                known=loaded[0] if loaded else None, on_progress=on_progress,
                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
-        read = dataclasses.replace(read, snapshot=complete)
+        read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
+        if mapping.tags:  # the tags Constant Contact already has always fit (R11 limits)
+            report(on_progress, "Reading the CRM")
+            local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
+                                                     or remote_tag_names(complete))
         return client, local, baseline, read
 
     def _requests_used(self) -> int:
@@ -253,7 +266,8 @@ class SyncService:
         _, local, baseline, read = self._read(on_progress, cancel, full)
         report(on_progress, "Planning")
         the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
-        lines = describe(the_plan)
+        not_sent = tuple(self.not_sent.lines())
+        lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
         preview = Preview(
@@ -263,6 +277,7 @@ class SyncService:
             needs_confirmation=the_plan.guard.needs_confirmation,
             guard_reason="; ".join(the_plan.guard.reasons),
             pending_other_way=the_plan.pending_other_way,
+            not_sent=not_sent,
         )
         self._contexts.clear()
         self._contexts[id(preview)] = _Context(read, baseline, used_before)
@@ -664,6 +679,6 @@ def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder
                 yield contact.cc_id, lst.cc_id, isinstance(op, AddMembership)
 
 
-def describe(the_plan: Plan) -> tuple[str, ...]:
+def describe(the_plan: Plan, not_sent: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
-    return tuple(plan_lines(the_plan))
+    return tuple(plan_lines(the_plan, not_sent=not_sent))

@@ -270,7 +270,8 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel)
-            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way)
+            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way,
+                                      not_sent=getattr(preview, "not_sent", ()))
 
         self._start("preview", work, cancel, "Reading both sides…", self._previewed)
 
