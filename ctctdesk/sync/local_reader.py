@@ -95,3 +95,11 @@ def _company_tags() -> dict[int, list[str]]:
         cid: company_tags(kind if name != NO_COMPANY else "", marketing.get(cid, ()))
         for cid, name, kind in sql.select(f"SELECT id, name, type FROM {sql.quote(t_company)}")
     }
+
+
+def custom_field_use() -> dict[int, list[str]]:
+    """Contact id → the names of its custom fields (for the mapping's counts and limits, R11)."""
+    out: dict[int, list[str]] = {}
+    for contact_id, name in sql.select(f"SELECT contact_id, name FROM {sql.quote(ContactField._meta.table_name)}"):
+        out.setdefault(contact_id, []).append(name)
+    return out

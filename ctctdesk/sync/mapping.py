@@ -291,3 +291,30 @@ def remote_tag_names(snapshot: RemoteSnapshot) -> tuple[str, ...]:
     """Tag names the contacts of a snapshot carry (those the account surely has)."""
     return tuple(sorted({tag_name(n) for rc in snapshot.contacts.values() for n, _ in rc.custom_fields
                          if is_tag(n)}))
+
+
+# -- words (the command line and the Field mapping page say the same) ---------------------------------------
+
+TARGET_TEXT: Mapping[Target, str] = {
+    Target.STANDARD: "standard field",
+    Target.CUSTOM: "custom field",
+    Target.OFF: "not sent",
+}
+
+
+def rows(mapping: FieldMapping, in_use: Mapping[str, int]) -> list[tuple[str, str, str]]:
+    """(CRM field, how many contacts have it or "", what it goes as) for every mappable field."""
+    out = [
+        ("Company type", "", "contact tags" if mapping.tags else "not sent"),
+        ("Marketing tags", "", "contact tags" if mapping.tags else "not sent"),
+        (PHONE, "", TARGET_TEXT[mapping.target(PHONE)]),
+        (ADDRESS, "", TARGET_TEXT[mapping.target(ADDRESS)]),
+    ]
+    names = sorted(set(in_use) | {n for n in mapping.fields if n not in (PHONE, ADDRESS)}, key=str.casefold)
+    out.extend((name, f"{in_use.get(name, 0):,} contacts", TARGET_TEXT[mapping.target(name)]) for name in names)
+    return out
+
+
+def usage_text(used: Usage) -> str:
+    return (f"Custom fields sent: {used.fields_sent} of {MAX_CUSTOM_FIELDS_PER_ACCOUNT} per account; "
+            f"at most {used.most_per_contact} on one contact (limit {MAX_CUSTOM_FIELDS_PER_CONTACT}).")
