@@ -311,7 +311,7 @@ def rows(mapping: FieldMapping, in_use: Mapping[str, int]) -> list[tuple[str, st
         (ADDRESS, "", TARGET_TEXT[mapping.target(ADDRESS)]),
     ]
     names = sorted(set(in_use) | {n for n in mapping.fields if n not in (PHONE, ADDRESS)}, key=str.casefold)
-    out.extend((name, f"{in_use.get(name, 0):,} contacts", TARGET_TEXT[mapping.target(name)]) for name in names)
+    out.extend((name, f"{in_use.get(name, 0):,} contact{'' if in_use.get(name, 0) == 1 else 's'}", TARGET_TEXT[mapping.target(name)]) for name in names)
     return out
 
 
