@@ -91,9 +91,11 @@ def _company_tags() -> dict[int, list[str]]:
     for company_id, name in sql.select(f"SELECT l.company_id, t.name FROM {sql.quote(t_link)} l "
                                        f"JOIN {sql.quote(t_tag)} t ON t.id = l.tag_id"):  # fmt: skip
         marketing.setdefault(company_id, []).append(name)
+    # Contacts without a company (the placeholder) carry none: see mapping.keep_remote_tags.
     return {
-        cid: company_tags(kind if name != NO_COMPANY else "", marketing.get(cid, ()))
+        cid: company_tags(kind, marketing.get(cid, ()))
         for cid, name, kind in sql.select(f"SELECT id, name, type FROM {sql.quote(t_company)}")
+        if name != NO_COMPANY
     }
 
 

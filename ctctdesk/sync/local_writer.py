@@ -112,7 +112,10 @@ class LocalWriter:
     def _tag_company(self, contact_id: int, added: Sequence[str], removed: Sequence[str]) -> None:
         """R11: tags from Constant Contact are the contact's company's: its type, or marketing tags
         (created under Constant Contact's name when the CRM has none of that name)."""
-        company_id = Contact.get_by_id(contact_id).company_id
+        company = Contact.get_by_id(contact_id).company
+        if company.name == NO_COMPANY:  # no company to give them to: they stay in Constant Contact only
+            return
+        company_id = company.id
         for name in added:
             kind = _TYPE_OF_TAG.get(name.casefold())
             if kind is not None:

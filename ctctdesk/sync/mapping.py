@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ctctdesk.sync.errors import SyncError
-from ctctdesk.sync.snapshot import RemoteSnapshot
+from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot
 
 MAPPING_SETTING = "field_mapping"  # key in settings.json
 
@@ -285,6 +285,24 @@ def project_remote(snapshot: RemoteSnapshot, mapping: FieldMapping) -> RemoteSna
             contacts[cc_id] = replace(rc, custom_fields=custom, phone=phone)
             changed = True
     return replace(snapshot, contacts=contacts) if changed else snapshot
+
+
+def keep_remote_tags(local: LocalSnapshot, remote: RemoteSnapshot, baseline: Baseline) -> LocalSnapshot:
+    """A CRM contact without a company has no tags of its own (tags belong to companies): it is shown to
+    the planner with the tags its linked Constant Contact contact has, so neither side changes them."""
+    contacts = None
+    for local_id, lc in local.contacts.items():
+        if lc.company_name:
+            continue
+        link = baseline.contacts.get(local_id)
+        rc = remote.contacts.get(link.cc_id) if link is not None else None
+        theirs = tuple(p for p in rc.custom_fields if is_tag(p[0])) if rc is not None else ()
+        if not theirs:
+            continue
+        if contacts is None:
+            contacts = dict(local.contacts)
+        contacts[local_id] = replace(lc, custom_fields=tuple(sorted(lc.custom_fields + theirs)))
+    return replace(local, contacts=contacts) if contacts is not None else local
 
 
 def remote_tag_names(snapshot: RemoteSnapshot) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from ctctdesk.sync.errors import (
 )
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
 from ctctdesk.sync.local_reader import read_local_mapped
-from ctctdesk.sync.mapping import FieldMapping, NotSent, project_remote, remote_tag_names
+from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, project_remote, remote_tag_names
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
@@ -232,6 +232,7 @@ class SyncService:
             report(on_progress, "Reading the CRM")
             local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
                                                      or remote_tag_names(complete))
+            local = keep_remote_tags(local, read.snapshot, baseline)
         return client, local, baseline, read
 
     def _requests_used(self) -> int:

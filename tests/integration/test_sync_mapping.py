@@ -120,3 +120,20 @@ def test_a_custom_field_turned_off_is_not_sent_and_not_blanked(sync_env):
     env.service.mapping = FieldMapping  # back on: the next preview shows what it sends
     assert "Notes" in "\n".join(env.service.preview("to_cc").lines)
     assert Contact.get_by_id(cid).email == "ann@acme.example"
+
+
+def test_a_tag_on_a_contact_without_a_company_stays_in_constant_contact(sync_env):
+    env = sync_env
+    env.service.mapping = lambda: FieldMapping(tags=True)
+    news = env.api.new_list("News")
+    env.api.import_contacts([{"email": "solo@example.com", "first_name": "Solo"}], [news])
+    client = env.connection.client()
+    vip = client.create_tag("VIP")
+    solo_id = env.cc_contacts()["solo@example.com"]["contact_id"]
+    for activity in client.add_tags([solo_id], [vip.tag_id]):
+        client.wait(activity)
+    sync(env, "from_cc")
+    assert Contact.get(Contact.email == "solo@example.com").company.company_tags.count() == 0
+    assert not [op for op in env.service.preview("to_cc").plan.changes if type(op).__name__ == "UpdateContact"]
+    sync(env, "to_cc")
+    assert cc_tags(env)["solo@example.com"] == {"VIP"}
