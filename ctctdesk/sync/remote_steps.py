@@ -175,6 +175,40 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
     return (set(adds) | set(removes)) - failed
 
 
+def _tag_new_lists(run: RunState, ops: Sequence[Operation], confirmed: Mapping[int, str],
+                   adds: Mapping[int, tuple[str, list[str]]]) -> set[int]:  # fmt: skip
+    """Tag whole lists at once where that tags exactly the contacts meant: lists this run created, whose
+    members (all imported just now) carry the same tags. One activity instead of one per 500 contacts;
+    returns the op ids so tagged."""
+    assert run.client is not None
+    members: dict[str, list[int]] = defaultdict(list)  # new list's id → op ids imported into it
+    for op in ops:
+        assert isinstance(op, CreateContact)
+        for ref in op.lists:
+            if ref.cc_id is None:  # created by this run: nobody else is in it
+                members[run.builder.resolve_list(ref).cc_id or ""].append(op.op_id)
+    if not members:
+        return set()
+    by_tags: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for list_id, op_ids in members.items():
+        if not list_id or any(o not in confirmed for o in op_ids):
+            continue
+        sets = {tuple(sorted(adds[o][1])) if o in adds else () for o in op_ids}
+        if len(sets) == 1 and (tags := sets.pop()):
+            by_tags[tags].append(list_id)
+    done: set[int] = set()
+    if not by_tags:
+        return done
+    ids = _tag_id_map(run, {n for tags in by_tags for n in tags})
+    for tags, list_ids in by_tags.items():
+        run.check_cancel()
+        results = wait_all(run, run.client.add_tags_to_lists(list_ids, [ids[n.casefold()] for n in tags]),
+                           "Tagging contacts")
+        if all(a.succeeded for a in results):
+            done.update(o for list_id in list_ids for o in members[list_id])
+    return done
+
+
 def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], phase: str) -> tuple[
         dict[str, str], list[tuple[str, str]]]:  # fmt: skip
     """Import grouped rows, wait, and read the ids back in pages: email → contact id, row errors."""
@@ -217,7 +251,8 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
             if op.op_id in confirmed and (tags := [tag_name(n) for n, v in op.fields.custom if is_tag(n) and v])}
     if adds:
         try:
-            tagged = _tag(run, adds, {})
+            by_lists = _tag_new_lists(run, ops, confirmed, adds)
+            tagged = by_lists | _tag(run, {k: v for k, v in adds.items() if k not in by_lists}, {})
         except (CtctError, SyncCancelled) as error:
             raise Partial({k: v for k, v in confirmed.items() if k not in adds}, error) from error
         for op_id in set(adds) - tagged:  # imported, not tagged: left unrecorded so the next plan retries
