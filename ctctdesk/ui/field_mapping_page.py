@@ -58,8 +58,9 @@ class FieldMappingPage(QWidget):
         self.setObjectName("fieldMappingSettings")
         layout = QVBoxLayout(self)
 
-        self.tags = QCheckBox("Send company type and marketing tags as Constant Contact contact tags "
-                              "(created there under the CRM's names)")
+        self.tags = QCheckBox("Company type and marketing tags as contact tags")
+        self.tags.setToolTip("Each contact carries its company's type and marketing tags as Constant Contact "
+                             "contact tags, created there under the CRM's names.")
         self.tags.setObjectName("mappingTags")
         layout.addWidget(self.tags)
 
@@ -77,6 +78,7 @@ class FieldMappingPage(QWidget):
 
         self.usage = QLabel()
         self.usage.setObjectName("mappingUsage")
+        self.usage.setWordWrap(True)
         layout.addWidget(self.usage)
         buttons = QHBoxLayout()
         self.save = QPushButton("Save")
