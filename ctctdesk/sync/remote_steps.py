@@ -110,11 +110,23 @@ def _custom_field_names(run: RunState, labels: Iterable[str]) -> dict[str, str]:
         for f in run.client.iter_custom_fields():
             run.labels_to_names[f.label or f.name] = f.name
             run.labels_to_ids[f.label or f.name] = f.custom_field_id
-    for label in sorted(wanted - set(run.labels_to_names)):
-        made = run.client.create_custom_field(label)
+    for label in sorted(wanted - set(run.labels_to_names) - set(run.refused_labels)):
+        try:
+            made = run.client.create_custom_field(label)
+        except ValidationError as error:  # e.g. the account's custom fields are used up (R15)
+            run.refused_labels[label] = _reason(error)
+            continue
         run.labels_to_names[label] = made.name
         run.labels_to_ids[label] = made.custom_field_id
     return run.labels_to_names
+
+
+def _refused_field(run: RunState, labels: Iterable[str]) -> str | None:
+    """Why a contact cannot go: one of its custom fields could not be made in Constant Contact."""
+    for label in labels:
+        if label in run.refused_labels:
+            return f'custom field "{label}": {run.refused_labels[label]}'
+    return None
 
 
 def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
@@ -189,14 +201,22 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
     labels = {name for op in ops for name, _ in op.fields.custom}  # type: ignore[attr-defined]
     names = _custom_field_names(run, labels) if labels else {}
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    refused: set[int] = set()
     for op in ops:
         assert isinstance(op, CreateContact)
+        reason = _refused_field(run, (name for name, _ in op.fields.custom))
+        if reason is not None:
+            _skip(run, op.fields, reason)
+            refused.add(op.op_id)
+            continue
         list_ids = tuple(sorted(run.builder.resolve_list(r).cc_id or "" for r in op.lists))
         groups[list_ids].append(_row(op.fields.as_dict(), names))
     ids, errors = _import(run, groups, "Importing contacts")
     confirmed: dict[int, str] = {}
     for op in ops:
         assert isinstance(op, CreateContact)
+        if op.op_id in refused:
+            continue
         cc_id = ids.get(op.fields.email)
         if cc_id is None:
             _skip(run, op.fields, _row_error(errors, op.fields.email))
@@ -232,6 +252,10 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
             assert isinstance(op, UpdateContact)
             ref = run.builder.resolve_contact(op.contact)
             changes = dict(op.changes)
+            reason = _refused_field(run, (n[len(CUSTOM_PREFIX):] for n in changes if n.startswith(CUSTOM_PREFIX)))
+            if reason is not None:
+                _skip(run, op.new_base, reason)
+                continue
             lists = _remote_lists_of(run, ref.cc_id or "", ref.local_id or -1)
             if "email" in changes or any(v == "" for v in changes.values()) or not lists:
                 run.check_cancel()

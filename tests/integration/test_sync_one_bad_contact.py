@@ -81,3 +81,21 @@ def test_one_refused_update_does_not_hold_back_the_others_or_the_removals(sync_e
         values = {f["custom_field_id"]: f["value"] for f in env.cc_contacts()[f"p{i}@firm.example"]["custom_fields"]}
         assert values[fields["Region"]] == "North"
     assert not env.cc_contacts()["p3@firm.example"].get("custom_fields")
+
+
+def test_a_custom_field_the_full_account_refuses_holds_back_only_the_contacts_that_have_it(sync_env):
+    env = sync_env
+    for n in range(100):  # the account's allowance, used by fields no contact has a value in
+        made = env.api.post("/v3/contact_custom_fields", {"label": f"Old {n:03}", "type": "string"})
+        assert made.status_code == 201, made.text
+    firm = add_company("Firm")
+    people = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(4)]
+    contacts.set_custom_fields(people[2], {"Brand New": "yes"})
+    customers = lists.create_list("Customers")
+    lists.add_members(customers.id, people)
+
+    summary = push(env)
+
+    assert [e.email for e in summary.errors] == ["p2@firm.example"]
+    assert "Brand New" in summary.errors[0].message
+    assert cc_members(env, "Customers") == {"p0@firm.example", "p1@firm.example", "p3@firm.example"}
