@@ -226,15 +226,18 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
 
 
 def _remote_lists_of(run: RunState, cc_id: str, local_id: int) -> tuple[str, ...]:
+    """The lists an update by import names (an import adds to them): the contact's lists in Constant
+    Contact, less those this run took it off — removals come before updates, which must not undo them."""
     rc = run.remote.contacts.get(cc_id) if run.remote is not None else None
     if rc is not None:
-        return tuple(sorted(rc.list_ids))
+        return tuple(sorted(rc.list_ids - run.removed_from.get(cc_id, set())))
     base_lists = run.builder._members  # noqa: SLF001 - the builder's current memberships
+    removed = run.removed_from.get(cc_id, set())
     out = []
     for list_local_id, members in base_lists.items():
         if local_id in members:
             ref = run.builder.list(list_local_id)
-            if ref is not None:
+            if ref is not None and ref.cc_id not in removed:
                 out.append(ref.cc_id)
     return tuple(sorted(out))
 
@@ -351,6 +354,9 @@ def _members(run: RunState, ops: Sequence[Operation], *, add: bool) -> dict[int,
         for list_id, group in by_list.items():
             contact_ids = [run.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
                            for op in group]
+            if not add:  # from now on, whatever Constant Contact confirms: never re-added by an update
+                for cc_id in contact_ids:
+                    run.removed_from.setdefault(cc_id, set()).add(list_id)
             results = wait_all(run, call(contact_ids, [list_id]), phase)
             messages = [e for a in results for e in a.errors]
             if all(a.succeeded for a in results) and not messages:

@@ -99,3 +99,43 @@ def test_a_custom_field_the_full_account_refuses_holds_back_only_the_contacts_th
     assert [e.email for e in summary.errors] == ["p2@firm.example"]
     assert "Brand New" in summary.errors[0].message
     assert cc_members(env, "Customers") == {"p0@firm.example", "p1@firm.example", "p3@firm.example"}
+
+
+def test_do_not_contact_removals_go_first_even_when_the_service_stops_the_import(sync_env):
+    env = sync_env
+    firm = add_company("Firm")
+    people = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(3)]
+    customers = lists.create_list("Customers")
+    lists.add_members(customers.id, people)
+    assert push(env).ok
+    contacts.set_do_not_contact([people[0]], True)
+    contacts.set_custom_fields(people[1], {"Region": "North"})  # an update by import, with its lists
+    lists.add_members(customers.id, [add_contact(firm, "New", "Q", "new@firm.example")])
+    env.control("faults", {"kind": "503", "count": 50, "path_prefix": "/v3/activities/contacts_json_import"})
+
+    summary = push(env)
+
+    assert not summary.ok and summary.stopped_reason  # the import could not be done: the run stopped there
+    assert cc_members(env, "Customers") == {"p1@firm.example", "p2@firm.example"}  # but p0 is off the list
+    env.sandbox.faults.clear()
+    assert push(env).ok
+    assert cc_members(env, "Customers") == {"p1@firm.example", "p2@firm.example", "new@firm.example"}
+
+
+def test_an_update_after_the_removals_does_not_put_the_contact_back_on_the_list(sync_env):
+    env = sync_env
+    firm = add_company("Firm")
+    pat = add_contact(firm, "Pat", "Q", "pat@firm.example")
+    one, two = lists.create_list("One"), lists.create_list("Two")
+    lists.add_members(one.id, [pat])
+    lists.add_members(two.id, [pat])
+    assert push(env).ok
+    assert env.service.run(env.service.preview("from_cc"), force=True).ok  # Constant Contact as read now
+    lists.remove_members(one.id, [pat])
+    contacts.set_custom_fields(pat, {"Region": "North"})
+
+    assert push(env).ok
+
+    assert cc_members(env, "One") == set()
+    assert cc_members(env, "Two") == {"pat@firm.example"}
+    assert [f["value"] for f in env.cc_contacts()["pat@firm.example"]["custom_fields"]] == ["North"]
