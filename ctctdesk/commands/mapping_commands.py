@@ -62,8 +62,9 @@ def run_mapping(args: argparse.Namespace) -> int:
         use = custom_field_use()
         if args.action == "set":
             try:
+                before = mapping
                 mapping = _changed(mapping, args.what, FieldMapping, Target, MappingError)
-                check(mapping, use.values())
+                check(mapping, use.values(), before)
             except (MappingError, ValueError) as error:
                 print(f"ctctdesk mapping: {error}", file=sys.stderr)
                 return EXIT_USAGE
@@ -75,7 +76,10 @@ def run_mapping(args: argparse.Namespace) -> int:
         width = max(len(r[0]) for r in rows(mapping, in_use))
         for name, count, target in rows(mapping, in_use):
             print(f"{name:<{width}}  {target}" + (f"  ({count})" if count else ""))
-        print(usage_text(usage(mapping, use.values())))
+        used = usage(mapping, use.values())
+        print(usage_text(used))
+        for problem in used.problems():
+            print(f"Over the limits: {problem} Until then the fields beyond are not sent (the preview names them).")
         if args.action == "set":
             print("The next preview shows what this changes in Constant Contact before anything is sent.")
     finally:

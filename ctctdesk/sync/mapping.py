@@ -237,9 +237,20 @@ def usage(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]]) -> Us
     return Usage(len(names), most)
 
 
-def check(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]]) -> None:
-    """Refuse (``MappingError``) a mapping whose custom fields cannot fit in Constant Contact."""
-    problems = usage(mapping, contacts_fields).problems()
+def check(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]],
+          before: FieldMapping | None = None) -> None:  # fmt: skip
+    """Refuse (``MappingError``) a mapping whose custom fields cannot fit in Constant Contact.
+
+    With ``before`` (the mapping kept now), only a change that makes it worse is refused: a CRM already
+    over the limits can still be brought under them one field at a time (the sync meanwhile sends what
+    fits and names the rest in the preview)."""
+    contacts_fields = [list(names) for names in contacts_fields]
+    now = usage(mapping, contacts_fields)
+    problems = now.problems()
+    if problems and before is not None:
+        was = usage(before, contacts_fields)
+        if now.fields_sent <= was.fields_sent and now.most_per_contact <= was.most_per_contact:
+            return
     if problems:
         raise MappingError(" ".join(problems))
 

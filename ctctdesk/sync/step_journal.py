@@ -77,6 +77,8 @@ class RunState:
     labels_to_ids: dict[str, str] = field(default_factory=dict)
     # Constant Contact's tags, name (casefolded) → tag id, read once per run when tags travel (R11)
     tag_ids: dict[str, str] | None = None
+    refused_labels: dict[str, str] = field(default_factory=dict)  # label → why Constant Contact refused it
+    removed_from: dict[str, set[str]] = field(default_factory=dict)  # contact id → lists this run removed
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

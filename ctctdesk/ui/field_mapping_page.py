@@ -149,7 +149,7 @@ class FieldMappingPage(QWidget):
     def problem(self) -> str:
         """Why the edited mapping cannot be kept ("" when it can)."""
         try:
-            check(self.edited_mapping(), self._use.values())
+            check(self.edited_mapping(), self._use.values(), self.saved)
         except MappingError as error:
             return str(error)
         return ""
@@ -160,10 +160,12 @@ class FieldMappingPage(QWidget):
         problem = self.problem()
         changed = mapping != self.saved
         self.save.setEnabled(changed and not problem)
+        over = usage(mapping, self._use.values()).problems()
         if problem:
             self.state.setText("Cannot be kept: " + problem)
         else:
-            self.state.setText("Not saved yet." if changed else "Saved.")
+            self.state.setText(("Not saved yet." if changed else "Saved.")
+                               + (" Over the limits: " + " ".join(over) if over else ""))
 
     def apply(self) -> None:
         if self.problem():

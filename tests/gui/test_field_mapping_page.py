@@ -43,8 +43,11 @@ def test_a_mapping_that_cannot_fit_is_refused_with_the_reason(qtbot, office_dir,
     page = window.findChild(FieldMappingPage, "fieldMappingSettings")
     window.settings_tab.show_page("Field mapping")
     qtbot.waitExposed(page)
-    page.tags.setChecked(True)
-    assert not page.save.isEnabled()
-    assert "would carry 26 custom fields" in page.state.text() and "at most 25 per contact" in page.state.text()
+    qtbot.waitUntil(lambda: page.combos["Field 00"].isVisible())
+    assert "Over the limits: A contact would carry 26 custom fields" in page.state.text()
     page.combos["Field 00"].setCurrentIndex(page.combos["Field 00"].findData("off"))
     assert page.save.isEnabled() and page.state.text() == "Not saved yet."
+    page.save.click()
+    page.combos["Field 00"].setCurrentIndex(page.combos["Field 00"].findData("custom"))  # back over
+    assert not page.save.isEnabled()
+    assert "Cannot be kept" in page.state.text() and "at most 25 per contact" in page.state.text()

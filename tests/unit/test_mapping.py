@@ -57,3 +57,16 @@ def test_constant_contact_tags_are_seen_only_when_the_mapping_carries_them():
     off = FieldMapping(tags=True).with_field("phone", "off").with_field("Region", "off")
     seen = project_remote(snap, off).contacts["c1"]
     assert (seen.phone, seen.custom_fields) == ("", (tag_entry("VIP"),))
+
+
+def test_tags_do_not_count_against_the_custom_field_limits():
+    from ctctdesk.sync.plan_limits import within_limits
+    from ctctdesk.sync.snapshot import Baseline, LocalContact, LocalSnapshot
+
+    tags = tuple(tag_entry(f"Tag {i:02}") for i in range(30))
+    lc = LocalContact(1, "a@x.example", custom_fields=tuple(sorted(tags + (("Region", "N"),))))
+    fitted = within_limits(LocalSnapshot({1: lc}, {}), RemoteSnapshot({}, {}), Baseline.empty(), push=True,
+                           label_limit=3, fields_per_account=100, fields_per_contact=25)
+    kept = fitted.local.contacts[1].custom_fields
+    assert sum(1 for name, _ in kept if name.startswith("#tag:")) == 30  # neither cut nor shortened
+    assert ("Reg", "N") in kept

@@ -50,7 +50,10 @@ def test_more_custom_fields_than_a_contact_can_hold_are_refused(tmp_path, capsys
         contacts.set_custom_fields(cid, {f"Field {i:02}": "x" for i in range(26)})
     finally:
         context.close()
-    assert mapping(tmp_path, "set", "field", "phone", "off") == 2
+    assert mapping(tmp_path) == 0
+    assert "Over the limits: A contact would carry 26 custom fields" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "Field 00", "off") == 0  # on the way under the limit
+    out = capsys.readouterr().out
+    assert "at most 25 on one contact" in out and "Over the limits" not in out
+    assert mapping(tmp_path, "set", "field", "Field 00", "custom") == 2  # back over: refused, with why
     assert "would carry 26 custom fields" in capsys.readouterr().err
-    assert mapping(tmp_path, "set", "field", "Field 00", "off") == 0
-    assert "at most 25 on one contact" in capsys.readouterr().out
