@@ -31,7 +31,7 @@ from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import store
+from ctctdesk.sync import store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -218,6 +218,8 @@ class SyncService:
                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=complete)
+        # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
+        baseline, _ = unconfirmed.adopt(baseline, complete, unconfirmed.sent_values(store.unconfirmed_details()))
         return client, local, baseline, read
 
     def _requests_used(self) -> int:
@@ -325,15 +327,13 @@ class SyncService:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
         run_id = store.start_run(preview.direction.value, trigger, started)
-        abandoned = store.abandon_unfinished()
-        if abandoned:
-            log.info("%d steps of an interrupted run are re-planned by this run", abandoned)
         total = ExecResult()
         raised: BaseException | None = None
         try:
             if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
                 _, _, baseline, read = self._read(on_progress, cancel)
                 context = _Context(read, baseline)
+            self._close_interrupted(context)
             self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
                 _, local, baseline, read = self._read(on_progress, cancel)
@@ -369,6 +369,17 @@ class SyncService:
         if raised is not None:
             raise raised
         return self.run_details(run_id)
+
+    def _close_interrupted(self, context: _Context) -> None:
+        """Store what the plan took as agreed from a killed run's unconfirmed sends (the preview's read
+        adopted them into its baseline), then mark that run's steps abandoned: re-planned, not replayed."""
+        with database_proxy.atomic():
+            sent = unconfirmed.sent_values(store.unconfirmed_details())
+            _, adopted = unconfirmed.adopt(store.load_baseline(), context.read.snapshot, sent)
+            store.put_contacts(adopted)
+            abandoned = store.abandon_unfinished()
+        if abandoned:
+            log.info("%d steps of an interrupted run are re-planned by this run", abandoned)
 
     def _execute(self, client, the_plan: Plan, context: _Context, run_id: int,
                  on_progress: ProgressCallback | None, cancel: threading.Event | None,
