@@ -16,6 +16,8 @@ import dataclasses
 import enum
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -574,13 +576,36 @@ class _Claim:
         return f"{self.token} {self.started.isoformat()} {self.beat.isoformat()} {self.trigger}"
 
 
+_HOST = "".join(socket.gethostname().split()) or "-"  # no spaces: the claim is space-separated
+
+
+def _holder_gone(token: str) -> bool:
+    """True when the claim was made by a process of this machine that no longer exists (killed, power
+    cut): the next run need not wait for its heartbeat to go stale (R13). Anything uncertain — another
+    machine, an older claim without a process id, a system without signal 0 — counts as alive."""
+    parts = token.split("/")
+    if len(parts) != 3 or parts[2] != _HOST or os.name != "posix" or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 class RunLock:
     """One run at a time for every process that shares the database, kept as a row in ``sync_state``.
 
     Why in the database: the window, ``ctctdesk sync`` started by the task scheduler and a second desk
     on one PostgreSQL database all write the same baseline and journal. Claiming is one conditional
     UPDATE (compare and swap), atomic on SQLite and PostgreSQL alike. A process that dies holding the
-    lock stops its heartbeat, and the lock is taken over after `LOCK_STALE_AFTER`.
+    lock stops its heartbeat, and the lock is taken over after `LOCK_STALE_AFTER` — at once when the
+    holder was a process of this machine that no longer exists.
     """
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
@@ -591,7 +616,7 @@ class RunLock:
         store.SyncState.insert(key=RUN_LOCK_STATE, value="").on_conflict_ignore().execute()
         value = store.get_state(RUN_LOCK_STATE)
         claim = _Claim.parse(value)
-        if claim is not None and self._clock() - claim.beat >= LOCK_STALE_AFTER:
+        if claim is not None and (self._clock() - claim.beat >= LOCK_STALE_AFTER or _holder_gone(claim.token)):
             claim = None
         return value, claim
 
@@ -609,7 +634,7 @@ class RunLock:
         if claim is not None:
             raise RunInProgress(RUN_IN_PROGRESS_TEXT.format(started=self.holder()))
         now = self._clock()
-        token = uuid.uuid4().hex
+        token = f"{uuid.uuid4().hex}/{os.getpid()}/{_HOST}"  # who holds it: see _holder_gone
         claimed = store.SyncState.update(value=str(_Claim(token, now, now, trigger))).where(
             (store.SyncState.key == RUN_LOCK_STATE) & (store.SyncState.value == current)
         ).execute()
