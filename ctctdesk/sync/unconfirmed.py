@@ -16,47 +16,70 @@ import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 
-from ctctdesk.sync.operations import Operation, Side, UpdateContact
-from ctctdesk.sync.snapshot import Baseline, BaselineContact, FieldValues, RemoteSnapshot
+from ctctdesk.sync.operations import CreateContact, Operation, Side, UpdateContact
+from ctctdesk.sync.snapshot import Baseline, BaselineContact, FieldValues, RemoteSnapshot, cc_value
 
-SentValues = Mapping[int, Mapping[str, str]]  # local contact id → field → value sent
+NEW = "new"  # the values of an import: a contact not linked yet, the whole record sent
 
 
 def sent_detail(ops: Sequence[Operation]) -> str:
-    """The journal detail of a push step: the values each contact update is about to send ("" = none)."""
-    sent = [
-        [op.contact.local_id, dict(op.changes)]
-        for op in ops
-        if isinstance(op, UpdateContact) and op.side is Side.CC and op.contact.local_id is not None
-    ]
+    """The journal detail of a push step: the values each contact update or import is about to send
+    ("" = none)."""
+    sent: list[list] = []
+    for op in ops:
+        if op.side is not Side.CC or getattr(op, "contact", None) is None or op.contact.local_id is None:
+            continue
+        if isinstance(op, UpdateContact):
+            sent.append([op.contact.local_id, dict(op.changes)])
+        elif isinstance(op, CreateContact):
+            sent.append([op.contact.local_id, op.fields.as_dict(), NEW])
     return json.dumps({"sent": sent}) if sent else ""
 
 
-def sent_values(details: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
-    """(local contact id, values sent) from the details of unconfirmed steps, oldest first.
+def sent_values(details: Iterable[str]) -> list[tuple[int, dict[str, str], bool]]:
+    """(local contact id, values sent, whether an import) from the details of unconfirmed steps,
+    oldest first.
 
     A detail this version cannot read (another kind of step, another version) is skipped: the
     contact is then compared three-way as before, never adopted by guess."""
-    found: list[tuple[int, dict[str, str]]] = []
+    found: list[tuple[int, dict[str, str], bool]] = []
     for detail in details:
         try:
             data = json.loads(detail) if detail else {}
             rows = data.get("sent", []) if isinstance(data, dict) else []
-            for local_id, values in rows:
-                found.append((int(local_id), {str(k): str(v) for k, v in dict(values).items()}))
+            for local_id, values, *kind in rows:
+                found.append((int(local_id), {str(k): str(v) for k, v in dict(values).items()}, kind == [NEW]))
         except (ValueError, TypeError):
             continue
     return found
 
 
 def adopt(baseline: Baseline, remote: RemoteSnapshot,
-          sent: Iterable[tuple[int, Mapping[str, str]]]) -> tuple[Baseline, list[BaselineContact]]:  # fmt: skip
+          sent: Iterable[tuple[int, Mapping[str, str], bool]]) -> tuple[Baseline, list[BaselineContact]]:  # fmt: skip
     """The baseline with every unconfirmed sent value that Constant Contact now holds taken as agreed,
-    and the baseline entries so changed (to be stored when a run starts)."""
+    and the baseline entries so changed (to be stored when a run starts).
+
+    An import is adopted only whole: an unlinked Constant Contact contact with its address holding
+    exactly the record sent becomes the contact's link, as if the import had been confirmed."""
     contacts = dict(baseline.contacts)
     changed: dict[int, BaselineContact] = {}
-    for local_id, values in sent:
+    linked = {entry.cc_id for entry in contacts.values()}
+    by_email: dict[str, str] | None = None
+    for local_id, values, imported in sent:
         entry = contacts.get(local_id)
+        if imported:
+            if entry is not None:
+                continue
+            if by_email is None:
+                by_email = {cc_value("email", rc.email): cc_id for cc_id, rc in remote.contacts.items()
+                            if cc_id not in linked}  # fmt: skip
+            cc_id = by_email.pop(cc_value("email", values.get("email", "")), None)
+            held = remote.contacts.get(cc_id) if cc_id else None
+            if cc_id is None or held is None or held.values().as_dict() != dict(values):
+                continue
+            linked.add(cc_id)
+            contacts[local_id] = changed[local_id] = BaselineContact(local_id, cc_id, held.values())
+            continue
         if entry is None:
             continue
         held = remote.contacts.get(entry.cc_id)

@@ -291,3 +291,25 @@ def test_a_value_sent_but_not_recorded_is_not_taken_for_a_change_in_constant_con
     assert Contact.get_by_id(ids["p2"]).job_title == "r20"
     assert env.cc_contacts()["p2@firm.example"]["job_title"] == "r20"
     assert service.preview("both").plan.changes == ()
+
+
+def test_an_import_sent_but_not_recorded_is_not_taken_for_a_contact_made_in_constant_contact(env):
+    """The same for a new contact: killed after Constant Contact imported it with "r19" and before the
+    link was recorded; the CRM then says "r20". The next two-way run links it and pushes "r20"."""
+    push_world(env)
+    assert run(env.service, "to_cc").ok
+    firm = Company.get(Company.name == "Firm")
+    new = add_contact(firm, "Nia", "New", "nia@firm.example")
+    contacts.update_contact(new, job_title="r19")
+    lists.add_members(lists.find_list("Alpha").id, [new])
+    with pytest.raises(Killed):
+        run(restarted(env, step_hook=kill_after_sending("importing contacts")), "to_cc")
+    assert env.cc_contacts()["nia@firm.example"]["job_title"] == "r19"  # sent, never recorded
+    contacts.update_contact(new, job_title="r20")
+    service = restarted(env)
+    summary = run(service, "both")
+    assert summary.ok, summary
+    assert Contact.get_by_id(new).job_title == "r20"
+    assert env.cc_contacts()["nia@firm.example"]["job_title"] == "r20"
+    assert Contact.select().where(Contact.email == "nia@firm.example").count() == 1
+    assert service.preview("both").plan.changes == ()
