@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from ctctdesk.file_problems import DataFileError, cannot_use_folder, problem_of
 from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
@@ -104,6 +105,16 @@ def configure_logging(data_dir: Path) -> Path:
     return log_path
 
 
+def prepare_data_folder(data_dir: Path) -> Path:
+    """Create the data folder when missing and log to it; a DataFileError when it may not be written
+    (read-only, another user's), said before anything else fails on it. Returns the log file."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return configure_logging(data_dir)
+    except OSError as error:
+        raise DataFileError(cannot_use_folder(data_dir, error), path=data_dir, problem=problem_of(error)) from None
+
+
 def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
     """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
 
@@ -113,9 +124,8 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
     from ctctdesk.ctct.connection import Connection
 
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_path = configure_logging(data_dir)
-    settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)
+    log_path = prepare_data_folder(data_dir)
+    settings = SettingsStore(data_dir / SETTINGS_FILE_NAME)  # raises SettingsError, never falls back
     url = settings.get(DATABASE_URL_SETTING) or database_url_for(data_dir)
     database = open_database(url)
     context = AppContext(
@@ -126,7 +136,11 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         log_path=log_path,
         demo=demo,
     )
-    attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring until used
+    try:
+        attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring yet
+    except BaseException:  # a damaged Constant Contact file: the caller gets no context to close
+        context.close()
+        raise
     return context
 
 
@@ -201,6 +215,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     )
     # After a sync every tab is brought up to date (the company counts too), through the one event hub.
     install_constant_contact_ui(window, context, on_crm_changed=lambda: feature.events.emit(everything))
+    install_auto_sync(window, context, on_crm_changed=lambda: feature.events.emit(everything))
     install_menus(window)
     window.restore_state()
     return window
@@ -223,6 +238,36 @@ def install_constant_contact_ui(
         on_crm_changed=on_crm_changed,
         note=context.extras.get("demo_note", ""),
     )
+
+
+def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed: Any = None) -> None:
+    """Settings → Automatic sync, its timer and the tray icon (X2); after each scheduled attempt the
+    Synchronize tab's history (and, when the run changed something, every tab) is brought up to date."""
+    from ctctdesk.ui.auto_sync import AutoSync
+    from ctctdesk.ui.schedule_page import PAGE_TITLE, SchedulePage
+    from ctctdesk.ui.tray import TrayController
+
+    sync_tab = window.sync_tab
+    connection = context.connection
+    assert connection is not None
+
+    auto = AutoSync(service=context.sync, status=lambda: connection.status(), settings=context.settings,
+                    tasks=context.tasks, window_busy=lambda: sync_tab.busy, parent=window)  # fmt: skip
+
+    def attempted(attempt: Any) -> None:
+        sync_tab.reload_history()
+        if attempt.summary is None or not sum(attempt.summary.counts.values()):
+            return
+        if on_crm_changed:
+            on_crm_changed()
+        if sync_tab.preview is not None and sync_tab.direction is not None and not sync_tab.busy:
+            sync_tab.choose(sync_tab.direction)  # the preview shown is out of date: Run must not apply it
+
+    auto.attempted.connect(attempted)
+    window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto))
+    window.auto_sync = auto
+    window.tray = TrayController(window, auto)
+    auto.start()
 
 
 @dataclass
@@ -259,7 +304,8 @@ def run_gui(
 ) -> int:
     """Open the main window on `open_session(args)` and run the Qt event loop, with qasync's asyncio loop
     on it (the same loop, made the same way, as the GUI tests run: `ctctdesk.ui.tasks.ensure_event_loop`).
-    A CrmError or CtctError while opening is shown in a message box."""
+    A CrmError, CtctError or a data file that cannot be used (settings, database) while opening is
+    shown in one message box before any window, and the exit code is not zero."""
     import sys
 
     from PySide6.QtCore import QTimer
@@ -284,7 +330,7 @@ def run_gui(
     loop = ensure_event_loop(app)
     try:
         session = open_session(args)
-    except (CrmError, CtctError) as error:
+    except (CrmError, CtctError, DataFileError) as error:
         from ctctdesk.ui.interaction import Interaction
 
         Interaction().warn(None, "ctctdesk", str(error))

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from ctctdesk import commands
+from ctctdesk.file_problems import DataFileError
 
 
 def command_modules() -> list[str]:
@@ -110,7 +111,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ctctdesk.app import run_gui
 
         return run_gui(args)
-    return int(run(args) or 0)
+    try:
+        code = int(run(args) or 0)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught, not at interpreter exit
+    except BrokenPipeError:
+        return _stdout_closed()
+    except DataFileError as error:  # a command that did not catch it itself: same sentence, same code
+        return _report_file_problem(error)
+    except Exception as error:
+        file_error = _database_file_error(error)
+        if file_error is None:
+            raise
+        return _report_file_problem(file_error)
+    return code
+
+
+def _stdout_closed() -> int:
+    """The reader of our output went away (`ctctdesk sync --dry-run | head`): stop quietly.
+
+    As Python's documentation on SIGPIPE recommends, stdout is pointed at devnull so that the flush at
+    interpreter exit does not fail again and print "Exception ignored".
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+
+
+def _report_file_problem(error: DataFileError) -> int:
+    from ctctdesk.commands._file_problems import exit_code
+
+    print(f"ctctdesk: {error}", file=sys.stderr)
+    return exit_code(error, 1)
+
+
+def _database_file_error(error: Exception) -> DataFileError | None:
+    """A database driver error that escaped a command (a sync writing to a full disk or a locked file),
+    as the CRM words it, when it is the database file's fault."""
+    if "peewee" not in sys.modules:
+        return None
+    import peewee
+
+    if not isinstance(error, peewee.DatabaseError):
+        return None
+    from ctctdesk.crm.errors import as_crm_error
+
+    crm_error = as_crm_error(error)
+    return crm_error if isinstance(crm_error, DataFileError) else None
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Exit codes (also listed in `ctctdesk connect --help`):
   3 not connected             4 connection broken (reconnect)     5 sign-in refused, denied or timed out
   6 cancelled                 7 no usable system keyring          8 Constant Contact unreachable
   9 daily request allowance used up
+  13-16 a file of the data folder cannot be used (damaged, locked, not writable, disk full)
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from ctctdesk.file_problems import DataFileError  # light: a neutral module without imports
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -27,7 +30,8 @@ EXIT_QUOTA = 9
 EXIT_CODES_HELP = (
     "exit codes: 0 ok, 1 other error, 2 usage, 3 not connected, 4 connection broken, "
     "5 sign-in refused/denied/timed out, 6 cancelled, 7 no system keyring, 8 Constant Contact "
-    "unreachable, 9 daily allowance used up"
+    "unreachable, 9 daily allowance used up, 13 a data file is damaged, 14 the database is locked by "
+    "another program, 15 the data folder is not writable, 16 the disk is full"
 )
 
 
@@ -62,12 +66,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def _open_connection(args: argparse.Namespace):
     """The data folder's connection, logging to its log file (through the redaction filter)."""
-    from ctctdesk.app import configure_logging, resolve_data_dir
+    from ctctdesk.app import prepare_data_folder, resolve_data_dir
     from ctctdesk.ctct.connection import Connection
 
     data_dir = resolve_data_dir(args)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    configure_logging(data_dir)
+    prepare_data_folder(data_dir)
     return Connection.open(data_dir, getattr(args, "sandbox", None))
 
 
@@ -77,7 +80,11 @@ def _fail(message: str, code: int) -> int:
 
 
 def exit_code_for(error: Exception) -> int:
+    from ctctdesk.commands._file_problems import exit_code
     from ctctdesk.ctct import errors
+
+    if isinstance(error, DataFileError):
+        return exit_code(error, EXIT_ERROR)
 
     table = [
         (errors.AuthorizationCancelled, EXIT_CANCELLED),
@@ -141,7 +148,7 @@ def run_connect(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         cancel.set()
         return _fail("connecting was cancelled; ctctdesk is not connected.", EXIT_CANCELLED)
-    except (CtctError, CrmError) as error:
+    except (CtctError, CrmError, DataFileError) as error:
         return _fail(str(error), exit_code_for(error))
     for line in describe(status):
         print(line)
@@ -164,7 +171,7 @@ def _activate(context) -> int:
         return _fail("the initial activation was cancelled; run `ctctdesk sync --from-cc` to finish it.",
                      EXIT_CANCELLED)
     except (SyncError, CtctError, CrmError) as error:
-        code = exit_code_for(error) if isinstance(error, CtctError) else EXIT_ERROR
+        code = exit_code_for(error) if isinstance(error, (CtctError, CrmError)) else EXIT_ERROR
         return _fail(f"connected, but the initial activation did not finish: {error} Run "
                      "`ctctdesk sync --from-cc` to try again.", code)
     print_summary(summary)
@@ -179,7 +186,7 @@ def run_status(args: argparse.Namespace) -> int:
         connection = _open_connection(args)
         connection.tokens.check_available()  # no keyring: the same guidance and exit code everywhere
         status = connection.status(refresh_account=not args.offline)
-    except CtctError as error:
+    except (CtctError, DataFileError) as error:
         return _fail(str(error), exit_code_for(error))
     for line in describe(status):
         print(line)
@@ -224,7 +231,7 @@ def run_disconnect(args: argparse.Namespace) -> int:
         revoked = connection.disconnect()
     except KeyboardInterrupt:
         return _fail("cancelled; still connected.", EXIT_CANCELLED)
-    except (CtctError, CrmError) as error:
+    except (CtctError, CrmError, DataFileError) as error:
         return _fail(str(error), exit_code_for(error))
     print("Disconnected from Constant Contact; the saved sign-in was removed from the keyring.")
     if leaving:

@@ -10,6 +10,7 @@ from pathlib import Path
 OK = 0
 FAILED = 1  # nothing done (file refused, database problem)
 PARTIAL = 2  # done, but some rows were not imported
+# 13-16: a file of the data folder cannot be used (see ctctdesk.commands._file_problems)
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -43,9 +44,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run_demo_data)
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, error: BaseException | None = None) -> int:
+    from ctctdesk.commands._file_problems import exit_code
+
     print(f"ctctdesk: {message}", file=sys.stderr)
-    return FAILED
+    return exit_code(error, FAILED) if error is not None else FAILED
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -56,11 +59,11 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         context = build_context(resolve_data_dir(args))
     except CrmError as error:
-        return _fail(str(error))
+        return _fail(str(error), error)
     try:
         report = import_csv(args.file)
     except CrmError as error:
-        return _fail(str(error))
+        return _fail(str(error), error)
     finally:
         context.close()
     # in the order of the file, so the person can walk through it line by line
@@ -79,7 +82,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         context = build_context(resolve_data_dir(args))
     except CrmError as error:
-        return _fail(str(error))
+        return _fail(str(error), error)
     try:
         count = export_csv(args.file)
     except OSError as error:
@@ -99,11 +102,11 @@ def run_demo_data(args: argparse.Namespace) -> int:
     try:
         context = build_context(data_dir)
     except CrmError as error:
-        return _fail(str(error))
+        return _fail(str(error), error)
     try:
         summary = generate(contacts=args.contacts, seed=args.seed)
     except CrmError as error:
-        return _fail(str(error))
+        return _fail(str(error), error)
     finally:
         context.close()
     print(

@@ -6,7 +6,7 @@ plan, a run prints the summary; ``--json`` prints one JSON document for scripts.
 Exit codes: 0 done, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no usable system
 keyring, 9 daily allowance used up, 10 the run needs confirmation (mass change, R14): check the plan, then
 use --force; 11 a push before the first pull (C5): run --from-cc first; 12 another synchronization is
-running (one at a time).
+running (one at a time); 13-16 a file of the data folder cannot be used (`ctctdesk.commands._file_problems`).
 The code of a run that ended comes from its typed stop reason (`StopReason`), never from its wording.
 """
 
@@ -31,7 +31,9 @@ EXIT_BUSY = 12
 EPILOG = (
     "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no system keyring, "
     "9 daily allowance used up, 10 needs confirmation (use --force after checking --dry-run), "
-    "11 pull first (run --from-cc once before pushing), 12 another synchronization is running"
+    "11 pull first (run --from-cc once before pushing), 12 another synchronization is running, "
+    "13 a data file is damaged, 14 the database is locked by another program, 15 the data folder is not "
+    "writable, 16 the disk is full"
 )
 
 
@@ -46,6 +48,7 @@ def exit_code_of(summary: Any) -> int:
         StopReason.GUARD: EXIT_NEEDS_CONFIRMATION,
         StopReason.ERROR: EXIT_ERROR,
         StopReason.INTERRUPTED: EXIT_ERROR,
+        StopReason.SKIPPED: EXIT_BUSY,
     }
     if summary.stop in codes:
         return codes[summary.stop]
@@ -173,16 +176,18 @@ def print_summary(summary: Any) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     from ctctdesk.app import build_context, resolve_data_dir
+    from ctctdesk.commands._file_problems import exit_code
     from ctctdesk.crm.errors import CrmError
     from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, KeyringUnavailable, QuotaExhausted
+    from ctctdesk.file_problems import DataFileError
     from ctctdesk.sync.errors import GuardTripped, NotConnectedError, PullFirst, RunInProgress, SyncError
 
     progress = PhasePrinter(sys.stderr, quiet=args.json)
 
     try:
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
-    except CrmError as error:
-        return _fail(str(error), EXIT_ERROR)
+    except (CrmError, CtctError, DataFileError) as error:
+        return _fail(str(error), exit_code(error, EXIT_ERROR))
     try:
         service = context.sync
         if args.direction == "to_cc" and not args.dry_run:
@@ -214,8 +219,8 @@ def run_sync(args: argparse.Namespace) -> int:
         return _fail(str(error), EXIT_BROKEN)
     except QuotaExhausted as error:
         return _fail(str(error), EXIT_QUOTA)
-    except (SyncError, CtctError, CrmError) as error:
-        return _fail(str(error), EXIT_ERROR)
+    except (SyncError, CtctError, CrmError, DataFileError) as error:
+        return _fail(str(error), exit_code(error, EXIT_ERROR))
     finally:
         progress.finish()
         context.close()

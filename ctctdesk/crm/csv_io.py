@@ -33,6 +33,7 @@ from pathlib import Path
 
 import peewee
 
+from ctctdesk.chunking import chunks
 from ctctdesk.crm import contacts, lists, rules
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
 from ctctdesk.crm.errors import CrmError, CsvFormatError
@@ -120,6 +121,8 @@ ESCAPE = "'"
 # Control characters that, next to a NUL, say "binary file" rather than "one damaged value".
 _BINARY_CONTROLS = re.compile(rb"[\x01-\x08\x0e-\x1f]")
 _BINARY_SNIFF_BYTES = 65536
+#: Contacts read per query while exporting: the rows of one batch are built in memory at once.
+EXPORT_BATCH = 1000
 
 
 def escape_cell(value: str) -> str:
@@ -581,8 +584,7 @@ def export_csv(
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, dialect=csv.excel)
         writer.writerow([escape_cell(name) for name in (*COLUMNS, *field_names)])
-        for i in range(0, len(ids), 1000):
-            chunk = ids[i : i + 1000]
+        for chunk in chunks(ids, EXPORT_BATCH):
             for values in _export_rows(chunk, field_names):
                 writer.writerow([escape_cell(value) for value in values])
                 written += 1

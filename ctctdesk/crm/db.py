@@ -16,7 +16,7 @@ from pathlib import Path
 import peewee
 
 from ctctdesk.crm import schema
-from ctctdesk.crm.errors import CrmError, DatabaseOpenError
+from ctctdesk.crm.errors import CrmError, DatabaseFileError, DatabaseOpenError, as_crm_error
 from ctctdesk.storage import errors as storage_errors
 from ctctdesk.storage.connection import SQLITE_PRAGMAS, connect, describe_url
 from ctctdesk.storage.migrations import Component
@@ -48,6 +48,8 @@ def database_url_for(data_dir: Path) -> str:
 def _storage_errors_as_crm_errors() -> Iterator[None]:
     try:
         yield
+    except storage_errors.DatabaseFileError as error:
+        raise DatabaseFileError(str(error), path=error.path, problem=error.problem) from error
     except storage_errors.DatabaseOpenError as error:
         raise DatabaseOpenError(str(error)) from error
     except storage_errors.StorageError as error:
@@ -57,7 +59,13 @@ def _storage_errors_as_crm_errors() -> Iterator[None]:
 def migrate(database: peewee.Database, components: Iterable[Component]) -> dict[str, int]:
     """Bring the given schema components up to date (see `storage.migrations.migrate`), with CrmErrors."""
     with _storage_errors_as_crm_errors():
-        return migrate_components(database, components)
+        try:
+            return migrate_components(database, components)
+        except peewee.DatabaseError as error:  # a damaged file may pass the opening and fail here
+            file_error = as_crm_error(error)
+            if file_error is None:
+                raise
+            raise file_error from error
 
 
 def open_database(url: str, components: Iterable[Component] = ()) -> peewee.Database:
@@ -68,7 +76,7 @@ def open_database(url: str, components: Iterable[Component] = ()) -> peewee.Data
     """
     with _storage_errors_as_crm_errors():
         db = connect(url)
-    database_proxy.initialize(db)
+    database_proxy.initialize(db)  # first, so the errors of migrating name this database's file
     migrate(db, [schema.CRM_SCHEMA, *components])
     log.info("opened database %s", describe_url(url))
     return db

@@ -14,6 +14,8 @@ from typing import ParamSpec, TypeVar
 
 import peewee
 
+from ctctdesk.file_problems import DataFileError
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -50,6 +52,22 @@ class DatabaseUnavailableError(CrmError):
     """The database refused a read or write (locked by another desk, disk full, server gone)."""
 
 
+class DatabaseFileError(DatabaseUnavailableError, DataFileError):
+    """The SQLite file is damaged, locked by another program, not writable, or its disk is full; the
+    message names the file and what to do (see `storage.connection.database_file_error`)."""
+
+
+def as_crm_error(error: Exception) -> CrmError | None:
+    """The CrmError a driver error on the open database means when it is the file's fault, else None."""
+    from ctctdesk.storage.connection import database_file_error
+    from ctctdesk.storage.proxy import database_proxy
+
+    problem = database_file_error(database_proxy.obj, error)
+    if problem is None:
+        return None
+    return DatabaseFileError(str(problem), path=problem.path, problem=problem.problem)
+
+
 def database_errors_as_crm_errors(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """Turn the driver's operational errors into a CrmError the window or command line can show.
 
@@ -61,8 +79,13 @@ def database_errors_as_crm_errors(function: Callable[_P, _R]) -> Callable[_P, _R
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return function(*args, **kwargs)
-        except (peewee.OperationalError, peewee.InterfaceError) as error:
+        except (peewee.OperationalError, peewee.InterfaceError, peewee.DatabaseError) as error:
             logging.getLogger(function.__module__).error("database error in %s: %s", function.__name__, error)
+            file_error = as_crm_error(error)
+            if file_error is not None:
+                raise file_error from error
+            if not isinstance(error, (peewee.OperationalError, peewee.InterfaceError)):
+                raise
             raise DatabaseUnavailableError(
                 f"The database could not be updated ({error}). Nothing was changed; please try again."
             ) from error

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import peewee
 
+from ctctdesk.chunking import chunks
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
 from ctctdesk.crm.errors import (
     DuplicateNameError,
@@ -24,7 +25,6 @@ from ctctdesk.crm.models import Contact, EmailList, Membership, database_proxy, 
 from ctctdesk.crm.rules import reason_from_db
 
 MAX_NAME_LENGTH = 255
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,9 @@ def add_members(list_id: int, contact_ids: Iterable[int]) -> int:
     ids = list(dict.fromkeys(contact_ids))
     before = member_count(list_id)
     with database_proxy.atomic():
-        for i in range(0, len(ids), _CHUNK):
+        for chunk in chunks(ids):
             eligible = Contact.select(peewee.Value(list_id), Contact.id).where(
-                Contact.id.in_(ids[i : i + _CHUNK]) & Contact.ineligible_reason.is_null()
+                Contact.id.in_(chunk) & Contact.ineligible_reason.is_null()
             )
             Membership.insert_from(
                 eligible, [Membership.email_list, Membership.contact]
@@ -162,10 +162,10 @@ def remove_members(list_id: int, contact_ids: Iterable[int]) -> int:
     ids = list(dict.fromkeys(contact_ids))
     removed = 0
     with database_proxy.atomic():
-        for i in range(0, len(ids), _CHUNK):
+        for chunk in chunks(ids):
             removed += (
                 Membership.delete()
-                .where((Membership.email_list == list_id) & Membership.contact.in_(ids[i : i + _CHUNK]))
+                .where((Membership.email_list == list_id) & Membership.contact.in_(chunk))
                 .execute()
             )
     return removed

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from ctctdesk.ctct.endpoints import (
     save_settings,
     settings_path,
 )
-from ctctdesk.ctct.errors import AuthRevoked, CtctError, KeyringUnavailable, NotConnected
+from ctctdesk.ctct.errors import AuthRevoked, CtctError, KeyringUnavailable, LocalFileError, NotConnected
 from ctctdesk.ctct.http import DEFAULT_DAILY_ALLOWANCE, ApiTransport, DailyQuota, RateLimiter
 from ctctdesk.ctct.oauth import (
     BROWSER_FLOW_TIMEOUT,
@@ -36,7 +35,8 @@ from ctctdesk.ctct.oauth import (
 )
 from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
-from ctctdesk.jsonfile import write_json_atomically
+from ctctdesk.file_problems import FileProblem, cannot_use_folder, problem_of
+from ctctdesk.jsonfile import DamagedJsonFile, read_json_object, write_json_atomically
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class Connection:
         self._disconnect_hooks: list[Callable[[], object]] = []
         self._lock = threading.Lock()
         self._client: CtctClient | None = None
+        self._read_state()  # a damaged state file is said at opening, before a window or command starts
 
     @classmethod
     def open(cls, data_dir: Path, sandbox_url: str | None = None, **kwargs) -> Connection:
@@ -151,16 +152,29 @@ class Connection:
 
     # -- state file ---------------------------------------------------------------------------------
     def _read_state(self) -> dict:
+        """The saved facts; a damaged file is an error (read as empty, a broken connection would show as
+        not connected and its reason would be lost)."""
+        path = self._state_path
         try:
-            return json.loads(self._state_path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}
+            return read_json_object(path) or {}
+        except DamagedJsonFile as error:
+            raise LocalFileError(
+                f"The Constant Contact state file {path} is damaged ({error.detail}): delete it, then "
+                "connect again in Settings → Constant Contact or with `ctctdesk connect` (nothing else "
+                "is lost).", path=path, problem=FileProblem.DAMAGED,
+            ) from None
+        except OSError as error:
+            raise LocalFileError(cannot_use_folder(path.parent, error, verb="read", target=path),
+                                 path=path, problem=problem_of(error)) from None
 
     def _write_state(self, state: dict) -> None:
-        if state:
-            write_json_atomically(self._state_path, state)
-        else:
-            self._state_path.unlink(missing_ok=True)
+        try:
+            if state:
+                write_json_atomically(self._state_path, state)
+            else:
+                self._state_path.unlink(missing_ok=True)
+        except OSError as error:
+            raise LocalFileError.not_saved(self._state_path, error) from None
 
     # -- status -------------------------------------------------------------------------------------
     def status(self, *, refresh_account: bool = False) -> ConnectionStatus:

@@ -7,13 +7,14 @@ small JSON file in the data folder; tokens never go there (they live in the keyr
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ctctdesk.jsonfile import write_json_atomically
+from ctctdesk.ctct.errors import LocalFileError
+from ctctdesk.file_problems import FileProblem, cannot_use_folder, problem_of
+from ctctdesk.jsonfile import DamagedJsonFile, read_json_object, write_json_atomically
 
 REAL_API_BASE_URL = "https://api.cc.email/v3"
 REAL_AUTH_BASE_URL = "https://authz.constantcontact.com/oauth2/default/v1"
@@ -87,14 +88,43 @@ def settings_path(data_dir: Path) -> Path:
 
 
 def load_settings(path: Path) -> ConnectionSettings:
-    """Read saved settings; a missing file gives the defaults (real Constant Contact) with a new profile."""
+    """Read saved settings; a missing file gives the defaults (real Constant Contact) with a new profile.
+
+    A damaged file is an error, never the defaults: the defaults would mean a new keyring profile, so
+    ctctdesk would quietly forget its sign-in and API key.
+    """
+    path = Path(path)
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return ConnectionSettings()
-    known = {name: raw[name] for name in ConnectionSettings.__dataclass_fields__ if name in raw}
-    return ConnectionSettings(**known)
+        raw = read_json_object(path)
+        if raw is None:
+            return ConnectionSettings()
+        known = {name: raw[name] for name in ConnectionSettings.__dataclass_fields__ if name in raw}
+        settings = ConnectionSettings(**known)
+        _check_types(settings)
+        return settings
+    except (DamagedJsonFile, TypeError, ValueError) as error:
+        detail = error.detail if isinstance(error, DamagedJsonFile) else str(error)
+        raise LocalFileError(
+            f"The Constant Contact settings file {path} is damaged ({detail}): fix it, or delete it and "
+            "connect again (Settings → Constant Contact, or `ctctdesk connect --api-key KEY`).",
+            path=path, problem=FileProblem.DAMAGED,
+        ) from None
+    except OSError as error:
+        raise LocalFileError(cannot_use_folder(path.parent, error, verb="read", target=path),
+                             path=path, problem=problem_of(error)) from None
+
+
+def _check_types(settings: ConnectionSettings) -> None:
+    for name in ("api_base_url", "auth_base_url", "client_id", "profile"):
+        if not isinstance(getattr(settings, name), str):
+            raise ValueError(f"{name} is not text")
+    if not isinstance(settings.redirect_port, int) or not 0 <= settings.redirect_port < 65536:  # 0: any free port
+        raise ValueError("redirect_port is not a port number")
 
 
 def save_settings(path: Path, settings: ConnectionSettings) -> None:
-    write_json_atomically(Path(path), asdict(settings))
+    """Save through a temporary file and a rename; a LocalFileError says why it could not be saved."""
+    try:
+        write_json_atomically(Path(path), asdict(settings))
+    except OSError as error:
+        raise LocalFileError.not_saved(path, error) from None

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from ctctdesk.file_problems import DataFileError, FileProblem, cannot_write, problem_of
 
 
 class CtctError(Exception):
@@ -257,3 +260,17 @@ class KeyringUnavailable(CtctError):
 
 
 NoKeyring = KeyringUnavailable
+
+
+class LocalFileError(CtctError, DataFileError):
+    """A Constant Contact file of the data folder (settings, state, request count) is damaged or could
+    not be saved (read-only folder, full disk); the message names the file and what to do."""
+
+    kind = "local_file"
+
+    def __init__(self, message: str, *, path: Path | str, problem: FileProblem) -> None:
+        DataFileError.__init__(self, message, path=path, problem=problem)
+
+    @classmethod
+    def not_saved(cls, path: Path | str, error: OSError) -> LocalFileError:
+        return cls(cannot_write(path, error), path=path, problem=problem_of(error))

@@ -32,6 +32,7 @@ from ctctdesk.ctct.errors import (
     Conflict,
     CtctError,
     Forbidden,
+    LocalFileError,
     NotFound,
     QuotaExhausted,
     RateLimited,
@@ -142,7 +143,11 @@ class DailyQuota:
                 raise QuotaExhausted(self._used, self.allowance)
             self._used += 1
             if self.path:
-                write_json_atomically(self.path, {"date": self._day.isoformat(), "used": self._used})
+                try:
+                    write_json_atomically(self.path, {"date": self._day.isoformat(), "used": self._used})
+                except OSError as error:  # unsaved, the count could let a later run pass the allowance
+                    self._used -= 1
+                    raise LocalFileError.not_saved(self.path, error) from None
 
 
 @dataclass(frozen=True)

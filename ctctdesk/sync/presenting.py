@@ -346,6 +346,8 @@ def short_result(summary) -> str:
         return summary.stopped_reason.partition(":")[0]  # "Connection broken"
     if summary.cancelled:
         return "Cancelled"
+    if getattr(summary, "stop", None) == "skipped":  # a scheduled slot that did not run (X2)
+        return "Skipped"
     if summary.stopped_reason:
         return "Stopped"
     if summary.errors:

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
+from ctctdesk.chunking import chunks
 from ctctdesk.ctct.client import Contact
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled
@@ -195,7 +196,7 @@ class _Reader:
             self._take([self.client.get_contact(contact_id, include=INCLUDE)])
         changed_lists = self._lists_to_reread(known, lists, counts)
         left: dict[str, set[str]] = {}  # contact id → lists it was seen to have left
-        for group in _groups(sorted(changed_lists), LISTS_PER_SEARCH):
+        for group in chunks(sorted(changed_lists), LISTS_PER_SEARCH):
             seen: set[str] = set()
             for page in self.client.search_contacts(include=INCLUDE, status=("all",), lists=group):
                 self._check_cancel()
@@ -246,11 +247,6 @@ class _Reader:
         ))  # fmt: skip
         expected.update(chain.from_iterable(c.list_memberships for c in raw.values() if not c.deleted_at))
         return {list_id for list_id in lists if list_id in counts and counts[list_id] != expected[list_id]}
-
-
-def _groups(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _opt_out_date(contact: Contact) -> str | None:

@@ -89,6 +89,7 @@ class StopReason(enum.StrEnum):
     GUARD = "guard"  # the push part of a "both" run needed confirmation (R14)
     ERROR = "error"  # any other failure; ``stopped_reason`` has the message
     INTERRUPTED = "interrupted"  # never finished: the program ended during the run
+    SKIPPED = "skipped"  # a scheduled slot that did not run because another run was going (X2)
 
 
 class _Quota(Protocol):
@@ -302,6 +303,15 @@ class SyncService:
         finally:
             self._lock.release()
 
+    def record_skipped(self, direction: Direction, trigger: str, stop: StopReason, reason: str) -> RunSummary:
+        """A run that did not start — a scheduled slot held by a guard, skipped while another run was
+        going, or refused by a broken connection or a used-up allowance — kept in the history with why."""
+        now = utc_now()
+        run_id = store.start_run(Direction(direction).value, trigger, now)
+        store.finish_run(run_id, finished_at=now, counts={}, per_list={}, errors=[], requests_used=0,
+                         cancelled=False, stopped_reason=reason, stop=stop.value)  # fmt: skip
+        return self.run_details(run_id)
+
     def has_pulled(self) -> bool:
         """Did the CRM receive this account's lists and contacts once (C5)? Forgotten on disconnect."""
         value = store.get_state(PULLED_STATE)
@@ -309,7 +319,7 @@ class SyncService:
             return value == "yes"
         # a database from before the state key: any finished, not cancelled pull in the history
         return any(run.direction in (Direction.FROM_CC, Direction.BOTH) and run.finished_at is not None
-                   and not run.cancelled for run in self.history())  # fmt: skip
+                   and not run.cancelled and not _never_started(run) for run in self.history())  # fmt: skip
 
     def check_may_push(self) -> None:
         """Raise PullFirst when a push would come before the first pull (C5), if the rule is on."""
@@ -490,6 +500,11 @@ class SyncService:
         """The last known count of changes waiting to flow the other way (tab header)."""
         value = store.get_state("pending_other_way")
         return int(value) if value else None
+
+
+def _never_started(run: RunSummary) -> bool:
+    """A history entry of `SyncService.record_skipped`: a reason, and no request sent."""
+    return bool(run.stopped_reason) and run.requests_used == 0 and not run.counts
 
 
 def _stop_of(result: ExecResult) -> StopReason:

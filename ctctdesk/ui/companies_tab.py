@@ -308,6 +308,11 @@ class CompaniesTab(QWidget):
         self.empty_note.setVisible(hidden)
 
     def clear_filters(self) -> None:
+        self._reset_filter_widgets()
+        self.apply_filter()
+
+    def _reset_filter_widgets(self) -> None:
+        """Every filter back to "all", without each change filtering on its own."""
         for widget in (self.type_filter, self.tag_filter):
             widget.blockSignals(True)
             widget.setCurrentIndex(0)
@@ -315,7 +320,6 @@ class CompaniesTab(QWidget):
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
-        self.apply_filter()
 
     def _fill_tag_filter(self) -> None:
         current = self.tag_filter.currentData()
@@ -436,13 +440,7 @@ class CompaniesTab(QWidget):
 
     def _clear_filters_hiding(self, company_id: int) -> None:
         if self.company_model.row_of(company_id) < 0:
-            for widget in (self.type_filter, self.tag_filter):
-                widget.blockSignals(True)
-                widget.setCurrentIndex(0)
-                widget.blockSignals(False)
-            self.search.blockSignals(True)
-            self.search.clear()
-            self.search.blockSignals(False)
+            self._reset_filter_widgets()
             self._reload_companies([company_id])
 
     def edit_company(self) -> None:

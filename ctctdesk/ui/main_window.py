@@ -133,6 +133,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(location)
         self.resize(1200, 760)
         self._tabs_restored = False
+        self.auto_sync = None  # ctctdesk.ui.auto_sync.AutoSync, set by the composition root
+        self.tray = None  # ctctdesk.ui.tray.TrayController: closing hides to it while automatic sync is on
 
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Add a feature tab before Settings; returns its index. Give `widget` an objectName so its sizes
@@ -197,6 +199,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.save_state()
+        if self.tray is not None and self.tray.should_hide_on_close():
+            event.ignore()  # automatic sync goes on; the tray's Quit really closes
+            self.hide()
+            self.tray.hidden_to_tray()
+            return
         if self.context.tasks is not None:
             self.context.tasks.shutdown()  # a running sync or connect stops cleanly, not killed
         super().closeEvent(event)

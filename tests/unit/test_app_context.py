@@ -3,9 +3,11 @@
 import argparse
 import logging
 
+import pytest
+
 from ctctdesk.app import build_context, resolve_data_dir
 from ctctdesk.crm import lists
-from ctctdesk.settings_store import SettingsStore
+from ctctdesk.settings_store import SettingsError, SettingsStore
 
 
 def test_data_folder_holds_database_settings_and_logs(tmp_path):
@@ -35,11 +37,18 @@ def test_data_dir_option_and_platform_default(tmp_path):
     assert default.name == "ctctdesk" and default.is_absolute()
 
 
-def test_damaged_settings_file_does_not_stop_the_app(tmp_path):
+def test_damaged_settings_file_stops_the_app_and_is_kept(tmp_path):
+    """Issue 12: no quiet fallback to defaults (a PostgreSQL desk would open an empty local database)."""
     path = tmp_path / "settings.json"
     path.write_text("{not json")
+    with pytest.raises(SettingsError, match="fix it, or delete it"):
+        SettingsStore(path)
+    with pytest.raises(SettingsError):
+        build_context(tmp_path)
+    assert path.read_text() == "{not json"
+    assert not (tmp_path / "ctctdesk.sqlite3").exists()
+    path.unlink()
     store = SettingsStore(path)
-    assert store.get("anything", "default") == "default"
     store.set("a", [1, 2])
     assert SettingsStore(path).as_dict() == {"a": [1, 2]}
 
