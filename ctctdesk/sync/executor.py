@@ -75,14 +75,16 @@ STEPS: dict[Side, tuple[Step, ...]] = {
         Step("deleting lists", (OpKind.DELETE_LIST,), Side.CC),
         Step("creating and renaming lists", (OpKind.RENAME_LIST, OpKind.CREATE_LIST), Side.CC),
         Step("link contacts", (OpKind.LINK_CONTACT,), _BOOK),
-        # Updates first, on both sides: an address passed from one contact to another must leave its
-        # old holder before the contact taking it is added (an import of the address, or the CRM's
-        # writer, would otherwise take the holder for the new contact).
+        # Removals first of all (R2, R15): Do Not Contact and unsubscribed people leave Constant Contact's
+        # lists even when an import after them is stopped by the service (quota, outage).
+        Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CC),
+        # Updates before imports, on both sides: an address passed from one contact to another must
+        # leave its old holder before the contact taking it is added (an import of the address, or the
+        # CRM's writer, would otherwise take the holder for the new contact).
         Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CC),
         Step("importing contacts", (OpKind.CREATE_CONTACT,), Side.CC),
         Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
         Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CC),
-        Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CC),
     ),
     Side.CRM: (
         Step("creating companies", (OpKind.CREATE_COMPANY,), Side.CRM),
