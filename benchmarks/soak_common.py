@@ -84,7 +84,7 @@ class Sandbox:
     def start(cls, folder: Path, activity_delay: float = 0.3) -> Sandbox:
         port = _free_port()
         process = subprocess.Popen(
-            ctctdesk_command("sandbox", "--port", str(port), "--data-dir", str(folder / "sandbox"),
+            ctctdesk_command("--data-dir", str(folder / "sandbox"), "sandbox", "--port", str(port),
                              "--daily-limit", "0", "--no-rate-limit", "--activity-delay", str(activity_delay)),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_child_env())
         sandbox = cls(process, f"http://127.0.0.1:{port}")

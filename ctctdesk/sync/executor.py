@@ -78,8 +78,11 @@ STEPS: dict[Side, tuple[Step, ...]] = {
         # Removals first of all (R2, R15): Do Not Contact and unsubscribed people leave Constant Contact's
         # lists even when an import after them is stopped by the service (quota, outage).
         Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CC),
-        Step("importing contacts", (OpKind.CREATE_CONTACT,), Side.CC),
+        # Updates before imports, on both sides: an address passed from one contact to another must
+        # leave its old holder before the contact taking it is added (an import of the address, or the
+        # CRM's writer, would otherwise take the holder for the new contact).
         Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CC),
+        Step("importing contacts", (OpKind.CREATE_CONTACT,), Side.CC),
         Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
         Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CC),
     ),
@@ -90,8 +93,8 @@ STEPS: dict[Side, tuple[Step, ...]] = {
              Side.CRM),  # fmt: skip
         Step("relink contacts", (OpKind.RELINK_CONTACT,), _BOOK),
         Step("link contacts", (OpKind.LINK_CONTACT,), _BOOK),
-        Step("adding contacts", (OpKind.CREATE_CONTACT,), Side.CRM),
         Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CRM),
+        Step("adding contacts", (OpKind.CREATE_CONTACT,), Side.CRM),
         Step("marking unsubscribed", (OpKind.MARK_UNSUBSCRIBED,), Side.CRM),
         Step("marking bounced", (OpKind.MARK_BOUNCED,), Side.CRM),
         Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),

@@ -326,6 +326,10 @@ class _Planner:
         self._slots_memo: dict[frozenset[str], frozenset[int]] = {}
         # (contact, changes, source values, target email now, baseline values)
         self._email_moves: list[tuple[ContactRef, dict[str, str], FieldValues, str, FieldValues]] = []
+        # pull: contacts deleted from the CRM and changed in Constant Contact whose address another CRM
+        # contact holds; re-created once the moves are known, if that contact passes the address on
+        self._recreate_when_freed: list[tuple[str, FieldValues, frozenset[int], str, BaselineContact,
+                                              frozenset[int]]] = []
 
     # -- driver ---------------------------------------------------------------------------------------
 
@@ -658,6 +662,12 @@ class _Planner:
             self._pair(lc, b.cc_id, rvals, rmem, rstatus, b, lmem, bmem)
 
         freed = self._resolve_email_moves()
+        for cc_id, rvals, rmem, rstatus, b, bmem in self._recreate_when_freed:
+            if rvals.email in freed:  # the CRM contact holding it moves to another address first
+                self._recreate(cc_id, rvals, rmem, rstatus, b, bmem)
+            else:
+                self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ContactRef(b.local_id, cc_id,
+                                                                                      person_label(rvals))))
         claimed = (set(linked_local_emails) | linked_remote_emails) - freed
         for rc in sorted(remote_contacts.values(), key=lambda r: r.cc_id):
             if rc.cc_id in by_cc or rc.status == RemoteStatus.DELETED or rc.cc_id in relinked:
@@ -861,20 +871,10 @@ class _Planner:
                 if rvals == b.fields and rmem == agreed:
                     self.pending += 1
                     return
-                ref = ContactRef(b.local_id, cc_id, person_label(rvals))
-                if rvals.email in self._local_emails():  # another CRM contact has the address now
-                    self.skips.append(Skip(SkipReason.DUPLICATE_EMAIL, contact=ref))
+                if rvals.email in self._local_emails():  # another CRM contact has it now: it may pass it on
+                    self._recreate_when_freed.append((cc_id, rvals, rmem, rstatus, b, bmem))
                     return
-                # Created again; the new record takes over the link and its memberships.
-                if not self._pull_new(cc_id, rvals, rmem, unsubscribed, rstatus == RemoteStatus.ON_HOLD):
-                    self.pending += 1  # in no synced list: the link waits (the push will forget it)
-                    return
-                self.conflicts.append(Conflict("contact", rvals.email, "(deleted)", Side.CC, contact=ref))
-                new_ref = ContactRef(None, cc_id, person_label(rvals))
-                for slot in sorted(bmem - rmem):
-                    pair = self.pairs[slot]
-                    if pair.alive and not pair.fresh:
-                        self._emit(_PH_ADD, AgreeMembership, list=pair.ref(), contact=new_ref, member=False)
+                self._recreate(cc_id, rvals, rmem, rstatus, b, bmem)
                 return
             self._pull_new(cc_id, rvals, rmem, unsubscribed, rstatus == RemoteStatus.ON_HOLD)
             return
@@ -917,6 +917,22 @@ class _Planner:
                     self._emit(
                         _PH_ADD, AgreeMembership, list=self.pairs[slot].ref(), contact=ref, member=True
                     )
+
+    def _recreate(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], rstatus: str,
+                  b: BaselineContact, bmem: frozenset[int]) -> None:  # fmt: skip
+        """Deleted from the CRM, changed in Constant Contact: created again; the new record takes over
+        the link and its memberships."""
+        ref = ContactRef(b.local_id, cc_id, person_label(rvals))
+        if not self._pull_new(cc_id, rvals, rmem, rstatus == RemoteStatus.UNSUBSCRIBED,
+                              rstatus == RemoteStatus.ON_HOLD):  # fmt: skip
+            self.pending += 1  # in no synced list: the link waits (the push will forget it)
+            return
+        self.conflicts.append(Conflict("contact", rvals.email, "(deleted)", Side.CC, contact=ref))
+        new_ref = ContactRef(None, cc_id, person_label(rvals))
+        for slot in sorted(bmem - rmem):
+            pair = self.pairs[slot]
+            if pair.alive and not pair.fresh:
+                self._emit(_PH_ADD, AgreeMembership, list=pair.ref(), contact=new_ref, member=False)
 
     def _pull_new(self, cc_id: str, rvals: FieldValues, rmem: frozenset[int], unsubscribed: bool,
                   on_hold: bool = False) -> bool:  # fmt: skip

@@ -16,6 +16,8 @@ import dataclasses
 import enum
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
@@ -32,7 +34,7 @@ from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import store
+from ctctdesk.sync import store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -240,6 +242,8 @@ class SyncService:
                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
+        # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
+        baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(store.unconfirmed_details()))
         if mapping.tags:  # the tags Constant Contact already has always fit (R11 limits)
             report(on_progress, "Reading the CRM")
             local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
@@ -363,15 +367,13 @@ class SyncService:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
         run_id = store.start_run(preview.direction.value, trigger, started)
-        abandoned = store.abandon_unfinished()
-        if abandoned:
-            log.info("%d steps of an interrupted run are re-planned by this run", abandoned)
         total = ExecResult()
         raised: BaseException | None = None
         try:
             if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
                 _, _, baseline, read = self._read(on_progress, cancel)
                 context = _Context(read, baseline)
+            self._close_interrupted(context)
             self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
                 _, local, baseline, read = self._read(on_progress, cancel)
@@ -407,6 +409,17 @@ class SyncService:
         if raised is not None:
             raise raised
         return self.run_details(run_id)
+
+    def _close_interrupted(self, context: _Context) -> None:
+        """Store what the plan took as agreed from a killed run's unconfirmed sends (the preview's read
+        adopted them into its baseline), then mark that run's steps abandoned: re-planned, not replayed."""
+        with database_proxy.atomic():
+            sent = unconfirmed.sent_values(store.unconfirmed_details())
+            _, adopted = unconfirmed.adopt(store.load_baseline(), context.read.snapshot, sent)
+            store.put_contacts(adopted)
+            abandoned = store.abandon_unfinished()
+        if abandoned:
+            log.info("%d steps of an interrupted run are re-planned by this run", abandoned)
 
     def _execute(self, client, the_plan: Plan, context: _Context, run_id: int,
                  on_progress: ProgressCallback | None, cancel: threading.Event | None,
@@ -606,13 +619,36 @@ class _Claim:
         return f"{self.token} {self.started.isoformat()} {self.beat.isoformat()} {self.trigger}"
 
 
+_HOST = "".join(socket.gethostname().split()) or "-"  # no spaces: the claim is space-separated
+
+
+def _holder_gone(token: str) -> bool:
+    """True when the claim was made by a process of this machine that no longer exists (killed, power
+    cut): the next run need not wait for its heartbeat to go stale (R13). Anything uncertain — another
+    machine, an older claim without a process id, a system without signal 0 — counts as alive."""
+    parts = token.split("/")
+    if len(parts) != 3 or parts[2] != _HOST or os.name != "posix" or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 class RunLock:
     """One run at a time for every process that shares the database, kept as a row in ``sync_state``.
 
     Why in the database: the window, ``ctctdesk sync`` started by the task scheduler and a second desk
     on one PostgreSQL database all write the same baseline and journal. Claiming is one conditional
     UPDATE (compare and swap), atomic on SQLite and PostgreSQL alike. A process that dies holding the
-    lock stops its heartbeat, and the lock is taken over after `LOCK_STALE_AFTER`.
+    lock stops its heartbeat, and the lock is taken over after `LOCK_STALE_AFTER` — at once when the
+    holder was a process of this machine that no longer exists.
     """
 
     def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
@@ -623,7 +659,7 @@ class RunLock:
         store.SyncState.insert(key=RUN_LOCK_STATE, value="").on_conflict_ignore().execute()
         value = store.get_state(RUN_LOCK_STATE)
         claim = _Claim.parse(value)
-        if claim is not None and self._clock() - claim.beat >= LOCK_STALE_AFTER:
+        if claim is not None and (self._clock() - claim.beat >= LOCK_STALE_AFTER or _holder_gone(claim.token)):
             claim = None
         return value, claim
 
@@ -641,7 +677,7 @@ class RunLock:
         if claim is not None:
             raise RunInProgress(RUN_IN_PROGRESS_TEXT.format(started=self.holder()))
         now = self._clock()
-        token = uuid.uuid4().hex
+        token = f"{uuid.uuid4().hex}/{os.getpid()}/{_HOST}"  # who holds it: see _holder_gone
         claimed = store.SyncState.update(value=str(_Claim(token, now, now, trigger))).where(
             (store.SyncState.key == RUN_LOCK_STATE) & (store.SyncState.value == current)
         ).execute()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ctctdesk.crm.models import database_proxy
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, QuotaExhausted, RequestCancelled
-from ctctdesk.sync import store
+from ctctdesk.sync import store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled
@@ -98,15 +98,16 @@ class Partial(Exception):
         self.cause = cause
 
 
-def begin(run: RunState, kind: str, ops: Sequence[Operation]) -> int:
-    """Journal a step as sent, in its own transaction, before anything of it is performed."""
+def begin(run: RunState, kind: str, ops: Sequence[Operation], detail: str = "") -> int:
+    """Journal a step as sent, in its own transaction, before anything of it is performed; ``detail``
+    holds what the next run needs to know should this one die before confirming it."""
     run.check_cancel()
     run.step_no += 1
     run.result.steps = run.step_no
     if run.step_hook:
         run.step_hook(run.step_no, kind, "before")
     with database_proxy.atomic():
-        return store.journal_begin(run.run_id, run.step_no, kind, [o.op_id for o in ops])
+        return store.journal_begin(run.run_id, run.step_no, kind, [o.op_id for o in ops], detail)
 
 
 def confirm(run: RunState, entry: int, confirmed: Mapping[int, int | str | None], ops: Sequence[Operation],
@@ -175,7 +176,7 @@ def remote_step(run: RunState, kind: str, ops: Sequence[Operation],
     run ends (`Stop`), is cancelled, or the access error goes up."""
     if not ops:
         return
-    entry = begin(run, kind, ops)
+    entry = begin(run, kind, ops, unconfirmed.sent_detail(ops))  # values sent, should we die unconfirmed
     report(run.on_progress, kind.capitalize(), 0, len(ops))
     confirmed: Mapping[int, int | str | None] = {}
     stop: BaseException | None = None

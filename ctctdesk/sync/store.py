@@ -326,6 +326,18 @@ class BaselineWriter:
         self.save(builder, set(built.contacts) | set(self._contacts), set(built.lists) | set(self._lists))
 
 
+def put_contacts(entries: Iterable[BaselineContact]) -> None:
+    """Store these baseline contacts as they are (call inside a transaction); their memberships stay."""
+    entries = list(entries)
+    if not entries:
+        return
+    for chunk in chunks([e.local_id for e in entries]):
+        BaseContact.delete().where(BaseContact.local_id.in_(chunk)).execute()
+    rows = [(e.local_id, e.cc_id, _encode_fields(e.fields)) for e in entries]
+    sql.insert_many("sync_base_contact", ("local_id", "cc_id", "fields"), rows)
+    bump_revision()
+
+
 # ---------------------------------------------------------------------------------------------------
 # Journal
 
@@ -347,6 +359,11 @@ def journal_end(entry_id: int, state: str = "done", detail: str | None = None) -
 def unfinished_steps() -> list[JournalEntry]:
     """Steps sent by an earlier run and never confirmed (the run was killed)."""
     return list(JournalEntry.select().where(JournalEntry.state == "sent").order_by(JournalEntry.id))
+
+
+def unconfirmed_details() -> list[str]:
+    """The details of steps sent by an earlier run and never confirmed, oldest first."""
+    return [entry.detail for entry in unfinished_steps() if entry.detail]
 
 
 def abandon_unfinished() -> int:

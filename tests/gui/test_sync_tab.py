@@ -359,7 +359,7 @@ def test_closing_the_window_during_a_run_cancels_it_and_records_it(qtbot, demo_w
     seen = []
     tab.progressed.connect(seen.append)
     qtbot.mouseClick(find(demo_window, QPushButton, "runButton"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(p.phase.startswith(("Importing", "Waiting")) for p in seen), timeout=SLOW)
+    qtbot.waitUntil(lambda: any(p.phase.startswith(("Updating", "Importing", "Waiting")) for p in seen), timeout=SLOW)
     demo_window.close()  # cancels and waits (bounded) for the run: no thread outlives the window
     assert not demo_window.context.tasks.busy
     newest = demo.context.sync.history()[0]

@@ -265,3 +265,51 @@ def test_revoked_access_is_raised_after_the_run_is_recorded(env):
     recorded = next(h for h in env.service.history() if not h.is_connection_event)
     assert recorded.stopped_reason and not recorded.ok
     assert recorded.finished_at is not None
+
+
+def kill_after_sending(kind: str):
+    def hook(number: int, step_kind: str, when: str) -> None:
+        if step_kind == kind and when == "sent":
+            raise Killed(f"killed after sending step {number} ({kind})")
+
+    return hook
+
+
+def test_a_value_sent_but_not_recorded_is_not_taken_for_a_change_in_constant_contact(env):
+    """Killed after Constant Contact took "r19" and before the baseline recorded it; the CRM then says
+    "r20". The next two-way run must not bring "r19" back as a Constant Contact change (R8, R13)."""
+    ids = push_world(env)
+    assert run(env.service, "to_cc").ok
+    contacts.update_contact(ids["p2"], job_title="r19")
+    with pytest.raises(Killed):
+        run(restarted(env, step_hook=kill_after_sending("updating contacts")), "to_cc")
+    assert env.cc_contacts()["p2@firm.example"]["job_title"] == "r19"  # sent, never recorded
+    contacts.update_contact(ids["p2"], job_title="r20")
+    service = restarted(env)
+    summary = run(service, "both")
+    assert summary.ok, summary
+    assert Contact.get_by_id(ids["p2"]).job_title == "r20"
+    assert env.cc_contacts()["p2@firm.example"]["job_title"] == "r20"
+    assert service.preview("both").plan.changes == ()
+
+
+def test_an_import_sent_but_not_recorded_is_not_taken_for_a_contact_made_in_constant_contact(env):
+    """The same for a new contact: killed after Constant Contact imported it with "r19" and before the
+    link was recorded; the CRM then says "r20". The next two-way run links it and pushes "r20"."""
+    push_world(env)
+    assert run(env.service, "to_cc").ok
+    firm = Company.get(Company.name == "Firm")
+    new = add_contact(firm, "Nia", "New", "nia@firm.example")
+    contacts.update_contact(new, job_title="r19")
+    lists.add_members(lists.find_list("Alpha").id, [new])
+    with pytest.raises(Killed):
+        run(restarted(env, step_hook=kill_after_sending("importing contacts")), "to_cc")
+    assert env.cc_contacts()["nia@firm.example"]["job_title"] == "r19"  # sent, never recorded
+    contacts.update_contact(new, job_title="r20")
+    service = restarted(env)
+    summary = run(service, "both")
+    assert summary.ok, summary
+    assert Contact.get_by_id(new).job_title == "r20"
+    assert env.cc_contacts()["nia@firm.example"]["job_title"] == "r20"
+    assert Contact.select().where(Contact.email == "nia@firm.example").count() == 1
+    assert service.preview("both").plan.changes == ()

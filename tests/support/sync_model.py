@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 from ctctdesk.crm.rules import ineligibility
 from ctctdesk.sync.baseline_update import BaselineBuilder
+from ctctdesk.sync.executor import FORGET_STEP, STEPS
 from ctctdesk.sync.operations import (
+    BOOKKEEPING,
     AddMembership,
     CreateContact,
     CreateList,
@@ -37,6 +39,7 @@ from ctctdesk.sync.operations import (
     MarkLocalBounced,
     MarkLocalUnsubscribed,
     Operation,
+    OpKind,
     RemoveMembership,
     RenameList,
     Side,
@@ -60,6 +63,15 @@ from ctctdesk.sync.snapshot import (
     field_limit,
     list_name_key,
 )
+
+
+def in_step_order(plan: Plan) -> list[Operation]:
+    """The plan's operations in the order the executor performs them: step by step, plan order within."""
+    order: dict[tuple[OpKind, Side | None], int] = {}
+    for n, step in enumerate((*STEPS[plan.target], FORGET_STEP)):
+        for kind in step.kinds:
+            order.setdefault((kind, None if kind in BOOKKEEPING else step.side), n)
+    return sorted(plan.operations, key=lambda op: (order[(op.kind, op.side)], op.op_id))
 
 
 class ModelRefused(AssertionError):
@@ -262,7 +274,8 @@ class World:
         the last one was done on its side but the kill came before its confirmation was recorded.
         """
         builder = BaselineBuilder.for_plan(self.baseline, plan)
-        ops = plan.operations if stop_after is None else plan.operations[:stop_after]
+        ops = in_step_order(plan)
+        ops = ops if stop_after is None else ops[:stop_after]
         for n, op in enumerate(ops, 1):
             created = self._perform(op, builder)
             if record_last or n < len(ops):

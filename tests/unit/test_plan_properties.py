@@ -297,3 +297,26 @@ def test_a_run_killed_at_any_step_is_finished_by_the_next_run(n, history, direct
     assert len(crm_emails) == len(set(crm_emails))
     cc_emails = [c.email.strip().lower() for c in world.cc.contacts.values()]
     assert len(cc_emails) == len(set(cc_emails))
+
+
+def test_an_address_passed_on_to_a_contact_deleted_from_the_crm_arrives_in_one_pull():
+    """Found by this file at 600 examples: p3's contact deleted from the CRM; in Constant Contact the p2
+    contact moves to p5 and the p3 contact takes p2. One pull must bring both, not skip the second as a
+    duplicate address and leave it to a second pull."""
+    world = initial_world(5)
+    crm, cc = world.crm, world.cc
+    gone = next(i for i, c in crm.contacts.items() if c.email == "p3@ex.com")
+    del crm.contacts[gone]
+    for _, members in crm.lists.values():
+        members.discard(gone)
+    (_, holder), (_, taker) = cc.by_email("p2@ex.com"), cc.by_email("p3@ex.com")
+    holder.email, taker.email = "p5@ex.com", "p2@ex.com"
+    cc.touch(holder)
+    cc.touch(taker)
+
+    (pulled,) = sync(world, Direction.FROM_CC)
+
+    assert pulled.skips == ()
+    assert_converged(world, (Direction.FROM_CC,))
+    emails = {c.email for c in crm.contacts.values()}
+    assert {"p2@ex.com", "p5@ex.com"} <= emails and "p3@ex.com" not in emails

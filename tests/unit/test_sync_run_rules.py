@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +12,7 @@ from ctctdesk.crm.db import close_database
 from ctctdesk.sync import store
 from ctctdesk.sync.errors import PullFirst, RunInProgress
 from ctctdesk.sync.operations import Direction
-from ctctdesk.sync.service import LOCK_STALE_AFTER, RunLock, StopReason, SyncService
+from ctctdesk.sync.service import LOCK_STALE_AFTER, RUN_LOCK_STATE, RunLock, StopReason, SyncService
 from tests.support.crm_fixtures import open_crm
 
 T0 = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
@@ -82,3 +84,18 @@ def test_one_run_at_a_time_and_a_crashed_holder_is_taken_over(service):
     assert lock.holder().startswith("at ")
     lock.release(taken)
     assert lock.holder() == ""
+
+
+def test_a_lock_held_by_a_killed_process_of_this_machine_is_taken_over_at_once(service):
+    """R13: `ctctdesk sync` killed mid-run; the next run must not be refused for ten minutes."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock = RunLock(lambda: T0)
+    token = lock.acquire("command line")
+    uuid_part, _, host = token.split("/")
+    claim = store.get_state(RUN_LOCK_STATE)
+    store.set_state(RUN_LOCK_STATE, claim.replace(token, f"{uuid_part}/{dead.pid}/{host}"))  # its claim
+    assert lock.holder() == ""
+    taken = lock.acquire("button")
+    assert lock.holder().startswith("at ")
+    lock.release(taken)
