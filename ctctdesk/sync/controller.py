@@ -34,6 +34,8 @@ CHOOSE_TIP = "Choose a direction first."
 PREVIEW_FIRST_TIP = "Preview first: Run applies exactly the plan the preview shows."
 ALREADY_RUN_TIP = "This preview was run already: preview again to see what is left."
 NOTHING_TO_RUN_TIP = "The preview has nothing to change."
+FULL_CHECK_TIP = ("Read every contact in Constant Contact for the next pull preview, not only what changed "
+                  "(R16): slower and uses more requests; for when something seems missed.")
 RUN_TEXT = {Direction.TO_CC: "Run: update Constant Contact",
             Direction.FROM_CC: "Run: update the CRM",
             Direction.BOTH: "Run both ways"}
@@ -69,6 +71,8 @@ class SyncView:
     chosen: Direction | None
     run_text: str
     activation_hint: bool  # C5: say that the first sync is a pull
+    full_check: Control = Control(False, FULL_CHECK_TIP)  # the "Full check" box (R16)
+    full_checked: bool = False
 
 
 class NotAllowed(Exception):
@@ -86,6 +90,7 @@ class SyncController:
         self.has_pulled: bool | None = None  # has a pull completed for this account (C5)? None: not known
         self.activating = False
         self.cancel_event: threading.Event | None = None
+        self.full_check = False  # "Full check": the next pull preview reads all of Constant Contact
 
     # -- facts from outside ------------------------------------------------------------------------------
     @property
@@ -123,6 +128,17 @@ class SyncController:
         self.direction = Direction(direction)
         self._forget_preview()
 
+    def set_full_check(self, value: bool) -> None:
+        """The "Full check" choice: the next pull preview reads all of Constant Contact (R16)."""
+        if self.busy:
+            raise NotAllowed("busy")
+        self.full_check = bool(value)
+
+    @property
+    def preview_is_full(self) -> bool:
+        """Whether the preview about to start is a full check (only a pull reads Constant Contact so)."""
+        return self.full_check and self.direction is Direction.FROM_CC
+
     def begin_preview(self) -> tuple[Direction, threading.Event]:
         control = self.view().preview
         if not control.enabled or self.direction is None:
@@ -133,6 +149,8 @@ class SyncController:
         return self.direction, self.cancel_event
 
     def previewed(self, preview: Any) -> None:
+        if self.preview_is_full:
+            self.full_check = False  # one full check is enough: the next preview reads incrementally again
         self.preview = preview
         self.state = SyncState.PREVIEWED
         self.cancel_event = None
@@ -215,6 +233,8 @@ class SyncController:
             chosen=self.direction,
             run_text=RUN_TEXT.get(self.direction, "Run") if self.direction else "Run",
             activation_hint=self.must_activate,
+            full_check=direction if not (connected and not busy) else Control(True, FULL_CHECK_TIP),
+            full_checked=self.full_check,
         )
 
     def _preview_control(self, connected: bool, busy: bool) -> Control:

@@ -75,11 +75,13 @@ STEPS: dict[Side, tuple[Step, ...]] = {
         Step("deleting lists", (OpKind.DELETE_LIST,), Side.CC),
         Step("creating and renaming lists", (OpKind.RENAME_LIST, OpKind.CREATE_LIST), Side.CC),
         Step("link contacts", (OpKind.LINK_CONTACT,), _BOOK),
+        # Removals first of all (R2, R15): Do Not Contact and unsubscribed people leave Constant Contact's
+        # lists even when an import after them is stopped by the service (quota, outage).
+        Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CC),
         Step("importing contacts", (OpKind.CREATE_CONTACT,), Side.CC),
         Step("updating contacts", (OpKind.UPDATE_CONTACT,), Side.CC),
         Step("agree memberships", (OpKind.AGREE_MEMBERSHIP,), _BOOK),
         Step("adding to lists", (OpKind.ADD_MEMBERSHIP,), Side.CC),
-        Step("removing from lists", (OpKind.REMOVE_MEMBERSHIP,), Side.CC),
     ),
     Side.CRM: (
         Step("creating companies", (OpKind.CREATE_COMPANY,), Side.CRM),

@@ -298,6 +298,7 @@ class SkipReason(enum.StrEnum):
     DUPLICATE_EMAIL = "duplicate_email"
     DEFAULT_LIST = "default_list"
     LIST_NAME_TAKEN = "list_name_taken"
+    LIST_LIMIT = "list_limit"
 
 
 SKIP_TEXT: dict[SkipReason, str] = {
@@ -309,6 +310,7 @@ SKIP_TEXT: dict[SkipReason, str] = {
     SkipReason.DUPLICATE_EMAIL: "another contact has the same email",
     SkipReason.DEFAULT_LIST: "the account's default list is never deleted",
     SkipReason.LIST_NAME_TAKEN: "another list already has this name",
+    SkipReason.LIST_LIMIT: "Constant Contact's account has no room for more lists",
 }
 
 
@@ -328,6 +330,14 @@ class Truncation:
     field: str
     full: str
     sent: str
+
+
+@dataclass(frozen=True, slots=True)
+class LimitNote:
+    """R15: what Constant Contact's limits keep from going as the CRM has it (a warning in the preview)."""
+
+    text: str
+    contact: ContactRef | None = None
 
 
 @dataclass(frozen=True, slots=True)

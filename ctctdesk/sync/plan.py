@@ -58,7 +58,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ctctdesk.crm import rules
 from ctctdesk.sync.errors import PlanError
@@ -75,6 +75,7 @@ from ctctdesk.sync.operations import (
     ForgetContact,
     ForgetList,
     Guard,
+    LimitNote,
     LinkContact,
     LinkList,
     ListRef,
@@ -90,6 +91,7 @@ from ctctdesk.sync.operations import (
     Truncation,
     UpdateContact,
 )
+from ctctdesk.sync.plan_limits import within_limits
 from ctctdesk.sync.snapshot import (
     CORE_FIELDS,
     EMAIL_LIMIT,
@@ -134,6 +136,11 @@ class PlanSettings:
     role_prefixes: frozenset[str] = DEFAULT_ROLE_PREFIXES
     #: Recognises the default list when the remote reader could not flag it (R6).
     default_list_name: str = "General Interest"
+    #: R15: Constant Contact's limits, given by the service from the client (None: no limit).
+    custom_field_label_limit: int | None = None
+    custom_fields_per_account: int | None = None
+    custom_fields_per_contact: int | None = None
+    lists_per_account: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +157,8 @@ class Plan:
     account_id: str = ""
     #: The given baseline belonged to another account and was not used (R14).
     baseline_ignored: bool = False
+    #: R15: what Constant Contact's limits keep from being sent as the CRM has it.
+    limit_notes: tuple[LimitNote, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -192,11 +201,22 @@ def plan(
     # again and again for nothing (it doubled the time at 100,000 contacts). Paused, then restored.
     was_enabled = gc.isenabled()
     gc.disable()
+    settings = settings or PlanSettings()
+    fitted = within_limits(local, remote, baseline, push=direction is Direction.TO_CC,
+                           label_limit=settings.custom_field_label_limit,
+                           fields_per_account=settings.custom_fields_per_account,
+                           fields_per_contact=settings.custom_fields_per_contact,
+                           lists_per_account=settings.lists_per_account)  # fmt: skip
     try:
-        return _Planner(local, remote, baseline, direction, settings or PlanSettings()).run()
+        result = _Planner(fitted.local, remote, baseline, direction, settings).run()
     finally:
         if was_enabled:
             gc.enable()
+    if not fitted.notes and not fitted.refused_lists:
+        return result
+    refused = tuple(Skip(SkipReason.LIST_LIMIT, list=ListRef(lst.local_id, None, lst.name))
+                    for lst in fitted.refused_lists)
+    return replace(result, skips=refused + result.skips, limit_notes=fitted.notes)
 
 
 # ---------------------------------------------------------------------------------------------------

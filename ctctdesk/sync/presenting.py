@@ -288,6 +288,7 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
     _add_skips(root, plan)
     _add_conflicts(root, plan)
     _add_truncations(root, plan)
+    _add_limit_notes(root, plan)
     if plan.baseline_ignored:
         root.add(Node("The last sync was with another Constant Contact account: this run is treated as a "
                       "first sync, which matches by name and email and deletes nothing", kind="note"))
@@ -370,6 +371,15 @@ def _add_truncations(root: Node, plan: Plan) -> None:
                          len(plan.truncations), "warning"))
     _add_details(node, [f'{_contact_line(cut.contact)}: {field_text(cut.field)} sent as "{cut.sent}"'
                         for cut in plan.truncations])
+
+
+def _add_limit_notes(root: Node, plan: Plan) -> None:
+    notes = plan.limit_notes
+    if not notes:
+        return
+    node = root.add(Node("Not sent as the CRM has it: Constant Contact's limits", len(notes), "warning"))
+    _add_details(node, [f"{_contact_line(note.contact)}: {note.text}" if note.contact is not None else note.text
+                        for note in notes])
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -9,13 +9,14 @@ so the journal records that much and the next plan redoes the rest.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
 from ctctdesk.ctct.client import Activity
 from ctctdesk.ctct.errors import Conflict as CtctConflict
-from ctctdesk.ctct.errors import CtctError
+from ctctdesk.ctct.errors import CtctError, ValidationError
 from ctctdesk.sync.errors import SyncCancelled
 from ctctdesk.sync.operations import CreateContact, Operation, RenameList, UpdateContact
 from ctctdesk.sync.progress import report
@@ -109,11 +110,23 @@ def _custom_field_names(run: RunState, labels: Iterable[str]) -> dict[str, str]:
         for f in run.client.iter_custom_fields():
             run.labels_to_names[f.label or f.name] = f.name
             run.labels_to_ids[f.label or f.name] = f.custom_field_id
-    for label in sorted(wanted - set(run.labels_to_names)):
-        made = run.client.create_custom_field(label)
+    for label in sorted(wanted - set(run.labels_to_names) - set(run.refused_labels)):
+        try:
+            made = run.client.create_custom_field(label)
+        except ValidationError as error:  # e.g. the account's custom fields are used up (R15)
+            run.refused_labels[label] = _reason(error)
+            continue
         run.labels_to_names[label] = made.name
         run.labels_to_ids[label] = made.custom_field_id
     return run.labels_to_names
+
+
+def _refused_field(run: RunState, labels: Iterable[str]) -> str | None:
+    """Why a contact cannot go: one of its custom fields could not be made in Constant Contact."""
+    for label in labels:
+        if label in run.refused_labels:
+            return f'custom field "{label}": {run.refused_labels[label]}'
+    return None
 
 
 def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
@@ -132,10 +145,11 @@ def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], 
     assert run.client is not None
     started = run.client.server_now() - timedelta(minutes=2)  # the service's clock, not ours
     activities: list[Activity] = []
+    refused: list[tuple[str, str]] = []
     for list_ids, rows in rows_by_lists.items():
-        activities.extend(run.client.import_contacts(rows, list(list_ids)))
+        activities.extend(_submit_import(run, rows, list(list_ids), refused))
     finished = wait_all(run, activities, phase)
-    errors = [("", e) for a in finished for e in a.errors]
+    errors = refused + [("", e) for a in finished for e in a.errors]
     wanted = {row["email"] for rows in rows_by_lists.values() for row in rows}
     ids: dict[str, str] = {}
     for page in run.client.contact_pages(updated_after=iso(started)):
@@ -143,39 +157,87 @@ def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], 
             email = (contact.email or "").lower()
             if email in wanted:
                 ids[email] = contact.contact_id
+    # A refused row's contact may still be read back (changed lately for another reason): not confirmed.
+    for email in wanted:
+        if any(email == refused_email or f"'{email}'" in message for refused_email, message in errors):
+            ids.pop(email, None)
     return ids, errors
+
+
+def _submit_import(run: RunState, rows: Sequence[dict], list_ids: list[str],
+                   refused: list[tuple[str, str]]) -> list[Activity]:  # fmt: skip
+    """Submit an import; when Constant Contact refuses it (400) for what some rows hold, split it in
+    halves until the refused rows stand alone, so one bad contact never holds back the others (R15).
+
+    The refused rows go into ``refused`` as (email, reason). Resubmitting rows of a refused import is
+    safe: an import adds or updates by email, it never duplicates.
+    """
+    assert run.client is not None
+    try:
+        return run.client.import_contacts(rows, list_ids)
+    except ValidationError as error:
+        if len(rows) == 1:
+            refused.append((rows[0].get("email", ""), _reason(error)))
+            return []
+        run.check_cancel()
+        half = len(rows) // 2
+        return (_submit_import(run, rows[:half], list_ids, refused)
+                + _submit_import(run, rows[half:], list_ids, refused))
+
+
+def _reason(error: ValidationError) -> str:
+    """What Constant Contact said about one refused contact, without the row positions of the request."""
+    detail = "; ".join(re.sub(r"#/import_data/\d+/", "", item.error_message) for item in error.items[:3])
+    return f"Constant Contact refused this contact: {detail or 'no detail given'}"
+
+
+def _skip(run: RunState, fields: FieldValues, reason: str) -> None:
+    """Name the contact Constant Contact refused in the run's errors (summary and history): the run goes on."""
+    name = " ".join(part for part in (fields.first_name, fields.last_name) if part)
+    run.result.errors.append((fields.email, f"{name} — {reason}" if name else reason))
 
 
 def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
     labels = {name for op in ops for name, _ in op.fields.custom}  # type: ignore[attr-defined]
     names = _custom_field_names(run, labels) if labels else {}
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
+    refused: set[int] = set()
     for op in ops:
         assert isinstance(op, CreateContact)
+        reason = _refused_field(run, (name for name, _ in op.fields.custom))
+        if reason is not None:
+            _skip(run, op.fields, reason)
+            refused.add(op.op_id)
+            continue
         list_ids = tuple(sorted(run.builder.resolve_list(r).cc_id or "" for r in op.lists))
         groups[list_ids].append(_row(op.fields.as_dict(), names))
     ids, errors = _import(run, groups, "Importing contacts")
     confirmed: dict[int, str] = {}
     for op in ops:
         assert isinstance(op, CreateContact)
+        if op.op_id in refused:
+            continue
         cc_id = ids.get(op.fields.email)
         if cc_id is None:
-            run.result.errors.append((op.fields.email, _row_error(errors, op.fields.email)))
+            _skip(run, op.fields, _row_error(errors, op.fields.email))
         else:
             confirmed[op.op_id] = cc_id
     return confirmed
 
 
 def _remote_lists_of(run: RunState, cc_id: str, local_id: int) -> tuple[str, ...]:
+    """The lists an update by import names (an import adds to them): the contact's lists in Constant
+    Contact, less those this run took it off — removals come before updates, which must not undo them."""
     rc = run.remote.contacts.get(cc_id) if run.remote is not None else None
     if rc is not None:
-        return tuple(sorted(rc.list_ids))
+        return tuple(sorted(rc.list_ids - run.removed_from.get(cc_id, set())))
     base_lists = run.builder._members  # noqa: SLF001 - the builder's current memberships
+    removed = run.removed_from.get(cc_id, set())
     out = []
     for list_local_id, members in base_lists.items():
         if local_id in members:
             ref = run.builder.list(list_local_id)
-            if ref is not None:
+            if ref is not None and ref.cc_id not in removed:
                 out.append(ref.cc_id)
     return tuple(sorted(out))
 
@@ -193,10 +255,18 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
             assert isinstance(op, UpdateContact)
             ref = run.builder.resolve_contact(op.contact)
             changes = dict(op.changes)
+            reason = _refused_field(run, (n[len(CUSTOM_PREFIX):] for n in changes if n.startswith(CUSTOM_PREFIX)))
+            if reason is not None:
+                _skip(run, op.new_base, reason)
+                continue
             lists = _remote_lists_of(run, ref.cc_id or "", ref.local_id or -1)
             if "email" in changes or any(v == "" for v in changes.values()) or not lists:
                 run.check_cancel()
-                _put_contact(run, ref.cc_id or "", changes, op.new_base)
+                try:
+                    _put_contact(run, ref.cc_id or "", changes, op.new_base)
+                except ValidationError as error:  # this contact only: the others go ahead (R15)
+                    _skip(run, op.new_base, _reason(error))
+                    continue
                 confirmed[op.op_id] = None
             else:
                 row = _row(changes, names)
@@ -209,7 +279,7 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
                 if op.new_base.email in ids:
                     confirmed[op.op_id] = None
                 else:
-                    run.result.errors.append((op.new_base.email, _row_error(errors, op.new_base.email)))
+                    _skip(run, op.new_base, _row_error(errors, op.new_base.email))
     except (CtctError, SyncCancelled) as error:
         raise Partial(confirmed, error) from error
     return confirmed
@@ -254,8 +324,8 @@ def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base
 
 
 def _row_error(errors: Sequence[tuple[str, str]], email: str) -> str:
-    for _, message in errors:
-        if email and email in message:
+    for refused_email, message in errors:
+        if email and (refused_email == email or email in message):
             return message
     return "Constant Contact did not accept this contact."
 
@@ -284,12 +354,27 @@ def _members(run: RunState, ops: Sequence[Operation], *, add: bool) -> dict[int,
         for list_id, group in by_list.items():
             contact_ids = [run.builder.resolve_contact(op.contact).cc_id or ""  # type: ignore[attr-defined]
                            for op in group]
+            if not add:  # from now on, whatever Constant Contact confirms: never re-added by an update
+                for cc_id in contact_ids:
+                    run.removed_from.setdefault(cc_id, set()).add(list_id)
             results = wait_all(run, call(contact_ids, [list_id]), phase)
-            if all(a.succeeded for a in results):
+            messages = [e for a in results for e in a.errors]
+            if all(a.succeeded for a in results) and not messages:
                 confirmed.update((op.op_id, None) for op in group)
-            else:
-                for a in results:
-                    run.result.errors.extend(("", e) for e in a.errors)
+                continue
+            # Per-contact errors name the contact: the others in the activity were done (R15).
+            named = {cc_id for cc_id in contact_ids if cc_id and any(cc_id in m for m in messages)}
+            unnamed = [m for m in messages if not any(cc_id in m for cc_id in named)]
+            if not messages:
+                unnamed = [f"Constant Contact did not finish {phase.lower()}."]
+            for op, cc_id in zip(group, contact_ids, strict=True):
+                refused = [m for m in messages if cc_id and cc_id in m]
+                if refused:
+                    label = op.contact.label  # type: ignore[attr-defined]
+                    run.result.errors.append((label, refused[0]))
+                elif not unnamed:
+                    confirmed[op.op_id] = None
+            run.result.errors.extend(("", m) for m in unnamed)
     except (CtctError, SyncCancelled) as error:
         raise Partial(confirmed, error) from error
     return confirmed

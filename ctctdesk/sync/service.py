@@ -29,6 +29,7 @@ import peewee
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
+from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
 from ctctdesk.sync import store
@@ -163,6 +164,17 @@ class _Context:
     requests_before: int | None = None  # the daily counter when the preview started reading
 
 
+def with_service_limits(settings: PlanSettings) -> PlanSettings:
+    """The settings with Constant Contact's limits (R15) filled in where the caller left them open."""
+    return dataclasses.replace(
+        settings,
+        custom_field_label_limit=settings.custom_field_label_limit or limits.CUSTOM_FIELD_LABEL_LENGTH,
+        custom_fields_per_account=settings.custom_fields_per_account or limits.CUSTOM_FIELDS_PER_ACCOUNT,
+        custom_fields_per_contact=settings.custom_fields_per_contact or limits.CUSTOM_FIELDS_PER_CONTACT,
+        lists_per_account=settings.lists_per_account or limits.LISTS_PER_ACCOUNT,
+    )
+
+
 class SyncService:
     """Preview, run, history and the account's lifecycle over one database and one connection.
 
@@ -177,7 +189,7 @@ class SyncService:
                  pull_first: bool = True, clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
-        self.settings = settings or PlanSettings()
+        self.settings = with_service_limits(settings or PlanSettings())
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self.pull_first = pull_first
         self.clock = clock

@@ -79,6 +79,8 @@ class RunState:
     # Constant Contact's custom fields, read once per run by the remote steps (None = not read yet)
     labels_to_names: dict[str, str] | None = None
     labels_to_ids: dict[str, str] = field(default_factory=dict)
+    refused_labels: dict[str, str] = field(default_factory=dict)  # label → why Constant Contact refused it
+    removed_from: dict[str, set[str]] = field(default_factory=dict)  # contact id → lists this run removed
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

@@ -209,6 +209,15 @@ def load_baseline() -> Baseline:
     return Baseline.build(account, contacts, lists)
 
 
+def linked_contact_ids(local_ids: Iterable[int]) -> set[int]:
+    """Those of the CRM contacts given that are linked to a Constant Contact contact (sent or matched)."""
+    found: set[int] = set()
+    for chunk in chunks(list(local_ids)):
+        query = BaseContact.select(BaseContact.local_id).where(BaseContact.local_id.in_(chunk))
+        found.update(row.local_id for row in query)
+    return found
+
+
 def clear_baseline() -> None:
     with database_proxy.atomic():
         BaseMember.delete().execute()

@@ -22,6 +22,7 @@ from ctctdesk.crm.contacts import ContactFilter, ContactRow, ContactSort
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.lists import ListSummary
 from ctctdesk.sync.lists_backup import linked_list_ids
+from ctctdesk.sync.store import linked_contact_ids
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -40,6 +41,15 @@ LINKED_LIST_TIP = "Linked to Constant Contact: changes go there at the next upda
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the ContactRow of a row, for tests and scripts
 # the columns of ContactsModel (TICK, NAME, …) and how the database sorts by each
 SORT_KEY_OF_COLUMN = dict(enumerate(contacts.CONTACT_SORT_KEYS))
+
+
+def _with_sync_status(row: ContactRow, linked: set[int]) -> ContactRow:
+    """A contact ctctdesk has put in (or found in) Constant Contact is no longer "Not synced yet": the
+    CRM keeps "unknown" until Constant Contact says otherwise, and it says unsubscribed or bounced (those
+    reach the CRM with a pull) or nothing — the contact is subscribed there."""
+    if row.email_status == "unknown" and row.id in linked:
+        return dataclasses.replace(row, email_status="subscribed")
+    return row
 
 
 class ContactsModel(QAbstractTableModel):
@@ -145,7 +155,9 @@ class ContactsModel(QAbstractTableModel):
         block = self._blocks.get(block_number)
         if block is None:
             block_ids = self._found.page(block_number * BLOCK_SIZE, BLOCK_SIZE)
-            loaded = {r.id: r for r in contacts.rows(block_ids, self._list_id, self._members)}
+            linked = linked_contact_ids(block_ids)
+            loaded = {r.id: _with_sync_status(r, linked)
+                      for r in contacts.rows(block_ids, self._list_id, self._members)}
             block = [loaded.get(contact_id) for contact_id in block_ids]
             self._blocks[block_number] = block
             while len(self._blocks) > CACHED_BLOCKS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ctctdesk.sync.controller import ACTIVATION_HINT, NOT_CONNECTED_TEXT
+from ctctdesk.sync.controller import ACTIVATION_HINT, FULL_CHECK_TIP, NOT_CONNECTED_TEXT
 from ctctdesk.sync.operations import Direction
 from ctctdesk.ui.sync_history import HistoryPanel
 from ctctdesk.ui.sync_views import PlanPanel, SummaryPanel
@@ -132,12 +133,16 @@ class SyncPage:
         self.syncPhaseLabel.setObjectName("syncPhaseLabel")
         self.syncPhaseLabel.setWordWrap(True)
         self.syncPhaseLabel.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.fullCheckBox = QCheckBox("Full check")
+        self.fullCheckBox.setObjectName("fullCheckBox")
+        self.fullCheckBox.setToolTip(FULL_CHECK_TIP)
         actions.addWidget(self.previewButton, 0, 0)
         actions.addWidget(self.runButton, 0, 1)
         actions.addWidget(self.cancelButton, 0, 2)
-        actions.addWidget(self.syncProgress, 0, 3)
-        actions.addWidget(self.syncPhaseLabel, 0, 4)
-        actions.setColumnStretch(4, 1)
+        actions.addWidget(self.fullCheckBox, 0, 3)
+        actions.addWidget(self.syncProgress, 0, 4)
+        actions.addWidget(self.syncPhaseLabel, 0, 5)
+        actions.setColumnStretch(5, 1)
         layout.addLayout(actions)
 
         self.messageLabel = QLabel()

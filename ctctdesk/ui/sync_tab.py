@@ -11,7 +11,7 @@ This module is the glue between the controller, the task runner and the widgets;
 are built in `ctctdesk.ui.sync_page` (the page), `ctctdesk.ui.sync_views` (preview and summary trees) and
 `ctctdesk.ui.sync_history` (the history panel).
 
-Object names tests drive (issue 5): syncTab, pushButton, pullButton, previewButton, runButton,
+Object names tests drive (issue 5): syncTab, pushButton, pullButton, previewButton, runButton, fullCheckBox,
 cancelButton, syncProgress, syncPhaseLabel, planView, summaryView, historyView.
 """
 
@@ -120,6 +120,7 @@ class SyncTab(QWidget):
         self.pushButton, self.pullButton = page.pushButton, page.pullButton
         self.pushWarning, self.pullWarning = page.pushWarning, page.pullWarning
         self.previewButton, self.runButton, self.cancelButton = page.previewButton, page.runButton, page.cancelButton
+        self.fullCheckBox = page.fullCheckBox
         self.syncProgress, self.syncPhaseLabel = page.syncProgress, page.syncPhaseLabel
         self.messageLabel = page.messageLabel
         self.splitter, self.right_splitter = page.splitter, page.right_splitter
@@ -136,6 +137,7 @@ class SyncTab(QWidget):
         self.previewButton.clicked.connect(self.start_preview)
         self.runButton.clicked.connect(self.start_run)
         self.cancelButton.clicked.connect(self.cancel)
+        self.fullCheckBox.toggled.connect(self._full_check_toggled)
         self.history_panel.runSelected.connect(self._show_run)
         self.plan_panel.show_placeholder()
         self.summary_panel.show_placeholder()
@@ -170,7 +172,19 @@ class SyncTab(QWidget):
         self.runButton.setEnabled(view.run.enabled)
         self.runButton.setText(view.run_text)
         self.cancelButton.setEnabled(view.cancel.enabled)
+        self.fullCheckBox.setEnabled(view.full_check.enabled)
+        self.fullCheckBox.setToolTip(view.full_check.reason)
+        if self.fullCheckBox.isChecked() != view.full_checked:
+            self.fullCheckBox.setChecked(view.full_checked)
         self.historyView.setEnabled(True)
+
+    @Slot(bool)
+    def _full_check_toggled(self, checked: bool) -> None:
+        try:
+            self.controller.set_full_check(checked)
+        except NotAllowed:
+            pass
+        self._update_buttons()
 
     # -- connection ---------------------------------------------------------------------------------
     def refresh_connection(self) -> None:
@@ -260,6 +274,7 @@ class SyncTab(QWidget):
     @Slot()
     def start_preview(self) -> None:
         try:
+            full = self.controller.preview_is_full
             direction, cancel = self.controller.begin_preview()
         except NotAllowed:
             self._update_buttons()
@@ -269,7 +284,7 @@ class SyncTab(QWidget):
         self.planTitle.setText(f"Preview — {DIRECTION_TEXT[direction]}")
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
-            preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel)
+            preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel, full=full)
             return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way)
 
         self._start("preview", work, cancel, "Reading both sides…", self._previewed)

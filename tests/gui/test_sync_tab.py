@@ -372,3 +372,30 @@ def test_closing_the_window_during_a_run_cancels_it_and_records_it(qtbot, demo_w
     newest = demo.context.sync.history()[0]
     assert newest.cancelled and newest.finished_at is not None  # stopped cleanly, and says so
     qtbot.wait(50)  # the loop resumes the cancelled coroutines; nothing may be raised from them
+
+
+def test_full_check_makes_the_next_pull_preview_read_everything_once(qtbot, demo_window, demo, monkeypatch):
+    from PySide6.QtWidgets import QCheckBox
+
+    tab = demo_window.sync_tab
+    activate(qtbot, tab)
+    asked = []
+    real_preview = tab.service.preview
+
+    def spy(direction, **kwargs):
+        asked.append((str(direction), kwargs.get("full", False)))
+        return real_preview(direction, **kwargs)
+
+    monkeypatch.setattr(tab.service, "preview", spy)
+    box = find(demo_window, QCheckBox, "fullCheckBox")
+    assert box.isEnabled() and not box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert box.isChecked()
+
+    preview(qtbot, demo_window, "pullButton")
+    assert asked == [("from_cc", True)]
+    assert not box.isChecked()  # one full check; the next preview reads only what changed again
+    qtbot.mouseClick(find(demo_window, QPushButton, "previewButton"), Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, tab)
+    assert asked[-1] == ("from_cc", False)
+    assert not tab.last_error, tab.last_error

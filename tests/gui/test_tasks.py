@@ -73,7 +73,7 @@ class FakeService:
     def has_pulled(self) -> bool:
         return True
 
-    def preview(self, direction, *, on_progress=None, cancel=None) -> FakePreview:
+    def preview(self, direction, *, on_progress=None, cancel=None, full=False) -> FakePreview:
         self.threads.add(threading.current_thread().name)
         if self.error is not None:
             raise self.error
