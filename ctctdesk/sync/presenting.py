@@ -16,8 +16,7 @@ concerned one level (or two) below.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -167,36 +166,114 @@ def _add_details(node: Node, rows: Sequence[str]) -> Node:
     return node
 
 
-class _Group:
-    """Rows collected under one heading, turned into a node with an exact count and capped details."""
+# ---------------------------------------------------------------------------------------------------
+# The words of a change, shared by the preview (what a run will do) and the summary (what it did): a run
+# that did exactly what its preview showed shows the same rows with the same counts. Past participles read
+# right in both ("Contacts added" before and after the run).
 
-    def __init__(self, text: str, kind: str = "") -> None:
+ADDED_TEXT = "Contacts added"
+REMOVED_TEXT = "Contacts removed"
+CONTACTS_TEXT = "Contacts"
+COMPANIES_TEXT = "Companies"
+NEW_COMPANIES_TEXT = "New customer companies in the CRM"
+UNSUBSCRIBED_TEXT = "Marked unsubscribed: removed from every list, never sent again"
+BOUNCED_TEXT = "Marked bounced / on hold: Constant Contact stopped sending to the address"
+
+
+def _in(target: str) -> str:
+    """" in Constant Contact" — or nothing for a summary that mixes both sides (a "both" run)."""
+    return f" in {target}" if target else ""
+
+
+def list_created_text(target: str) -> str:
+    return f"List created{_in(target)}"
+
+
+def list_renamed_text(target: str, new_name: str) -> str:
+    return f'List renamed{_in(target)} to "{new_name}"'
+
+
+def list_deleted_text(target: str) -> str:
+    return f"List deleted{_in(target)} (its contacts are kept)"
+
+
+def new_contacts_text(target: str) -> str:
+    return f"New contacts{_in(target)}"
+
+
+def updated_contacts_text(target: str) -> str:
+    return f"Contacts updated{_in(target)}"
+
+
+class _Group:
+    """Rows collected under one heading, turned into a node with an exact count and capped details.
+    A summary knows only the count (``count``); a preview lists the rows."""
+
+    def __init__(self, text: str, kind: str = "", count: int | None = None) -> None:
         self.text = text
         self.kind = kind
         self.rows: list[str] = []
+        self.count = count
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) if self.count is None else self.count
 
     def node(self) -> Node:
-        return _add_details(Node(self.text, len(self.rows), self.kind), self.rows)
+        return _add_details(Node(self.text, self.size, self.kind), self.rows)
 
 
 class _ListEntry:
     def __init__(self, name: str) -> None:
         self.name = name
-        self.actions: list[str] = []  # create / rename / delete
-        self.added = _Group("Contacts added")
-        self.removed = _Group("Contacts removed")
+        self.actions: list[str] = []  # created / renamed / deleted: one change each, shown without a count
+        self.added = _Group(ADDED_TEXT)
+        self.removed = _Group(REMOVED_TEXT)
 
     def node(self) -> Node | None:
-        total = len(self.actions) + len(self.added.rows) + len(self.removed.rows)
+        total = len(self.actions) + self.added.size + self.removed.size
         if not total:
             return None
         node = Node(self.name, total, "list")
         for action in self.actions:
             node.add(Node(action, kind="action"))
         for group in (self.added, self.removed):
-            if group.rows:
+            if group.size:
                 node.add(group.node())
         return node
+
+
+class _Changes:
+    """The changes of a plan or of a run, grouped as both trees show them: one row per list, then the
+    contacts, then the companies."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.lists: dict[str, _ListEntry] = {}
+        self.created = _Group(new_contacts_text(target))
+        self.updated = _Group(updated_contacts_text(target))
+        self.unsubscribed = _Group(UNSUBSCRIBED_TEXT)
+        self.bounced = _Group(BOUNCED_TEXT)
+        self.companies = _Group(NEW_COMPANIES_TEXT)
+
+    def entry(self, name: str) -> _ListEntry:
+        key = name.casefold()
+        if key not in self.lists:
+            self.lists[key] = _ListEntry(name)
+        return self.lists[key]
+
+    def add_to(self, root: Node) -> None:
+        for key in sorted(self.lists):
+            node = self.lists[key].node()
+            if node is not None:
+                root.add(node)
+        groups = [g for g in (self.created, self.updated, self.unsubscribed, self.bounced) if g.size]
+        if groups:
+            contacts = root.add(Node(CONTACTS_TEXT, sum(g.size for g in groups), "contacts"))
+            for group in groups:
+                contacts.add(group.node())
+        if self.companies.size:
+            root.add(Node(COMPANIES_TEXT, self.companies.size, "contacts")).add(self.companies.node())
 
 
 def change_count(tree: Node) -> int:
@@ -208,36 +285,12 @@ def change_count(tree: Node) -> int:
 def plan_tree(plan: Plan, *, pending_other_way: int | None = None, not_sent: Sequence[str] = ()) -> Node:
     """The root of a readable tree for `plan` (its children are the top-level rows)."""
     target, _source = side_of(plan.direction)
-    lists: dict[str, _ListEntry] = {}
-
-    def entry(name: str) -> _ListEntry:
-        key = name.casefold()
-        if key not in lists:
-            lists[key] = _ListEntry(name)
-        return lists[key]
-
-    created = _Group(f"New contacts in {target}")
-    updated = _Group(f"Contacts updated in {target}")
-    unsubscribed = _Group("Marked unsubscribed: removed from every list, never sent again")
-    bounced = _Group("Marked bounced / on hold: Constant Contact stopped sending to the address")
-    companies = _Group("New customer companies in the CRM")
-
+    changes = _Changes(target)
     for op in plan.changes:
-        _place(op, entry, created, updated, (unsubscribed, bounced), companies, target)
+        _place(op, changes)
 
     root = Node("plan")
-    for name in sorted(lists, key=str.casefold):
-        node = lists[name].node()
-        if node is not None:
-            root.add(node)
-    contact_groups = [g for g in (created, updated, unsubscribed, bounced) if g.rows]
-    if contact_groups:
-        contacts = root.add(Node("Contacts", sum(len(g.rows) for g in contact_groups), "contacts"))
-        for group in contact_groups:
-            contacts.add(group.node())
-    if companies.rows:
-        root.add(Node("Companies", len(companies.rows), "contacts")).add(companies.node())
-
+    changes.add_to(root)
     if not root.children:
         root.add(Node(f"Nothing to change in {target}: both sides agree.", kind="ok"))
     _add_skips(root, plan)
@@ -261,36 +314,34 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None, not_sent: Seq
     return root
 
 
-def _place(op: Operation, entry, created: _Group, updated: _Group, statuses: tuple[_Group, _Group],
-           companies: _Group, target: str) -> None:  # fmt: skip
-    """Put one data-changing operation under its list (or the contacts/companies headings);
-    ``statuses`` are the groups of contacts marked unsubscribed and marked bounced."""
-    unsubscribed, bounced = statuses
+def _place(op: Operation, changes: _Changes) -> None:
+    """Put one data-changing operation under its list (or the contacts/companies headings)."""
+    target = changes.target
     if isinstance(op, CreateList):
-        entry(op.list.name).actions.append(f"Create the list in {target}")
+        changes.entry(op.list.name).actions.append(list_created_text(target))
     elif isinstance(op, RenameList):
         # the ref carries the list's name after the rename; the row sits under that name
-        entry(op.new_name).actions.append(f'Rename the list in {target} to "{op.new_name}"')
+        changes.entry(op.new_name).actions.append(list_renamed_text(target, op.new_name))
     elif isinstance(op, DeleteList):
-        entry(op.list.name).actions.append(f"Delete the list in {target} (its contacts are kept)")
+        changes.entry(op.list.name).actions.append(list_deleted_text(target))
     elif isinstance(op, AddMembership):
-        entry(op.list.name).added.rows.append(_contact_line(op.contact))
+        changes.entry(op.list.name).added.rows.append(_contact_line(op.contact))
     elif isinstance(op, RemoveMembership):
-        entry(op.list.name).removed.rows.append(_contact_line(op.contact))
+        changes.entry(op.list.name).removed.rows.append(_contact_line(op.contact))
     elif isinstance(op, CreateContact):
         label = _contact_line(op.contact)
         names = [ref.name for ref in op.lists]
-        created.rows.append(f"{label} ({', '.join(names)})" if names else label)
+        changes.created.rows.append(f"{label} ({', '.join(names)})" if names else label)
         for name in names:
-            entry(name).added.rows.append(label)
+            changes.entry(name).added.rows.append(label)
     elif isinstance(op, UpdateContact):
-        updated.rows.append(_changes_line(op.contact, op.changes))
+        changes.updated.rows.append(_changes_line(op.contact, op.changes))
     elif isinstance(op, MarkLocalUnsubscribed):
-        unsubscribed.rows.append(_contact_line(op.contact))
+        changes.unsubscribed.rows.append(_contact_line(op.contact))
     elif isinstance(op, MarkLocalBounced):
-        bounced.rows.append(_contact_line(op.contact))
+        changes.bounced.rows.append(_contact_line(op.contact))
     elif isinstance(op, CreateLocalCompany):
-        companies.rows.append(op.name)
+        changes.companies.rows.append(op.name)
 
 
 def _add_skips(root: Node, plan: Plan) -> None:
@@ -379,24 +430,85 @@ def short_result(summary) -> str:
     return "Completed"
 
 
-def _count_rows(counts: Iterable[tuple[str, int]]) -> list[Node]:
-    return [Node(name[:1].upper() + name[1:], value, "detail") for name, value in counts if value]
+# The run's counts as the executor records them in the history (its words, kept stable so old rows and
+# scripts reading ``--json`` keep working), and where each lands in the shared tree.
+LIST_COUNTS = ("lists created", "lists renamed", "lists deleted", "memberships added", "memberships removed")
+CONTACT_COUNTS = ("contacts added", "contacts updated", "marked unsubscribed", "marked bounced")
+COMPANY_COUNTS = ("companies created",)
+KNOWN_COUNTS = frozenset((*LIST_COUNTS, *CONTACT_COUNTS, *COMPANY_COUNTS))
 
 
-def _sides_of_counts(direction: str, counts: dict[str, int]) -> dict[str, list[tuple[str, int]]]:
-    """Group a summary's counts by the side they changed (keys may name it; else the direction says)."""
-    default = {"to_cc": "Constant Contact", "from_cc": "the CRM"}.get(direction, "")
-    sides: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for name, value in counts.items():
-        lowered = name.casefold()
-        if "constant contact" in lowered or lowered.startswith(("cc ", "remote ")):
-            side = "Constant Contact"
-        elif "crm" in lowered or lowered.startswith("local "):
-            side = "the CRM"
-        else:
-            side = default
-        sides[side].append((name, value))
-    return sides
+def _summary_target(summary) -> str:
+    """The side a run changed, or "" for a "both" run (its counts cover the two sides together)."""
+    direction = str(getattr(summary.direction, "value", summary.direction) or "")
+    return {"to_cc": SIDE_NAME[Side.CC], "from_cc": SIDE_NAME[Side.CRM]}.get(direction, "")
+
+
+def _summary_changes(summary) -> tuple[_Changes, dict[str, int]]:
+    """A run's recorded counts in the preview's groups, and what no list row accounts for (rows recorded
+    before the lists' own changes were counted per list, or counts this version does not know)."""
+    target = _summary_target(summary)
+    changes = _Changes(target)
+    counts = {name: int(value) for name, value in summary.counts.items()}
+    for name, per in summary.per_list.items():
+        entry = changes.entry(name)
+        for key, value in per.items():
+            value = int(value)
+            if value <= 0:
+                continue
+            if key == "lists created":
+                entry.actions.extend([list_created_text(target)] * value)
+            elif key == "lists renamed":
+                entry.actions.extend([list_renamed_text(target, name)] * value)
+            elif key == "lists deleted":
+                entry.actions.extend([list_deleted_text(target)] * value)
+            elif key in ("contacts added", "memberships added"):  # new contacts put in it, or existing ones
+                entry.added.count = (entry.added.count or 0) + value
+            elif key == "memberships removed":
+                entry.removed.count = (entry.removed.count or 0) + value
+            else:
+                continue
+            if key in LIST_COUNTS:
+                counts[key] = counts.get(key, 0) - value
+    changes.created.count = counts.pop("contacts added", 0)
+    changes.updated.count = counts.pop("contacts updated", 0)
+    changes.unsubscribed.count = counts.pop("marked unsubscribed", 0)
+    changes.bounced.count = counts.pop("marked bounced", 0)
+    changes.companies.count = counts.pop("companies created", 0)
+    return changes, {name: value for name, value in counts.items() if value > 0}
+
+
+LEFTOVER_TEXT = {
+    "lists created": "Lists created",
+    "lists renamed": "Lists renamed",
+    "lists deleted": "Lists deleted",
+    "memberships added": "Contacts added to lists",
+    "memberships removed": "Contacts removed from lists",
+}
+
+
+def _add_summary_changes(root: Node, summary) -> None:
+    changes, leftovers = _summary_changes(summary)
+    changes.add_to(root)
+    target = changes.target
+    lists = [(f"{LEFTOVER_TEXT[k]}{_in(target)}", v) for k, v in leftovers.items() if k in LEFTOVER_TEXT]
+    if lists:
+        node = root.add(Node("Lists", sum(v for _, v in lists), "list"))
+        for text, value in lists:
+            node.add(Node(text, value, "detail"))
+    others = [(k[:1].upper() + k[1:], v) for k, v in leftovers.items() if k not in LEFTOVER_TEXT]
+    if others:
+        node = root.add(Node("Other changes", sum(v for _, v in others), "contacts"))
+        for text, value in others:
+            node.add(Node(text, value, "detail"))
+
+
+def summary_change_count(summary) -> int:
+    """How many changes a run's summary shows — the number of its preview when the run did all of it
+    (the history's Changes column)."""
+    root = Node("summary")
+    _add_summary_changes(root, summary)
+    return change_count(root)
 
 
 def summary_tree(summary) -> Node:
@@ -419,24 +531,10 @@ def summary_tree(summary) -> Node:
     else:
         head.add(Node(f"{summary.requests_used:,} API requests; the run did not finish", kind="detail"))
 
-    counts = {name: int(value) for name, value in summary.counts.items()}
-    if any(counts.values()):
-        for side, rows in sorted(_sides_of_counts(summary.direction, counts).items()):
-            nodes = _count_rows(rows)
-            if nodes:
-                title = f"Changed in {side}" if side else "Changes"
-                parent = root.add(Node(title, sum(n.count or 0 for n in nodes), "contacts"))
-                for node in nodes:
-                    parent.add(node)
-    else:
+    shown = len(root.children)
+    _add_summary_changes(root, summary)  # the rows and counts of the preview (one vocabulary)
+    if len(root.children) == shown:
         root.add(Node("Nothing was changed", kind="ok"))
-
-    for name in sorted(summary.per_list, key=str.casefold):
-        rows = _count_rows(summary.per_list[name].items())
-        if rows:
-            node = root.add(Node(name, sum(n.count or 0 for n in rows), "list"))
-            for row in rows:
-                node.add(row)
 
     if summary.errors:
         node = root.add(Node("Contacts with errors", len(summary.errors), "error"))

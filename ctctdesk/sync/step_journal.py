@@ -40,6 +40,10 @@ COUNT_LABEL: dict[OpKind, str] = {
     OpKind.CREATE_COMPANY: "companies created",
 }
 
+#: Operations on one list, counted under that list's name too.
+PER_LIST_KINDS = frozenset({OpKind.CREATE_LIST, OpKind.DELETE_LIST, OpKind.ADD_MEMBERSHIP,
+                            OpKind.REMOVE_MEMBERSHIP})
+
 StepHook = Callable[[int, str, str], None]  # (step number, step kind, "before" | "sent")
 Confirmed = Mapping[int, int | str | None]  # op id → the id a creation got (None for the others)
 
@@ -128,9 +132,13 @@ def confirm(run: RunState, entry: int, confirmed: Mapping[int, int | str | None]
 
 
 def _count_per_list(run: RunState, op: Operation, label: str) -> None:
+    """Count `op` under the lists it changes, by the name the preview shows it under (a renamed list by
+    its new name), so the summary's list rows match the preview's."""
     names: list[str] = []
     lst = getattr(op, "list", None)
-    if lst is not None and op.kind in (OpKind.ADD_MEMBERSHIP, OpKind.REMOVE_MEMBERSHIP):
+    if op.kind is OpKind.RENAME_LIST:
+        names.append(op.new_name)  # type: ignore[attr-defined]
+    elif lst is not None and op.kind in PER_LIST_KINDS:
         names.append(lst.name)
     for ref in getattr(op, "lists", ()) or ():
         names.append(ref.name)

@@ -8,7 +8,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ctctdesk.sync.presenting import DIRECTION_TEXT, duration_text, is_event, short_result
+from ctctdesk.sync.presenting import (
+    DIRECTION_TEXT,
+    duration_text,
+    is_event,
+    short_result,
+    summary_change_count,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -73,7 +79,7 @@ class HistoryModel(QAbstractTableModel):
         if column == self.RESULT:
             return short_result(run)
         if column == self.CHANGES:
-            return f"{sum(int(v) for v in run.counts.values()):,}"
+            return f"{summary_change_count(run):,}"  # the number its preview and summary show
         if column == self.ERRORS:
             return f"{len(run.errors):,}"
         if column == self.REQUESTS:

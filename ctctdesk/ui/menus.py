@@ -11,14 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from ctctdesk.about import about_text
 from ctctdesk.ui.crm_events import CrmChange
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed
-from ctctdesk.ui.undo import redo_keys
+from ctctdesk.ui.undo import use_window_undo
 
 if TYPE_CHECKING:
     from ctctdesk.crm.csv_io import ImportReport
@@ -67,17 +66,14 @@ class MenuBar:
         edit_menu = bar.addMenu("&Edit")
         stack = getattr(window, "undo_stack", None)
         if stack is not None:
-            # The keys are shown here but fire from each tab's own pair (one window-wide pair would make
-            # Ctrl+Z ambiguous there, and Qt fires neither of two ambiguous shortcuts).
+            # One pair for the whole window, whichever tab is in front (installed after every tab).
             self.undo_action = stack.createUndoAction(edit_menu, "&Undo")
             self.undo_action.setObjectName("undoAction")
-            self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
             self.redo_action = stack.createRedoAction(edit_menu, "&Redo")
             self.redo_action.setObjectName("redoAction")
-            self.redo_action.setShortcuts(redo_keys())
-            for action in (self.undo_action, self.redo_action):
-                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-                edit_menu.addAction(action)
+            use_window_undo(window, self.undo_action, self.redo_action)
+            edit_menu.addAction(self.undo_action)
+            edit_menu.addAction(self.redo_action)
 
         help_menu = bar.addMenu("&Help")
         self.shortcuts_action = self._action("shortcutsAction", "&Keyboard shortcuts", self.show_shortcuts)

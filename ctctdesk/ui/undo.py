@@ -31,17 +31,39 @@ def redo_keys() -> list[QKeySequence]:
     )
 
 
+#: Marks the pair `add_undo_shortcuts` gave a tab or page, so the window's own pair can quiet them.
+OWN_PAIR = "ctctdeskOwnUndoPair"
+
+
 def add_undo_shortcuts(widget: QWidget, stack: QUndoStack) -> tuple[QAction, QAction]:
-    """Ctrl+Z / Ctrl+Shift+Z on `widget` and its children (each tab gets its own pair: one window-wide pair
-    would clash with them, and Qt fires neither of two ambiguous shortcuts)."""
+    """Ctrl+Z / Ctrl+Shift+Z on `widget` and its children, for a tab or page shown on its own. In the main
+    window, `use_window_undo` takes the keys over for the whole window and quiets these pairs."""
     undo = stack.createUndoAction(widget, "Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
     redo = stack.createRedoAction(widget, "Redo")
     redo.setShortcuts(redo_keys())
     for action in (undo, redo):
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.setProperty(OWN_PAIR, True)
         widget.addAction(action)
     return undo, redo
+
+
+def use_window_undo(window: QWidget, undo: QAction, redo: QAction) -> None:
+    """Ctrl+Z / Ctrl+Shift+Z from every tab of `window`, through `undo` and `redo` (the Edit menu's).
+
+    The keys of the tabs' and pages' own pairs are cleared (their actions still work when triggered):
+    two shortcuts on the same keys in one window would be ambiguous, and Qt fires neither. A text field
+    being edited keeps its own undo: Qt offers it the keys first (ShortcutOverride) and an editable field
+    takes them, so a window-wide shortcut never reaches past it."""
+    for action in window.findChildren(QAction):
+        if action.property(OWN_PAIR):
+            action.setShortcuts([])
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    redo.setShortcuts(redo_keys())
+    for action in (undo, redo):
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(action)  # fires while the menu is closed
 
 
 class CrmUndoStack(QUndoStack):

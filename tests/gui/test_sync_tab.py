@@ -16,9 +16,11 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTableView, QTr
 
 from ctctdesk.app import build_window
 from ctctdesk.demo import SHARED_LIST, start_demo
+from ctctdesk.sync.presenting import change_count, summary_tree
 from tests.support.clocks import client_clock
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 from tests.support.sandbox_fixtures import config_for
+from tests.support.trees import changes_shown
 
 SLOW = 60_000
 CRM_LISTS_ONLY = ("Customer Updates", "Prospect Outreach")
@@ -151,10 +153,14 @@ def test_activation_then_push_preview_run_summary_and_history(qtbot, demo_window
     for name in CRM_LISTS_ONLY:
         assert name in rows
     node = tab.plan_model.root.find(CRM_LISTS_ONLY[0])
-    assert "Create the list in Constant Contact" in [child.text for child in node.children]
+    assert "List created in Constant Contact" in [child.text for child in node.children]
     added = node.find("Contacts added")
     assert added is not None and added.count > 0
     assert tab.plan_model.root.find("New contacts in Constant Contact").count > 0
+    previewed = changes_shown(tab.plan_model.root)
+    status = find(demo_window, QLabel, "syncPhaseLabel").text()
+    total = change_count(tab.plan_model.root)
+    assert f"{total:,} changes" in status
 
     seen = run(qtbot, demo_window)
     assert seen, "the run reported its progress"
@@ -163,7 +169,7 @@ def test_activation_then_push_preview_run_summary_and_history(qtbot, demo_window
     assert summary.ok and summary.direction == "to_cc" and summary.trigger == "button"
     rows = tree_texts(find(demo_window, QTreeView, "summaryView"))
     assert rows[0] == "Completed"
-    assert "Changed in Constant Contact" in rows
+    assert changes_shown(summary_tree(summary)) == previewed  # the preview's words and counts, per list
     assert CRM_LISTS_ONLY[0] in rows
     for name in CRM_LISTS_ONLY:
         cc_list = demo.sandbox.state.list_by_name(name)
@@ -177,6 +183,7 @@ def test_activation_then_push_preview_run_summary_and_history(qtbot, demo_window
     assert history.index(0, history.RESULT).data() == "Completed"
     assert int(history.index(0, history.REQUESTS).data().replace(",", "")) > 0
     assert history.index(1, history.TRIGGER).data() == "Activation"
+    assert history.index(0, history.CHANGES).data() == f"{total:,}"  # the number the preview's status gave
 
     # selecting the older run shows its details
     view = find(demo_window, QTableView, "historyView")

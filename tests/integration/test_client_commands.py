@@ -36,7 +36,7 @@ def test_connect_with_a_code_status_and_disconnect(sandbox, tmp_path, capsys, me
     assert code == cc.EXIT_OK
     assert "/activate" in out and "enter the code" in out
     assert "Connected to Constant Contact." in out and "ctctdesk Demo Office" in out
-    assert "initial activation" in out and "Lists created (1)" in out  # the default list comes in (C5)
+    assert "initial activation" in out and "General Interest (1)\n    List created in the CRM" in out  # C5
 
     assert main(["status", *common]) == cc.EXIT_OK
     out = capsys.readouterr().out

@@ -1,5 +1,7 @@
 """The readable plan tree of the Synchronize tab, built from real planner results on small snapshots."""
 
+from datetime import UTC
+
 from ctctdesk.sync import presenting
 from ctctdesk.sync.operations import Direction
 from ctctdesk.sync.plan import PlanSettings, plan
@@ -57,7 +59,7 @@ def test_first_push_lists_the_new_list_its_members_and_the_skips_with_reasons():
     top = [child.text for child in root.children]
     assert top[0] == "Newsletter"
     newsletter_node = root.children[0]
-    assert "Create the list in Constant Contact" in [c.text for c in newsletter_node.children]
+    assert "List created in Constant Contact" in [c.text for c in newsletter_node.children]
     added = newsletter_node.find("Contacts added")
     assert added.count == 2
     assert {c.text for c in added.children} == {
@@ -135,7 +137,7 @@ def test_pull_of_a_rename_and_a_removed_member_reads_per_list():
     root = plan_tree(result)
     node = root.find("Monthly News")
     assert node is not None and node.kind == "list"
-    assert 'Rename the list in the CRM to "Monthly News"' in [c.text for c in node.children]
+    assert 'List renamed in the CRM to "Monthly News"' in [c.text for c in node.children]
     removed = node.find("Contacts removed")
     assert removed.count == 1 and removed.children[0].text == "Ben Becker <ben@northwind.example>"
     assert node.count == 2
@@ -233,3 +235,31 @@ def test_the_command_line_caps_long_lists_with_the_exact_number_left_out():
         "      P 1 <person01@example.com>", "      P 2 <person02@example.com>", "      P 3 <person03@example.com>",
         "      P 4 <person04@example.com>", "      … and 26 more",
     ]  # fmt: skip
+
+
+def test_a_history_row_recorded_before_lists_were_counted_per_list_still_reads_in_the_same_words():
+    from datetime import datetime
+
+    from ctctdesk.sync.service import RunSummary
+
+    now = datetime(2026, 11, 30, 16, 15, tzinfo=UTC)
+    old_row = RunSummary(
+        1, Direction.TO_CC, "button", now, now,
+        {"lists created": 3, "contacts added": 204, "contacts updated": 17, "memberships added": 7},
+        {"Customer Updates": {"contacts added": 84, "memberships added": 2}}, (), 36,
+    )  # fmt: skip
+    root = presenting.summary_tree(old_row)
+    customers = root.find("Customer Updates")
+    assert (customers.count, [(c.text, c.count) for c in customers.children]) == (86, [("Contacts added", 86)])
+    assert root.find("New contacts in Constant Contact").count == 204
+    assert root.find("Contacts updated in Constant Contact").count == 17
+    lists_row = root.find("Lists")  # which lists were created was not recorded then
+    assert [(c.text, c.count) for c in lists_row.children] == [
+        ("Lists created in Constant Contact", 3), ("Contacts added to lists in Constant Contact", 5)]
+    assert presenting.summary_change_count(old_row) == 86 + 221 + 8
+
+
+def test_the_summary_has_words_for_every_count_the_engine_records():
+    from ctctdesk.sync.step_journal import COUNT_LABEL
+
+    assert set(COUNT_LABEL.values()) <= presenting.KNOWN_COUNTS
