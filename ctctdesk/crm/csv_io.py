@@ -34,6 +34,7 @@ from pathlib import Path
 import peewee
 
 from ctctdesk.chunking import chunks
+from ctctdesk.jsonfile import replacing
 from ctctdesk.crm import contacts, lists, rules
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
 from ctctdesk.crm.errors import CrmError, CsvFormatError
@@ -581,7 +582,7 @@ def export_csv(
         {name for (name,) in ContactField.select(ContactField.name).distinct().tuples()} - set(COLUMNS)
     )
     written = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+    with replacing(path, encoding="utf-8-sig", newline="") as handle:  # never half a file (full disk)
         writer = csv.writer(handle, dialect=csv.excel)
         writer.writerow([escape_cell(name) for name in (*COLUMNS, *field_names)])
         for chunk in chunks(ids, EXPORT_BATCH):
