@@ -34,7 +34,6 @@ from pathlib import Path
 import peewee
 
 from ctctdesk.chunking import chunks
-from ctctdesk.jsonfile import replacing
 from ctctdesk.crm import contacts, lists, rules
 from ctctdesk.crm.contacts import ContactFilter, filtered_query
 from ctctdesk.crm.errors import CrmError, CsvFormatError
@@ -54,6 +53,7 @@ from ctctdesk.crm.models import (
     utc_now,
 )
 from ctctdesk.crm.rules import Ineligibility, ineligibility, load_role_prefixes, reason_from_db
+from ctctdesk.jsonfile import replacing
 
 #: The columns export writes, in order (custom fields follow, by name).
 COLUMNS = (
