@@ -53,6 +53,7 @@ from ctctdesk.crm.models import (
     utc_now,
 )
 from ctctdesk.crm.rules import Ineligibility, ineligibility, load_role_prefixes, reason_from_db
+from ctctdesk.jsonfile import replacing
 
 #: The columns export writes, in order (custom fields follow, by name).
 COLUMNS = (
@@ -581,7 +582,7 @@ def export_csv(
         {name for (name,) in ContactField.select(ContactField.name).distinct().tuples()} - set(COLUMNS)
     )
     written = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+    with replacing(path, encoding="utf-8-sig", newline="") as handle:  # never half a file (full disk)
         writer = csv.writer(handle, dialect=csv.excel)
         writer.writerow([escape_cell(name) for name in (*COLUMNS, *field_names)])
         for chunk in chunks(ids, EXPORT_BATCH):

@@ -489,3 +489,23 @@ def test_a_type_change_on_a_refused_row_is_rolled_back_and_forgotten(crm, tmp_pa
     report = csv_io.import_csv(path)
     assert [e.line for e in report.errors] == [2] and report.warnings == []
     assert contacts.find_company("bolt").type == "customer"
+
+
+def test_an_export_that_fails_half_way_leaves_the_earlier_file_whole_and_no_part_file(office, tmp_path, monkeypatch):
+    """A full disk half-way through an export: the file from the last export is still there, whole."""
+    import errno
+
+    target = tmp_path / "out" / "contacts.csv"
+    written = csv_io.export_csv(target)
+    before = target.read_bytes()
+    real_rows = csv_io._export_rows
+
+    def rows_then_disk_full(contact_ids, field_names):
+        yield from list(real_rows(contact_ids, field_names))[:1]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(csv_io, "_export_rows", rows_then_disk_full)
+    with pytest.raises(OSError):
+        csv_io.export_csv(target)
+    assert written > 1 and target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["contacts.csv"]
