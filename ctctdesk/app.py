@@ -151,10 +151,13 @@ def attach_connection(context: AppContext, connection: Connection) -> None:
     a disconnect, from the window or the command line, also takes the Constant Contact lists out of
     the CRM (C6).
     """
+    from ctctdesk.sync.mapping import load_mapping
     from ctctdesk.sync.service import SyncService
 
     context.connection = connection
-    context.sync = SyncService(context.database, connection)
+    settings = context.settings
+    context.sync = SyncService(context.database, connection,
+                               mapping=(lambda: load_mapping(settings)) if settings is not None else None)
     connection.add_disconnect_hook(lambda: forget_account_with_backup(context))
 
 
@@ -216,6 +219,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
     # After a sync every tab is brought up to date (the company counts too), through the one event hub.
     install_constant_contact_ui(window, context, on_crm_changed=lambda: feature.events.emit(everything))
     install_auto_sync(window, context, on_crm_changed=lambda: feature.events.emit(everything))
+    install_field_mapping(window, context)
     install_menus(window)
     window.restore_state()
     return window
@@ -268,6 +272,14 @@ def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed
     window.auto_sync = auto
     window.tray = TrayController(window, auto)
     auto.start()
+
+
+def install_field_mapping(window: MainWindow, context: AppContext) -> None:
+    """Settings → Field mapping (R11), over the data folder's settings and the CRM's custom fields."""
+    from ctctdesk.sync.local_reader import custom_field_use
+    from ctctdesk.ui.field_mapping_page import PAGE_TITLE, FieldMappingPage
+
+    window.settings_tab.add_page(PAGE_TITLE, FieldMappingPage(context.settings, custom_field_use))
 
 
 @dataclass

@@ -455,6 +455,15 @@ class CtctClient:
     def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
         return self._taggings("contacts_taggings_remove", contact_ids, tag_ids)
 
+    def add_tags_to_lists(self, list_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        """Tag every member of the lists: one activity per 50 lists and 50 tags, whatever their size."""
+        activities = []
+        for tag_group in chunks(list(tag_ids), MAX_TAGS_PER_ACTIVITY):
+            for lists in chunks(list(list_ids), MAX_LISTS_PER_ACTIVITY):
+                body = {"source": {"list_ids": lists}, "tag_ids": tag_group}
+                activities.append(self._activity("contacts_taggings_add", body, len(lists)))
+        return activities
+
     def get_activity(self, activity: Activity) -> Activity:
         data = self.transport.get_json(f"/activities/{activity.activity_id}")
         with _reading("GET /activities"):

@@ -7,13 +7,24 @@ decided in exactly one place.
 
 from __future__ import annotations
 
-from ctctdesk.crm.models import Company, Contact, ContactField, EmailList, Membership
+import dataclasses
+
+from ctctdesk.crm.models import Company, CompanyTag, Contact, ContactField, EmailList, Membership, Tag
 from ctctdesk.sync import sql
 from ctctdesk.sync.local_writer import NO_COMPANY
+from ctctdesk.sync.mapping import PHONE, FieldMapping, NotSent, Target, company_tags, fit_tags, tag_entry
 from ctctdesk.sync.snapshot import Eligibility, LocalCompany, LocalContact, LocalList, LocalSnapshot
 
 
-def read_local() -> LocalSnapshot:
+def read_local(mapping: FieldMapping | None = None, remote_tags: tuple[str, ...] = ()) -> LocalSnapshot:
+    """The CRM as the mapping sends it (R11); no mapping = the default one."""
+    return read_local_mapped(mapping or FieldMapping(), remote_tags)[0]
+
+
+def read_local_mapped(mapping: FieldMapping, remote_tags: tuple[str, ...] = ()
+                      ) -> tuple[LocalSnapshot, NotSent]:  # fmt: skip
+    """The CRM as ``mapping`` sends it, and the tags that do not fit in Constant Contact (named in the
+    preview). ``remote_tags``: tag names the account already has (they always fit)."""
     t_company, t_contact = Company._meta.table_name, Contact._meta.table_name
     t_field, t_list, t_member = ContactField._meta.table_name, EmailList._meta.table_name, Membership._meta.table_name
     companies = {
@@ -21,8 +32,12 @@ def read_local() -> LocalSnapshot:
         for cid, name in sql.select(f"SELECT id, name FROM {sql.quote(t_company)}")
     }
     custom: dict[int, list[tuple[str, str]]] = {}
+    off = {n for n, t in mapping.fields.items() if t is Target.OFF}
     for contact_id, name, value in sql.select(f"SELECT contact_id, name, value FROM {sql.quote(t_field)}"):
-        custom.setdefault(contact_id, []).append((name, value))
+        if name not in off:
+            custom.setdefault(contact_id, []).append((name, value))
+    tags_of_company = _company_tags() if mapping.tags else {}
+    send_phone = mapping.target(PHONE) is not Target.OFF
     contacts: dict[int, LocalContact] = {}
     no_custom: tuple = ()
     eligible = Eligibility.ELIGIBLE
@@ -30,9 +45,16 @@ def read_local() -> LocalSnapshot:
         "SELECT id, email, first_name, last_name, job_title, company_id, phone, ineligible_reason, email_status"
         f" FROM {sql.quote(t_contact)}"
     )
+    tags: dict[int, list[str]] = {}
+    labels: dict[int, str] = {}
     for cid, email, first, last, job, company_id, phone, reason, status in sql.select(query):
         company = companies.get(company_id)
         fields = custom.get(cid)
+        if tags_of_company and company_id in tags_of_company:
+            tags[cid] = tags_of_company[company_id]
+            labels[cid] = email or f"{first or ''} {last or ''}".strip()
+        if not send_phone:
+            phone = ""
         contacts[cid] = LocalContact(
             cid,
             email or "",
@@ -52,4 +74,34 @@ def read_local() -> LocalSnapshot:
         lid: LocalList(lid, name, frozenset(members.get(lid, ())))
         for lid, name in sql.select(f"SELECT id, name FROM {sql.quote(t_list)}")
     }
-    return LocalSnapshot(contacts=contacts, lists=lists, companies=companies)
+    not_sent = NotSent()
+    if tags:
+        kept, not_sent = fit_tags(tags, labels, remote_tags)
+        for cid, names in kept.items():
+            c = contacts[cid]
+            pairs = tuple(sorted(c.custom_fields + tuple(tag_entry(n) for n in names)))
+            contacts[cid] = dataclasses.replace(c, custom_fields=pairs)
+    return LocalSnapshot(contacts=contacts, lists=lists, companies=companies), not_sent
+
+
+def _company_tags() -> dict[int, list[str]]:
+    """Company id → the tag names its contacts carry (type, then marketing tags)."""
+    t_company, t_link, t_tag = Company._meta.table_name, CompanyTag._meta.table_name, Tag._meta.table_name
+    marketing: dict[int, list[str]] = {}
+    for company_id, name in sql.select(f"SELECT l.company_id, t.name FROM {sql.quote(t_link)} l "
+                                       f"JOIN {sql.quote(t_tag)} t ON t.id = l.tag_id"):  # fmt: skip
+        marketing.setdefault(company_id, []).append(name)
+    # Contacts without a company (the placeholder) carry none: see mapping.keep_remote_tags.
+    return {
+        cid: company_tags(kind, marketing.get(cid, ()))
+        for cid, name, kind in sql.select(f"SELECT id, name, type FROM {sql.quote(t_company)}")
+        if name != NO_COMPANY
+    }
+
+
+def custom_field_use() -> dict[int, list[str]]:
+    """Contact id → the names of its custom fields (for the mapping's counts and limits, R11)."""
+    out: dict[int, list[str]] = {}
+    for contact_id, name in sql.select(f"SELECT contact_id, name FROM {sql.quote(ContactField._meta.table_name)}"):
+        out.setdefault(contact_id, []).append(name)
+    return out

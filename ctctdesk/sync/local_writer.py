@@ -15,11 +15,14 @@ from collections.abc import Sequence
 
 from ctctdesk.crm import contacts as crm_contacts
 from ctctdesk.crm import lists as crm_lists
+from ctctdesk.crm.editing import tags as crm_tags
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import (
+    Company,
     Contact,
     ContactField,
     Membership,
+    Tag,
     database_proxy,
     email_key,
     name_key,
@@ -27,8 +30,12 @@ from ctctdesk.crm.models import (
 )
 from ctctdesk.crm.rules import refresh_ineligibility
 from ctctdesk.sync import sql
+from ctctdesk.sync.mapping import COMPANY_TYPE_TAGS, is_tag, tag_name
 from ctctdesk.sync.operations import CreateContact, CreateList, CreateLocalCompany, RenameList, UpdateContact
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX
+
+#: Tag name (casefolded) → company type, for a type tag arriving from Constant Contact (R11).
+_TYPE_OF_TAG = {name.casefold(): kind for kind, name in COMPANY_TYPE_TAGS.items()}
 
 #: Contacts from Constant Contact without a company name belong here; the reader shows it as "".
 NO_COMPANY = "(No company)"
@@ -90,12 +97,37 @@ class LocalWriter:
         ids = dict(sql.select(f"SELECT email_key, id FROM {sql.quote(table)} WHERE email_key IS NOT NULL"))
         created = [ids[email_key(op.fields.email)] for op in ops]
         refresh_ineligibility(created)
-        custom = [(cid, n, v) for op, cid in zip(ops, created, strict=True) for n, v in op.fields.custom]
+        custom = [(cid, n, v) for op, cid in zip(ops, created, strict=True) for n, v in op.fields.custom
+                  if not is_tag(n)]
         sql.insert_many(ContactField._meta.table_name, ("contact_id", "name", "value"), custom,
                         ignore_conflicts=True)  # fmt: skip
         pairs = [(lid, cid) for lids, cid in zip(list_ids, created, strict=True) for lid in lids]
         self._add_members(pairs)
+        for op, cid in zip(ops, created, strict=True):
+            tags = [tag_name(n) for n, v in op.fields.custom if is_tag(n) and v]
+            if tags:
+                self._tag_company(cid, tags, [])
         return created
+
+    def _tag_company(self, contact_id: int, added: Sequence[str], removed: Sequence[str]) -> None:
+        """R11: tags from Constant Contact are the contact's company's: its type, or marketing tags
+        (created under Constant Contact's name when the CRM has none of that name)."""
+        company = Contact.get_by_id(contact_id).company
+        if company.name == NO_COMPANY:  # no company to give them to: they stay in Constant Contact only
+            return
+        company_id = company.id
+        for name in added:
+            kind = _TYPE_OF_TAG.get(name.casefold())
+            if kind is not None:
+                Company.update(type=kind).where(Company.id == company_id).execute()
+                continue
+            tag = Tag.get_or_none(Tag.name_key == name_key(name))
+            tag_id = tag.id if tag is not None else crm_tags.create_tag(name)
+            crm_tags.assign_tag(tag_id, [company_id])
+        for name in removed:  # a type tag taken off leaves the type: a company always has one
+            tag = Tag.get_or_none(Tag.name_key == name_key(name))
+            if tag is not None and name.casefold() not in _TYPE_OF_TAG:
+                crm_tags.remove_tag(tag.id, [company_id])
 
     def update_contacts(self, ops: Sequence[UpdateContact], local_ids: Sequence[int]
                         ) -> tuple[list[int], list[tuple[str, str]]]:  # fmt: skip
@@ -119,8 +151,11 @@ class LocalWriter:
     def _update_one(self, op: UpdateContact, local_id: int) -> None:
         changes: dict[str, object] = {}
         custom: dict[str, str] = {}
+        added, removed = [], []
         for name, value in op.changes:
-            if name.startswith(CUSTOM_PREFIX):
+            if name.startswith(CUSTOM_PREFIX) and is_tag(name[len(CUSTOM_PREFIX):]):
+                (added if value else removed).append(tag_name(name[len(CUSTOM_PREFIX):]))
+            elif name.startswith(CUSTOM_PREFIX):
                 custom[name[len(CUSTOM_PREFIX) :]] = value
             elif name == "company_name":
                 changes["company_id"] = _company_id(value, self._companies)
@@ -130,6 +165,8 @@ class LocalWriter:
             crm_contacts.update_contact(local_id, **changes)
         if custom:
             crm_contacts.set_custom_fields(local_id, custom)
+        if added or removed:
+            self._tag_company(local_id, added, removed)
 
     def mark_bounced(self, local_ids: Sequence[int]) -> None:
         crm_contacts.set_email_status(local_ids, "bounced")

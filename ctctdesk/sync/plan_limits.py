@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from ctctdesk.sync.mapping import is_tag
 from ctctdesk.sync.operations import ContactRef, LimitNote
 from ctctdesk.sync.snapshot import (
     Baseline,
@@ -42,8 +43,10 @@ class CustomFieldFit:
 def fit_custom_fields(local: LocalSnapshot, remote: RemoteSnapshot, *, label_limit: int | None,
                       per_account: int | None) -> CustomFieldFit:  # fmt: skip
     """Which CRM custom fields Constant Contact gets, and under which label."""
-    crm_labels = sorted({name for c in local.contacts.values() for name, value in c.custom_fields if value})
-    held = {name for c in remote.contacts.values() for name, _ in c.custom_fields}
+    # Tags ride among the custom fields (R11, ctctdesk.sync.mapping) but are no custom fields: left out.
+    crm_labels = sorted({name for c in local.contacts.values() for name, value in c.custom_fields
+                         if value and not is_tag(name)})
+    held = {name for c in remote.contacts.values() for name, _ in c.custom_fields if not is_tag(name)}
     labels: dict[str, str] = {}
     shortened: list[tuple[str, str]] = []
     # The mapping depends on the CRM's labels alone, so it is the same on every run whatever Constant
@@ -89,21 +92,25 @@ def fit_contact(contact: LocalContact, fit: CustomFieldFit, per_contact: int | N
     if not contact.custom_fields:
         return contact, ()
     labels = fit.labels
-    if (per_contact is None or len(contact.custom_fields) <= per_contact) and all(
-            labels.get(name) == name for name, _ in contact.custom_fields):
+    custom = contact.custom_fields
+    tags = tuple(pair for pair in custom if is_tag(pair[0]))  # R11: tags pass as they are
+    if tags:
+        custom = tuple(pair for pair in custom if not is_tag(pair[0]))
+    if (per_contact is None or len(custom) <= per_contact) and all(
+            labels.get(name) == name for name, _ in custom):
         return contact, ()  # the common case, cheap: every field fits as it is
     kept: list[tuple[str, str]] = []
-    for name, value in contact.custom_fields:
+    for name, value in custom:
         sent = fit.labels.get(name)
         if sent is not None and value:
             kept.append((sent, value))
     left_out: tuple[str, ...] = ()
     if per_contact is not None and len(kept) > per_contact:
         kept.sort()
-        back = {fit.labels[name]: name for name, _ in contact.custom_fields if name in fit.labels}
+        back = {fit.labels[name]: name for name, _ in custom if name in fit.labels}
         left_out = tuple(back[sent] for sent, _ in kept[per_contact:])
         kept = kept[:per_contact]
-    fields = tuple(sorted(kept))
+    fields = tuple(sorted(kept + [pair for pair in tags if pair[1]]))
     if fields == tuple(sorted((n, v) for n, v in contact.custom_fields if v)):
         return contact, left_out
     return replace(contact, custom_fields=fields), left_out

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ctctdesk.sync.mapping import TAG_PREFIX
 from ctctdesk.sync.operations import (
     SKIP_TEXT,
     AddMembership,
@@ -120,6 +121,8 @@ class Node:
 
 
 def field_text(name: str) -> str:
+    if name.startswith("custom:" + TAG_PREFIX):
+        return f"tag “{name[len('custom:' + TAG_PREFIX):]}”"
     if name.startswith("custom:"):
         return name[len("custom:"):]
     return FIELD_TEXT.get(name, name.replace("_", " "))
@@ -143,9 +146,14 @@ def _contact_line(ref: ContactRef) -> str:
     return ref.label or (f"contact {ref.cc_id}" if ref.cc_id else f"contact #{ref.local_id}")
 
 
+def _change_text(name: str, value: str) -> str:
+    if name.startswith("custom:" + TAG_PREFIX):  # R11: a tag is added or taken off, never "set"
+        return f"{field_text(name)} {'added' if value else 'removed'}"
+    return f'{field_text(name)} → "{value}"' if value else f"{field_text(name)} cleared"
+
+
 def _changes_line(ref: ContactRef, changes: Sequence[tuple[str, str]]) -> str:
-    parts = [f'{field_text(name)} → "{value}"' if value else f"{field_text(name)} cleared"
-             for name, value in changes]
+    parts = [_change_text(name, value) for name, value in changes]
     return f"{_contact_line(ref)}: " + "; ".join(parts)
 
 
@@ -274,7 +282,7 @@ def change_count(tree: Node) -> int:
     return sum(child.count or 0 for child in tree.children if child.kind in ("list", "contacts"))
 
 
-def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
+def plan_tree(plan: Plan, *, pending_other_way: int | None = None, not_sent: Sequence[str] = ()) -> Node:
     """The root of a readable tree for `plan` (its children are the top-level rows)."""
     target, _source = side_of(plan.direction)
     changes = _Changes(target)
@@ -296,6 +304,10 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None) -> Node:
         guard = root.add(Node("Large change: confirmation needed before running", kind="warning"))
         for reason in plan.guard.reasons:
             guard.add(Node(reason, kind="detail"))
+    if not_sent and plan.direction is Direction.TO_CC:
+        warning = root.add(Node("Not sent: Constant Contact has no room for it (field mapping limits)",
+                                len(not_sent), kind="warning"))
+        _add_details(warning, list(not_sent))
     pending = plan.pending_other_way if pending_other_way is None else pending_other_way
     if pending:
         root.add(Node(pending_text(plan.direction, pending), kind="note"))
@@ -556,9 +568,9 @@ def plan_title(plan_direction: Direction | str) -> str:
     return DIRECTION_TEXT.get(str(Direction(plan_direction)), str(plan_direction))
 
 
-def plan_lines(plan: Plan, limit: int | None = CLI_DETAIL_ROWS) -> list[str]:
+def plan_lines(plan: Plan, limit: int | None = CLI_DETAIL_ROWS, not_sent: Sequence[str] = ()) -> list[str]:
     """The plan tree as indented text for ``ctctdesk sync --dry-run``: the same rows as the window."""
-    return [f"{plan_title(plan.direction)}:", *plan_tree(plan).lines("  ", limit)]
+    return [f"{plan_title(plan.direction)}:", *plan_tree(plan, not_sent=not_sent).lines("  ", limit)]
 
 
 def plan_to_dict(plan: Plan) -> dict:

@@ -42,7 +42,7 @@ import dataclasses
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
@@ -50,10 +50,11 @@ from ctctdesk.chunking import chunks
 from ctctdesk.ctct.client import Contact
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled
+from ctctdesk.sync.mapping import tag_entry
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.snapshot import RemoteContact, RemoteList, RemoteSnapshot, RemoteStatus
 
-INCLUDE = ("custom_fields", "list_memberships", "phone_numbers")
+INCLUDE = ("custom_fields", "list_memberships", "phone_numbers", "taggings")
 DEFAULT_LIST_NAME = "General Interest"
 #: Re-read a little before the cursor: ``updated_after`` is strict and times have whole seconds.
 CURSOR_MARGIN = timedelta(seconds=1)
@@ -70,6 +71,8 @@ class RemoteRead:
     next_cursor: str  # where the next incremental read starts (stored with the mirror)
     field_labels: Mapping[str, str]  # custom_field_id → label (the CRM's field name); may be empty
     lists_reread: int = 0  # incremental reads: lists whose members were read again
+    #: tag_id → name of the account's tags (read only when a contact carries any); R11
+    tag_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def iso(moment: datetime) -> str:
@@ -97,7 +100,12 @@ def _phone(raw: Mapping) -> str:
     return ""
 
 
-def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
+def to_remote(contact: Contact, labels: Mapping[str, str], tags: Mapping[str, str] | None = None) -> RemoteContact:
+    """One contact in snapshot terms; its tags ride along as tag entries among the custom fields (R11:
+    the service drops them again when the mapping does not carry tags)."""
+    custom = [(labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v]
+    if tags and contact.taggings:
+        custom.extend(tag_entry(tags[t]) for t in contact.taggings if t in tags)
     return RemoteContact(
         cc_id=contact.contact_id,
         email=contact.email or "",
@@ -106,9 +114,7 @@ def to_remote(contact: Contact, labels: Mapping[str, str]) -> RemoteContact:
         job_title=contact.job_title or "",
         company_name=contact.company_name or "",
         phone=_phone(contact.raw),
-        custom_fields=tuple(
-            sorted((labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v)
-        ),
+        custom_fields=tuple(sorted(custom)),
         status=status_of(contact),
         list_ids=frozenset(contact.list_memberships),
         updated_at=contact.updated_at,
@@ -162,6 +168,11 @@ class _Reader:
             return {}
         return {f.custom_field_id: f.label or f.name for f in self.client.iter_custom_fields()}
 
+    def _tags(self) -> dict[str, str]:
+        if not any(c.taggings for c in self.raw.values()):
+            return {}
+        return {t.tag_id: t.name for t in self.client.iter_tags()}
+
     # -- complete --------------------------------------------------------------------------------------
 
     def complete(self, account_id: str) -> RemoteRead:
@@ -171,10 +182,11 @@ class _Reader:
             self._check_cancel()
             self._take(page.contacts)
             latest = _latest(latest, (c.updated_at for c in page.contacts))
-        labels = self._labels()
-        contacts = {cc_id: to_remote(c, labels) for cc_id, c in self.raw.items()}
+        labels, tags = self._labels(), self._tags()
+        contacts = {cc_id: to_remote(c, labels, tags) for cc_id, c in self.raw.items()}
         snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=True, account_id=account_id)
-        return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, ""), labels)
+        return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, ""), labels,
+                          tag_names=tags)
 
     # -- incremental -----------------------------------------------------------------------------------
 
@@ -207,13 +219,13 @@ class _Reader:
                 gone = rc.list_ids & wanted
                 if gone and cc_id not in seen and cc_id not in self.raw:
                     left.setdefault(cc_id, set()).update(gone)
-        labels = self._labels()
-        contacts = {cc_id: to_remote(c, labels) for cc_id, c in self.raw.items()}
+        labels, tags = self._labels(), self._tags()
+        contacts = {cc_id: to_remote(c, labels, tags) for cc_id, c in self.raw.items()}
         for cc_id, list_ids in left.items():
             contacts[cc_id] = dataclasses.replace(known[cc_id], list_ids=known[cc_id].list_ids - list_ids)
         snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=False, account_id=account_id)
         return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, cursor), labels,
-                          len(changed_lists))  # fmt: skip
+                          len(changed_lists), tags)  # fmt: skip
 
     def _held_or_deleted(self, known: Mapping[str, RemoteContact]) -> set[str]:
         """Read bounced and deleted contacts when they may have changed; returns the ids the mirror

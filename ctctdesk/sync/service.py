@@ -46,7 +46,8 @@ from ctctdesk.sync.errors import (
     SyncError,
 )
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
-from ctctdesk.sync.local_reader import read_local
+from ctctdesk.sync.local_reader import read_local_mapped
+from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, project_remote, remote_tag_names
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
@@ -121,6 +122,8 @@ class Preview:
     needs_confirmation: bool  # R14 guard tripped
     guard_reason: str
     pending_other_way: int
+    #: R11: what the field mapping could not fit in Constant Contact, by name (pushes only).
+    not_sent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,13 +191,17 @@ class SyncService:
 
     def __init__(self, database: peewee.Database, connection: AccountAccess | None, *,
                  settings: PlanSettings | None = None, step_hook: StepHook | None = None,
-                 pull_first: bool = True, clock: Callable[[], datetime] | None = None) -> None:  # fmt: skip
+                 pull_first: bool = True, clock: Callable[[], datetime] | None = None,
+                 mapping: Callable[[], FieldMapping] | None = None) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
         self.settings = with_service_limits(settings or PlanSettings())
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self.pull_first = pull_first
         self.clock = clock
+        #: R11: the field mapping, read again for every plan (Settings and the command line change it).
+        self.mapping = mapping or FieldMapping
+        self.not_sent = NotSent()  # what the last read's mapping could not fit (named in the preview)
         self._run_lock = RunLock(clock or utc_now)
         self._lock = threading.Lock()
         self._contexts: dict[int, _Context] = {}
@@ -221,8 +228,10 @@ class SyncService:
               full: bool = False) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
         """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16)."""
         client = self._client()
-        report(on_progress, "Reading the CRM")
-        local = read_local()
+        mapping = self.mapping()
+        if not mapping.tags:
+            report(on_progress, "Reading the CRM")
+            local, self.not_sent = read_local_mapped(mapping)
         baseline = self._baseline()
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
@@ -232,9 +241,14 @@ class SyncService:
                                known=loaded[0] if loaded else None, on_progress=on_progress,
                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
-        read = dataclasses.replace(read, snapshot=complete)
+        read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
-        baseline, _ = unconfirmed.adopt(baseline, complete, unconfirmed.sent_values(store.unconfirmed_details()))
+        baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(store.unconfirmed_details()))
+        if mapping.tags:  # the tags Constant Contact already has always fit (R11 limits)
+            report(on_progress, "Reading the CRM")
+            local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
+                                                     or remote_tag_names(complete))
+            local = keep_remote_tags(local, read.snapshot, baseline)
         return client, local, baseline, read
 
     def _requests_used(self) -> int:
@@ -269,7 +283,8 @@ class SyncService:
         _, local, baseline, read = self._read(on_progress, cancel, full)
         report(on_progress, "Planning")
         the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
-        lines = describe(the_plan)
+        not_sent = tuple(self.not_sent.lines())
+        lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
         preview = Preview(
@@ -279,6 +294,7 @@ class SyncService:
             needs_confirmation=the_plan.guard.needs_confirmation,
             guard_reason="; ".join(the_plan.guard.reasons),
             pending_other_way=the_plan.pending_other_way,
+            not_sent=not_sent,
         )
         self._contexts.clear()
         self._contexts[id(preview)] = _Context(read, baseline, used_before)
@@ -712,6 +728,6 @@ def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder
                 yield contact.cc_id, lst.cc_id, isinstance(op, AddMembership)
 
 
-def describe(the_plan: Plan) -> tuple[str, ...]:
+def describe(the_plan: Plan, not_sent: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Readable lines for a preview (``ctctdesk sync --dry-run`` prints them)."""
-    return tuple(plan_lines(the_plan))
+    return tuple(plan_lines(the_plan, not_sent=not_sent))

@@ -79,6 +79,8 @@ class RunState:
     # Constant Contact's custom fields, read once per run by the remote steps (None = not read yet)
     labels_to_names: dict[str, str] | None = None
     labels_to_ids: dict[str, str] = field(default_factory=dict)
+    # Constant Contact's tags, name (casefolded) → tag id, read once per run when tags travel (R11)
+    tag_ids: dict[str, str] | None = None
     refused_labels: dict[str, str] = field(default_factory=dict)  # label → why Constant Contact refused it
     removed_from: dict[str, set[str]] = field(default_factory=dict)  # contact id → lists this run removed
 

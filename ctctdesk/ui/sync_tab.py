@@ -285,7 +285,8 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel, full=full)
-            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way)
+            extra = {"not_sent": preview.not_sent} if getattr(preview, "not_sent", ()) else {}
+            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way, **extra)
 
         self._start("preview", work, cancel, "Reading both sides…", self._previewed)
 

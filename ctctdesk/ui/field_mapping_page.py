@@ -1,0 +1,174 @@
+"""Settings → Field mapping (R11): what each CRM field becomes in Constant Contact.
+
+The page edits a `FieldMapping` and keeps it in ``settings.json`` on Save (``ctctdesk mapping show`` reads
+the same). It shows how many custom fields the mapping sends against Constant Contact's limits and refuses
+a mapping that cannot fit, saying why. Nothing is sent on Save: the next preview shows the change first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ctctdesk.sync.mapping import (
+    ADDRESS,
+    PHONE,
+    TARGET_TEXT,
+    FieldMapping,
+    MappingError,
+    Target,
+    check,
+    load_mapping,
+    save_mapping,
+    usage,
+    usage_text,
+)
+
+PAGE_TITLE = "Field mapping"
+NOTE = ("Nothing is sent when you save: the next preview on the Synchronize tab shows what the new mapping "
+        "changes in Constant Contact, before you run it. Tags beyond Constant Contact's limits (50 per "
+        "contact, 500 per account) are named in that preview.")
+#: What each kind of field may become (the model refuses the rest with a reason too).
+CHOICES = {PHONE: (Target.STANDARD, Target.OFF), ADDRESS: (Target.OFF,)}
+CUSTOM_CHOICES = (Target.CUSTOM, Target.OFF)
+
+
+class FieldMappingPage(QWidget):
+    """``settings``: the data folder's settings store; ``field_use``: contact id → custom field names
+    (read from the CRM by the caller, so the page holds no SQL)."""
+
+    def __init__(self, settings, field_use: Callable[[], dict[int, list[str]]],
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.settings = settings
+        self.field_use = field_use
+        self.setObjectName("fieldMappingSettings")
+        layout = QVBoxLayout(self)
+
+        self.tags = QCheckBox("Company type and marketing tags as contact tags")
+        self.tags.setToolTip("Each contact carries its company's type and marketing tags as Constant Contact "
+                             "contact tags, created there under the CRM's names.")
+        self.tags.setObjectName("mappingTags")
+        layout.addWidget(self.tags)
+
+        box = QGroupBox("Fields")
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        inner = QWidget()
+        inner.setLayout(self.form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        box_layout = QVBoxLayout(box)
+        box_layout.addWidget(scroll)
+        layout.addWidget(box, 1)
+
+        self.usage = QLabel()
+        self.usage.setObjectName("mappingUsage")
+        self.usage.setWordWrap(True)
+        layout.addWidget(self.usage)
+        buttons = QHBoxLayout()
+        self.save = QPushButton("Save")
+        self.save.setObjectName("mappingSave")
+        self.save.clicked.connect(self.apply)
+        buttons.addWidget(self.save)
+        self.state = QLabel()
+        self.state.setObjectName("mappingState")
+        self.state.setWordWrap(True)
+        buttons.addWidget(self.state, 1)
+        layout.addLayout(buttons)
+        note = QLabel(NOTE)
+        note.setWordWrap(True)
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(note)
+
+        self.combos: dict[str, QComboBox] = {}
+        self._use: dict[int, list[str]] = {}
+        self.tags.toggled.connect(self._edited)
+        self.reload()
+
+    # -- showing ------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the saved mapping and the CRM's custom fields again (they change as people edit)."""
+        self.saved = load_mapping(self.settings)
+        self._use = self.field_use()
+        in_use: dict[str, int] = {}
+        for names in self._use.values():
+            for name in names:
+                in_use[name] = in_use.get(name, 0) + 1
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.combos.clear()
+        self._add(PHONE, "Phone", CHOICES[PHONE])
+        self._add(ADDRESS, "Company address", CHOICES[ADDRESS])
+        for name in sorted(in_use, key=str.casefold):
+            count = in_use[name]
+            self._add(name, f"{name} ({count:,} contact{'' if count == 1 else 's'})", CUSTOM_CHOICES)
+        self.tags.setChecked(self.saved.tags)
+        self._edited()
+
+    def _add(self, name: str, label: str, choices: Iterable[Target]) -> None:
+        combo = QComboBox()
+        combo.setObjectName(f"mapping:{name}")
+        for target in choices:
+            combo.addItem(TARGET_TEXT[target], target.value)
+        combo.setCurrentIndex(max(0, combo.findData(self.saved.target(name).value)))
+        combo.currentIndexChanged.connect(self._edited)
+        self.combos[name] = combo
+        self.form.addRow(label, combo)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Coming back to the page shows the CRM's fields as they are now (unless an edit is pending)."""
+        if self.edited_mapping() == self.saved:
+            self.reload()
+        super().showEvent(event)
+
+    # -- editing --------------------------------------------------------------------------------------
+
+    def edited_mapping(self) -> FieldMapping:
+        mapping = FieldMapping(self.tags.isChecked(), self.saved.fields)
+        for name, combo in self.combos.items():
+            if Target(combo.currentData()) != mapping.target(name):
+                mapping = mapping.with_field(name, combo.currentData())
+        return mapping
+
+    def problem(self) -> str:
+        """Why the edited mapping cannot be kept ("" when it can)."""
+        try:
+            check(self.edited_mapping(), self._use.values(), self.saved)
+        except MappingError as error:
+            return str(error)
+        return ""
+
+    def _edited(self, *_args: object) -> None:
+        mapping = self.edited_mapping()
+        self.usage.setText(usage_text(usage(mapping, self._use.values())))
+        problem = self.problem()
+        changed = mapping != self.saved
+        self.save.setEnabled(changed and not problem)
+        over = usage(mapping, self._use.values()).problems()
+        if problem:
+            self.state.setText("Cannot be kept: " + problem)
+        else:
+            self.state.setText(("Not saved yet." if changed else "Saved.")
+                               + (" Over the limits: " + " ".join(over) if over else ""))
+
+    def apply(self) -> None:
+        if self.problem():
+            return
+        save_mapping(self.settings, self.edited_mapping())
+        self.reload()

@@ -1,0 +1,72 @@
+"""The field mapping model (R11): its default, what it refuses, and how tags are fitted to the limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from ctctdesk.sync.mapping import (
+    FieldMapping,
+    MappingError,
+    Target,
+    fit_tags,
+    project_remote,
+    tag_entry,
+    usage,
+)
+from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
+
+
+def test_the_default_sends_what_was_always_sent():
+    m = FieldMapping()
+    assert (m.tags, m.target("phone"), m.target("address"), m.target("Region")) == (
+        False, Target.STANDARD, Target.OFF, Target.CUSTOM)
+    assert FieldMapping.from_json(m.to_json()) == m
+    assert FieldMapping.from_json(None) == m and FieldMapping.from_json({"fields": {"x": "sideways"}}) == m
+
+
+def test_targets_a_field_cannot_have_are_refused_with_the_reason():
+    with pytest.raises(MappingError, match="no standard field"):
+        FieldMapping().with_field("Region", "standard")
+    with pytest.raises(MappingError, match="standard or off"):
+        FieldMapping().with_field("phone", "custom")
+    kept = FieldMapping().with_field("Region", "off")
+    assert FieldMapping.from_json(kept.to_json()).target("Region") is Target.OFF
+
+
+def test_tags_beyond_the_limits_are_named_never_dropped_silently():
+    many = {1: [f"T{i:02}" for i in range(53)], 2: ["Old", "New"]}
+    kept, not_sent = fit_tags(many, {1: "ann@x.example"}, remote_tags=("Old",))
+    assert len(kept[1]) == 50 and not_sent.contact_tags == (("ann@x.example", ("T50", "T51", "T52")),)
+    assert "3 tags not sent, at most 50 per contact: T50, T51, T52" in not_sent.lines()[0]
+    full = [f"Existing {i}" for i in range(499)]
+    kept, not_sent = fit_tags({1: ["A", "B"], 2: ["B"]}, {}, remote_tags=full)
+    assert kept == {1: ["B"], 2: ["B"]} and not_sent.account_tags == ("A",)  # the most used one fits
+
+
+def test_usage_counts_only_the_fields_sent():
+    m = FieldMapping().with_field("Notes", "off")
+    used = usage(m, [["Region", "Notes"], ["Region", "Size"]])
+    assert (used.fields_sent, used.most_per_contact) == (2, 2) and not used.problems()
+
+
+def test_constant_contact_tags_are_seen_only_when_the_mapping_carries_them():
+    rc = RemoteContact("c1", "a@x.example", phone="555", custom_fields=(tag_entry("VIP"), ("Region", "N")))
+    snap = RemoteSnapshot({"c1": rc}, {})
+    assert project_remote(snap, FieldMapping()).contacts["c1"].custom_fields == (("Region", "N"),)
+    assert project_remote(snap, FieldMapping(tags=True)) is snap
+    off = FieldMapping(tags=True).with_field("phone", "off").with_field("Region", "off")
+    seen = project_remote(snap, off).contacts["c1"]
+    assert (seen.phone, seen.custom_fields) == ("", (tag_entry("VIP"),))
+
+
+def test_tags_do_not_count_against_the_custom_field_limits():
+    from ctctdesk.sync.plan_limits import within_limits
+    from ctctdesk.sync.snapshot import Baseline, LocalContact, LocalSnapshot
+
+    tags = tuple(tag_entry(f"Tag {i:02}") for i in range(30))
+    lc = LocalContact(1, "a@x.example", custom_fields=tuple(sorted(tags + (("Region", "N"),))))
+    fitted = within_limits(LocalSnapshot({1: lc}, {}), RemoteSnapshot({}, {}), Baseline.empty(), push=True,
+                           label_limit=3, fields_per_account=100, fields_per_contact=25)
+    kept = fitted.local.contacts[1].custom_fields
+    assert sum(1 for name, _ in kept if name.startswith("#tag:")) == 30  # neither cut nor shortened
+    assert ("Reg", "N") in kept

@@ -1,0 +1,59 @@
+"""`ctctdesk mapping show | set …`: the same setting as Settings → Field mapping, refused when it cannot fit."""
+
+from __future__ import annotations
+
+from ctctdesk.cli import main
+from ctctdesk.settings_store import SettingsStore
+from ctctdesk.sync.mapping import FieldMapping, Target, load_mapping
+
+
+def mapping(data_dir, *words):
+    return main(["--data-dir", str(data_dir), "mapping", *words])
+
+
+def test_show_gives_the_default_which_sends_what_it_always_sent(tmp_path, capsys):
+    assert mapping(tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "Company type    not sent" in out and "phone           standard field" in out
+    assert "Custom fields sent: 0 of 100 per account" in out
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")) == FieldMapping()
+
+
+def test_tags_and_fields_are_kept_in_settings_json(tmp_path, capsys):
+    assert mapping(tmp_path, "set", "tags", "on") == 0
+    assert "Marketing tags  contact tags" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "Region", "off") == 0
+    assert "Region          not sent" in capsys.readouterr().out
+    kept = load_mapping(SettingsStore(tmp_path / "settings.json"))
+    assert kept.tags and kept.target("Region") is Target.OFF and kept.target("Other") is Target.CUSTOM
+    assert mapping(tmp_path, "set", "tags", "off") == 0
+    assert not load_mapping(SettingsStore(tmp_path / "settings.json")).tags
+
+
+def test_a_mapping_that_cannot_be_is_refused_with_the_reason(tmp_path, capsys):
+    assert mapping(tmp_path, "set", "field", "Region", "standard") == 2
+    assert "no standard field for it" in capsys.readouterr().err
+    assert mapping(tmp_path, "set", "field", "phone", "sideways") == 2
+    assert "custom, standard or off" in capsys.readouterr().err
+    assert mapping(tmp_path, "set", "colour", "blue") == 2
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")) == FieldMapping()
+
+
+def test_more_custom_fields_than_a_contact_can_hold_are_refused(tmp_path, capsys):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import contacts
+    from tests.support.crm_fixtures import add_company, add_contact
+
+    context = build_context(tmp_path)
+    try:
+        cid = add_contact(add_company("Acme"), "Ann", "A", "ann@acme.example")
+        contacts.set_custom_fields(cid, {f"Field {i:02}": "x" for i in range(26)})
+    finally:
+        context.close()
+    assert mapping(tmp_path) == 0
+    assert "Over the limits: A contact would carry 26 custom fields" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "Field 00", "off") == 0  # on the way under the limit
+    out = capsys.readouterr().out
+    assert "at most 25 on one contact" in out and "Over the limits" not in out
+    assert mapping(tmp_path, "set", "field", "Field 00", "custom") == 2  # back over: refused, with why
+    assert "would carry 26 custom fields" in capsys.readouterr().err
