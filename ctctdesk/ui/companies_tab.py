@@ -384,7 +384,7 @@ class CompaniesTab(QWidget):
 
     def add_company(self) -> int | None:
         dialog = CompanyDialog(None, self)
-        if dialog.exec() != CompanyDialog.DialogCode.Accepted or dialog.company_id is None:
+        if not interaction_for(self).run_dialog(dialog) or dialog.company_id is None:
             return None
         self.events.emit(CrmChange.COMPANIES, company_ids=[dialog.company_id])
         self._clear_filters_hiding(dialog.company_id)
@@ -453,7 +453,7 @@ class CompaniesTab(QWidget):
             interaction_for(self).warn(self, "Edit company", str(error))
             return
         dialog = CompanyDialog(details, self)
-        if dialog.exec() == CompanyDialog.DialogCode.Accepted:
+        if interaction_for(self).run_dialog(dialog):
             self.events.emit(CrmChange.COMPANIES | CrmChange.COMPANY_TAGS, company_ids=[company_id])
             self.status_message.emit(f"Company “{dialog.name.text().strip()}” saved.")
 
@@ -495,7 +495,7 @@ class CompaniesTab(QWidget):
             f"Tag to {'add to' if assign else 'remove from'} the {companies}:",
             self,
         )
-        if dialog.exec() != TagChooserDialog.DialogCode.Accepted or dialog.tag() is None:
+        if not interaction_for(self).run_dialog(dialog) or dialog.tag() is None:
             return
         tag_id, tag_name = dialog.tag()
         self.apply_tag(tag_id, tag_name, ids, assign)
@@ -626,7 +626,7 @@ class CompaniesTab(QWidget):
         dialog = CompanyChooserDialog(
             f"Move {_plural(len(ids), 'contact')} to another company", company_id, self
         )
-        if dialog.exec() != CompanyChooserDialog.DialogCode.Accepted or dialog.chosen() is None:
+        if not interaction_for(self).run_dialog(dialog) or dialog.chosen() is None:
             return
         target_id, target_name = dialog.chosen()
         self.move_contacts_to(ids, target_id, target_name)

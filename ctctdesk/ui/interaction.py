@@ -1,7 +1,8 @@
 """The one way the window asks a person something or tells them something (git-cola's interaction idea).
 
-Every question ("Delete this list?"), message ("Could not save") and small chooser (a file name, a new tag
-name) in `ctctdesk.ui` goes through an `Interaction`. The window's context carries one (``context.ask``);
+Every question ("Delete this list?"), message ("Could not save"), small chooser (a file name, a new tag
+name) and form dialog of our own (a company's details, a tag to add) in `ctctdesk.ui` goes through an
+`Interaction`. The window's context carries one (``context.ask``);
 a widget finds it with `interaction_for(widget)`. Tests replace it (or answer its methods) so that no
 modal dialog can ever wait for a person during an unattended run: with ``Interaction.unattended`` set
 (the GUI tests set it), a question nobody answered fails the test at once instead of blocking it.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 
 class UnansweredDialog(AssertionError):
@@ -79,6 +80,14 @@ class Interaction:
         self._refuse_unattended(title, suggested)
         name, _ = QFileDialog.getSaveFileName(parent, title, suggested, name_filter)
         return Path(name) if name else None
+
+    def run_dialog(self, dialog: QDialog) -> bool:
+        """Show one of our own form dialogs modally; True when the person accepted it (its own checks passed).
+
+        The caller builds the dialog and reads its fields afterwards, so a test answering this method fills
+        in the real dialog and its validation still runs."""
+        self._refuse_unattended(dialog.windowTitle(), type(dialog).__name__)
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
 
 def interaction_for(widget: QWidget | None) -> Interaction:

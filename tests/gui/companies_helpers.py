@@ -1,22 +1,26 @@
-"""Helpers for driving the Companies tab and its dialogs the way a person would (pytest-qt)."""
+"""Helpers for driving the Companies tab and its dialogs the way a person would (pytest-qt).
+
+Each dialog helper returns a filler for `Answers.fillers`: the tab opens its real dialog through the
+interaction seam, the filler types into it and presses its buttons, and the dialog's own checks decide.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox
 
 from ctctdesk.ui.company_dialogs import CompanyChooserDialog, CompanyDialog, TagChooserDialog
 from tests.support.interaction import Answers  # noqa: F401 - the helpers' tests import it from here
 
 
 def fill_company_dialog(
-    monkeypatch, qtbot, name: str, company_type: str = "Prospect", tags=(), phone: str = ""
-):
-    """The next CompanyDialog is filled in by typing and closed with Save; returns the dialogs seen."""
-    seen: list[CompanyDialog] = []
+    qtbot, name: str, company_type: str = "Prospect", tags=(), phone: str = ""
+) -> Callable[[CompanyDialog], None]:
+    """A CompanyDialog filled in by typing and closed with Save (it stays open when Save is refused)."""
 
-    def exec_(dialog: CompanyDialog) -> int:
-        seen.append(dialog)
+    def fill(dialog: CompanyDialog) -> None:
         qtbot.addWidget(dialog)
         dialog.show()
         dialog.name.selectAll()
@@ -27,34 +31,31 @@ def fill_company_dialog(
         for tag in tags:
             dialog.set_tag_checked(tag)
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
-        return dialog.result()
 
-    monkeypatch.setattr(CompanyDialog, "exec", exec_)
-    return seen
+    return fill
 
 
-def choose_tag(monkeypatch, qtbot, tag_name: str) -> None:
-    """The next TagChooserDialog: pick `tag_name` and press OK."""
+def choose_tag(qtbot, tag_name: str) -> Callable[[TagChooserDialog], None]:
+    """A TagChooserDialog: pick `tag_name` and press OK."""
 
-    def exec_(dialog: TagChooserDialog) -> int:
+    def fill(dialog: TagChooserDialog) -> None:
         qtbot.addWidget(dialog)
         dialog.combo.setCurrentIndex(dialog.combo.findText(tag_name))
-        dialog.accept()
-        return QDialog.DialogCode.Accepted
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
-    monkeypatch.setattr(TagChooserDialog, "exec", exec_)
+    return fill
 
 
-def choose_company(monkeypatch, qtbot, search: str) -> None:
-    """The next CompanyChooserDialog: type part of the name, take the first match, press Move here."""
+def choose_company(qtbot, search: str) -> Callable[[CompanyChooserDialog], None]:
+    """A CompanyChooserDialog: type part of the name, take the first match, press Move here."""
 
-    def exec_(dialog: CompanyChooserDialog) -> int:
+    def fill(dialog: CompanyChooserDialog) -> None:
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.keyClicks(dialog.search, search)
         qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
         dialog.view.selectRow(0)
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
-        return dialog.result()
 
-    monkeypatch.setattr(CompanyChooserDialog, "exec", exec_)
+    return fill

@@ -34,7 +34,7 @@ def test_tag_from_settings_to_prospect_to_email_list_and_do_not_contact(
 
     # Companies: a new prospect carrying the tag, with two people.
     companies = show_tab(window, "companiesTab")
-    fill_company_dialog(monkeypatch, qtbot, "Tina's Tees", "Prospect", tags=["Apparel Sports Wear"])
+    answers.fillers.append(fill_company_dialog(qtbot, "Tina's Tees", "Prospect", tags=["Apparel Sports Wear"]))
     qtbot.mouseClick(companies.findChild(QPushButton, "addCompanyButton"), Qt.MouseButton.LeftButton)
     editor = companies.findChild(QWidget, "contactEditor")
     for first, email in (("Tina", "tina@tinas-tees.example"), ("Tom", "tom@tinas-tees.example")):

@@ -66,7 +66,7 @@ def test_right_click_on_a_company_selects_it_and_edits_it(qtbot, tab, office, mo
                           "Remove a tag from the selected companies…", "Delete…"]
     assert tab.selected_company_ids() == [office["bolt"]]  # the row under the pointer is selected
     assert all(action.isEnabled() for action in menu.values())
-    fill_company_dialog(monkeypatch, qtbot, "Bolt Electrical Ltd", "Customer")
+    Answers(monkeypatch).fillers.append(fill_company_dialog(qtbot, "Bolt Electrical Ltd", "Customer"))
     menu["Edit the company…"].trigger()
     qtbot.waitUntil(lambda: "Bolt Electrical Ltd" in names(tab))
 
@@ -77,14 +77,15 @@ def test_right_click_on_a_selection_tags_every_selected_company(qtbot, tab, offi
     menu = click.on(tab.company_table, row_of(tab, "Cedar Dental"))  # inside the selection: kept
     assert sorted(tab.selected_company_ids()) == sorted([office["acme"], office["cedar"]])
     assert not menu["Edit the company…"].isEnabled()  # one company at a time
-    choose_tag(monkeypatch, qtbot, "Trade")
+    answers = Answers(monkeypatch)
+    answers.fillers.append(choose_tag(qtbot, "Trade"))
     menu["Add a tag to the selected companies…"].trigger()
     qtbot.waitUntil(lambda: not tab.busy)
     tagged = contacts.tags_of_companies([office["acme"], office["cedar"]])
     assert all("Trade" in tags for tags in tagged.values())
 
     menu = click.on(tab.company_table, row_of(tab, "Acme Plumbing"))
-    choose_tag(monkeypatch, qtbot, "Newsletter")
+    answers.fillers.append(choose_tag(qtbot, "Newsletter"))
     menu["Remove a tag from the selected companies…"].trigger()
     qtbot.waitUntil(lambda: not tab.busy)
     assert "Newsletter" not in contacts.tags_of_companies([office["acme"]])[office["acme"]]
@@ -134,7 +135,7 @@ def test_right_click_on_a_contact_copies_the_email_moves_and_deletes(qtbot, tab,
     view.clearSelection()
     menu = click.on(view, tab.contact_model.row_of(office["carol"]))
     assert tab.selected_contact_ids() == [office["carol"]]
-    choose_company(monkeypatch, qtbot, "Bolt")
+    answers.fillers.append(choose_company(qtbot, "Bolt"))
     menu["Move to another company…"].trigger()
     qtbot.waitUntil(lambda: tab.contact_model.row_of(office["carol"]) < 0)
     assert office["carol"] in [c.id for c in editing.company_contacts(office["bolt"])]

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 
 from ctctdesk.crm import contacts, editing, lists
 from ctctdesk.crm.contacts import ContactFilter
 from ctctdesk.ui.companies_tab import CompaniesTab
 from ctctdesk.ui.crm_events import CrmEvents
+from ctctdesk.ui.interaction import UnansweredDialog
 from tests.gui.companies_helpers import Answers, choose_company, choose_tag, fill_company_dialog
 
 
@@ -59,8 +61,9 @@ def test_add_a_prospect_with_two_contacts_and_a_tag_then_it_is_in_the_lists_filt
     tab._fill_tag_filter()
     seen = []
     events.changed.connect(seen.append)
-    fill_company_dialog(
-        monkeypatch, qtbot, "Tina's Tees", "Prospect", tags=["Apparel Sports Wear"], phone="555 0101"
+    answers = Answers(monkeypatch)
+    answers.fillers.append(
+        fill_company_dialog(qtbot, "Tina's Tees", "Prospect", tags=["Apparel Sports Wear"], phone="555 0101")
     )
     click(qtbot, tab.findChild(type(tab.add_button), "addCompanyButton"))
 
@@ -177,7 +180,8 @@ def test_ticking_do_not_contact_asks_then_the_contact_leaves_its_lists_and_undo_
 def test_tag_many_selected_companies_at_once_and_undo(qtbot, tab, office, monkeypatch):
     tab.company_table.selectAll()
     assert len(tab.selected_company_ids()) == 3
-    choose_tag(monkeypatch, qtbot, "Healthcare")
+    answers = Answers(monkeypatch)
+    answers.fillers.append(choose_tag(qtbot, "Healthcare"))
     tab.assign_tag_action.trigger()
     qtbot.waitUntil(lambda: not tab.busy)  # written on the task runner
     tagged = contacts.tags_of_companies([office["acme"], office["bolt"], office["cedar"]])
@@ -190,7 +194,7 @@ def test_tag_many_selected_companies_at_once_and_undo(qtbot, tab, office, monkey
     assert "Healthcare" not in tagged[office["acme"]]
     assert "Healthcare" in tagged[office["cedar"]], "undo leaves the company that had it before alone"
 
-    choose_tag(monkeypatch, qtbot, "Trade")
+    answers.fillers.append(choose_tag(qtbot, "Trade"))
     tab.remove_tag_action.trigger()
     qtbot.waitUntil(lambda: not tab.busy)
     assert all(
@@ -223,7 +227,7 @@ def test_delete_a_contact_and_move_another_to_a_chosen_company(qtbot, tab, offic
     assert tab.contact_model.row_of(office["noemail"]) < 0
 
     tab.select_contact(office["carol"])
-    choose_company(monkeypatch, qtbot, "Bolt")
+    answers.fillers.append(choose_company(qtbot, "Bolt"))
     click(qtbot, tab.move_contact_button)
     qtbot.waitUntil(lambda: not tab.busy)
     assert tab.contact_model.row_of(office["carol"]) < 0
@@ -258,14 +262,16 @@ def test_unsaved_typing_is_offered_for_saving_when_another_contact_is_chosen(qtb
 
 def test_edit_a_company_and_refuse_a_name_already_used(qtbot, tab, office, monkeypatch):
     select_company(tab, "Cedar Dental")
-    dialogs = fill_company_dialog(monkeypatch, qtbot, "Acme plumbing", "Customer")
+    answers = Answers(monkeypatch)
+    answers.fillers.append(fill_company_dialog(qtbot, "Acme plumbing", "Customer"))
     click(qtbot, tab.edit_button)  # refused: the dialog stays open with the reason, nothing saved
-    assert dialogs[0].isVisible() and "already exists" in dialogs[0].error_label.text()
-    dialogs[0].reject()
+    refused = answers.dialogs[0]
+    assert refused.isVisible() and "already exists" in refused.error_label.text()
+    refused.reject()
     assert editing.company_details(office["cedar"]).name == "Cedar Dental"
 
-    fill_company_dialog(
-        monkeypatch, qtbot, "Cedar Dental Clinic", "Customer", tags=["Trade"], phone="555 0199"
+    answers.fillers.append(
+        fill_company_dialog(qtbot, "Cedar Dental Clinic", "Customer", tags=["Trade"], phone="555 0199")
     )
     click(qtbot, tab.edit_button)
     row = tab.company_model.company_row(tab.company_model.row_of(office["cedar"]))
@@ -281,3 +287,18 @@ def test_the_empty_editor_gives_no_verdict_on_an_email(qtbot, tab, office):
     select_company(tab, "Acme Plumbing")
     assert not tab.editor.first_name.isEnabled()  # no person chosen yet
     assert tab.editor.email_reason.text() == ""  # not "Cannot be in email lists: No email address"
+
+
+def test_a_company_dialog_nobody_answers_fails_at_once_and_cancel_adds_nothing(qtbot, tab, office, monkeypatch):
+    with pytest.raises(UnansweredDialog):  # unattended: no modal dialog waits for a person
+        tab.add_company()
+    answers = Answers(monkeypatch)
+
+    def type_then_cancel(dialog) -> None:
+        qtbot.keyClicks(dialog.name, "Never Saved Ltd")
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+
+    answers.fillers.append(type_then_cancel)
+    click(qtbot, tab.add_button)
+    assert answers.dialogs[-1].name.text() == "Never Saved Ltd"  # the real dialog was filled in, then cancelled
+    assert "Never Saved Ltd" not in company_names(tab)
