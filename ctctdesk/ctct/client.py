@@ -234,10 +234,18 @@ class CtctClient:
 
     # -- paging -------------------------------------------------------------------------------------
     def _pages(self, path: str, params: Mapping[str, Any] | None, key: str) -> Iterator[list[dict]]:
-        """The pages of a listing, following `_links.next` until the last page.
+        """The items of a listing, page by page (see `_listing`)."""
+        for items, _count, _last in self._listing(path, params, key):
+            yield items
 
-        A listing that would not end is stopped with EndlessPaging: a link seen before, or more pages
-        than the count the service reported (`<key>_count`) allows at the page size asked for.
+    def _listing(self, path: str, params: Mapping[str, Any] | None, key: str,
+                 ) -> Iterator[tuple[list[dict], int | None, bool]]:  # fmt: skip
+        """(items, the service's `<key>_count` if it sent one, whether this is the last page) of each
+        page of a listing, following `_links.next` until the last page.
+
+        Every listing goes through here, so each is guarded alike: an answer of the wrong shape is a
+        BadResponse, and a listing that would not end is stopped with EndlessPaging (a link seen before,
+        or more pages than the count the service reported allows at the page size asked for).
         """
         next_path: str | None = path
         next_params = dict(params or {})
@@ -255,15 +263,17 @@ class CtctClient:
                 raise BadResponse(f"GET {path}", f"its {key!r} is not a list of objects")
             largest_page = max(largest_page, len(items))
             count = data.get(f"{key}_count")
-            if isinstance(count, int) and count >= 0:
+            if not isinstance(count, int) or count < 0:
+                count = None
+            else:
                 page_size = min(asked, largest_page) or asked
                 allowed = min(MAX_PAGES, max(1, math.ceil(count / page_size)) + 1)
-            yield list(items)
             links = data.get("_links")
             link = links.get("next") if isinstance(links, Mapping) else None
             href = link.get("href") if isinstance(link, Mapping) else None
             if href is not None and not isinstance(href, str):
                 raise BadResponse(f"GET {path}", "its next-page link is not text")
+            yield list(items), count, not href
             if href:
                 if href in seen or href == path:
                     raise EndlessPaging(what, "a page pointed back to one already read")
@@ -347,15 +357,10 @@ class CtctClient:
             params["lists"] = ",".join(lists)
         if include_count:
             params["include_count"] = "true"
-        next_path: str | None = "/contacts"
-        next_params: dict[str, Any] = params
-        while next_path:
-            data = self.transport.get_json(next_path, next_params or None)
-            next_path = ((data.get("_links") or {}).get("next") or {}).get("href")
-            next_params = {}  # the next link carries the cursor and the original filters
-            total = data.get("contacts_count")
-            yield ContactPage([Contact.from_api(item) for item in data.get("contacts") or ()],
-                              int(total) if isinstance(total, int) else None, next_path is None)
+        for items, total, last in self._listing("/contacts", params, "contacts"):
+            with _reading("GET /contacts"):
+                contacts = [Contact.from_api(item) for item in items]
+            yield ContactPage(contacts, total, last)
 
     def iter_contacts(self, **filters: Any) -> Iterator[Contact]:
         for page in self.contact_pages(**filters):

@@ -113,6 +113,22 @@ def test_ever_new_pages_stop_past_what_the_reported_count_allows():
     assert len(adapter.sent) <= 4  # 3 contacts at 1 per page, and one page of slack
 
 
+def test_the_pulls_contact_search_is_guarded_like_every_listing():
+    """The pull reads through `search_contacts`: a self-pointing page, a link to another origin and a
+    page of the wrong shape stop it as they stop any other listing."""
+    client, adapter, _ = make_client(at_most(5, lambda r: page(["a@x.com"], "/v3/contacts?cursor=same")))
+    with pytest.raises(EndlessPaging, match="contacts"):
+        list(client.search_contacts(status=("all",), optout_after="2026-01-01T00:00:00Z"))
+    assert len(adapter.sent) == 2
+    client, adapter, _ = make_client(at_most(3, lambda r: page(["a@x.com"], "http://evil.example/v3/c")))
+    with pytest.raises(UnsafeLink):
+        list(client.search_contacts(status=("all",)))
+    assert len(adapter.sent) == 1
+    client, _, _ = make_client([(200, {"contacts": {"not": "a list"}}, {})])
+    with pytest.raises(BadResponse):
+        list(client.search_contacts(status=("all",)))
+
+
 def test_smaller_pages_than_asked_are_read_to_the_end_within_the_count():
     answers = [page(["a@x.com", "b@x.com"], "/v3/contacts?cursor=2", count=6),
                page(["c@x.com", "d@x.com"], "/v3/contacts?cursor=3", count=6),
