@@ -322,19 +322,9 @@ class CtctClient:
                       updated_after: str | None = None, lists: Iterable[str] = (),
                       limit: int = CONTACTS_PAGE_SIZE) -> Iterator[list[Contact]]:
         """Contacts in pages of `limit` (max 500), following `_links.next` to the end."""
-        params: dict[str, Any] = {"limit": limit}
-        if include:
-            params["include"] = ",".join(include)
-        if status:
-            params["status"] = status
-        if updated_after:
-            params["updated_after"] = updated_after
-        if lists:
-            params["lists"] = ",".join(lists)
-        for page in self._pages("/contacts", params, "contacts"):
-            with _reading("GET /contacts"):
-                converted = [Contact.from_api(item) for item in page]
-            yield converted
+        for page in self.search_contacts(include=include, status=(status,) if status else (),
+                                         updated_after=updated_after, lists=lists, limit=limit):
+            yield page.contacts
 
     def search_contacts(self, *, include: Iterable[str] = (), status: Iterable[str] = (),
                         updated_after: str | None = None, optout_after: str | None = None,
