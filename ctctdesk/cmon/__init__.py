@@ -1,0 +1,1 @@
+"""Campaign Monitor: the second email service (wire client, sync adapter, connection)."""
