@@ -71,7 +71,7 @@ class ActiveConnection:
 
     def __getattr__(self, name: str) -> Any:
         # only called for what this class does not define: the current connection's own attributes
-        if name.startswith("_"):
+        if name.startswith("__") or name == "_inner":  # not set yet, or Python asking for a protocol
             raise AttributeError(name)
         return getattr(self._inner, name)
 

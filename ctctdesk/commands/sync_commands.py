@@ -166,9 +166,9 @@ def _summary_json(summary: Any) -> dict[str, Any]:
 
 def print_summary(summary: Any) -> None:
     """The run summary as the Synchronize tab shows it (one presenter), as indented lines."""
-    from ctctdesk.sync.presenting import DIRECTION_TEXT, summary_lines
+    from ctctdesk.sync.presenting import direction_text, summary_lines
 
-    direction = DIRECTION_TEXT[summary.direction.value if summary.direction else "connection"]
+    direction = direction_text(summary.direction or "connection", getattr(summary, "service", ""))
     print(f"Run {summary.run_id}: {direction} ({summary.trigger})")
     for line in summary_lines(summary):
         print(line)

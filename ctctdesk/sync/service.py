@@ -145,6 +145,7 @@ class RunSummary:
     requests_used: int
     stop: StopReason = StopReason.COMPLETED
     stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
+    service: str = "Constant Contact"  # the email service the run talked to (its display name)
 
     @property
     def cancelled(self) -> bool:
@@ -335,7 +336,7 @@ class SyncService:
         """A run that did not start — a scheduled slot held by a guard, skipped while another run was
         going, or refused by a broken connection or a used-up allowance — kept in the history with why."""
         now = utc_now()
-        run_id = store.start_run(Direction(direction).value, trigger, now)
+        run_id = store.start_run(Direction(direction).value, trigger, now, self.service_name())
         store.finish_run(run_id, finished_at=now, counts={}, per_list={}, errors=[], requests_used=0,
                          cancelled=False, stopped_reason=reason, stop=stop.value)  # fmt: skip
         return self.run_details(run_id)
@@ -366,7 +367,7 @@ class SyncService:
         if context is not None and context.requests_before is not None:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
-        run_id = store.start_run(preview.direction.value, trigger, started)
+        run_id = store.start_run(preview.direction.value, trigger, started, self.service_name(client))
         total = ExecResult()
         raised: BaseException | None = None
         try:
@@ -474,7 +475,16 @@ class SyncService:
     def record_connection_broken(self, reason: str) -> int:
         """C7: the history keeps "Connection broken: …" next to the runs; returns the entry's id."""
         message = f"Connection broken: {reason}" if reason else "Connection broken."
-        return store.record_event(message, utc_now())
+        return store.record_event(message, utc_now(), service=self.service_name())
+
+    def service_name(self, client: Any = None) -> str:
+        """The display name of the email service: the service object's own when it has one, else the
+        connection's (Constant Contact's connection predates the name and is the default)."""
+        for source in (client, self.connection):
+            name = getattr(source, "display_name", None)
+            if isinstance(name, str) and name:
+                return name
+        return "Constant Contact"
 
     def _connection_changed(self, status: ConnectionStatus) -> None:
         """Connection listener (any thread): one history entry each time the connection breaks.
@@ -589,6 +599,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         requests_used=row.requests_used,
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
+        service=getattr(row, "service", "") or "Constant Contact",
     )
 
 

@@ -96,10 +96,10 @@ def last_sync_text(run: Any) -> str:
     """"2026-05-04 10:12 — Completed (CRM → Constant Contact)", or that there was none yet."""
     if run is None:
         return NEVER_SYNCED
-    from ctctdesk.sync.presenting import DIRECTION_TEXT, short_result
+    from ctctdesk.sync.presenting import direction_text, short_result
 
     started = run.started_at.astimezone() if run.started_at.tzinfo else run.started_at
-    direction = DIRECTION_TEXT.get(run.direction, run.direction)
+    direction = direction_text(run.direction, getattr(run, "service", ""))
     return f"{started:%Y-%m-%d %H:%M} — {short_result(run)} ({direction})"
 
 
