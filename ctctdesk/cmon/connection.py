@@ -112,6 +112,15 @@ class CmonStatus:
         return ""
 
 
+class ClientChoiceNeeded(AuthorizationFailed):
+    """The API key reaches several clients and none was named: the front end asks which one."""
+
+    def __init__(self, clients: list[ClientChoice]) -> None:
+        names = ", ".join(f"“{c.name}”" for c in clients)
+        super().__init__(f"This API key reaches several Campaign Monitor clients ({names}): choose one.")
+        self.clients = clients
+
+
 StatusListener = Callable[[CmonStatus], None]
 #: (API base URL, credentials) → the account's clients; raises a CtctError-family error the user can read
 ClientLister = Callable[[str, TokenSet], list[ClientChoice]]
@@ -310,7 +319,7 @@ class CmonConnection:
     def connect_api_key(self, api_key: str, client: ClientChoice | str | None = None) -> CmonStatus:
         """Check the key, choose the client (by name or id; the only one when there is one) and connect.
 
-        When the key reaches several clients and none is named, AuthorizationFailed lists them.
+        When the key reaches several clients and none is named, ClientChoiceNeeded lists them.
         """
         clients = self.clients_for_key(api_key)
         if isinstance(client, ClientChoice):
@@ -320,8 +329,7 @@ class CmonConnection:
             if not clients:
                 raise AuthorizationFailed("This Campaign Monitor account has no client yet: add one in "
                                           "Campaign Monitor, then connect again.")
-            names = ", ".join(f"“{c.name}”" for c in clients)
-            raise AuthorizationFailed(f"This API key reaches several clients ({names}): choose one.")
+            raise ClientChoiceNeeded(clients)
         with self._lock:
             self.tokens.save(self._settings.profile, credentials_of_key(api_key.strip()))
             self._client = None
