@@ -279,13 +279,19 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
 def install_constant_contact_ui(
     window: MainWindow, context: AppContext, *, on_crm_changed: Any = None
 ) -> None:
-    """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
-    from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
+    """Settings → Email service with the page of the service in use (Constant Contact or Campaign
+    Monitor; unless mounted already) and the Synchronize tab, on one connection."""
+    from ctctdesk.ui.connection_page import PAGE_TITLE, make_connection_page
+    from ctctdesk.ui.email_service_page import PAGE_TITLE as SERVICE_PAGE_TITLE
+    from ctctdesk.ui.email_service_page import ServicePages
     from ctctdesk.ui.sync_tab import install_sync_ui
 
     page = None
-    if PAGE_TITLE not in window.settings_tab.page_titles():
-        page = install_connection_ui(window, context)
+    titles = window.settings_tab.page_titles()
+    if PAGE_TITLE not in titles and SERVICE_PAGE_TITLE not in titles:
+        page = ServicePages(window, context, switch=lambda service: switch_service(context, service),
+                            mount_constant_contact=lambda: make_connection_page(window, context))
+        window.service_pages = page
     window.sync_tab = install_sync_ui(
         window,
         context,

@@ -581,8 +581,8 @@ def install_sync_ui(window: Any, context: UiContext, *, connection_page: Any = N
                 return
 
     tab.openSettingsRequested.connect(open_settings)
-    if connection_page is not None:
-        tab.reconnectNeeded.connect(connection_page.banner.show)
+    if connection_page is not None:  # a page with a banner, or the pages of the email service
+        tab.reconnectNeeded.connect(getattr(connection_page, "show_banner", None) or connection_page.banner.show)
     if on_crm_changed is not None:
         tab.crmChanged.connect(on_crm_changed)
     return tab
