@@ -111,6 +111,20 @@ class Mirror:
         contacts.update(updated)
         self._cached = (revision, contacts)
 
+    def record_contacts(self, contacts: Mapping[str, RemoteContact]) -> None:
+        """Fold in contacts a push wrote, as the service confirmed them, for a service whose reads do
+        not bring its own writes back (`ctctdesk.sync.readers.written_by`)."""
+        loaded = self.load(store.get_state("mirror_account"))
+        if loaded is None or not contacts:
+            return
+        with database_proxy.atomic():
+            self._delete(contacts)
+            self._write(contacts.values())
+            revision = store.new_revision()
+            store.set_state("mirror_revision", revision)
+        loaded[0].update(contacts)
+        self._cached = (revision, loaded[0])
+
     def forget(self) -> None:
         with database_proxy.atomic():
             sql.execute(f"DELETE FROM {TABLE}")

@@ -14,13 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
-from ctctdesk.ctct.client import Activity
+from ctctdesk.ctct.client import Activity, Contact
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.ctct.errors import CtctError, ValidationError
 from ctctdesk.sync.errors import SyncCancelled
 from ctctdesk.sync.mapping import TAG_PREFIX, is_tag, tag_name
 from ctctdesk.sync.operations import CreateContact, Operation, RenameList, UpdateContact
 from ctctdesk.sync.progress import report
+from ctctdesk.sync.readers import display_name
 from ctctdesk.sync.remote_reader import INCLUDE, iso
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX, FieldValues
 from ctctdesk.sync.step_journal import Partial, RunState
@@ -35,15 +36,16 @@ def wait_all(run: RunState, activities: Sequence[Activity], phase: str) -> list[
     for index, activity in enumerate(activities):
         def progress(a: Activity, index: int = index) -> None:
             if a.queued:
-                report(run.on_progress, "Waiting for Constant Contact", index, total, queued=True,
-                       message="Constant Contact has queued this job; it starts when its turn comes.")
+                name = display_name(run.client)
+                report(run.on_progress, f"Waiting for {name}", index, total, queued=True,
+                       message=f"{name} has queued this job; it starts when its turn comes.")
             else:
                 report(run.on_progress, phase, index * 100 + a.percent_done, total * 100)
 
         cancelled = (lambda: run.cancel.is_set()) if run.cancel is not None else None
         final = run.client.wait(activity, progress, cancelled=cancelled)
         if not final.done:
-            raise SyncCancelled("Cancelled while Constant Contact was working.")
+            raise SyncCancelled(f"Cancelled while {display_name(run.client)} was working.")
         finished.append(final)
     return finished
 
@@ -235,7 +237,14 @@ def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], 
     errors = refused + [("", e) for a in finished for e in a.errors]
     wanted = {row["email"] for rows in rows_by_lists.values() for row in rows}
     ids: dict[str, str] = {}
-    for page in run.client.contact_pages(updated_after=iso(started)):
+    if activities and all("contact_ids" in a.status for a in finished):
+        # A service whose imports answer at once names what it wrote: nothing to read back.
+        for a in finished:
+            ids.update((e, i) for e, i in a.status["contact_ids"].items() if e in wanted)
+        pages: Iterable[Sequence[Contact]] = ()
+    else:
+        pages = run.client.contact_pages(updated_after=iso(started))
+    for page in pages:
         for contact in page:
             email = (contact.email or "").lower()
             if email in wanted:

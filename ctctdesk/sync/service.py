@@ -34,7 +34,7 @@ from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import store, unconfirmed
+from ctctdesk.sync import readers, store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -53,7 +53,7 @@ from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership,
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
-from ctctdesk.sync.remote_reader import RemoteRead, read_remote
+from ctctdesk.sync.remote_reader import RemoteRead
 from ctctdesk.sync.snapshot import Baseline
 from ctctdesk.sync.waits import cancellable_waits
 
@@ -238,9 +238,9 @@ class SyncService:
             account = client.account_summary().encoded_account_id
             # None: the first read of this account (or a full check): read everything.
             loaded = None if full else self._mirror.load(account)
-            read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
-                               known=loaded[0] if loaded else None, on_progress=on_progress,
-                               cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
+            read = readers.read(client, account_id=account, cursor=loaded[1] if loaded else "",
+                                known=loaded[0] if loaded else None, on_progress=on_progress,
+                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
@@ -251,6 +251,16 @@ class SyncService:
                                                      or remote_tag_names(complete))
             local = keep_remote_tags(local, read.snapshot, baseline)
         return client, local, baseline, read
+
+    def service_name(self) -> str:
+        """The email service this database syncs with, as people call it ("Campaign Monitor"); the
+        Synchronize tab, the command line and the history say it. Constant Contact when not connected."""
+        if self.connection is None:
+            return readers.DEFAULT_NAME
+        try:
+            return readers.display_name(self.connection.client())
+        except NotConnected:
+            return readers.DEFAULT_NAME
 
     def _requests_used(self) -> int:
         """Today's request counter (the history records the difference, S5)."""
@@ -446,6 +456,7 @@ class SyncService:
             result = executor.execute()
         if the_plan.target is Side.CC:
             self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
+            self._mirror.record_contacts(readers.written_by(client))
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value

@@ -1,0 +1,233 @@
+"""Campaign Monitor → :class:`RemoteSnapshot`, read per list and per state (the engine's reader for it).
+
+Campaign Monitor has no contact search across lists and no "updated since": each list answers, per
+state (active, unsubscribed, bounced, deleted), the subscribers whose state changed on or after a date,
+in pages of at most 1,000. The reader folds those per-list answers into one contact per address (see
+`model`) and hands the service its complete picture (`CampaignMonitorService.picture`).
+
+* **Complete** (the first read, and the full check ``sync --full``): the client's lists, then every
+  subscriber of every list in each of the four states, then the client's suppression list.
+* **Incremental** (every other read), against the kept mirror (``known``): the lists; each list's
+  four states since the cursor less `SINCE_MARGIN`; the suppression list, newest first, until an entry
+  is older than that; each list's statistics (``TotalActiveSubscribers``), and for a list whose count
+  differs from the mirror's once this read is folded in, all its active subscribers again (the only
+  way to see who left or joined without a state change).
+
+  ``SINCE_MARGIN``: Campaign Monitor's dates are in the client's time zone (``YYYY-MM-DD HH:MM:SS``)
+  and the filter takes minutes at best; 26 hours before the cursor (this machine's UTC time) covers
+  every zone from −12:00 to +14:00. Reads are idempotent, so reading a day's changes again costs only
+  their pages.
+
+Cost model, L = lists, n = addresses, s = list subscriptions (n × lists per address), S = suppressed
+addresses, c = subscribers whose state changed in the window, R = active subscribers of the lists
+whose count differs, all in requests of at most 1,000:
+
+* complete: 1 (lists) + Σ over lists and states of max(1, ⌈count/1,000⌉) ≈ 1 + 4L + ⌈s/1,000⌉, plus
+  max(1, ⌈S/1,000⌉) for the suppression list;
+* incremental, nothing changed: 1 + 4L + 1 + L = 2 + 5L (17 for three lists), whatever n;
+  with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉;
+* the engine adds its account summary (1 request) to either.
+
+Blind spot, stated: Campaign Monitor moves a subscriber's dates only when its *state* changes (a
+sign-up, an unsubscribe, a bounce, a deletion, a re-activation). A value edited in Campaign Monitor's
+own screens (a name, a custom field) moves nothing a list read can filter on, so an incremental read
+does not see it; the full check (``sync --full``) reads every subscriber and settles it. Values
+ctctdesk writes itself are folded into the mirror by the push that wrote them (`written`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ctctdesk.sync.campaign_monitor import model
+from ctctdesk.sync.campaign_monitor.wire import PAGE_SIZE, STATES
+from ctctdesk.sync.errors import SyncCancelled
+from ctctdesk.sync.progress import ProgressCallback, report
+from ctctdesk.sync.remote_reader import RemoteRead, iso
+from ctctdesk.sync.snapshot import RemoteContact, RemoteList, RemoteSnapshot, RemoteStatus
+
+if TYPE_CHECKING:
+    from ctctdesk.sync.campaign_monitor.service import CampaignMonitorService
+
+PHASE = "Reading Campaign Monitor"
+SINCE_MARGIN = timedelta(hours=26)
+
+
+def since_date(cursor: str) -> str:
+    """The ``date`` filter for a read after ``cursor`` (ISO UTC): minutes, less the margin."""
+    moment = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment.astimezone(UTC) - SINCE_MARGIN).strftime("%Y-%m-%d %H:%M")
+
+
+def read_campaign_monitor(service: CampaignMonitorService, *, account_id: str, cursor: str = "",
+                          known: Mapping[str, RemoteContact] | None = None,
+                          on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+                          now: datetime | None = None) -> RemoteRead:  # fmt: skip
+    """Read the client's lists and subscribers: incrementally when ``cursor`` and the mirror ``known``
+    are given, completely otherwise (the module docstring gives the cost of each)."""
+    reader = _Reader(service, on_progress, cancel)
+    started = now or service.clock.now()
+    if cursor and known is not None:
+        snapshot, reread = reader.incremental(account_id, since_date(cursor), known)
+    else:
+        snapshot, reread = reader.complete(account_id), 0
+    labels = {label: label for rc in snapshot.contacts.values() for label, _ in rc.custom_fields
+              if not label.startswith("#")}  # fmt: skip
+    return RemoteRead(snapshot, started, iso(started), labels, reread,
+                      {t: t for rc in snapshot.contacts.values() for t in model.tags_of(rc)})
+
+
+class _Reader:
+    def __init__(self, service: CampaignMonitorService, on_progress: ProgressCallback | None,
+                 cancel: threading.Event | None) -> None:  # fmt: skip
+        self.service = service
+        self.on_progress = on_progress
+        self.cancel = cancel
+        self.entries: dict[str, dict[str, model.Entry]] = defaultdict(dict)  # address → list id → entry
+        self.read = 0
+
+    def _check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise SyncCancelled("Cancelled while reading Campaign Monitor.")
+
+    def _lists(self) -> dict[str, RemoteList]:
+        report(self.on_progress, PHASE, message="lists")
+        return {list_id: RemoteList(list_id, name) for list_id, name in self.service.list_names(fresh=True).items()}
+
+    def _states(self, list_id: str, since: str | None, states: tuple[str, ...] = STATES) -> set[str]:
+        """Read a list's subscribers in these states (since a date); returns the addresses seen."""
+        seen: set[str] = set()
+        for state in states:
+            for page in self.service.subscriber_pages(list_id, state, since):
+                self._check_cancel()
+                for record in page:
+                    email = model.email_id(record.get("EmailAddress"))
+                    self.entries[email][list_id] = self.service.entry(list_id, record, model.STATE_OF[state])
+                    seen.add(email)
+                self.read += len(page)
+                report(self.on_progress, PHASE, self.read, 0, message=f"{self.read:,} subscribers read")
+        return seen
+
+    def _suppressed(self, since: str | None) -> set[str]:
+        """Suppressed addresses (newest first; with ``since``, only as far back as that)."""
+        out: set[str] = set()
+        page = 1
+        while True:
+            self._check_cancel()
+            answer = self.service.suppression_page(page)
+            results = list(answer.get("Results") or ())
+            for item in results:
+                if since is not None and str(item.get("Date") or "")[:16] < since:
+                    return out
+                out.add(model.email_id(item.get("EmailAddress")))
+            if page >= int(answer.get("NumberOfPages") or 1) or not results:
+                return out
+            page += 1
+
+    # -- complete --------------------------------------------------------------------------------------
+
+    def complete(self, account_id: str) -> RemoteSnapshot:
+        lists = self._lists()
+        for list_id in lists:
+            self._states(list_id, None)
+        suppressed = self._suppressed(None)
+        contacts = {email: model.remote_contact(email, entries, email in suppressed)
+                    for email, entries in self.entries.items() if email}  # fmt: skip
+        self.service.picture = dict(contacts)
+        return RemoteSnapshot(contacts=contacts, lists=lists, complete=True, account_id=account_id)
+
+    # -- incremental -----------------------------------------------------------------------------------
+
+    def incremental(self, account_id: str, since: str, known: Mapping[str, RemoteContact]
+                    ) -> tuple[RemoteSnapshot, int]:  # fmt: skip
+        lists = self._lists()
+        for list_id in lists:
+            self._states(list_id, since)
+        suppressed = self._suppressed(since)
+        changed = {email: _fold(email, known.get(email), self.entries.get(email, {}), email in suppressed, lists)
+                   for email in set(self.entries) | (suppressed & set(known)) if email}  # fmt: skip
+        reread = 0
+        for list_id in lists:
+            count = self.service.active_count(list_id)
+            expected = sum(1 for email, rc in known.items() if list_id in rc.list_ids and email not in changed)
+            expected += sum(1 for rc in changed.values() if list_id in rc.list_ids)
+            if count == expected:
+                continue
+            reread += 1
+            members = self._states(list_id, None, ("active",))
+            for email in members:
+                changed[email] = _fold(email, known.get(email), self.entries[email], email in suppressed, lists)
+            for email, rc in known.items():
+                if list_id in rc.list_ids and email not in members:
+                    base = changed.get(email, rc)
+                    changed[email] = _replace_lists(base, base.list_ids - {list_id})
+        # a list deleted in Campaign Monitor: its members are no longer in it
+        for email, rc in known.items():
+            if email not in changed and rc.list_ids - set(lists):
+                changed[email] = _replace_lists(rc, rc.list_ids & set(lists))
+        picture = dict(known)
+        picture.update(changed)
+        self.service.picture = picture
+        return RemoteSnapshot(contacts=changed, lists=lists, complete=False, account_id=account_id), reread
+
+
+def _replace_lists(rc: RemoteContact, list_ids: frozenset[str]) -> RemoteContact:
+    import dataclasses
+
+    return dataclasses.replace(rc, list_ids=frozenset(list_ids))
+
+
+def _fold(email: str, known: RemoteContact | None, seen: Mapping[str, model.Entry], suppressed: bool,
+          lists: Mapping[str, RemoteList]) -> RemoteContact:  # fmt: skip
+    """An address as the mirror had it, with what this read saw of it in some lists.
+
+    Lists not seen keep the mirror's answer. Unsubscribed or bounced stays so until a complete read
+    says otherwise (never read as "active again" from a partial view: R3)."""
+    entries: dict[str, model.Entry] = {}
+    if known is not None:
+        source = _entry_of_known(known)
+        for list_id in known.list_ids:
+            if list_id in lists:
+                entries[list_id] = source
+    entries.update(seen)
+    fresh = model.remote_contact(email, entries, suppressed)
+    if known is not None and not any(e.state == model.ACTIVE and e.fields for e in seen.values()):
+        fresh = _with_values_of(fresh, known)  # nothing newer to take the values from
+    if known is not None and known.status in (RemoteStatus.UNSUBSCRIBED, RemoteStatus.ON_HOLD):
+        stricter = RemoteStatus.UNSUBSCRIBED if RemoteStatus.UNSUBSCRIBED in (known.status, fresh.status) \
+            else RemoteStatus.ON_HOLD
+        fresh = _with_status(fresh, stricter)
+    return fresh
+
+
+def _entry_of_known(rc: RemoteContact) -> model.Entry:
+    fields = {label: [value] for name, label in model.STANDARD_FIELDS.items() if (value := getattr(rc, name))}
+    fields.update({label: [value] for label, value in rc.custom_fields if not label.startswith("#")})
+    tags = model.tags_of(rc)
+    if tags:
+        fields[model.TAGS_FIELD] = tags
+    return model.Entry(model.ACTIVE, "", "", fields)
+
+
+def _with_values_of(rc: RemoteContact, known: RemoteContact) -> RemoteContact:
+    import dataclasses
+
+    return dataclasses.replace(rc, first_name=known.first_name, last_name=known.last_name,
+                               job_title=known.job_title, company_name=known.company_name, phone=known.phone,
+                               custom_fields=known.custom_fields)  # fmt: skip
+
+
+def _with_status(rc: RemoteContact, status: str) -> RemoteContact:
+    import dataclasses
+
+    lists = frozenset() if status == RemoteStatus.UNSUBSCRIBED else rc.list_ids
+    return dataclasses.replace(rc, status=status, list_ids=lists)
+
+
+__all__ = ["read_campaign_monitor", "since_date", "PAGE_SIZE"]
