@@ -154,10 +154,21 @@ def open_service_connection(service: str, data_dir: Path, sandbox_url: str | Non
     if service == email_services.CAMPAIGN_MONITOR:
         from ctctdesk.cmon.connection import CmonConnection
 
-        return CmonConnection.open(data_dir, sandbox_url)
+        return CmonConnection.open(data_dir, sandbox_url, service_factory=campaign_monitor_service)
     from ctctdesk.ctct.connection import Connection
 
     return Connection.open(data_dir, sandbox_url)
+
+
+def campaign_monitor_service(*, base_url: str, credentials: Any, client_id: str, clock: Any,
+                             quota: Any = None) -> Any:
+    """The sync engine's Campaign Monitor service for the chosen client, over the wire client: the
+    connection (in `ctctdesk.cmon`, which may not import the sync layer) gets it from here."""
+    from ctctdesk.cmon import wiring
+    from ctctdesk.sync.campaign_monitor.service import CampaignMonitorService
+
+    wire = wiring.open_wire(base_url, credentials, clock=clock, quota=quota)
+    return CampaignMonitorService(wire, client_id, clock=clock)
 
 
 def service_of(connection: Any) -> str:

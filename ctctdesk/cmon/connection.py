@@ -15,8 +15,9 @@ facts (chosen client, connected since, why it broke) in ``campaign-monitor-state
 and the keyring entry's name in ``campaign-monitor.json``. The key never reaches a file, the log or an
 exception message.
 
-The wire client (`ctctdesk.cmon.client`) and the sync adapter (`ctctdesk.cmon.service`) are reached
-through two small seams, `ClientLister` and `ServiceFactory`, which tests may replace.
+The wire client (`ctctdesk.cmon.client`, through `ctctdesk.cmon.wiring`) lists the clients; the sync
+engine's service for the chosen client comes from `ServiceFactory`, which the composition root passes in
+(the adapter lives in the sync layer, which this package must not import).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.errors import (
     AuthorizationFailed,
+    AuthRevoked,
     CtctError,
     LocalFileError,
     NotConnected,
@@ -124,8 +126,33 @@ class ClientChoiceNeeded(AuthorizationFailed):
 StatusListener = Callable[[CmonStatus], None]
 #: (API base URL, credentials) → the account's clients; raises a CtctError-family error the user can read
 ClientLister = Callable[[str, TokenSet], list[ClientChoice]]
-#: (API base URL, credentials, client id, clock, quota) → the sync engine's `EmailService` for that client
+#: (base_url=, credentials=, client_id=, clock=, quota=) → the sync engine's `EmailService` for that client
 ServiceFactory = Callable[..., Any]
+
+
+class _Guarded:
+    """The service as handed out: a refusal of the key (AuthRevoked) on any call also marks the
+    connection broken (C7), as Constant Contact's token manager does, then reaches the caller."""
+
+    def __init__(self, service: Any, on_refused: Callable[[], None]) -> None:
+        self._service = service
+        self._on_refused = on_refused
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_service", "_on_refused"):
+            raise AttributeError(name)
+        value = getattr(self._service, name)
+        if not callable(value):
+            return value
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return value(*args, **kwargs)
+            except AuthRevoked:
+                self._on_refused()
+                raise
+
+        return guarded
 
 
 def credentials_of_key(api_key: str) -> TokenSet:
@@ -193,7 +220,7 @@ class CmonConnection:
                                 today=lambda: self.clock.now().date())
         self.cancel_scope = CancelScope()
         self._list_clients = list_clients or _wire_clients
-        self._service_factory = service_factory or _engine_service
+        self._service_factory = service_factory or _no_service
         self._listeners: list[StatusListener] = []
         self._disconnect_hooks: list[Callable[[], object]] = []
         self._lock = threading.Lock()
@@ -368,15 +395,16 @@ class CmonConnection:
                 tokens = self.tokens.load(self._settings.profile)
                 if tokens is None or not state.get("client_id"):
                     raise NotConnected(NOT_CONNECTED_TEXT)
-                self._client = self._service_factory(
+                service = self._service_factory(
                     base_url=self._settings.api_base_url, credentials=tokens,
                     client_id=state["client_id"], clock=self.clock, quota=self.quota,
-                    on_refused=self._refused,
                 )
+                self._client = _Guarded(service, self._refused)
             return self._client
 
-    def _refused(self, _error: object = None) -> None:
-        self.mark_broken("Campaign Monitor no longer accepts the saved API key (deleted or replaced).")
+    def _refused(self) -> None:
+        if not self._read_state().get("broken"):
+            self.mark_broken("Campaign Monitor no longer accepts the saved API key (deleted or replaced).")
 
     def mark_broken(self, reason: str) -> None:
         """C7: Campaign Monitor refused the key; only a reconnect helps. Listeners hear it."""
@@ -420,8 +448,8 @@ def _wire_clients(base_url: str, credentials: TokenSet) -> list[ClientChoice]:
     return wiring.list_clients(base_url, credentials)
 
 
-def _engine_service(**kwargs: Any) -> Any:
-    """The sync engine's service for the chosen client (`ctctdesk.cmon.service`)."""
-    from ctctdesk.cmon import wiring
+def _no_service(**kwargs: Any) -> Any:
+    """Without a factory from the composition root there is no sync engine to hand out."""
+    from ctctdesk.cmon.wiring import NotAvailable
 
-    return wiring.build_service(**kwargs)
+    raise NotAvailable("Campaign Monitor cannot be synchronized from here: no sync engine was given.")

@@ -1,7 +1,7 @@
-"""Where the connection meets the wire client and the sync adapter of Campaign Monitor.
+"""Where the connection and the composition root meet Campaign Monitor's wire client.
 
-Kept apart so the connection (`ctctdesk.cmon.connection`) depends on two plain functions, not on the
-names inside `ctctdesk.cmon.client` and `ctctdesk.cmon.service`.
+Two plain functions, so the connection (`ctctdesk.cmon.connection`) and `ctctdesk.app` do not depend
+on the names inside `ctctdesk.cmon.client`, and tests replace them with a stand-in.
 """
 
 from __future__ import annotations
@@ -20,5 +20,6 @@ def list_clients(base_url: str, credentials: TokenSet) -> list[Any]:
     raise NotAvailable("Campaign Monitor is not available in this build of ctctdesk.")
 
 
-def build_service(**kwargs: Any) -> Any:
+def open_wire(base_url: str, credentials: TokenSet, *, clock: Any, quota: Any = None) -> Any:
+    """The wire client (the sync adapter's `CmonWire`) for these credentials."""
     raise NotAvailable("Campaign Monitor is not available in this build of ctctdesk.")

@@ -252,16 +252,6 @@ class SyncService:
             local = keep_remote_tags(local, read.snapshot, baseline)
         return client, local, baseline, read
 
-    def service_name(self) -> str:
-        """The email service this database syncs with, as people call it ("Campaign Monitor"); the
-        Synchronize tab, the command line and the history say it. Constant Contact when not connected."""
-        if self.connection is None:
-            return readers.DEFAULT_NAME
-        try:
-            return readers.display_name(self.connection.client())
-        except NotConnected:
-            return readers.DEFAULT_NAME
-
     def _requests_used(self) -> int:
         """Today's request counter (the history records the difference, S5)."""
         return self.connection.quota.used if self.connection is not None else 0
@@ -489,13 +479,15 @@ class SyncService:
         return store.record_event(message, utc_now(), service=self.service_name())
 
     def service_name(self, client: Any = None) -> str:
-        """The display name of the email service: the service object's own when it has one, else the
-        connection's (Constant Contact's connection predates the name and is the default)."""
+        """The email service this database syncs with, as people call it ("Campaign Monitor"); the
+        Synchronize tab, the command line and the history say it. The service object's own name when
+        there is one at hand, else the connection's (which needs no keyring and no network), else
+        Constant Contact."""
         for source in (client, self.connection):
             name = getattr(source, "display_name", None)
             if isinstance(name, str) and name:
                 return name
-        return "Constant Contact"
+        return readers.DEFAULT_NAME
 
     def _connection_changed(self, status: ConnectionStatus) -> None:
         """Connection listener (any thread): one history entry each time the connection breaks.

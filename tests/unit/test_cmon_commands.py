@@ -23,7 +23,7 @@ def keys(memory_keyring):  # noqa: F811 - the in-memory keyring, by a short name
 def fake(monkeypatch) -> FakeCampaignMonitor:
     fake = FakeCampaignMonitor()
     monkeypatch.setattr(wiring, "list_clients", fake.list_clients)
-    monkeypatch.setattr(wiring, "build_service", fake.build_service)
+    monkeypatch.setattr("ctctdesk.app.campaign_monitor_service", fake.build_service)
     return fake
 
 

@@ -46,7 +46,7 @@ def test_several_clients_need_a_choice_by_name(tmp_path, cmon, keys):
     connection = cmon.connection(tmp_path)
     assert [c.name for c in connection.clients_for_key(AGENCY_KEY)] == ["Alpha Bakery", "Zeta Foods"]
 
-    with pytest.raises(AuthorizationFailed, match="several clients.*Zeta Foods"):
+    with pytest.raises(AuthorizationFailed, match="several Campaign Monitor clients.*Zeta Foods"):
         connection.connect_api_key(AGENCY_KEY)
     assert connection.status().state is ConnectionState.NOT_CONNECTED
     assert not keys.entries  # nothing kept before the choice
