@@ -1,1 +1,1 @@
-"""Campaign Monitor: the second email service (wire client, sync adapter, connection)."""
+"""Campaign Monitor API v3.3 client: the wire level (typed requests, pacing, errors)."""

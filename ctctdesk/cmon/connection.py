@@ -40,10 +40,10 @@ from ctctdesk.ctct.errors import (
     NotConnected,
 )
 from ctctdesk.ctct.http import DailyQuota
-from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
 from ctctdesk.ctct.tokens import TokenSet, TokenStore, keyring_report
 from ctctdesk.file_problems import FileProblem, cannot_use_folder, problem_of
 from ctctdesk.jsonfile import DamagedJsonFile, read_json_object, write_json_atomically
+from ctctdesk.timing import CancelScope, Clock, SystemClock
 
 log = logging.getLogger(__name__)
 

@@ -1,25 +1,68 @@
 """Where the connection and the composition root meet Campaign Monitor's wire client.
 
-Two plain functions, so the connection (`ctctdesk.cmon.connection`) and `ctctdesk.app` do not depend
-on the names inside `ctctdesk.cmon.client`, and tests replace them with a stand-in.
+Two plain functions, so the connection (`ctctdesk.cmon.connection`) and `ctctdesk.app` do not depend on
+the names inside `ctctdesk.cmon.client`, and tests replace them with a stand-in. Errors of the wire
+client (`CmonError`) become the connection's family (`ctctdesk.ctct.errors`) here, which the command
+line's exit codes and the window's messages already know.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ctctdesk.ctct.errors import CtctError
+import requests
+
+from ctctdesk.ctct.errors import AuthorizationFailed, CtctError, ServiceUnavailable
 from ctctdesk.ctct.tokens import TokenSet
 
 
 class NotAvailable(CtctError):
-    """This build has no Campaign Monitor client yet."""
+    """Something Campaign Monitor support needs is missing from this build."""
+
+
+class _CountingSession(requests.Session):
+    """Counts each request sent in the connection's daily counter (the status shows it, and the history
+    records each run's share), before it leaves."""
+
+    def __init__(self, quota: Any) -> None:
+        super().__init__()
+        self._quota = quota
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        self._quota.reserve()
+        return super().request(method, url, *args, **kwargs)
+
+
+def open_client(base_url: str, credentials: TokenSet, *, clock: Any = None, quota: Any = None) -> Any:
+    """The wire client (`CmonClient`) signed in with the saved API key."""
+    from ctctdesk.cmon.client import CmonClient
+    from ctctdesk.cmon.http import DEFAULT_REQUESTS_PER_SECOND, ApiKey, CmonTransport, RateLimiter
+
+    limiter = RateLimiter(DEFAULT_REQUESTS_PER_SECOND, clock=clock) if clock is not None else None
+    transport = CmonTransport(ApiKey(credentials.access_token), api_base_url=base_url,
+                              session=_CountingSession(quota) if quota is not None else None,
+                              limiter=limiter, clock=clock)  # fmt: skip
+    return CmonClient(transport)
 
 
 def list_clients(base_url: str, credentials: TokenSet) -> list[Any]:
-    raise NotAvailable("Campaign Monitor is not available in this build of ctctdesk.")
+    """The clients the credentials reach (``GET /clients.json``), as the connection's `ClientChoice`."""
+    from ctctdesk.cmon.connection import ClientChoice
+    from ctctdesk.cmon.errors import AuthFailed, CmonError
+    from ctctdesk.cmon.errors import ServiceUnavailable as Unreachable
+
+    client = open_client(base_url, credentials)
+    try:
+        return [ClientChoice(c.client_id, c.name) for c in client.clients()]
+    except AuthFailed:
+        raise AuthorizationFailed("Campaign Monitor refused the API key: check it (Account settings → API "
+                                  "keys in Campaign Monitor) and try again.") from None
+    except Unreachable as error:
+        raise ServiceUnavailable(str(error)) from None
+    except CmonError as error:
+        raise CtctError(f"Campaign Monitor: {error}") from None
 
 
 def open_wire(base_url: str, credentials: TokenSet, *, clock: Any, quota: Any = None) -> Any:
-    """The wire client (the sync adapter's `CmonWire`) for these credentials."""
-    raise NotAvailable("Campaign Monitor is not available in this build of ctctdesk.")
+    """The wire for the sync adapter (`CmonWire`) over the wire client."""
+    raise NotAvailable("Campaign Monitor cannot be synchronized by this build of ctctdesk yet.")
