@@ -124,7 +124,7 @@ class ClientChoiceNeeded(AuthorizationFailed):
 
 
 StatusListener = Callable[[CmonStatus], None]
-#: (API base URL, credentials) → the account's clients; raises a CtctError-family error the user can read
+#: (API base URL, credentials, quota=) → the account's clients; raises a CtctError-family error the user can read
 ClientLister = Callable[[str, TokenSet], list[ClientChoice]]
 #: (base_url=, credentials=, client_id=, clock=, quota=) → the sync engine's `EmailService` for that client
 ServiceFactory = Callable[..., Any]
@@ -316,7 +316,7 @@ class CmonConnection:
         if tokens is None:
             return
         try:
-            clients = self._list_clients(self._settings.api_base_url, tokens)
+            clients = self._list_clients(self._settings.api_base_url, tokens, quota=self.quota)
         except AuthorizationFailed:
             self.mark_broken("Campaign Monitor no longer accepts the saved API key (deleted or replaced).")
             return
@@ -340,7 +340,7 @@ class CmonConnection:
         api_key = api_key.strip()
         if not api_key:
             raise AuthorizationFailed("Enter the API key of your Campaign Monitor account first.")
-        clients = self._list_clients(self._settings.api_base_url, credentials_of_key(api_key))
+        clients = self._list_clients(self._settings.api_base_url, credentials_of_key(api_key), quota=self.quota)
         return sorted(clients, key=lambda c: c.name.casefold())
 
     def connect_api_key(self, api_key: str, client: ClientChoice | str | None = None) -> CmonStatus:
@@ -441,11 +441,11 @@ def describe(status: CmonStatus) -> list[str]:
 
 # -- the seams' real implementations: the wire client and the sync adapter (other modules of cmon) ------
 
-def _wire_clients(base_url: str, credentials: TokenSet) -> list[ClientChoice]:
+def _wire_clients(base_url: str, credentials: TokenSet, *, quota: Any = None) -> list[ClientChoice]:
     """The account's clients through the wire client (`ctctdesk.cmon.client`)."""
     from ctctdesk.cmon import wiring
 
-    return wiring.list_clients(base_url, credentials)
+    return wiring.list_clients(base_url, credentials, quota=quota)
 
 
 def _no_service(**kwargs: Any) -> Any:

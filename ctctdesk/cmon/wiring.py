@@ -45,13 +45,13 @@ def open_client(base_url: str, credentials: TokenSet, *, clock: Any = None, quot
     return CmonClient(transport)
 
 
-def list_clients(base_url: str, credentials: TokenSet) -> list[Any]:
+def list_clients(base_url: str, credentials: TokenSet, *, quota: Any = None) -> list[Any]:
     """The clients the credentials reach (``GET /clients.json``), as the connection's `ClientChoice`."""
     from ctctdesk.cmon.connection import ClientChoice
     from ctctdesk.cmon.errors import AuthFailed, CmonError
     from ctctdesk.cmon.errors import ServiceUnavailable as Unreachable
 
-    client = open_client(base_url, credentials)
+    client = open_client(base_url, credentials, quota=quota)
     try:
         return [ClientChoice(c.client_id, c.name) for c in client.clients()]
     except AuthFailed:

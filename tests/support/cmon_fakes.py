@@ -25,7 +25,7 @@ class FakeCampaignMonitor:
     })
     built: list[dict[str, Any]] = field(default_factory=list)
 
-    def list_clients(self, base_url: str, credentials: TokenSet) -> list[ClientChoice]:
+    def list_clients(self, base_url: str, credentials: TokenSet, **_: Any) -> list[ClientChoice]:
         clients = self.accounts.get(credentials.access_token)
         if clients is None:
             raise AuthorizationFailed("Campaign Monitor refused the API key: check it and try again.")

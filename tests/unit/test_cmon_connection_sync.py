@@ -28,7 +28,7 @@ def test_connect_pull_and_push_through_the_connection(tmp_path, keys, monkeypatc
     world = FakeCampaignMonitor(client_id="client-1", name="Harbour Office")
     seen_keys = []
 
-    def list_clients(base_url, credentials):
+    def list_clients(base_url, credentials, **_):
         seen_keys.append(credentials.access_token)
         return [ClientChoice(world.client_id, world.name)]
 
