@@ -441,12 +441,12 @@ class SyncService:
         executor = Executor(
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
+            after_remote_step=lambda: self._mirror.record_contacts(readers.written_by(client)),
         )  # fmt: skip
         with cancellable_waits(client, cancel):
             result = executor.execute()
         if the_plan.target is Side.CC:
             self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
-            self._mirror.record_contacts(readers.written_by(client))
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value

@@ -43,12 +43,12 @@ def bare(key: str) -> str:
 
 class FakeCampaignMonitor:
     def __init__(self, client_id: str = "client-1", name: str = "Office") -> None:
-        self.client_id, self.name = client_id, name
+        self.client_id, self.client_name = client_id, name
         self.by_id: dict[str, FakeList] = {}
         self.suppressed: dict[str, datetime] = {}
         self.now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
         self.requests: Counter[str] = Counter()
-        self.refuse: set[str] = set()  # addresses every import refuses (code 1: invalid)
+        self.refused: set[str] = set()  # addresses every import refuses (code 1: invalid)
         self._ids = itertools.count(1)
 
     # -- test controls ------------------------------------------------------------------------------
@@ -59,23 +59,44 @@ class FakeCampaignMonitor:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
-    def set_state(self, list_id: str, email: str, state: str) -> None:
-        sub = self.by_id[list_id].subs[email.lower()]
+    def _titled(self, title: str) -> FakeList:
+        return next(i for i in self.by_id.values() if i.title == title)
+
+    def list_id(self, title: str) -> str:
+        return self._titled(title).list_id
+
+    def list_count(self) -> int:
+        return len(self.by_id)
+
+    def set_state(self, title: str, email: str, state: str) -> None:
+        """A subscriber unsubscribes (from this list only), bounces, or the owner deletes it."""
+        sub = self._titled(title).subs[email.lower()]
         sub.state, sub.changed = state, self.now
 
-    def unsubscribe_everywhere(self, email: str) -> None:
-        for item in self.by_id.values():
-            if email.lower() in item.subs:
-                self.set_state(item.list_id, email, "Unsubscribed")
+    def suppress(self, email: str) -> None:
         self.suppressed[email.lower()] = self.now
 
-    def values(self, list_id: str, email: str) -> dict[str, list[str]]:
-        item = self.by_id[list_id]
+    def refuse(self, email: str) -> None:
+        self.refused.add(email.lower())
+
+    def sign_up(self, title: str, email: str, name: str) -> None:
+        self._add(self._titled(title), {"EmailAddress": email, "Name": name})
+
+    def values(self, title: str, email: str) -> dict[str, list[str]]:
+        item = self._titled(title)
         return {item.fields[k]["FieldName"]: v for k, v in item.subs[email.lower()].fields.items()}
 
+    def name(self, title: str, email: str) -> str:
+        return self._titled(title).subs[email.lower()].name
+
+    def state_of(self, title: str, email: str) -> str:
+        return self._titled(title).subs[email.lower()].state
+
+    def segment_titles(self, title: str) -> set[str]:
+        return set(self._titled(title).segments.values())
+
     def members(self, title: str, state: str = "Active") -> set[str]:
-        item = next(i for i in self.by_id.values() if i.title == title)
-        return {s.email.lower() for s in item.subs.values() if s.state == state}
+        return {s.email.lower() for s in self._titled(title).subs.values() if s.state == state}
 
     # -- the Protocol -------------------------------------------------------------------------------
     def _hit(self, what: str) -> None:
@@ -94,7 +115,7 @@ class FakeCampaignMonitor:
 
     def client_details(self, client_id: str) -> dict[str, Any]:
         self._hit("client")
-        return {"BasicDetails": {"ClientID": client_id, "CompanyName": self.name}}
+        return {"BasicDetails": {"ClientID": client_id, "CompanyName": self.client_name}}
 
     def lists_for_email(self, client_id: str, email: str) -> list[dict[str, Any]]:
         self._hit("listsforemail")
@@ -194,7 +215,7 @@ class FakeCampaignMonitor:
 
     def _add(self, item: FakeList, body: dict[str, Any]) -> int | None:
         email = str(body["EmailAddress"]).strip()
-        if email.lower() in self.refuse:
+        if email.lower() in self.refused:
             return 1
         existing = item.subs.get(email.lower())
         if email.lower() in self.suppressed:

@@ -6,9 +6,9 @@ lists and its fields. The rules, in one place:
 
 * the contact id is the normalised address (stripped, lower case);
 * memberships: the lists where the address is ``Active``;
-* status: ``Unsubscribed`` in any list, or on the client's suppression list → unsubscribed (R3: never
-  subscribed again by a push); else ``Bounced`` in any list → on hold; else active while it is in some
-  list; ``Deleted`` everywhere it was → deleted;
+* status: ``Unsubscribed`` in any list → unsubscribed (R3: never subscribed again by a push); else
+  ``Bounced`` in any list → on hold (bounced); else on the client's suppression list → unsubscribed;
+  else active while it is in some list; ``Deleted`` everywhere it was → deleted;
 * fields: Campaign Monitor has only ``Name`` besides the address; the engine's other standard fields
   travel as custom fields of reserved names (`STANDARD_FIELDS`), and ``Name`` is kept as "first last"
   for people reading the list in Campaign Monitor. Values come from the subscriber of an active list
@@ -84,11 +84,15 @@ def entry_of(record: Mapping[str, Any], state: str | None = None,
 
 
 def status_of(entries: Mapping[str, Entry], suppressed: bool) -> str:
+    """Unsubscribed anywhere wins; then bounced (a hard bounce also suppresses the address, and the
+    CRM says "bounced" for it); then the suppression list alone (added by hand) reads as unsubscribed."""
     states = {e.state for e in entries.values()}
-    if suppressed or UNSUBSCRIBED in states:
+    if UNSUBSCRIBED in states:
         return RemoteStatus.UNSUBSCRIBED
     if BOUNCED in states:
         return RemoteStatus.ON_HOLD
+    if suppressed:
+        return RemoteStatus.UNSUBSCRIBED
     if ACTIVE in states or not states:
         return RemoteStatus.ACTIVE
     return RemoteStatus.DELETED
