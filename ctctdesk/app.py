@@ -165,10 +165,10 @@ def campaign_monitor_service(*, base_url: str, credentials: Any, client_id: str,
     """The sync engine's Campaign Monitor service for the chosen client, over the wire client: the
     connection (in `ctctdesk.cmon`, which may not import the sync layer) gets it from here."""
     from ctctdesk.cmon import wiring
-    from ctctdesk.sync.campaign_monitor.service import CampaignMonitorService
+    from ctctdesk.sync.campaign_monitor.factory import service_over
 
-    wire = wiring.open_wire(base_url, credentials, clock=clock, quota=quota)
-    return CampaignMonitorService(wire, client_id, clock=clock)
+    # the wire client of the connection (its requests counted in the day's count), under the adapter
+    return service_over(wiring.open_client(base_url, credentials, clock=clock, quota=quota), client_id)
 
 
 def service_of(connection: Any) -> str:

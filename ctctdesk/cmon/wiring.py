@@ -1,6 +1,6 @@
 """Where the connection and the composition root meet Campaign Monitor's wire client.
 
-Two plain functions, so the connection (`ctctdesk.cmon.connection`) and `ctctdesk.app` do not depend on
+Two plain functions (the clients of an API key; the signed-in wire client), so the connection (`ctctdesk.cmon.connection`) and `ctctdesk.app` do not depend on
 the names inside `ctctdesk.cmon.client`, and tests replace them with a stand-in. Errors of the wire
 client (`CmonError`) become the connection's family (`ctctdesk.ctct.errors`) here, which the command
 line's exit codes and the window's messages already know.
@@ -61,8 +61,3 @@ def list_clients(base_url: str, credentials: TokenSet, *, quota: Any = None) -> 
         raise ServiceUnavailable(str(error)) from None
     except CmonError as error:
         raise CtctError(f"Campaign Monitor: {error}") from None
-
-
-def open_wire(base_url: str, credentials: TokenSet, *, clock: Any, quota: Any = None) -> Any:
-    """The wire for the sync adapter (`CmonWire`) over the wire client."""
-    raise NotAvailable("Campaign Monitor cannot be synchronized by this build of ctctdesk yet.")

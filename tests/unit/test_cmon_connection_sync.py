@@ -11,6 +11,7 @@ from ctctdesk.app import build_context, switch_service
 from ctctdesk.cmon import wiring
 from ctctdesk.cmon.connection import ClientChoice
 from ctctdesk.crm import lists
+from ctctdesk.sync.campaign_monitor.service import CampaignMonitorService
 from tests.support.cmon_sync import WorldClock
 from tests.support.crm_fixtures import small_office
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401 - fixture
@@ -25,15 +26,16 @@ def keys(memory_keyring):  # noqa: F811 - the in-memory keyring, by a short name
 
 
 def test_connect_pull_and_push_through_the_connection(tmp_path, keys, monkeypatch):
-    world = FakeCampaignMonitor(client_id="client-1", name="Harbour Office")
+    world = FakeCampaignMonitor(client_id="client-1")
     seen_keys = []
 
     def list_clients(base_url, credentials, **_):
         seen_keys.append(credentials.access_token)
-        return [ClientChoice(world.client_id, world.name)]
+        return [ClientChoice(world.client_id, "Harbour Office")]
 
     monkeypatch.setattr(wiring, "list_clients", list_clients)
-    monkeypatch.setattr(wiring, "open_wire", lambda base_url, credentials, **_: world)
+    monkeypatch.setattr("ctctdesk.app.campaign_monitor_service",
+                        lambda client_id, clock, **_: CampaignMonitorService(world, client_id, clock=clock))
     newsletter = world.create_list(world.client_id, "Newsletter")
     world.import_subscribers(newsletter, [{"EmailAddress": "pat@example.com", "Name": "Pat Doe"}])
 
