@@ -165,7 +165,7 @@ def _plan_json(preview: Any) -> dict[str, Any]:
 
 
 def _summary_json(summary: Any) -> dict[str, Any]:
-    from ctctdesk.sync.presenting import summary_tree
+    from ctctdesk.sync.presenting import summary_tree, worded_for
 
     return {
         "run_id": summary.run_id,
@@ -181,7 +181,8 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "stop": summary.stop.value,
         "stopped_reason": summary.stopped_reason,
         "ok": summary.ok,
-        "tree": [child.to_dict() for child in summary_tree(summary).children],  # as the window shows it
+        # as the window shows it, worded for the service the run talked to
+        "tree": [child.to_dict() for child in worded_for(summary_tree(summary), summary.service).children],
     }
 
 

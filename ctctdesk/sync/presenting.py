@@ -64,6 +64,18 @@ def direction_text(direction: object, service: str = "") -> str:
     return text.replace(DEFAULT_SERVICE, service) if service else text
 
 
+def worded_for(root: Node, service: str) -> Node:
+    """The tree with every row worded for `service` (rows are written for Constant Contact); in place."""
+    if not service or service == DEFAULT_SERVICE:
+        return root
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        node.text = node.text.replace(DEFAULT_SERVICE, service)
+        stack.extend(node.children)
+    return root
+
+
 EVENT_ADVICE = "Reconnect in Settings → Constant Contact; nothing is lost, the next sync catches up."
 FIELD_TEXT = {
     "email": "email",

@@ -339,6 +339,7 @@ class CmonConnectionPage(QWidget):
         for client in self._clients:
             self.clientCombo.addItem(client.name, client.client_id)
         self.setupBox.hide()
+        self.connectedBox.hide()
         self.clientBox.show()
         self.statusLabel.setText(f"The API key works. Choose one of its {len(self._clients)} clients.")
         self._set_tone("neutral")

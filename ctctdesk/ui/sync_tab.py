@@ -45,6 +45,7 @@ from ctctdesk.sync.presenting import (
     plan_tree,
     side_of,
     summary_tree,
+    worded_for,
 )
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.sync_history import HistoryPanel
@@ -280,7 +281,7 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             summary = self.service.activate(on_progress=handle.report, cancel=cancel)
-            return summary, summary_tree(summary)
+            return summary, worded_for(summary_tree(summary), getattr(summary, "service", ""))
 
         self._start("initial activation", work, cancel,
                     "Initial activation: bringing Constant Contact's lists into the CRM…", self._activated)
@@ -317,12 +318,14 @@ class SyncTab(QWidget):
             return
         self._show_preview(None)
         self.plan_model.clear()
-        self.planTitle.setText(f"Preview — {direction_text(direction, self.service_name)}")
+        service = self.service_name
+        self.planTitle.setText(f"Preview — {direction_text(direction, service)}")
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel, full=full)
             extra = {"not_sent": preview.not_sent} if getattr(preview, "not_sent", ()) else {}
-            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way, **extra)
+            tree = plan_tree(preview.plan, pending_other_way=preview.pending_other_way, **extra)
+            return preview, worded_for(tree, service)
 
         self._start("preview", work, cancel, "Reading both sides…", self._previewed)
 
@@ -371,7 +374,7 @@ class SyncTab(QWidget):
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             summary = self.service.run(preview, trigger="button", on_progress=handle.report, cancel=cancel,
                                        force=force)
-            return summary, summary_tree(summary)
+            return summary, worded_for(summary_tree(summary), getattr(summary, "service", ""))
 
         self._start("run", work, cancel, "Starting…", self._ran)
 
@@ -415,7 +418,7 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             details = self.service.run_details(run.run_id)
-            return details, summary_tree(details)
+            return details, worded_for(summary_tree(details), getattr(details, "service", ""))
 
         def show(result: tuple[Any, Any]) -> None:
             details, tree = result
