@@ -118,6 +118,10 @@ def paged(request: Request, items: list[Any], to_json: Callable[[Any], dict[str,
             if ordered else 0}
 
 
+def _tracking(request: Request) -> bool:
+    return (request.args.get("includetrackingpreference") or "").lower() == "true"
+
+
 def _since(request: Request) -> float | None:
     text = request.args.get("date")
     if text is None or not text.strip():
@@ -260,7 +264,7 @@ class CmonApi:
     def subscriber_get(self, request: Request, list_id: str) -> tuple[int, Any]:
         item = self.state.list(list_id)
         sub = self.state.subscriber(item, request.args.get("email") or "")
-        return 200, self.state.subscriber_json(item, sub)
+        return 200, self.state.subscriber_json(item, sub, tracking=_tracking(request))
 
     def subscriber_update(self, request: Request, list_id: str) -> tuple[int, Any]:
         item = self.state.list(list_id)
@@ -330,7 +334,9 @@ class CmonApi:
             item = self.state.list(list_id)
             since = _since(request)
             found = self.state.by_state(item, state, since)
-            return 200, paged(request, found, lambda s: self.state.subscriber_json(item, s), SUBSCRIBER_ORDER)
+            tracking = _tracking(request)
+            return 200, paged(request, found, lambda s: self.state.subscriber_json(item, s, tracking=tracking),
+                              SUBSCRIBER_ORDER)
 
     # --------------------------------------------------------------------------------- segments
     def list_segments(self, request: Request, list_id: str) -> tuple[int, Any]:
@@ -376,7 +382,9 @@ class CmonApi:
         segment = self.state.segment(segment_id)
         item = self.state.list(segment.list_id)
         members = self.state.segment_members(segment, _since(request))
-        return 200, paged(request, members, lambda s: self.state.subscriber_json(item, s), SUBSCRIBER_ORDER)
+        tracking = _tracking(request)
+        return 200, paged(request, members, lambda s: self.state.subscriber_json(item, s, tracking=tracking),
+                          SUBSCRIBER_ORDER)
 
 
 FAILURE_MESSAGES = {

@@ -375,7 +375,7 @@ class CmonState:
             state = "Unconfirmed" if item.confirmed_opt_in else "Active"
             sub = Subscriber(email, name if isinstance(name, str) else "", state, now, now, updated=now)
             self.apply_fields(item, sub, body.get("CustomFields"))
-            self._consent(sub, body)
+            self._consent(item, sub, body)
             item.subscribers[email.lower()] = sub
             if resubscribe:
                 self._unsuppress(item, email)
@@ -394,18 +394,23 @@ class CmonState:
         if isinstance(name, str) and name != existing.name:
             existing.name = name
             changed = True
-        changed = self._consent(existing, body) or changed
+        changed = self._consent(item, existing, body) or changed
         if changed:
             existing.updated = now
         return "existing", None
 
-    @staticmethod
-    def _consent(sub: Subscriber, body: dict[str, Any]) -> bool:
+    def _consent(self, item: CmonList, sub: Subscriber, body: dict[str, Any]) -> bool:
+        """ConsentToTrack "Yes"/"No" applies to the address on every list of the client, as documented;
+        "Unchanged" (or nothing) keeps what it has."""
         value = body.get("ConsentToTrack")
-        if value in ("Yes", "No") and value != sub.consent_to_track:
-            sub.consent_to_track = value
-            return True
-        return False
+        if value not in ("Yes", "No") or value == sub.consent_to_track:
+            return False
+        sub.consent_to_track = value
+        for other in self.client_lists(item.client_id):
+            same = other.subscribers.get(sub.email.lower())
+            if same is not None:
+                same.consent_to_track = value
+        return True
 
     def update_subscriber(self, item: CmonList, current_email: str, body: dict[str, Any]) -> None:
         sub = self.subscriber(item, current_email)
@@ -426,7 +431,7 @@ class CmonState:
         if isinstance(body.get("Name"), str) and body["Name"] != sub.name:
             sub.name = body["Name"]
             sub.updated = now
-        if self.apply_fields(item, sub, body.get("CustomFields")) or self._consent(sub, body):
+        if self.apply_fields(item, sub, body.get("CustomFields")) or self._consent(item, sub, body):
             sub.updated = now
         if body.get("Resubscribe") and sub.state not in ("Active", "Unconfirmed"):
             self._unsuppress(item, sub.email)
@@ -493,24 +498,45 @@ class CmonState:
         return [s for s in item.subscribers.values()
                 if s.state == state and (since is None or s.state_changed >= since)]
 
-    def subscriber_json(self, item: CmonList, sub: Subscriber) -> dict[str, Any]:
+    def subscriber_json(self, item: CmonList, sub: Subscriber, *, tracking: bool = False) -> dict[str, Any]:
+        """A subscriber as the API shows it; custom fields are named by their FieldName, one entry per
+        value. `ConsentToTrack` is shown only when asked for (`includetrackingpreference=true`)."""
         fields = []
         for known, values in sub.fields.items():
             definition = item.custom_fields.get(known)
             if definition is None:
                 continue
             fields += [{"Key": definition["FieldName"], "Value": value} for value in values]
-        return {"EmailAddress": sub.email, "Name": sub.name, "ListJoinedDate": show_date(sub.joined),
+        body = {"EmailAddress": sub.email, "Name": sub.name, "ListJoinedDate": show_date(sub.joined),
                 "State": sub.state, "StateChangedDate": show_date(sub.state_changed), "CustomFields": fields,
-                "ReadsEmailWith": "", "ConsentToTrack": sub.consent_to_track}
+                "ReadsEmailWith": ""}
+        if tracking:
+            body["ConsentToTrack"] = sub.consent_to_track
+        return body
 
     def list_stats(self, item: CmonList) -> dict[str, Any]:
-        counts = {state: 0 for state in STATES}
-        for sub in item.subscribers.values():
-            counts[sub.state] += 1
-        return {"TotalActiveSubscribers": counts["Active"], "TotalUnsubscribes": counts["Unsubscribed"],
-                "TotalDeleted": counts["Deleted"], "TotalBounces": counts["Bounced"],
-                "TotalUnconfirmed": counts["Unconfirmed"]}
+        """Totals per state, and per period for the state each subscriber entered (UTC calendar)."""
+        now = datetime.fromtimestamp(self.now(), tz=UTC)
+        today = now.date()
+        periods = {
+            "Today": lambda d: d == today,
+            "Yesterday": lambda d: (today - d).days == 1,
+            "ThisWeek": lambda d: 0 <= (today - d).days < 7,
+            "ThisMonth": lambda d: (d.year, d.month) == (today.year, today.month),
+            "ThisYear": lambda d: d.year == today.year,
+        }
+        names = {"Active": "NewActiveSubscribers", "Unsubscribed": "Unsubscribes", "Deleted": "Deleted",
+                 "Bounced": "Bounces"}
+        totals = {"Active": "TotalActiveSubscribers", "Unsubscribed": "TotalUnsubscribes",
+                  "Deleted": "TotalDeleted", "Bounced": "TotalBounces"}
+        stats: dict[str, Any] = {}
+        for state, prefix in names.items():
+            members = [s for s in item.subscribers.values() if s.state == state]
+            stats[totals[state]] = len(members)
+            dates = [datetime.fromtimestamp(s.state_changed, tz=UTC).date() for s in members]
+            for period, test in periods.items():
+                stats[prefix + period] = sum(1 for d in dates if test(d))
+        return stats
 
     # -------------------------------------------------------------------------------- segments
     def save_segment(self, item: CmonList, title: Any, rule_groups: Any, segment: Segment | None = None) -> Segment:
