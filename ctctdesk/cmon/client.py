@@ -325,6 +325,15 @@ class CmonClient:
         self.transport.request("PUT", f"lists/{_seg(list_id)}/customfields/{_seg(key)}/options.json",
                                json_body={"KeepExistingOptions": keep_existing, "Options": list(options)})
 
+    def update_custom_field(self, list_id: str, key: str, name: str, *,
+                            visible_in_preference_center: bool = True) -> str:
+        """Rename a custom field; returns its new tag (subscribers keep their values)."""
+        body = {"FieldName": name, "VisibleInPreferenceCenter": visible_in_preference_center}
+        answer = self.transport.json("PUT", f"lists/{_seg(list_id)}/customfields/{_seg(key)}.json", json_body=body)
+        if not isinstance(answer, str) or not answer:
+            raise BadResponse("PUT lists/{list_id}/customfields/{key}.json", "it does not name the field")
+        return answer
+
     def delete_custom_field(self, list_id: str, key: str) -> None:
         self.transport.request("DELETE", f"lists/{_seg(list_id)}/customfields/{_seg(key)}.json")
 

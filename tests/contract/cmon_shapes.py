@@ -92,6 +92,7 @@ ANSWERS: dict[tuple[str, str, int], Any] = {
     ("GET", "lists/{list_id}/customfields.json", 200): [CUSTOM_FIELD],
     ("POST", "lists/{list_id}/customfields.json", 201): FIELD_KEY,
     ("PUT", "lists/{list_id}/customfields/{key}/options.json", 200): None,
+    ("PUT", "lists/{list_id}/customfields/{key}.json", 200): FIELD_KEY,
     ("DELETE", "lists/{list_id}/customfields/{key}.json", 200): None,
     ("GET", "lists/{list_id}/segments.json", 200): [{"ListID": ID, "SegmentID": ID, "Title": str}],
     **{("GET", f"lists/{{list_id}}/{state}.json", 200): paged(SUBSCRIBER)
@@ -122,6 +123,7 @@ REQUESTS: dict[tuple[str, str], tuple[set[str], set[str]]] = {
     ("POST", "lists/{list_id}/customfields.json"): ({"FieldName", "DataType", "Options",
                                                      "VisibleInPreferenceCenter"}, {"FieldName", "DataType"}),
     ("PUT", "lists/{list_id}/customfields/{key}/options.json"): ({"KeepExistingOptions", "Options"}, {"Options"}),
+    ("PUT", "lists/{list_id}/customfields/{key}.json"): ({"FieldName", "VisibleInPreferenceCenter"}, {"FieldName"}),
     ("POST", "subscribers/{list_id}.json"): ({"EmailAddress", "Name", "CustomFields", "Resubscribe",
                                               "ConsentToTrack", "MobileNumber",
                                               "RestartSubscriptionBasedAutoresponders"},

@@ -55,6 +55,8 @@ def _drive_every_endpoint(server) -> None:
     call("POST", f"lists/{list_id}/customfields.json", {"FieldName": "City", "DataType": "Text"})  # 255
     call("PUT", f"lists/{list_id}/customfields/{key}/options.json", {"KeepExistingOptions": True, "Options": ["Bronze"]})
     call("GET", f"lists/{list_id}/customfields.json")
+    city = call("PUT", f"lists/{list_id}/customfields/[City].json", {"FieldName": "Town"}).json()
+    call("PUT", f"lists/{list_id}/customfields/{city}.json", {"FieldName": "City"})
     call("POST", f"subscribers/{list_id}.json", {"EmailAddress": "one@example.org", "Name": "One",
                                                  "CustomFields": [{"Key": "Tags", "Value": "Gold"},
                                                                   {"Key": "City", "Value": "Oslo"}],
@@ -136,6 +138,8 @@ def test_the_client_sends_only_documented_keys_and_never_resubscribes():
         if template.endswith("active.json"):
             return 200, {"Results": [], "ResultsOrderedBy": "date", "OrderDirection": "asc", "PageNumber": 1,
                          "PageSize": 1000, "RecordsOnThisPage": 0, "TotalNumberOfRecords": 0, "NumberOfPages": 0}, {}
+        if template == "lists/{list_id}/customfields/{key}.json":
+            return 200, "[Town]", {}
         if request.method == "POST" and template == "lists/{list_id}/customfields.json":
             return 201, "[Tags]", {}
         if request.method == "POST" and template in ("lists/{client_id}.json", "segments/{list_id}.json"):
@@ -148,6 +152,7 @@ def test_the_client_sends_only_documented_keys_and_never_resubscribes():
     client.update_list("l" * 32, "News", unsubscribe_setting="OnlyThisList")
     client.create_custom_field("l" * 32, "Tags", "MultiSelectMany", ["Gold"])
     client.update_custom_field_options("l" * 32, "[Tags]", ["Silver"])
+    client.update_custom_field("l" * 32, "[City]", "Town")
     client.add_subscriber("l" * 32, person)
     client.import_subscribers("l" * 32, [person])
     client.update_subscriber("l" * 32, "a@example.org", person)

@@ -56,7 +56,11 @@ def test_custom_fields_are_per_list_and_options_grow(cmon_client, client_id, lis
     with pytest.raises(InvalidRequest) as refused:
         cmon_client.create_custom_field(list_id, "Company Type", "Text")
     assert refused.value.code == 255
-    cmon_client.delete_custom_field(list_id, key)
+    cmon_client.add_subscriber(list_id, SubscriberData("a@example.org", "A", (FieldValue(key, "Client"),)))
+    renamed = cmon_client.update_custom_field(list_id, key, "Organisation Type")
+    assert renamed == "[OrganisationType]"
+    assert cmon_client.subscriber(list_id, "a@example.org").values("Organisation Type") == ["Client"]
+    cmon_client.delete_custom_field(list_id, renamed)
     assert cmon_client.custom_fields(list_id) == []
 
 
@@ -178,3 +182,14 @@ def test_since_dates_are_sent_as_the_client_local_time(cmon_client, list_id):
     assert [s.email for s in cmon_client.subscribers(list_id, "active", since=joined)] == ["x@example.org"]
     later = joined + dt.timedelta(seconds=1)
     assert list(cmon_client.subscribers(list_id, "active", since=later)) == []
+
+
+@pytest.mark.cmon_config(utc_offset_minutes=600)
+def test_dates_are_the_client_time_zone_and_a_seen_date_is_a_safe_since(cmon_client, client_id):
+    list_id = cmon_client.create_list(client_id, "Sydney office")
+    cmon_client.add_subscriber(list_id, SubscriberData("syd@example.org", "Syd"))
+    seen = cmon_client.subscriber(list_id, "syd@example.org").state_changed
+    utc_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert abs((seen - utc_now) - dt.timedelta(hours=10)) < dt.timedelta(minutes=5)
+    assert [s.email for s in cmon_client.subscribers(list_id, "active", since=seen)] == ["syd@example.org"]
+    assert list(cmon_client.subscribers(list_id, "active", since=seen + dt.timedelta(seconds=1))) == []

@@ -24,11 +24,11 @@ from ctctdesk.sandbox.clock import Clock
 from ctctdesk.sandbox.cmon.errors import CmonApiError
 from ctctdesk.sandbox.cmon.oauth import CmonOAuth
 from ctctdesk.sandbox.cmon.seed import seed
-from ctctdesk.sandbox.cmon.state import CmonClient, CmonList, CmonState, Subscriber, show_date
+from ctctdesk.sandbox.cmon.state import CmonClient, CmonList, CmonState, Subscriber
 from ctctdesk.sandbox.counters import RequestCounters
 from ctctdesk.sandbox.faults import Fault, FaultInjector
 
-CONFIG_KEYS = ("rate_limit_per_second", "access_token_lifetime", "retry_after_header")
+CONFIG_KEYS = ("rate_limit_per_second", "access_token_lifetime", "retry_after_header", "utc_offset_minutes")
 
 
 class ControlledEmulator(Protocol):
@@ -332,14 +332,14 @@ class CmonControl:
         return 200, seed(self.state, subscribers=subscribers, lists=lists, seed_value=body.get("seed", 3))
 
     def clock_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, {"now": show_date(self.server.clock.now())}
+        return 200, {"now": self.state.show(self.server.clock.now())}
 
     def clock(self, body: dict[str, Any]) -> tuple[int, Any]:
         seconds = body.get("advance_seconds")
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
             raise ControlError(400, "advance_seconds must be a number of seconds, zero or more")
         self.server.clock.advance(float(seconds))
-        return 200, {"now": show_date(self.server.clock.now())}
+        return 200, {"now": self.state.show(self.server.clock.now())}
 
     def faults_add(self, body: dict[str, Any]) -> tuple[int, Any]:
         fault = Fault(kind=str(body.get("kind")), count=body.get("count"), fraction=body.get("fraction"),

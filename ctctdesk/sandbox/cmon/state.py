@@ -49,16 +49,17 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
-def show_date(moment: float) -> str:
-    """A time as the API shows it: `YYYY-MM-DD HH:MM:SS` in the client's time zone (UTC here)."""
-    return datetime.fromtimestamp(moment, tz=UTC).strftime(DATE_FORMAT)
+def show_date(moment: float, offset: float = 0.0) -> str:
+    """A time as the API shows it: `YYYY-MM-DD HH:MM:SS` in the client's time zone, `offset` seconds
+    east of UTC."""
+    return datetime.fromtimestamp(moment + offset, tz=UTC).strftime(DATE_FORMAT)
 
 
-def parse_date(text: str) -> float | None:
-    """`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (client time zone, UTC here)."""
+def parse_date(text: str, offset: float = 0.0) -> float | None:
+    """`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` in the client's time zone."""
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC).timestamp()
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC).timestamp() - offset
         except ValueError:
             continue
     return None
@@ -129,9 +130,12 @@ class CmonClient:
 class CmonState:
     """Everything the emulator holds; callers hold `lock` around each request."""
 
-    def __init__(self, clock: Clock, *, client_names: Iterable[str] = ("Demo Office",)):
+    def __init__(self, clock: Clock, *, client_names: Iterable[str] = ("Demo Office",),
+                 utc_offset_minutes: int = 0):
         self.clock = clock
         self.lock = threading.RLock()
+        #: the clients' time zone, in which every date is shown and read (all clients share it here)
+        self.utc_offset_minutes = utc_offset_minutes
         self._client_names = tuple(client_names)
         self.reset()
 
@@ -150,6 +154,24 @@ class CmonState:
 
     def now(self) -> float:
         return self.clock.now()
+
+    @property
+    def offset(self) -> float:
+        return self.utc_offset_minutes * 60.0
+
+    def show(self, moment: float) -> str:
+        return show_date(moment, self.offset)
+
+    def parse(self, text: str) -> float | None:
+        return parse_date(text, self.offset)
+
+    def time_zone_name(self) -> str:
+        """The client's TimeZone as the service names it, e.g. `(GMT+10:00) …`."""
+        minutes = self.utc_offset_minutes
+        if minutes == 0:
+            return "(GMT) Coordinated Universal Time"
+        sign = "+" if minutes > 0 else "-"
+        return f"(GMT{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}) Emulated time zone"
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -283,6 +305,26 @@ class CmonState:
             for sub in item.subscribers.values():
                 if known in sub.fields:
                     sub.fields[known] = [v for v in sub.fields[known] if v in merged]
+
+    def update_custom_field(self, item: CmonList, key: str, name: Any, visible: Any) -> str:
+        """Rename a field (its tag follows the new name; subscribers keep their values); returns the tag."""
+        known, definition = self.custom_field(item, key)
+        if not isinstance(name, str) or not name.strip() or not re.sub(r"[^0-9A-Za-z_]", "", name):
+            raise bad_request(254, "Invalid Field Name")
+        new_key = bare(field_key(name))
+        clash = any((k.lower() == new_key.lower() or d["FieldName"].lower() == name.strip().lower())
+                    and k != known for k, d in item.custom_fields.items())
+        if clash:
+            raise bad_request(255, "The Field Name already exists in this list")
+        definition["FieldName"] = name.strip()
+        if visible is not None:
+            definition["VisibleInPreferenceCenter"] = bool(visible)
+        if new_key != known:
+            item.custom_fields = {(new_key if k == known else k): d for k, d in item.custom_fields.items()}
+            for sub in item.subscribers.values():
+                if known in sub.fields:
+                    sub.fields[new_key] = sub.fields.pop(known)
+        return field_key(name)
 
     def delete_custom_field(self, item: CmonList, key: str) -> None:
         known, _ = self.custom_field(item, key)
@@ -507,8 +549,8 @@ class CmonState:
             if definition is None:
                 continue
             fields += [{"Key": definition["FieldName"], "Value": value} for value in values]
-        body = {"EmailAddress": sub.email, "Name": sub.name, "ListJoinedDate": show_date(sub.joined),
-                "State": sub.state, "StateChangedDate": show_date(sub.state_changed), "CustomFields": fields,
+        body = {"EmailAddress": sub.email, "Name": sub.name, "ListJoinedDate": self.show(sub.joined),
+                "State": sub.state, "StateChangedDate": self.show(sub.state_changed), "CustomFields": fields,
                 "ReadsEmailWith": ""}
         if tracking:
             body["ConsentToTrack"] = sub.consent_to_track
@@ -516,7 +558,7 @@ class CmonState:
 
     def list_stats(self, item: CmonList) -> dict[str, Any]:
         """Totals per state, and per period for the state each subscriber entered (UTC calendar)."""
-        now = datetime.fromtimestamp(self.now(), tz=UTC)
+        now = datetime.fromtimestamp(self.now() + self.offset, tz=UTC)
         today = now.date()
         periods = {
             "Today": lambda d: d == today,
@@ -533,7 +575,7 @@ class CmonState:
         for state, prefix in names.items():
             members = [s for s in item.subscribers.values() if s.state == state]
             stats[totals[state]] = len(members)
-            dates = [datetime.fromtimestamp(s.state_changed, tz=UTC).date() for s in members]
+            dates = [datetime.fromtimestamp(s.state_changed + self.offset, tz=UTC).date() for s in members]
             for period, test in periods.items():
                 stats[prefix + period] = sum(1 for d in dates if test(d))
         return stats
@@ -573,14 +615,15 @@ class CmonState:
                     raise bad_request(2704, "Empty Segment RuleType")
                 if not isinstance(clause, str) or not clause.strip():
                     raise bad_request(2706, "Empty Segment Clauses")
-                compile_rule(item, rule_type.strip(), clause.strip())  # raises on a bad rule
+                compile_rule(item, rule_type.strip(), clause.strip(), self.offset)  # raises on a bad rule
                 checked.append({"RuleType": rule_type.strip(), "Clause": clause.strip()})
             groups.append({"Rules": checked})
         return groups
 
     def segment_members(self, segment: Segment, since: float | None = None) -> list[Subscriber]:
         item = self.list(segment.list_id)
-        tests = [[compile_rule(item, r["RuleType"], r["Clause"]) for r in g["Rules"]] for g in segment.rule_groups]
+        tests = [[compile_rule(item, r["RuleType"], r["Clause"], self.offset) for r in g["Rules"]]
+                 for g in segment.rule_groups]
         return [s for s in item.subscribers.values()
                 if s.state == "Active" and (since is None or s.state_changed >= since)
                 and all(any(test(s) for test in group) for group in tests)]
@@ -620,7 +663,7 @@ _MULTI_VERBS = ("EQUALS", "NOT_EQUALS", "PROVIDED", "NOT_PROVIDED")
 _NO_OBJECT = ("PROVIDED", "NOT_PROVIDED")
 
 
-def compile_rule(item: CmonList, rule_type: str, clause: str) -> Callable[[Subscriber], bool]:
+def compile_rule(item: CmonList, rule_type: str, clause: str, offset: float = 0.0) -> Callable[[Subscriber], bool]:
     """A test for one rule (`RuleType` + `Clause` such as `EQUALS Gold`), or the documented error.
 
     Covered: EmailAddress, Name, DateSubscribed and custom fields by their `[tag]`; the campaign-activity
@@ -637,7 +680,7 @@ def compile_rule(item: CmonList, rule_type: str, clause: str) -> Callable[[Subsc
         if rule_type == "Name":
             return [sub.name] if sub.name else []
         if rule_type == "DateSubscribed":
-            return [show_date(sub.joined)[:10]]
+            return [show_date(sub.joined, offset)[:10]]
         return sub.fields.get(known, [])
 
     if rule_type in ("EmailAddress", "Name"):
