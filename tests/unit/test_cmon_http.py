@@ -166,3 +166,11 @@ def test_only_the_api_base_url_is_ever_called():
     transport, _, _ = transport_for([])
     with pytest.raises(ValueError):
         transport.request("GET", "https://elsewhere.test/api/v3.3/clients.json")
+
+
+def test_an_oversized_answer_is_refused_not_read_into_memory():
+    transport, _, _ = transport_for([(200, [{"ClientID": LIST, "Name": "x" * 5000}], {})])
+    transport.max_response_bytes = 1024
+    with pytest.raises(BadResponse) as refused:
+        CmonClient(transport).clients()
+    assert "larger than" in str(refused.value)
