@@ -110,8 +110,10 @@ def paged(request: Request, items: list[Any], to_json: Callable[[Any], dict[str,
     direction = args.get("orderdirection", "asc").lower()
     if direction not in ("asc", "desc"):
         raise bad_request(803, "Invalid order direction: must be asc or desc")
-    tiebreak = keys["email"]
-    ordered = sorted(items, key=lambda i: (keys[order](i), tiebreak(i)), reverse=direction == "desc")
+    # by email first, then (stable) by the order field: equal dates or names stay in email order
+    ordered = sorted(items, key=keys["email"], reverse=direction == "desc")
+    if order != "email":
+        ordered.sort(key=keys[order], reverse=direction == "desc")
     chunk = ordered[(page - 1) * size: page * size]
     return {"Results": [to_json(i) for i in chunk], "ResultsOrderedBy": order, "OrderDirection": direction,
             "PageNumber": page, "PageSize": size, "RecordsOnThisPage": len(chunk),
