@@ -64,6 +64,16 @@ class ClientSummary:
 
 
 @dataclass(frozen=True)
+class ClientDetails:
+    client_id: str
+    name: str
+    #: as the service names it, e.g. "(GMT+10:00) Canberra, Melbourne, Sydney": every date the API
+    #: shows or reads for this client is in this zone
+    time_zone: str
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
 class ListSummary:
     list_id: str
     name: str
@@ -248,6 +258,14 @@ class CmonClient:
 
     def clients(self) -> list[ClientSummary]:
         return [ClientSummary(_str(c, "ClientID"), _str(c, "Name")) for c in self._array("GET", "clients.json")]
+
+    def client_details(self, client_id: str) -> ClientDetails:
+        body = self._object("GET", f"clients/{_seg(client_id)}.json")
+        basic = body.get("BasicDetails")
+        if not isinstance(basic, Mapping):
+            raise BadResponse("GET clients/{client_id}.json", "it has no BasicDetails")
+        return ClientDetails(_str(basic, "ClientID"), _str(basic, "CompanyName"), str(basic.get("TimeZone") or ""),
+                             raw=body)
 
     def lists(self, client_id: str) -> list[ListSummary]:
         return [ListSummary(_str(i, "ListID"), _str(i, "Name"))
@@ -562,7 +580,7 @@ def _import_result(body: Mapping[str, Any]) -> ImportResult:
 
 
 __all__ = [
-    "ClientSummary", "CmonClient", "CmonError", "CustomField", "FieldValue", "ImportFailure", "ImportResult",
+    "ClientDetails", "ClientSummary", "CmonClient", "CmonError", "CustomField", "FieldValue", "ImportFailure", "ImportResult",
     "ListDetails", "ListMembership", "ListStats", "ListSummary", "Page", "Rule", "RuleGroup", "SegmentDetails",
     "SegmentSummary", "Subscriber", "SubscriberData", "Suppression", "format_since", "open_client", "parse_date",
 ]

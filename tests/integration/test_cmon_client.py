@@ -29,6 +29,8 @@ def list_id(cmon_client, client_id):
 
 def test_clients_lists_and_list_settings(cmon_client, client_id):
     assert [c.name for c in cmon_client.clients()] == ["Demo Office"]
+    details = cmon_client.client_details(client_id)
+    assert (details.name, details.time_zone) == ("Demo Office", "(GMT) Coordinated Universal Time")
     news = cmon_client.create_list(client_id, "News")
     assert [(item.list_id, item.name) for item in cmon_client.lists(client_id)] == [(news, "News")]
     details = cmon_client.list_details(news)
@@ -188,6 +190,7 @@ def test_since_dates_are_sent_as_the_client_local_time(cmon_client, list_id):
 def test_dates_are_the_client_time_zone_and_a_seen_date_is_a_safe_since(cmon_client, client_id):
     list_id = cmon_client.create_list(client_id, "Sydney office")
     cmon_client.add_subscriber(list_id, SubscriberData("syd@example.org", "Syd"))
+    assert cmon_client.client_details(client_id).time_zone.startswith("(GMT+10:00)")
     seen = cmon_client.subscriber(list_id, "syd@example.org").state_changed
     utc_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert abs((seen - utc_now) - dt.timedelta(hours=10)) < dt.timedelta(minutes=5)
