@@ -196,3 +196,21 @@ def test_dates_are_the_client_time_zone_and_a_seen_date_is_a_safe_since(cmon_cli
     assert abs((seen - utc_now) - dt.timedelta(hours=10)) < dt.timedelta(minutes=5)
     assert [s.email for s in cmon_client.subscribers(list_id, "active", since=seen)] == ["syd@example.org"]
     assert list(cmon_client.subscribers(list_id, "active", since=seen + dt.timedelta(seconds=1))) == []
+
+
+@pytest.mark.real_clock
+@pytest.mark.cmon_config(rate_limit_per_second=10)
+def test_the_client_pace_stays_under_the_emulator_limit_in_real_time(cmon_sandbox):
+    import time
+
+    from ctctdesk.cmon.client import open_client
+    from ctctdesk.timing import SystemClock
+
+    client = open_client(api_key=cmon_sandbox.api_key, api_base_url=cmon_sandbox.api_base_url,
+                         clock=SystemClock(), requests_per_second=10)
+    _control(cmon_sandbox, "counters", method="DELETE")
+    started = time.monotonic()
+    for _ in range(25):
+        client.clients()
+    assert time.monotonic() - started >= 2.0
+    assert _control(cmon_sandbox, "counters", method="GET")["total"] == 25  # not one refused and repeated

@@ -76,6 +76,7 @@ def _rules() -> Map:
         r("/unsubscribe", "POST", "unsubscribe"),
         r("/bounce", "POST", "bounce"),
         r("/resubscribe", "POST", "resubscribe"),
+        r("/confirm", "POST", "confirm"),
         r("/owner/delete_subscriber", "POST", "owner_delete_subscriber"),
         r("/owner/remove_from_list", "POST", "owner_remove_from_list"),
         r("/owner/update_subscriber", "POST", "owner_update_subscriber"),
@@ -243,6 +244,14 @@ class CmonControl:
         email = self._email(body)
         self.state.add_or_update(item, {"EmailAddress": email, "Name": body.get("name")}, resubscribe=True)
         return self._answer(item, item.subscribers[email.lower()])
+
+    def confirm(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """The subscriber clicks the confirmation link of a double opt-in list: Unconfirmed becomes Active."""
+        item, sub = self._subscriber(body)
+        if sub.state != "Unconfirmed":
+            raise ControlError(409, f"{sub.email} is {sub.state}, not Unconfirmed")
+        self.state.set_state(sub, "Active")
+        return self._answer(item, sub)
 
     # ------------------------------------------------------------------------------ the owner acts
     def owner_delete_subscriber(self, body: dict[str, Any]) -> tuple[int, Any]:
