@@ -207,6 +207,44 @@ def test_a_new_subscriber_in_campaign_monitor_arrives_in_the_crm(env):
     quiet(env)
 
 
+def test_a_subscriber_the_owner_removes_from_a_list_without_a_trace_leaves_that_list_in_the_crm(env):
+    pushed(env)
+    env.world.advance(hours=1)
+    env.world.remove("One", "p3@firm.example")  # no state change to read: the list's count tells
+    ok(env.sync("from_cc"))
+    assert "p3@firm.example" not in local_list("One") and "p3@firm.example" in local_list("Two")
+    quiet(env)
+
+
+def test_a_value_edited_in_campaign_monitor_is_settled_by_the_full_check(env):
+    """The stated blind spot: an edit moves no date, so only the full check reads it."""
+    ids = pushed(env)
+    env.world.advance(hours=1)
+    for title in ("One", "Two"):
+        env.world.edit(title, "p1@firm.example", "Last name", "Owner")
+    ok(env.sync("from_cc"))
+    assert Contact.get_by_id(ids[1]).last_name == "Q"
+    ok(env.sync("from_cc", full=True))
+    assert Contact.get_by_id(ids[1]).last_name == "Owner"
+    quiet(env)
+
+
+def test_adding_back_someone_removed_from_a_list_is_refused_with_the_reason_and_nothing_else_stops(env):
+    """Campaign Monitor keeps a deleted subscriber deleted unless resubscribed, which ctctdesk never asks."""
+    ids = pushed(env)
+    one = lists.find_list("One").id
+    lists.set_member(one, ids[0], False)
+    ok(env.sync("to_cc"))
+    assert env.world.state_of("One", "p0@firm.example") == "Deleted"
+    lists.set_member(one, ids[0], True)
+    contacts.update_contact(ids[1], job_title="Chief")
+    summary = env.sync("to_cc")
+    assert len(summary.errors) == 1 and "p0@firm.example" in summary.errors[0].email
+    assert "resubscribed" in summary.errors[0].message
+    assert env.world.state_of("One", "p0@firm.example") == "Deleted"
+    assert env.world.values("One", "p1@firm.example")["Job title"] == ["Chief"]
+
+
 # -- R15, R13, R14 ---------------------------------------------------------------------------------------
 
 

@@ -105,6 +105,15 @@ class EmulatorWorld:
             else:
                 self.state.set_state(self.state.subscriber(item, email), state)
 
+    def remove(self, title: str, email: str) -> None:
+        with self.state.lock:
+            self.state.remove_subscriber(self._titled(title), email)
+
+    def edit(self, title: str, email: str, field_name: str, value: str) -> None:
+        with self.state.lock:
+            item = self._titled(title)
+            self.state.apply_fields(item, self.state.subscriber(item, email), [{"Key": field_name, "Value": value}])
+
     def suppress(self, email: str) -> None:
         with self.state.lock:
             self.state.suppress(self.client_id, email, "Manually added")

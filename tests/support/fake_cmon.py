@@ -73,6 +73,16 @@ class FakeCampaignMonitor:
         sub = self._titled(title).subs[email.lower()]
         sub.state, sub.changed = state, self.now
 
+    def remove(self, title: str, email: str) -> None:
+        """The owner removes the subscriber's record from the list (no state left to read)."""
+        del self._titled(title).subs[email.lower()]
+
+    def edit(self, title: str, email: str, field_name: str, value: str) -> None:
+        """The owner edits a value in Campaign Monitor's screens: no date moves."""
+        item = self._titled(title)
+        key = next(k for k, d in item.fields.items() if d["FieldName"] == field_name)
+        item.subs[email.lower()].fields[key] = [value]
+
     def suppress(self, email: str) -> None:
         self.suppressed[email.lower()] = self.now
 

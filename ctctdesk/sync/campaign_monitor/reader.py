@@ -8,8 +8,8 @@ in pages of at most 1,000. The reader folds those per-list answers into one cont
 * **Complete** (the first read, and the full check ``sync --full``): the client's lists, then every
   subscriber of every list in each of the four states, then the client's suppression list.
 * **Incremental** (every other read), against the kept mirror (``known``): the lists; each list's
-  four states since the cursor less `SINCE_MARGIN`; the suppression list, newest first, until an entry
-  is older than that; each list's statistics (``TotalActiveSubscribers``), and for a list whose count
+  four states since the cursor less `SINCE_MARGIN`; the suppression list (entries since then count);
+  each list's statistics (``TotalActiveSubscribers``), and for a list whose count
   differs from the mirror's once this read is folded in, all its active subscribers again (the only
   way to see who left or joined without a state change).
 
@@ -24,8 +24,8 @@ whose count differs, all in requests of at most 1,000:
 
 * complete: 1 (lists) + Σ over lists and states of max(1, ⌈count/1,000⌉) ≈ 1 + 4L + ⌈s/1,000⌉, plus
   max(1, ⌈S/1,000⌉) for the suppression list;
-* incremental, nothing changed: 1 + 4L + 1 + L = 2 + 5L (17 for three lists), whatever n;
-  with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉;
+* incremental, nothing changed: 1 + 4L + 1 + L = 2 + 5L (17 for three lists), whatever n, while
+  S < 1,000 (else ⌈S/1,000⌉ for the suppression list); with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉;
 * the engine adds its account summary (1 request) to either.
 
 Blind spot, stated: Campaign Monitor moves a subscriber's dates only when its *state* changes (a
@@ -115,7 +115,8 @@ class _Reader:
         return seen
 
     def _suppressed(self, since: str | None) -> set[str]:
-        """Suppressed addresses (newest first; with ``since``, only as far back as that)."""
+        """Suppressed addresses (with ``since``, those suppressed since then); every page is read, as
+        the list's order is not one the reader can rely on (usually one request)."""
         out: set[str] = set()
         page = 1
         while True:
@@ -123,9 +124,8 @@ class _Reader:
             answer = self.service.suppression_page(page)
             results = list(answer.get("Results") or ())
             for item in results:
-                if since is not None and str(item.get("Date") or "")[:16] < since:
-                    return out
-                out.add(model.email_id(item.get("EmailAddress")))
+                if since is None or str(item.get("Date") or "")[:16] >= since:
+                    out.add(model.email_id(item.get("EmailAddress")))
             if page >= int(answer.get("NumberOfPages") or 1) or not results:
                 return out
             page += 1

@@ -48,6 +48,14 @@ DUPLICATE_LIST_TITLE = 250
 TEXT, MULTI = "Text", "MultiSelectMany"
 #: 401s that name an unknown list, client or segment rather than a refused key.
 UNKNOWN_ID_CODES = frozenset({101, 102, 271})
+#: What an import's failure codes mean for the person reading the summary (``Resubscribe`` is never sent).
+FAILURE_HINTS = {
+    204: "the address is on the client's suppression list; ctctdesk never takes it off",
+    205: "it was deleted from this list earlier; Campaign Monitor adds it again only when resubscribed, "
+         "which ctctdesk never asks — add it in Campaign Monitor if that is wanted",
+    206: "it unsubscribed; ctctdesk never subscribes anyone again",
+    207: "its address bounced; ctctdesk never subscribes it again",
+}
 #: "Subscriber not in list or has already been removed": a removal that is already done.
 NOT_IN_LIST = 203
 
@@ -93,6 +101,11 @@ class CampaignMonitorService:
     """
 
     display_name = DISPLAY_NAME
+
+    @property
+    def requests_sent(self) -> int:
+        """Requests this service's wire client has sent (the history records each run's share, S5)."""
+        return int(getattr(self.wire, "requests_sent", 0))
 
     def __init__(self, wire: CmonWire, client_id: str, *, clock: Clock) -> None:
         self.wire = wire
@@ -324,7 +337,8 @@ class CampaignMonitorService:
                 for failure in result.get("FailureDetails") or ():
                     email = model.email_id(failure.get("EmailAddress"))
                     refused.add(email)
-                    errors.append(f"{DISPLAY_NAME} refused '{email}': {failure.get('Message') or 'no detail given'}")
+                    why = FAILURE_HINTS.get(failure.get("Code")) or failure.get("Message") or "no detail given"
+                    errors.append(f"{DISPLAY_NAME} refused '{email}': {why}")
                 sent.update(model.email_id(b["EmailAddress"]) for b in batch)
         return errors, sent - refused
 
