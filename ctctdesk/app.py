@@ -161,14 +161,16 @@ def open_service_connection(service: str, data_dir: Path, sandbox_url: str | Non
 
 
 def campaign_monitor_service(*, base_url: str, credentials: Any, client_id: str, clock: Any,
-                             quota: Any = None) -> Any:
+                             quota: Any = None, origin: str | None = None, save_tokens: Any = None) -> Any:
     """The sync engine's Campaign Monitor service for the chosen client, over the wire client: the
     connection (in `ctctdesk.cmon`, which may not import the sync layer) gets it from here."""
     from ctctdesk.cmon import wiring
     from ctctdesk.sync.campaign_monitor.factory import service_over
 
     # the wire client of the connection (its requests counted in the day's count), under the adapter
-    return service_over(wiring.open_client(base_url, credentials, clock=clock, quota=quota), client_id)
+    client = wiring.open_client(base_url, credentials, clock=clock, quota=quota, origin=origin,
+                                save_tokens=save_tokens)
+    return service_over(client, client_id)
 
 
 def service_of(connection: Any) -> str:

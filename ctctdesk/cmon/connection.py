@@ -4,10 +4,12 @@ The same shape as the Constant Contact connection (`ctctdesk.ctct.connection`), 
 (`AccountAccess`), the Settings page and `ctctdesk status` treat both the same way: ``status()``,
 ``client()``, ``quota``, listeners, disconnect hooks, ``disconnect()``.
 
-What differs: Campaign Monitor accepts an API key (HTTP Basic), and an account holds several clients;
-the lists belong to one client, chosen once when connecting. Connecting is therefore two steps the
-front ends drive: `clients_for_key(key)` asks Campaign Monitor which clients the key reaches (and proves
-the key works), then `connect_api_key(key, client)` keeps the key and the choice.
+What differs: Campaign Monitor accepts an API key (HTTP Basic) or OAuth 2 tokens, and an account holds
+several clients; the lists belong to one client, chosen once when connecting. Connecting is therefore
+two steps the front ends drive: `clients_for_key(key)` asks Campaign Monitor which clients the key
+reaches (and proves the key works), then `connect_api_key(key, client)` keeps the key and the choice.
+With OAuth, `sign_in_browser` (the web-server flow through the system browser and a loopback redirect)
+gives the tokens, then `clients_for(tokens)` and `connect_with(tokens, client)` do the same.
 
 Where things are kept: the API key only in the operating system's keyring (`ctctdesk.ctct.tokens`,
 under a keyring service of its own, so it never mixes with a Constant Contact sign-in); the non-secret
@@ -24,12 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.errors import (
@@ -57,6 +61,9 @@ USAGE_FILE_NAME = "campaign-monitor-usage.json"
 #: Campaign Monitor documents no daily request allowance; the count is kept and shown, never a limit.
 NO_DAILY_LIMIT = 10**12
 API_KEY_TOKEN_TYPE = "api-key"
+DEFAULT_REDIRECT_PORT = 8572  # beside Constant Contact's 8571
+REDIRECT_PATH = "/ctctdesk/campaign-monitor/callback"
+BROWSER_FLOW_TIMEOUT = 300.0
 API_KEY_NEVER_EXPIRES = 253402300799.0  # 9999-12-31: an API key lasts until it is deleted in the account
 
 NOT_CONNECTED_TEXT = ("ctctdesk is not connected to Campaign Monitor. Connect first (Settings → Campaign "
@@ -70,11 +77,26 @@ class CmonSettings:
     api_base_url: str = REAL_API_BASE_URL
     #: names the keyring entry; random per data folder so two folders never share a key
     profile: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: OAuth: the client id of the office's Campaign Monitor OAuth application (not a secret)
+    oauth_client_id: str = ""
+    #: OAuth: the loopback port of the redirect URI registered on that application
+    redirect_port: int = DEFAULT_REDIRECT_PORT
 
     @classmethod
-    def for_sandbox(cls, base_url: str, *, profile: str | None = None) -> CmonSettings:
+    def for_sandbox(cls, base_url: str, *, profile: str | None = None, **kept: Any) -> CmonSettings:
         """The API address of an emulator started at `base_url` (e.g. http://127.0.0.1:8766)."""
-        return cls(api_base_url=f"{base_url.rstrip('/')}/api/v3.3", profile=profile or uuid.uuid4().hex)
+        return cls(api_base_url=f"{base_url.rstrip('/')}/api/v3.3", profile=profile or uuid.uuid4().hex, **kept)
+
+    @property
+    def origin(self) -> str:
+        """Where the OAuth pages are: the API's scheme and host (``https://api.createsend.com``)."""
+        parts = urlsplit(self.api_base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def redirect_uri(self) -> str:
+        """The address to register on the OAuth application (shown by the Settings page)."""
+        return f"http://127.0.0.1:{self.redirect_port}{REDIRECT_PATH}"
 
 
 @dataclass(frozen=True)
@@ -161,6 +183,20 @@ def credentials_of_key(api_key: str) -> TokenSet:
                     token_type=API_KEY_TOKEN_TYPE)
 
 
+def credentials_of_pair(pair: Any) -> TokenSet:
+    """An OAuth token pair of the wire client (`ctctdesk.cmon.oauth.TokenSet`) as the keyring keeps it."""
+    return TokenSet(access_token=pair.access_token, refresh_token=pair.refresh_token,
+                    expires_at=pair.expires_at.timestamp(), token_type="Bearer")
+
+
+def pair_of_credentials(credentials: TokenSet) -> Any:
+    """The keyring's token set as the wire client's OAuth pair."""
+    from ctctdesk.cmon.oauth import TokenSet as Pair
+
+    return Pair(credentials.access_token, credentials.refresh_token or "",
+                dt.datetime.fromtimestamp(credentials.expires_at, dt.UTC))
+
+
 def pick_client(clients: list[ClientChoice], wanted: str | None) -> ClientChoice | None:
     """The client named (or with the id) `wanted`, case-insensitively; the only one when there is one
     and none was named; None when the user must still choose. A name that matches none is an error."""
@@ -188,7 +224,10 @@ def _load_settings(path: Path) -> CmonSettings:
                              path=path, problem=problem_of(error)) from None
     if raw is None:
         return CmonSettings()
-    known = {name: raw[name] for name in ("api_base_url", "profile") if isinstance(raw.get(name), str)}
+    known: dict[str, Any] = {name: raw[name] for name in ("api_base_url", "profile", "oauth_client_id")
+                             if isinstance(raw.get(name), str)}
+    if isinstance(raw.get("redirect_port"), int) and 0 <= raw["redirect_port"] < 65536:
+        known["redirect_port"] = raw["redirect_port"]
     return CmonSettings(**known)
 
 
@@ -232,12 +271,20 @@ class CmonConnection:
         """The data folder's connection; `sandbox_url` points it at an emulator (and is saved)."""
         if sandbox_url:
             saved = _load_settings(Path(data_dir) / SETTINGS_FILE_NAME)
-            kwargs["settings"] = CmonSettings.for_sandbox(sandbox_url, profile=saved.profile)
+            kwargs["settings"] = CmonSettings.for_sandbox(sandbox_url, profile=saved.profile,
+                                                          oauth_client_id=saved.oauth_client_id,
+                                                          redirect_port=saved.redirect_port)
         return cls(Path(data_dir), **kwargs)
 
     @property
     def settings(self) -> CmonSettings:
         return self._settings
+
+    def set_oauth_client_id(self, client_id: str) -> None:
+        """Save the OAuth application's client id (a small JSON file; the profile stays)."""
+        with self._lock:
+            self._settings = replace(self._settings, oauth_client_id=client_id.strip())
+            _save_settings(self._settings_path, self._settings)
 
     # -- listeners ----------------------------------------------------------------------------------
     def add_listener(self, listener: StatusListener) -> None:
@@ -316,7 +363,8 @@ class CmonConnection:
         if tokens is None:
             return
         try:
-            clients = self._list_clients(self._settings.api_base_url, tokens, quota=self.quota)
+            clients = self._list_clients(self._settings.api_base_url, tokens, quota=self.quota,
+                                         origin=self._settings.origin, save_tokens=self._save_renewed)
         except AuthorizationFailed:
             self.mark_broken("Campaign Monitor no longer accepts the saved API key (deleted or replaced).")
             return
@@ -340,7 +388,13 @@ class CmonConnection:
         api_key = api_key.strip()
         if not api_key:
             raise AuthorizationFailed("Enter the API key of your Campaign Monitor account first.")
-        clients = self._list_clients(self._settings.api_base_url, credentials_of_key(api_key), quota=self.quota)
+        return self.clients_for(credentials_of_key(api_key))
+
+    def clients_for(self, credentials: TokenSet) -> list[ClientChoice]:
+        """The clients an API key or a signed-in token pair reaches, by name."""
+        self.tokens.check_available()
+        clients = self._list_clients(self._settings.api_base_url, credentials, quota=self.quota,
+                                     origin=self._settings.origin)
         return sorted(clients, key=lambda c: c.name.casefold())
 
     def connect_api_key(self, api_key: str, client: ClientChoice | str | None = None) -> CmonStatus:
@@ -348,7 +402,46 @@ class CmonConnection:
 
         When the key reaches several clients and none is named, ClientChoiceNeeded lists them.
         """
-        clients = self.clients_for_key(api_key)
+        api_key = api_key.strip()
+        if not api_key:
+            raise AuthorizationFailed("Enter the API key of your Campaign Monitor account first.")
+        return self.connect_with(credentials_of_key(api_key), client)
+
+    def sign_in_browser(self, open_url: Callable[[str], None], *, client_secret: str,
+                        cancel: threading.Event | None = None,
+                        timeout: float = BROWSER_FLOW_TIMEOUT) -> TokenSet:  # fmt: skip
+        """OAuth's web-server flow: listen on the loopback redirect, open Campaign Monitor's sign-in page,
+        trade the code for tokens (with the application's secret, which is not kept). Nothing is saved
+        yet: `connect_with(tokens, client)` does, once the client is chosen."""
+        from ctctdesk.cmon import oauth
+        from ctctdesk.cmon.errors import CmonError
+        from ctctdesk.ctct.oauth import LoopbackReceiver
+
+        self.tokens.check_available()  # refuse before sending anyone to the browser
+        settings = self._settings
+        if not settings.oauth_client_id or not client_secret:
+            raise AuthorizationFailed("Enter the client id and the client secret of your Campaign Monitor "
+                                      "OAuth application first.")
+        receiver = LoopbackReceiver(settings.redirect_port, REDIRECT_PATH)
+        state = secrets.token_urlsafe(24)
+        try:
+            receiver.expect_state(state)
+            open_url(oauth.authorize_url(settings.oauth_client_id, receiver.redirect_uri, state=state,
+                                         origin=settings.origin))
+        except BaseException:
+            receiver.close()
+            raise
+        code = receiver.wait(timeout, cancel, self.clock)
+        try:
+            pair = oauth.exchange_code(code, client_id=settings.oauth_client_id, client_secret=client_secret,
+                                       redirect_uri=receiver.redirect_uri, origin=settings.origin, clock=self.clock)
+        except CmonError as error:
+            raise AuthorizationFailed(str(error)) from None
+        return credentials_of_pair(pair)
+
+    def connect_with(self, credentials: TokenSet, client: ClientChoice | str | None = None) -> CmonStatus:
+        """Keep `credentials` (API key or tokens) and the chosen client: connected."""
+        clients = self.clients_for(credentials)
         if isinstance(client, ClientChoice):
             client = client.client_id
         chosen = pick_client(clients, client)
@@ -358,13 +451,13 @@ class CmonConnection:
                                           "Campaign Monitor, then connect again.")
             raise ClientChoiceNeeded(clients)
         with self._lock:
-            self.tokens.save(self._settings.profile, credentials_of_key(api_key.strip()))
+            self.tokens.save(self._settings.profile, credentials)
             self._client = None
             self._write_state({
                 "connected_since": self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds"),
                 "client_id": chosen.client_id,
                 "client_name": chosen.name,
-                "signed_in_with": "api key",
+                "signed_in_with": "api key" if credentials.token_type == API_KEY_TOKEN_TYPE else "oauth",
             })
         log.info("Connected to Campaign Monitor (client %s)", chosen.name)
         self._notify()
@@ -398,9 +491,14 @@ class CmonConnection:
                 service = self._service_factory(
                     base_url=self._settings.api_base_url, credentials=tokens,
                     client_id=state["client_id"], clock=self.clock, quota=self.quota,
+                    origin=self._settings.origin, save_tokens=self._save_renewed,
                 )
                 self._client = _Guarded(service, self._refused)
             return self._client
+
+    def _save_renewed(self, credentials: TokenSet) -> None:
+        """OAuth: a renewed token pair replaces the old one in the keyring before it is used."""
+        self.tokens.save(self._settings.profile, credentials)
 
     def _refused(self) -> None:
         if not self._read_state().get("broken"):
@@ -441,11 +539,11 @@ def describe(status: CmonStatus) -> list[str]:
 
 # -- the seams' real implementations: the wire client and the sync adapter (other modules of cmon) ------
 
-def _wire_clients(base_url: str, credentials: TokenSet, *, quota: Any = None) -> list[ClientChoice]:
+def _wire_clients(base_url: str, credentials: TokenSet, **options: Any) -> list[ClientChoice]:
     """The account's clients through the wire client (`ctctdesk.cmon.client`)."""
     from ctctdesk.cmon import wiring
 
-    return wiring.list_clients(base_url, credentials, quota=quota)
+    return wiring.list_clients(base_url, credentials, **options)
 
 
 def _no_service(**kwargs: Any) -> Any:
