@@ -35,6 +35,8 @@ EXIT_QUOTA = 9
 
 #: where `connect --service campaign-monitor` finds the API key when --api-key is not given
 API_KEY_ENV = "CTCTDESK_CM_API_KEY"
+#: where `connect --service campaign-monitor --oauth` finds the OAuth application's secret
+CLIENT_SECRET_ENV = "CTCTDESK_CM_CLIENT_SECRET"
 SERVICE_CHOICES = ("constant-contact", "campaign-monitor")
 
 EXIT_CODES_HELP = (
@@ -65,6 +67,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     connect.add_argument("--client", metavar="NAME",
                          help="Campaign Monitor: the client whose lists ctctdesk keeps in step (needed when "
                               "the API key reaches several clients; one client is chosen by itself)")
+    connect.add_argument("--oauth", action="store_true",
+                         help="Campaign Monitor: sign in through the browser (OAuth) instead of an API key; "
+                              "needs the office's OAuth application: --oauth-client-id (saved) and its secret "
+                              f"from the environment variable {CLIENT_SECRET_ENV} or --client-secret - "
+                              "(standard input); the secret is used once and never kept")
+    connect.add_argument("--oauth-client-id", metavar="ID",
+                         help="Campaign Monitor: the client id of your OAuth application; saved")
+    connect.add_argument("--client-secret", metavar="-",
+                         help="Campaign Monitor: '-' reads the OAuth application's secret from standard input")
     connect.add_argument("--yes", action="store_true",
                          help="switch service without a question (the service in use is disconnected)")
     connect.add_argument("--no-browser", action="store_true",
@@ -247,7 +258,9 @@ def _switch(context, service: str, args: argparse.Namespace) -> int | None:
 
 
 def _connect_campaign_monitor(context, args: argparse.Namespace) -> int | None:
-    """Connect by API key and choose the client; None when connected, else an exit code."""
+    """Connect by API key (or OAuth) and choose the client; None when connected, else an exit code."""
+    if getattr(args, "oauth", False):
+        return _connect_campaign_monitor_oauth(context, args)
     key = read_api_key(args)
     if not key:
         return _fail("no Campaign Monitor API key: give it with --api-key KEY, --api-key - (read from "
@@ -259,6 +272,52 @@ def _connect_campaign_monitor(context, args: argparse.Namespace) -> int | None:
         status = context.connection.connect_api_key(key, args.client)
     except ClientChoiceNeeded as error:
         return _fail(f"{error} Name it with --client NAME.", EXIT_USAGE)
+    for line in describe_status(context.connection, status):
+        print(line)
+    return None
+
+
+def _connect_campaign_monitor_oauth(context, args: argparse.Namespace) -> int | None:
+    from ctctdesk.cmon.connection import ClientChoiceNeeded, pick_client
+    from ctctdesk.ctct.oauth import Cancelled
+
+    connection = context.connection.inner
+    if args.oauth_client_id:
+        connection.set_oauth_client_id(args.oauth_client_id)
+    if not connection.settings.oauth_client_id:
+        return _fail("no OAuth application: give its client id with --oauth-client-id ID (register the "
+                     f"redirect URI {connection.settings.redirect_uri} on it).", EXIT_USAGE)
+    if args.client_secret == "-":
+        secret = sys.stdin.readline().strip()
+    else:
+        secret = os.environ.get(CLIENT_SECRET_ENV, "").strip()
+    if not secret:
+        return _fail(f"no OAuth client secret: set {CLIENT_SECRET_ENV} or pass --client-secret - and type it "
+                     "on standard input.", EXIT_USAGE)
+
+    def open_url(url: str) -> None:
+        print("Open this address in a browser to allow ctctdesk to use your Campaign Monitor account:")
+        print(f"    {url}")
+        if not args.no_browser and _has_display():
+            import webbrowser
+
+            webbrowser.open(url)
+        print("Waiting for you to allow access… (Ctrl+C cancels)", flush=True)
+
+    cancel = Cancelled()
+    try:
+        tokens = connection.sign_in_browser(open_url, client_secret=secret, cancel=cancel, timeout=args.timeout)
+    except KeyboardInterrupt:
+        cancel.set()
+        raise
+    clients = connection.clients_for(tokens)
+    try:
+        chosen = pick_client(clients, args.client)
+        if chosen is None and len(clients) > 1:
+            raise ClientChoiceNeeded(clients)
+    except ClientChoiceNeeded as error:
+        return _fail(f"{error} Name it with --client NAME.", EXIT_USAGE)
+    status = connection.connect_with(tokens, chosen)
     for line in describe_status(context.connection, status):
         print(line)
     return None

@@ -59,3 +59,20 @@ def test_a_denied_sign_in_is_said_and_nothing_is_kept(cmon_sandbox, keys, tmp_pa
     with pytest.raises(AuthorizationFailed):
         connection.sign_in_browser(browser, client_secret="office-secret", timeout=20)
     assert not keys.entries
+
+
+def test_connect_with_oauth_from_the_command_line(cmon_sandbox, keys, tmp_path, monkeypatch, capsys):
+    from ctctdesk.cli import main
+
+    monkeypatch.setattr("webbrowser.open", browser)
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop: the command opens the browser itself
+    monkeypatch.setenv("CTCTDESK_CM_CLIENT_SECRET", "office-secret")
+    (tmp_path / "campaign-monitor.json").write_text(json.dumps({"redirect_port": 0}))
+    common = ["--data-dir", str(tmp_path), "--sandbox", cmon_sandbox.base_url]
+
+    assert main(["connect", "--service", "campaign-monitor", "--oauth", "--oauth-client-id", "office-app",
+                 "--timeout", "20", "--no-activation", *common]) == 0
+    out = capsys.readouterr().out
+    assert "/oauth?type=web_server&client_id=office-app" in out
+    assert "Connected to Campaign Monitor." in out and "Client: Demo Office" in out
+    assert "office-secret" not in out
