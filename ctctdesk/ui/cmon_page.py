@@ -8,11 +8,13 @@ dialog seam, the API key is typed into a masked field and cleared from it once i
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,8 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ctctdesk.cmon.connection import ClientChoice, CmonConnection, CmonStatus, keyring_sentence
+from ctctdesk.cmon.connection import (
+    ClientChoice,
+    CmonConnection,
+    CmonStatus,
+    credentials_of_key,
+    keyring_sentence,
+)
 from ctctdesk.ctct.connection import ConnectionState
+from ctctdesk.ctct.tokens import TokenSet
 from ctctdesk.ui.connection_page import (
     PAGE_WIDTH,
     STATUS_TONES,
@@ -53,6 +62,9 @@ CONNECTED_EXPLANATION = ("ctctdesk keeps its email lists in step with the lists 
                          "client. Run a synchronization from the Synchronize tab.")
 DISCONNECT_HINT = ("Disconnecting removes the saved API key from this computer and removes the email lists "
                    "that came from or went to Campaign Monitor. Companies and contacts stay in ctctdesk.")
+OAUTH_HINT = ("For an office that signs in with its own Campaign Monitor OAuth application instead of an API "
+              "key: register the redirect URI below on it, enter its client id and secret (the secret is used "
+              "once and not kept), then sign in in the browser.")
 BANNER_TEXT = ("Campaign Monitor no longer accepts ctctdesk's API key. Nothing is lost: reconnect and the "
                "next sync catches up.")
 
@@ -65,12 +77,17 @@ class CmonConnectionPage(QWidget):
     """The Campaign Monitor page; `banner` is the window's "reconnect" banner for this service."""
 
     statusChanged = Signal(object)
+    _urlReady = Signal(str)  # emitted on the worker thread during an OAuth sign-in
 
     def __init__(self, connection: CmonConnection, parent: QWidget | None = None, *,
                  tasks: TaskRunner | None = None, last_sync: Callable[[], Any] | None = None,
                  leaving_lists: Callable[[], str] | None = None,
-                 last_backup: Callable[[], Path | None] | None = None) -> None:  # fmt: skip
+                 last_backup: Callable[[], Path | None] | None = None,
+                 open_url: Callable[[str], None] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
+        self._open_url = open_url or (lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self._pending: TokenSet | None = None  # the key or tokens waiting for the choice of client
+        self._cancel: threading.Event | None = None
         self.setObjectName("cmonConnectionPage")
         self.connection = connection
         self.tasks = tasks if tasks is not None else TaskRunner(self)
@@ -89,6 +106,7 @@ class CmonConnectionPage(QWidget):
         listener = self._bridge.changed.emit
         connection.add_listener(listener)
         self.destroyed.connect(lambda *_: connection.remove_listener(listener))
+        self._urlReady.connect(self._browser_url_ready)
         self._build()
         self.refresh()
 
@@ -160,7 +178,41 @@ class CmonConnectionPage(QWidget):
         buttons.addWidget(self.connectButton)
         buttons.addStretch(1)
         setup.addLayout(buttons)
+        setup.addWidget(self._build_oauth())
         return self.setupBox
+
+    def _build_oauth(self) -> QWidget:
+        """The other way in: OAuth through the browser, with the office's own OAuth application."""
+        box = QGroupBox("Or sign in with an OAuth application")
+        layout = QVBoxLayout(box)
+        layout.addWidget(_hint(OAUTH_HINT))
+        form = QFormLayout()
+        self.oauthClientIdEdit = QLineEdit(self.connection.settings.oauth_client_id)
+        self.oauthClientIdEdit.setObjectName("cmonOAuthClientIdEdit")
+        self.oauthClientIdEdit.setMaximumWidth(440)
+        self.oauthSecretEdit = QLineEdit()
+        self.oauthSecretEdit.setObjectName("cmonOAuthSecretEdit")
+        self.oauthSecretEdit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.oauthSecretEdit.setMaximumWidth(440)
+        self.redirectUriLabel = _value_label("cmonRedirectUriLabel")
+        self.redirectUriLabel.setText(self.connection.settings.redirect_uri)
+        form.addRow("Client id:", self.oauthClientIdEdit)
+        form.addRow("Client secret:", self.oauthSecretEdit)
+        form.addRow("Redirect URI to register:", self.redirectUriLabel)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        self.oauthButton = QPushButton("Sign in in the browser")
+        self.oauthButton.setObjectName("cmonOAuthButton")
+        self.oauthButton.clicked.connect(self.start_oauth)
+        self.cancelButton = QPushButton("Cancel")
+        self.cancelButton.setObjectName("cmonCancelButton")
+        self.cancelButton.clicked.connect(self.cancel_sign_in)
+        self.cancelButton.hide()
+        row.addWidget(self.oauthButton)
+        row.addWidget(self.cancelButton)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return box
 
     def _build_client_choice(self) -> QWidget:
         """The key reaches several clients: which one's lists does ctctdesk keep in step?"""
@@ -314,18 +366,63 @@ class CmonConnectionPage(QWidget):
         self.statusLabel.setText("Checking the API key with Campaign Monitor…")
         self._set_tone("neutral")
 
+        self._pending = credentials_of_key(key)
+        self._run("connect to Campaign Monitor", self._check_credentials(self._pending), self._key_checked)
+
+    def _check_credentials(self, credentials: TokenSet) -> Callable[[TaskHandle], tuple[str, Any]]:
+        """Worker: the clients the key or tokens reach; the only one is chosen at once."""
         def work(handle: TaskHandle) -> tuple[str, Any]:
-            clients = self.connection.clients_for_key(key)
+            clients = self.connection.clients_for(credentials)
             if len(clients) == 1:
-                return "connected", (self.connection.connect_api_key(key, clients[0]), self._read_last_sync())
+                return "connected", (self.connection.connect_with(credentials, clients[0]), self._read_last_sync())
             return "choose", clients
 
-        self._run("connect to Campaign Monitor", work, self._key_checked)
+        return work
+
+    @Slot()
+    def start_oauth(self) -> None:
+        """Sign in through the browser; then the same choice of client as with a key."""
+        if self.busy:
+            return
+        client_id = self.oauthClientIdEdit.text().strip()
+        secret = self.oauthSecretEdit.text().strip()
+        if not client_id or not secret:
+            self.statusLabel.setText("Enter the client id and the client secret of your OAuth application.")
+            self._set_tone("broken")
+            return
+        if client_id != self.connection.settings.oauth_client_id:
+            self.connection.set_oauth_client_id(client_id)
+        cancel = threading.Event()
+        self._cancel = cancel
+        self.oauthButton.setEnabled(False)
+        self.connectButton.setEnabled(False)
+        self.cancelButton.show()
+        self.statusLabel.setText("Your browser shows Campaign Monitor's sign-in page. Waiting for you to allow "
+                                 "access…")
+        self._set_tone("neutral")
+        url_ready = self._urlReady.emit
+
+        def work(handle: TaskHandle) -> tuple[str, Any]:
+            tokens = self.connection.sign_in_browser(url_ready, client_secret=secret, cancel=cancel)
+            self._pending = tokens
+            return self._check_credentials(tokens)(handle)
+
+        self._run("sign in to Campaign Monitor", work, self._key_checked)
+
+    @Slot(str)
+    def _browser_url_ready(self, url: str) -> None:
+        self._open_url(url)
+
+    @Slot()
+    def cancel_sign_in(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
 
     def _key_checked(self, result: tuple[str, Any]) -> None:
         kind, value = result
-        self.connectButton.setEnabled(True)
+        self._sign_in_ended()
         if kind == "connected":
+            self._pending = None
             self.apiKeyEdit.clear()  # it is in the keyring now; the field does not keep it
             self._show_refreshed(value)
             return
@@ -344,27 +441,36 @@ class CmonConnectionPage(QWidget):
         self.statusLabel.setText(f"The API key works. Choose one of its {len(self._clients)} clients.")
         self._set_tone("neutral")
 
+    def _sign_in_ended(self) -> None:
+        self._cancel = None
+        self.oauthSecretEdit.clear()  # used once, never kept
+        self.cancelButton.hide()
+        self.oauthButton.setEnabled(True)
+        self.connectButton.setEnabled(True)
+
     @Slot()
     def choose_client(self) -> None:
-        if self.busy or not self._clients:
+        if self.busy or not self._clients or self._pending is None:
             return
-        key = self.apiKeyEdit.text().strip()
+        credentials = self._pending
         chosen = self._clients[max(self.clientCombo.currentIndex(), 0)]
         self.chooseClientButton.setEnabled(False)
 
         def work(handle: TaskHandle) -> tuple[CmonStatus, Any]:
-            return self.connection.connect_api_key(key, chosen), self._read_last_sync()
+            return self.connection.connect_with(credentials, chosen), self._read_last_sync()
 
         def done(result: tuple[CmonStatus, Any]) -> None:
             self.chooseClientButton.setEnabled(True)
             self.apiKeyEdit.clear()
             self._clients = []
+            self._pending = None
             self._show_refreshed(result)
 
         self._run("choose the Campaign Monitor client", work, done)
 
     def _back_to_key(self) -> None:
         self._clients = []
+        self._pending = None
         self.clientBox.hide()
         self.setupBox.show()
         self.statusLabel.setText("Not connected to Campaign Monitor.")
@@ -410,7 +516,7 @@ class CmonConnectionPage(QWidget):
                          on_success: Callable[[Any], None]) -> None:  # fmt: skip
         try:
             try:
-                result = await self.tasks.run(name, work)
+                result = await self.tasks.run(name, work, cancel=self._cancel)
             except TaskFailed as failure:
                 self._failed(failure.message)
             else:
@@ -419,6 +525,7 @@ class CmonConnectionPage(QWidget):
             self._busy = False
 
     def _failed(self, message: str) -> None:
+        self._sign_in_ended()
         self.connectButton.setEnabled(True)
         self.chooseClientButton.setEnabled(True)
         self.disconnectButton.setEnabled(True)
@@ -428,3 +535,9 @@ class CmonConnectionPage(QWidget):
             self.setupBox.show()
         self._set_tone("broken")
         self.statusLabel.setText(message)  # our errors say what to do, and never hold the key
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Cancel a running sign-in and wait for it (window closing, tests)."""
+        if self._cancel is not None:
+            self._cancel.set()
+        self.tasks.shutdown(timeout_ms / 1000)

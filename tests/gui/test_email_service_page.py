@@ -124,3 +124,37 @@ def test_switching_away_asks_names_the_lists_and_disconnects(qtbot, open_window,
     assert not keys.entries
     tab = window.sync_tab
     qtbot.waitUntil(lambda: tab.pushButton.text() == "Update Constant Contact from CRM")
+
+
+def test_oauth_sign_in_against_the_emulator(qtbot, open_window, office_dir, keys, cmon_sandbox, monkeypatch):
+    import json
+    import threading
+
+    import requests
+    from PySide6.QtGui import QDesktopServices
+
+    opened = []
+
+    def browser(url) -> bool:  # the person's browser: the emulator approves and redirects back at once
+        opened.append(url.toString())
+        threading.Thread(target=requests.get, args=(url.toString(),), kwargs={"timeout": 10}, daemon=True).start()
+        return True
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", browser)
+    (office_dir / "settings.json").write_text(json.dumps({"email_service": "campaign-monitor"}))
+    (office_dir / "campaign-monitor.json").write_text(json.dumps({"api_base_url": cmon_sandbox.api_base_url,
+                                                                  "redirect_port": 0}))
+    window = open_window(office_dir)
+    page = window.service_pages.page
+    qtbot.waitUntil(lambda: page.status is not None and not page.busy)
+
+    qtbot.keyClicks(page.oauthClientIdEdit, "office-app")
+    qtbot.keyClicks(page.oauthSecretEdit, "office-secret")
+    assert page.oauthSecretEdit.echoMode() is QLineEdit.EchoMode.Password
+    qtbot.mouseClick(page.oauthButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status is not None and page.status.connected, timeout=15_000)
+
+    assert "client_id=office-app" in opened[0]
+    assert page.clientLabel.text() == "Demo Office"
+    assert page.oauthSecretEdit.text() == ""  # used once, not kept
+    assert json.loads(next(iter(keys.entries.values())))["token_type"] == "Bearer"
