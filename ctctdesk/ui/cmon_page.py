@@ -64,7 +64,7 @@ DISCONNECT_HINT = ("Disconnecting removes the saved API key from this computer a
                    "that came from or went to Campaign Monitor. Companies and contacts stay in ctctdesk.")
 OAUTH_HINT = ("For an office that signs in with its own Campaign Monitor OAuth application instead of an API "
               "key: register the redirect URI below on it, enter its client id and secret (the secret is used "
-              "once and not kept), then sign in in the browser.")
+              "once and not kept), then press “Sign in with the browser”.")
 BANNER_TEXT = ("Campaign Monitor no longer accepts ctctdesk's API key. Nothing is lost: reconnect and the "
                "next sync catches up.")
 
@@ -201,7 +201,7 @@ class CmonConnectionPage(QWidget):
         form.addRow("Redirect URI to register:", self.redirectUriLabel)
         layout.addLayout(form)
         row = QHBoxLayout()
-        self.oauthButton = QPushButton("Sign in in the browser")
+        self.oauthButton = QPushButton("Sign in with the browser")
         self.oauthButton.setObjectName("cmonOAuthButton")
         self.oauthButton.clicked.connect(self.start_oauth)
         self.cancelButton = QPushButton("Cancel")
