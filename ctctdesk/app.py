@@ -338,7 +338,7 @@ def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed
             sync_tab.choose(sync_tab.direction)  # the preview shown is out of date: Run must not apply it
 
     auto.attempted.connect(attempted)
-    window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto))
+    window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto, service_name=lambda: connection.display_name))
     window.auto_sync = auto
     window.tray = TrayController(window, auto)
     auto.start()

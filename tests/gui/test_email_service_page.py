@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from ctctdesk.cmon import wiring
 from ctctdesk.ui.cmon_page import CmonConnectionPage
@@ -68,6 +68,9 @@ def test_switch_then_connect_by_api_key_with_one_client(qtbot, open_window, offi
     qtbot.waitUntil(lambda: tab.pushButton.text() == "Update Campaign Monitor from CRM")
     assert tab.pullButton.text() == "Update CRM from Campaign Monitor"
     assert "Campaign Monitor" in tab.pullWarning.text() and "Constant Contact" not in tab.pullWarning.text()
+    window.settings_tab.show_page("Automatic sync")
+    directions = window.findChild(QComboBox, "scheduleDirection")
+    assert directions.itemText(1) == "Update the CRM from Campaign Monitor"
 
 
 def test_several_clients_are_offered_to_choose_from(qtbot, open_window, office_dir, keys, fake, monkeypatch):
