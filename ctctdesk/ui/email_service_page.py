@@ -60,6 +60,7 @@ class EmailServicePage(QWidget):
         self._leaving_lists = leaving_lists or (lambda: "")
         self.tasks = tasks if tasks is not None else TaskRunner(self)
         self._busy = False
+        self._state_text = ("", "")  # (service, " — connected (…)") as last read
         self._build()
         self.show_current()
 
@@ -131,7 +132,8 @@ class EmailServicePage(QWidget):
     def show_current(self) -> None:
         current = self.connection.service
         self.radios[current].setChecked(True)
-        self.inUseLabel.setText(f"In use: {email_services.display_name(current)}")
+        said, state = self._state_text
+        self.inUseLabel.setText(f"In use: {email_services.display_name(current)}" + (state if said == current else ""))
         self._choice_changed()
 
     @Slot()
@@ -141,6 +143,29 @@ class EmailServicePage(QWidget):
         self.switchButton.setEnabled(differs and not self._busy)
         self.switchButton.setText(f"Switch to {email_services.display_name(chosen)}…" if differs
                                   else "Switch")
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """Coming to the page says whether the service in use is connected (read off the GUI thread)."""
+        super().showEvent(event)
+        if not self._busy:
+            self.tasks.spawn(self._read_state())
+
+    async def _read_state(self) -> None:
+        service = self.connection.service
+        try:
+            status = await self.tasks.run("email service status", lambda handle: self.connection.status())
+        except TaskFailed:
+            return  # the service's own page says what is wrong
+        if service != self.connection.service or self._busy:
+            return
+        if status.connected:
+            state = " — connected" + (f" ({status.account_name})" if status.account_name else "")
+        elif status.state.value == "broken":
+            state = " — the connection is broken; reconnect on its page"
+        else:
+            state = " — not connected yet; connect on its page"
+        self._state_text = (service, state)
+        self.show_current()
 
     def select(self, service: str) -> None:
         """Tick a service's radio button (as a click would)."""
