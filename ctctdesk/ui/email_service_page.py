@@ -130,11 +130,14 @@ class EmailServicePage(QWidget):
         return next((s for s, radio in self.radios.items() if radio.isChecked()), self.connection.service)
 
     def show_current(self) -> None:
+        self.radios[self.connection.service].setChecked(True)
+        self._show_in_use()
+        self._choice_changed()
+
+    def _show_in_use(self) -> None:
         current = self.connection.service
-        self.radios[current].setChecked(True)
         said, state = self._state_text
         self.inUseLabel.setText(f"In use: {email_services.display_name(current)}" + (state if said == current else ""))
-        self._choice_changed()
 
     @Slot()
     def _choice_changed(self, *_args: Any) -> None:
@@ -165,7 +168,7 @@ class EmailServicePage(QWidget):
         else:
             state = " — not connected yet; connect on its page"
         self._state_text = (service, state)
-        self.show_current()
+        self._show_in_use()  # the radio buttons stay as the person left them
 
     def select(self, service: str) -> None:
         """Tick a service's radio button (as a click would)."""
