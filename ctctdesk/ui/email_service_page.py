@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ctctdesk import email_services
+from ctctdesk.ctct.errors import CtctError
 from ctctdesk.ui.connection_page import PAGE_WIDTH, _hint, _plain
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.tasks import TaskFailed, TaskRunner
@@ -184,7 +185,10 @@ class EmailServicePage(QWidget):
             return
         old = self.connection.display_name
         new = email_services.display_name(target)
-        connected = self.connection.status().state.value != "not connected"
+        try:  # local files and the keyring only, no network
+            connected = self.connection.status().state.value != "not connected"
+        except CtctError:  # the state cannot be read (no keyring…): ask as if connected, the cautious way
+            connected = True
         if connected:
             leaving = self._leaving_lists()
             lists_part = (f"These email lists linked to {old} are removed from ctctdesk, after a backup of "
