@@ -173,6 +173,7 @@ def test_a_bounce_shows_bounced_in_the_crm(env):
     summary = ok(env.sync("from_cc"))
     assert summary.counts["marked bounced"] == 1
     assert Contact.get_by_id(ids[3]).email_status == "bounced"
+    assert "p3@firm.example" in local_list("One")  # on hold, not gone: it stays in its lists
     assert env.service.preview("from_cc").plan.changes == ()
 
 

@@ -445,6 +445,10 @@ class CampaignMonitorService:
         tags = model.tags_of(known)
         lists = sorted(known.list_ids)
         if new != old:
+            if not lists:
+                raise ValidationError([ApiErrorItem("address", "Campaign Monitor keeps subscribers by address and "
+                                                    "this one is in no list: the new address goes there with the "
+                                                    "contact's next list")])
             by_list = {list_id: [model.subscriber_body(new, values, tags or None)] for list_id in lists}
             errors, written = self._import(by_list, tags_of={new: tags})
             if errors or new not in written:
