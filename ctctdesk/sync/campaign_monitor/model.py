@@ -100,9 +100,15 @@ def status_of(entries: Mapping[str, Entry], suppressed: bool) -> str:
 
 
 def _source(entries: Mapping[str, Entry]) -> Entry | None:
-    """The subscriber whose values stand for the contact: the newest active one, else the newest."""
-    ranked = sorted(entries.values(), key=lambda e: (e.state == ACTIVE, e.date))
-    return ranked[-1] if ranked else None
+    """The subscriber whose values stand for the contact: the newest active one, else the newest; on a
+    tie, the first list by id — whatever order the reads came in, so two reads of the same subscribers
+    agree even when their lists hold different values for them."""
+    ranked = sorted(entries.items(), key=lambda item: (item[1].state == ACTIVE, item[1].date, _desc(item[0])))
+    return ranked[-1][1] if ranked else None
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in text)
 
 
 def remote_contact(email: str, entries: Mapping[str, Entry], suppressed: bool = False) -> RemoteContact:
