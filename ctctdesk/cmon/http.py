@@ -16,10 +16,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import requests
+import urllib3
 
 from ctctdesk import pacing
 from ctctdesk.cmon.errors import (
@@ -131,6 +132,23 @@ class StaticToken:
 
     def __repr__(self) -> str:
         return "StaticToken([redacted])"
+
+
+def _chunks(response: requests.Response, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The answer's body as it arrives: each piece after at most one read from the socket (urllib3's
+    `read1`), so a trickle cannot hold a read past the deadline by never filling a whole chunk."""
+    raw = response.raw
+    if isinstance(raw, urllib3.response.HTTPResponse) and hasattr(raw, "read1"):
+        while True:
+            try:
+                piece = raw.read1(size, decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as error:  # as requests' own reading maps them
+                raise requests.ConnectionError(type(error).__name__) from None
+            if not piece:
+                return
+            yield piece
+    else:  # a test's stand-in stream, or an older urllib3
+        yield from response.iter_content(size)
 
 
 class _TooLarge(Exception):
@@ -304,7 +322,7 @@ class CmonTransport:
             if declared.isdigit() and int(declared) > self.max_response_bytes:
                 raise _TooLarge()
             body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
+            for chunk in _chunks(response):
                 body += chunk
                 if len(body) > self.max_response_bytes:
                     raise _TooLarge()

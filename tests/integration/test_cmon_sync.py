@@ -173,7 +173,22 @@ def test_a_bounce_shows_bounced_in_the_crm(env):
     summary = ok(env.sync("from_cc"))
     assert summary.counts["marked bounced"] == 1
     assert Contact.get_by_id(ids[3]).email_status == "bounced"
+    assert "p3@firm.example" in local_list("One")  # on hold, not gone: it stays in its lists
     assert env.service.preview("from_cc").plan.changes == ()
+
+
+def test_an_edit_of_a_bounced_contact_still_reaches_its_list(env):
+    """An import leaves a bounced subscriber as it is; the update goes by subscriber instead."""
+    ids = pushed(env, names=("One",))
+    env.world.advance(hours=1)
+    env.world.set_state("One", "p1@firm.example", "Bounced")
+    ok(env.sync("from_cc"))
+    contacts.update_contact(ids[1], job_title="Fixed")
+    ok(env.sync("to_cc"))
+    assert env.world.values("One", "p1@firm.example")["Job title"] == ["Fixed"]
+    assert env.world.state_of("One", "p1@firm.example") == "Bounced"
+    env.world.advance(days=2)
+    quiet(env)
 
 
 def test_a_subscriber_deleted_from_one_list_leaves_that_list_only(env):

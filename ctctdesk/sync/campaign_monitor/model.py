@@ -5,7 +5,8 @@ each with its own state and custom field values. The engine wants one contact wi
 lists and its fields. The rules, in one place:
 
 * the contact id is the normalised address (stripped, lower case);
-* memberships: the lists where the address is ``Active``;
+* memberships: the lists where the address is ``Active`` — and, once it bounced, those where it
+  bounced too (as Constant Contact keeps a bounced contact "on hold" in its lists);
 * status: ``Unsubscribed`` in any list → unsubscribed (R3: never subscribed again by a push); else
   ``Bounced`` in any list → on hold (bounced); else on the client's suppression list → unsubscribed;
   else active while it is in some list; ``Deleted`` everywhere it was → deleted;
@@ -99,9 +100,15 @@ def status_of(entries: Mapping[str, Entry], suppressed: bool) -> str:
 
 
 def _source(entries: Mapping[str, Entry]) -> Entry | None:
-    """The subscriber whose values stand for the contact: the newest active one, else the newest."""
-    ranked = sorted(entries.values(), key=lambda e: (e.state == ACTIVE, e.date))
-    return ranked[-1] if ranked else None
+    """The subscriber whose values stand for the contact: the newest active one, else the newest; on a
+    tie, the first list by id — whatever order the reads came in, so two reads of the same subscribers
+    agree even when their lists hold different values for them."""
+    ranked = sorted(entries.items(), key=lambda item: (item[1].state == ACTIVE, item[1].date, _desc(item[0])))
+    return ranked[-1][1] if ranked else None
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in text)
 
 
 def remote_contact(email: str, entries: Mapping[str, Entry], suppressed: bool = False) -> RemoteContact:
@@ -116,7 +123,8 @@ def remote_contact(email: str, entries: Mapping[str, Entry], suppressed: bool = 
               if label.casefold() not in reserved and label != TAGS_FIELD and vals]  # fmt: skip
     custom.extend(tag_entry(tag) for tag in source.fields.get(TAGS_FIELD, ()))
     status = status_of(entries, suppressed)
-    lists = frozenset(list_id for list_id, e in entries.items() if e.state == ACTIVE)
+    member = (ACTIVE, BOUNCED) if status == RemoteStatus.ON_HOLD else (ACTIVE,)
+    lists = frozenset(list_id for list_id, e in entries.items() if e.state in member)
     if status == RemoteStatus.UNSUBSCRIBED:
         lists = frozenset()
     return RemoteContact(

@@ -154,9 +154,10 @@ class _Reader:
                    for email in set(self.entries) | (suppressed & set(known)) if email}  # fmt: skip
         reread = 0
         for list_id in lists:
-            count = self.service.active_count(list_id)
-            expected = sum(1 for email, rc in known.items() if list_id in rc.list_ids and email not in changed)
-            expected += sum(1 for rc in changed.values() if list_id in rc.list_ids)
+            count = self.service.active_count(list_id)  # a bounced member is in the list, not active
+            expected = sum(1 for email, rc in known.items()
+                           if _active_in(rc, list_id) and email not in changed)  # fmt: skip
+            expected += sum(1 for rc in changed.values() if _active_in(rc, list_id))
             if count == expected:
                 continue
             reread += 1
@@ -164,7 +165,7 @@ class _Reader:
             for email in members:
                 changed[email] = _fold(email, known.get(email), self.entries[email], email in suppressed, lists)
             for email, rc in known.items():
-                if list_id in rc.list_ids and email not in members:
+                if _active_in(changed.get(email, rc), list_id) and email not in members:
                     base = changed.get(email, rc)
                     changed[email] = _replace_lists(base, base.list_ids - {list_id})
         # a list deleted in Campaign Monitor: its members are no longer in it
@@ -175,6 +176,10 @@ class _Reader:
         picture.update(changed)
         self.service.picture = picture
         return RemoteSnapshot(contacts=changed, lists=lists, complete=False, account_id=account_id), reread
+
+
+def _active_in(rc: RemoteContact, list_id: str) -> bool:
+    return rc.status == RemoteStatus.ACTIVE and list_id in rc.list_ids
 
 
 def _replace_lists(rc: RemoteContact, list_ids: frozenset[str]) -> RemoteContact:

@@ -331,6 +331,16 @@ class CampaignMonitorService:
             labels.discard(model.TAGS_FIELD)
             self._ensure_fields(list_id, labels)
             self._ensure_tags(list_id, {t for b in bodies for t in (tags_of or {}).get(model.email_id(b["EmailAddress"]), ())})
+            held = [b for b in bodies if self._on_hold(b["EmailAddress"])]
+            for body in held:  # an import leaves a bounced subscriber as it is (207); an update does not
+                email = model.email_id(body["EmailAddress"])
+                try:
+                    self.wire.update_subscriber(list_id, email, self._keyed(list_id, body))
+                except WireError as error:
+                    refused.add(email)
+                    errors.append(f"{DISPLAY_NAME} refused '{email}': {error.message or error}")
+                sent.add(email)
+            bodies = [b for b in bodies if not self._on_hold(b["EmailAddress"])]
             for batch in chunks([self._keyed(list_id, b) for b in bodies], IMPORT_BATCH):
                 with translated("The list"):
                     result = self.wire.import_subscribers(list_id, batch)
@@ -341,6 +351,10 @@ class CampaignMonitorService:
                     errors.append(f"{DISPLAY_NAME} refused '{email}': {why}")
                 sent.update(model.email_id(b["EmailAddress"]) for b in batch)
         return errors, sent - refused
+
+    def _on_hold(self, address: str) -> bool:
+        known = self.picture.get(model.email_id(address))
+        return known is not None and known.status == RemoteStatus.ON_HOLD
 
     def import_contacts(self, contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str]) -> list[Activity]:
         rows = [{(CUSTOM_PREFIX + k[3:] if k.startswith("cf:") else k): str(v) for k, v in row.items()}
@@ -445,6 +459,10 @@ class CampaignMonitorService:
         tags = model.tags_of(known)
         lists = sorted(known.list_ids)
         if new != old:
+            if not lists:
+                raise ValidationError([ApiErrorItem("address", "Campaign Monitor keeps subscribers by address and "
+                                                    "this one is in no list: the new address goes there with the "
+                                                    "contact's next list")])
             by_list = {list_id: [model.subscriber_body(new, values, tags or None)] for list_id in lists}
             errors, written = self._import(by_list, tags_of={new: tags})
             if errors or new not in written:
