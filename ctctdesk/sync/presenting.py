@@ -573,6 +573,26 @@ def plan_lines(plan: Plan, limit: int | None = CLI_DETAIL_ROWS, not_sent: Sequen
     return [f"{plan_title(plan.direction)}:", *plan_tree(plan, not_sent=not_sent).lines("  ", limit)]
 
 
+DEFAULT_SERVICE = "Constant Contact"
+
+
+def for_service(tree: Node, name: str) -> Node:
+    """The same rows for another email service: each "Constant Contact" says ``name`` instead (the
+    service's `display_name`), so the Synchronize tab and the command line name the one they talk to."""
+    if name and name != DEFAULT_SERVICE:
+        tree.text = tree.text.replace(DEFAULT_SERVICE, name)
+        for child in tree.children:
+            for_service(child, name)
+    return tree
+
+
+def lines_for_service(lines: Sequence[str], name: str) -> tuple[str, ...]:
+    """`for_service` for text lines (``plan_lines``, the preview's lines)."""
+    if not name or name == DEFAULT_SERVICE:
+        return tuple(lines)
+    return tuple(line.replace(DEFAULT_SERVICE, name) for line in lines)
+
+
 def plan_to_dict(plan: Plan) -> dict:
     """The plan tree as JSON-ready data for ``--json``, with the few facts scripts test directly."""
     return {

@@ -51,7 +51,7 @@ from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, proje
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
-from ctctdesk.sync.presenting import plan_lines
+from ctctdesk.sync.presenting import lines_for_service, plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead
 from ctctdesk.sync.snapshot import Baseline
@@ -145,6 +145,7 @@ class RunSummary:
     requests_used: int
     stop: StopReason = StopReason.COMPLETED
     stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
+    service: str = readers.DEFAULT_NAME  # the email service the run talked to (its display name)
 
     @property
     def cancelled(self) -> bool:
@@ -297,6 +298,7 @@ class SyncService:
         lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
+        lines = lines_for_service(lines, readers.display_name(self._client()))
         preview = Preview(
             direction=direction,
             plan=the_plan,
@@ -345,7 +347,7 @@ class SyncService:
         """A run that did not start — a scheduled slot held by a guard, skipped while another run was
         going, or refused by a broken connection or a used-up allowance — kept in the history with why."""
         now = utc_now()
-        run_id = store.start_run(Direction(direction).value, trigger, now)
+        run_id = store.start_run(Direction(direction).value, trigger, now, self.service_name())
         store.finish_run(run_id, finished_at=now, counts={}, per_list={}, errors=[], requests_used=0,
                          cancelled=False, stopped_reason=reason, stop=stop.value)  # fmt: skip
         return self.run_details(run_id)
@@ -376,7 +378,7 @@ class SyncService:
         if context is not None and context.requests_before is not None:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
-        run_id = store.start_run(preview.direction.value, trigger, started)
+        run_id = store.start_run(preview.direction.value, trigger, started, readers.display_name(client))
         total = ExecResult()
         raised: BaseException | None = None
         try:
@@ -600,6 +602,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         requests_used=row.requests_used,
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
+        service=getattr(row, "service", "") or readers.DEFAULT_NAME,
     )
 
 
