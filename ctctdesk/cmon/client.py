@@ -64,6 +64,16 @@ class ClientSummary:
 
 
 @dataclass(frozen=True)
+class ClientDetails:
+    client_id: str
+    name: str
+    #: as the service names it, e.g. "(GMT+10:00) Canberra, Melbourne, Sydney": every date the API
+    #: shows or reads for this client is in this zone
+    time_zone: str
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
 class ListSummary:
     list_id: str
     name: str
@@ -249,6 +259,14 @@ class CmonClient:
     def clients(self) -> list[ClientSummary]:
         return [ClientSummary(_str(c, "ClientID"), _str(c, "Name")) for c in self._array("GET", "clients.json")]
 
+    def client_details(self, client_id: str) -> ClientDetails:
+        body = self._object("GET", f"clients/{_seg(client_id)}.json")
+        basic = body.get("BasicDetails")
+        if not isinstance(basic, Mapping):
+            raise BadResponse("GET clients/{client_id}.json", "it has no BasicDetails")
+        return ClientDetails(_str(basic, "ClientID"), _str(basic, "CompanyName"), str(basic.get("TimeZone") or ""),
+                             raw=body)
+
     def lists(self, client_id: str) -> list[ListSummary]:
         return [ListSummary(_str(i, "ListID"), _str(i, "Name"))
                 for i in self._array("GET", f"clients/{_seg(client_id)}/lists.json")]
@@ -324,6 +342,15 @@ class CmonClient:
         """Offer `options` on a multi-valued field (added to the current ones when `keep_existing`)."""
         self.transport.request("PUT", f"lists/{_seg(list_id)}/customfields/{_seg(key)}/options.json",
                                json_body={"KeepExistingOptions": keep_existing, "Options": list(options)})
+
+    def update_custom_field(self, list_id: str, key: str, name: str, *,
+                            visible_in_preference_center: bool = True) -> str:
+        """Rename a custom field; returns its new tag (subscribers keep their values)."""
+        body = {"FieldName": name, "VisibleInPreferenceCenter": visible_in_preference_center}
+        answer = self.transport.json("PUT", f"lists/{_seg(list_id)}/customfields/{_seg(key)}.json", json_body=body)
+        if not isinstance(answer, str) or not answer:
+            raise BadResponse("PUT lists/{list_id}/customfields/{key}.json", "it does not name the field")
+        return answer
 
     def delete_custom_field(self, list_id: str, key: str) -> None:
         self.transport.request("DELETE", f"lists/{_seg(list_id)}/customfields/{_seg(key)}.json")
@@ -553,7 +580,7 @@ def _import_result(body: Mapping[str, Any]) -> ImportResult:
 
 
 __all__ = [
-    "ClientSummary", "CmonClient", "CmonError", "CustomField", "FieldValue", "ImportFailure", "ImportResult",
+    "ClientDetails", "ClientSummary", "CmonClient", "CmonError", "CustomField", "FieldValue", "ImportFailure", "ImportResult",
     "ListDetails", "ListMembership", "ListStats", "ListSummary", "Page", "Rule", "RuleGroup", "SegmentDetails",
     "SegmentSummary", "Subscriber", "SubscriberData", "Suppression", "format_since", "open_client", "parse_date",
 ]

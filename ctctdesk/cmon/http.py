@@ -15,10 +15,12 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import requests
+import urllib3
 
 from ctctdesk import pacing
 from ctctdesk.cmon.errors import (
@@ -41,6 +43,11 @@ log = logging.getLogger(__name__)
 
 API_BASE_URL = "https://api.createsend.com/api/v3.3"
 DEFAULT_TIMEOUT = (10.0, 60.0)
+#: The longest one exchange may take from sending to the answer's last byte (a server trickling bytes
+#: never lets the read timeout fire), and the largest answer read (a page of 1,000 subscribers with
+#: many custom fields is well under 10 MB).
+DEFAULT_DEADLINE = 180.0
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 #: Campaign Monitor documents no request rate for this part of the API; the client keeps to this one
 #: (the emulator's assumed limit is higher, see the emulator's NOTES.md).
 DEFAULT_REQUESTS_PER_SECOND = 5
@@ -127,6 +134,31 @@ class StaticToken:
         return "StaticToken([redacted])"
 
 
+def _chunks(response: requests.Response, size: int = 64 * 1024) -> Iterator[bytes]:
+    """The answer's body as it arrives: each piece after at most one read from the socket (urllib3's
+    `read1`), so a trickle cannot hold a read past the deadline by never filling a whole chunk."""
+    raw = response.raw
+    if isinstance(raw, urllib3.response.HTTPResponse) and hasattr(raw, "read1"):
+        while True:
+            try:
+                piece = raw.read1(size, decode_content=True)
+            except (urllib3.exceptions.HTTPError, OSError) as error:  # as requests' own reading maps them
+                raise requests.ConnectionError(type(error).__name__) from None
+            if not piece:
+                return
+            yield piece
+    else:  # a test's stand-in stream, or an older urllib3
+        yield from response.iter_content(size)
+
+
+class _TooLarge(Exception):
+    """An answer passed the size cap."""
+
+
+class _DeadlinePassed(Exception):
+    """An exchange outlasted the deadline (handled like a timeout)."""
+
+
 def error_body(response: requests.Response) -> tuple[int | None, str, Any]:
     """(Code, Message, ResultData) of an error answer; (None, "", None) when it has none."""
     try:
@@ -182,6 +214,7 @@ class CmonTransport:
     def __init__(self, credentials: Credentials, *, api_base_url: str = API_BASE_URL,
                  session: requests.Session | None = None, limiter: RateLimiter | None = None,
                  retry: RetryPolicy | None = None, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+                 deadline: float = DEFAULT_DEADLINE, max_response_bytes: int = MAX_RESPONSE_BYTES,
                  clock: Clock | None = None, cancel_scope: CancelScope | None = None) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         self.credentials = credentials
@@ -190,6 +223,8 @@ class CmonTransport:
         self.limiter = limiter or RateLimiter(DEFAULT_REQUESTS_PER_SECOND, clock=self.clock)
         self.retry = retry or RetryPolicy()
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_response_bytes = max_response_bytes
         self.cancel_scope = cancel_scope or CancelScope()
         self._lock = threading.Lock()
         self.requests_sent = 0
@@ -238,9 +273,11 @@ class CmonTransport:
             with self._lock:
                 self.requests_sent += 1
             try:
-                response = self.session.request(method, url, params=params, data=data, headers=headers,
-                                                timeout=self.timeout, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as error:
+                response = self._exchange(method, url, params, data, headers)
+            except _TooLarge:
+                raise BadResponse(f"{method} {path.split('?', 1)[0]}",
+                                  f"it is larger than {self.max_response_bytes // (1024 * 1024)} MB") from None
+            except (requests.ConnectionError, requests.Timeout, _DeadlinePassed) as error:
                 log.info("%s %s failed: %s", method, path, type(error).__name__)
                 if safe and attempt + 1 < self.retry.attempts:
                     waited += self._wait(self.retry.delay(attempt))
@@ -272,6 +309,29 @@ class CmonTransport:
                 attempt += 1
                 continue
             raise error_for_response(response)
+
+    def _exchange(self, method: str, url: str, params: Mapping[str, Any] | None, data: bytes | None,
+                  headers: dict[str, str]) -> requests.Response:
+        """One request, its answer read under the size cap and the deadline (measured in real time:
+        it bounds waiting on the network, which no test clock can shorten)."""
+        started = time.monotonic()
+        response = self.session.request(method, url, params=params, data=data, headers=headers,
+                                        timeout=self.timeout, allow_redirects=False, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_response_bytes:
+                raise _TooLarge()
+            body = bytearray()
+            for chunk in _chunks(response):
+                body += chunk
+                if len(body) > self.max_response_bytes:
+                    raise _TooLarge()
+                if time.monotonic() - started > self.deadline:
+                    raise _DeadlinePassed()
+            response._content = bytes(body)  # noqa: SLF001 - the answer as read under our own limits
+        finally:
+            response.close()
+        return response
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """`request`, then the answer's JSON (BadResponse when it is not JSON); None for an empty answer."""

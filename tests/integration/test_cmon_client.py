@@ -29,6 +29,8 @@ def list_id(cmon_client, client_id):
 
 def test_clients_lists_and_list_settings(cmon_client, client_id):
     assert [c.name for c in cmon_client.clients()] == ["Demo Office"]
+    details = cmon_client.client_details(client_id)
+    assert (details.name, details.time_zone) == ("Demo Office", "(GMT) Coordinated Universal Time")
     news = cmon_client.create_list(client_id, "News")
     assert [(item.list_id, item.name) for item in cmon_client.lists(client_id)] == [(news, "News")]
     details = cmon_client.list_details(news)
@@ -56,7 +58,11 @@ def test_custom_fields_are_per_list_and_options_grow(cmon_client, client_id, lis
     with pytest.raises(InvalidRequest) as refused:
         cmon_client.create_custom_field(list_id, "Company Type", "Text")
     assert refused.value.code == 255
-    cmon_client.delete_custom_field(list_id, key)
+    cmon_client.add_subscriber(list_id, SubscriberData("a@example.org", "A", (FieldValue(key, "Client"),)))
+    renamed = cmon_client.update_custom_field(list_id, key, "Organisation Type")
+    assert renamed == "[OrganisationType]"
+    assert cmon_client.subscriber(list_id, "a@example.org").values("Organisation Type") == ["Client"]
+    cmon_client.delete_custom_field(list_id, renamed)
     assert cmon_client.custom_fields(list_id) == []
 
 
@@ -178,3 +184,33 @@ def test_since_dates_are_sent_as_the_client_local_time(cmon_client, list_id):
     assert [s.email for s in cmon_client.subscribers(list_id, "active", since=joined)] == ["x@example.org"]
     later = joined + dt.timedelta(seconds=1)
     assert list(cmon_client.subscribers(list_id, "active", since=later)) == []
+
+
+@pytest.mark.cmon_config(utc_offset_minutes=600)
+def test_dates_are_the_client_time_zone_and_a_seen_date_is_a_safe_since(cmon_client, client_id):
+    list_id = cmon_client.create_list(client_id, "Sydney office")
+    cmon_client.add_subscriber(list_id, SubscriberData("syd@example.org", "Syd"))
+    assert cmon_client.client_details(client_id).time_zone.startswith("(GMT+10:00)")
+    seen = cmon_client.subscriber(list_id, "syd@example.org").state_changed
+    utc_now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert abs((seen - utc_now) - dt.timedelta(hours=10)) < dt.timedelta(minutes=5)
+    assert [s.email for s in cmon_client.subscribers(list_id, "active", since=seen)] == ["syd@example.org"]
+    assert list(cmon_client.subscribers(list_id, "active", since=seen + dt.timedelta(seconds=1))) == []
+
+
+@pytest.mark.real_clock
+@pytest.mark.cmon_config(rate_limit_per_second=10)
+def test_the_client_pace_stays_under_the_emulator_limit_in_real_time(cmon_sandbox):
+    import time
+
+    from ctctdesk.cmon.client import open_client
+    from ctctdesk.timing import SystemClock
+
+    client = open_client(api_key=cmon_sandbox.api_key, api_base_url=cmon_sandbox.api_base_url,
+                         clock=SystemClock(), requests_per_second=10)
+    _control(cmon_sandbox, "counters", method="DELETE")
+    started = time.monotonic()
+    for _ in range(25):
+        client.clients()
+    assert time.monotonic() - started >= 2.0
+    assert _control(cmon_sandbox, "counters", method="GET")["total"] == 25  # not one refused and repeated

@@ -173,3 +173,13 @@ def test_state_survives_dump_and_load(http, cmon_factory):
     other.auth = http.auth  # the saved state carries the API key
     found = other.get(f"subscribers/{list_id}.json", params={"email": "keep@example.org"}).json()
     assert found["Name"] == "Keep"
+
+
+def test_double_opt_in_lists_hold_new_subscribers_until_they_confirm(http):
+    client_id = http.get("clients.json").json()[0]["ClientID"]
+    list_id = http.post(f"lists/{client_id}.json", {"Title": "Careful", "ConfirmedOptIn": True}).json()
+    http.post(f"subscribers/{list_id}.json", {"EmailAddress": "c@example.org", "Resubscribe": False})
+    assert [s["EmailAddress"] for s in http.get(f"lists/{list_id}/unconfirmed.json").json()["Results"]] == [
+        "c@example.org"]
+    assert http.control("confirm", {"list_id": list_id, "email": "c@example.org"}).json()["State"] == "Active"
+    assert http.control("confirm", {"list_id": list_id, "email": "c@example.org"}).status_code == 409

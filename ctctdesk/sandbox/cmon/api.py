@@ -16,7 +16,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from ctctdesk.sandbox.cmon.errors import CmonApiError, bad_request, invalid_email
-from ctctdesk.sandbox.cmon.state import CmonList, CmonState, Subscriber, parse_date, show_date
+from ctctdesk.sandbox.cmon.state import CmonList, CmonState, Subscriber
 
 PREFIX = "/api/v3.3"
 MAX_IMPORT = 1000
@@ -45,6 +45,7 @@ def url_map() -> Map:
         r("/lists/<list_id>/customfields.json", "GET", "custom_fields"),
         r("/lists/<list_id>/customfields.json", "POST", "custom_field_create"),
         r("/lists/<list_id>/customfields/<key>/options.json", "PUT", "custom_field_options"),
+        r("/lists/<list_id>/customfields/<key>.json", "PUT", "custom_field_update"),
         r("/lists/<list_id>/customfields/<key>.json", "DELETE", "custom_field_delete"),
         r("/lists/<list_id>/segments.json", "GET", "list_segments"),
         *[r(f"/lists/<list_id>/{name}.json", "GET", f"read_{name}") for name in STATE_READS],
@@ -109,8 +110,10 @@ def paged(request: Request, items: list[Any], to_json: Callable[[Any], dict[str,
     direction = args.get("orderdirection", "asc").lower()
     if direction not in ("asc", "desc"):
         raise bad_request(803, "Invalid order direction: must be asc or desc")
-    tiebreak = keys["email"]
-    ordered = sorted(items, key=lambda i: (keys[order](i), tiebreak(i)), reverse=direction == "desc")
+    # by email first, then (stable) by the order field: equal dates or names stay in email order
+    ordered = sorted(items, key=keys["email"], reverse=direction == "desc")
+    if order != "email":
+        ordered.sort(key=keys[order], reverse=direction == "desc")
     chunk = ordered[(page - 1) * size: page * size]
     return {"Results": [to_json(i) for i in chunk], "ResultsOrderedBy": order, "OrderDirection": direction,
             "PageNumber": page, "PageSize": size, "RecordsOnThisPage": len(chunk),
@@ -118,11 +121,15 @@ def paged(request: Request, items: list[Any], to_json: Callable[[Any], dict[str,
             if ordered else 0}
 
 
-def _since(request: Request) -> float | None:
+def _tracking(request: Request) -> bool:
+    return (request.args.get("includetrackingpreference") or "").lower() == "true"
+
+
+def _since(request: Request, state: CmonState) -> float | None:
     text = request.args.get("date")
     if text is None or not text.strip():
         return None
-    moment = parse_date(text)
+    moment = state.parse(text)
     if moment is None:
         raise bad_request(5, "Invalid Date")
     return moment
@@ -145,7 +152,7 @@ class CmonApi:
 
     # ---------------------------------------------------------------------------------- clients
     def system_date(self, request: Request) -> tuple[int, Any]:
-        return 200, {"SystemDate": show_date(self.state.now())}
+        return 200, {"SystemDate": self.state.show(self.state.now())}
 
     def clients(self, request: Request) -> tuple[int, Any]:
         return 200, [{"ClientID": c.client_id, "Name": c.name} for c in self.state.clients.values()]
@@ -154,7 +161,7 @@ class CmonApi:
         client = self.state.client(client_id)
         return 200, {"ApiKey": None, "BasicDetails": {
             "ClientID": client.client_id, "CompanyName": client.name, "ContactName": "", "EmailAddress": "",
-            "Country": "United States of America", "TimeZone": "(GMT) Coordinated Universal Time"}}
+            "Country": "United States of America", "TimeZone": self.state.time_zone_name()}}
 
     def client_lists(self, request: Request, client_id: str) -> tuple[int, Any]:
         self.state.client(client_id)
@@ -170,7 +177,7 @@ class CmonApi:
             sub = item.subscribers.get(email)
             if sub is not None:
                 found.append({"ListID": item.list_id, "ListName": item.title, "SubscriberState": sub.state,
-                              "DateSubscriberAdded": show_date(sub.joined)})
+                              "DateSubscriberAdded": self.state.show(sub.joined)})
         return 200, found
 
     def suppression_list(self, request: Request, client_id: str) -> tuple[int, Any]:
@@ -178,7 +185,7 @@ class CmonApi:
         entries = list(client.suppressed.values())
         keys = {"email": lambda e: e[0].lower(), "date": lambda e: e[2]}
         return 200, paged(request, entries, lambda e: {"SuppressionReason": e[1], "EmailAddress": e[0],
-                                                      "Date": show_date(e[2]), "State": "Suppressed"}, keys)
+                                                      "Date": self.state.show(e[2]), "State": "Suppressed"}, keys)
 
     def suppress(self, request: Request, client_id: str) -> tuple[int, Any]:
         self.state.client(client_id)
@@ -246,6 +253,12 @@ class CmonApi:
                                         bool(body.get("KeepExistingOptions")))
         return 200, None
 
+    def custom_field_update(self, request: Request, list_id: str, key: str) -> tuple[int, Any]:
+        body = _object(request)
+        new_key = self.state.update_custom_field(self.state.list(list_id), key, body.get("FieldName"),
+                                                 body.get("VisibleInPreferenceCenter"))
+        return 200, new_key
+
     def custom_field_delete(self, request: Request, list_id: str, key: str) -> tuple[int, Any]:
         self.state.delete_custom_field(self.state.list(list_id), key)
         return 200, None
@@ -260,7 +273,7 @@ class CmonApi:
     def subscriber_get(self, request: Request, list_id: str) -> tuple[int, Any]:
         item = self.state.list(list_id)
         sub = self.state.subscriber(item, request.args.get("email") or "")
-        return 200, self.state.subscriber_json(item, sub)
+        return 200, self.state.subscriber_json(item, sub, tracking=_tracking(request))
 
     def subscriber_update(self, request: Request, list_id: str) -> tuple[int, Any]:
         item = self.state.list(list_id)
@@ -328,9 +341,11 @@ class CmonApi:
     def read_state(self, request: Request, list_id: str, state: str) -> tuple[int, Any]:
         with self.state.lock:
             item = self.state.list(list_id)
-            since = _since(request)
+            since = _since(request, self.state)
             found = self.state.by_state(item, state, since)
-            return 200, paged(request, found, lambda s: self.state.subscriber_json(item, s), SUBSCRIBER_ORDER)
+            tracking = _tracking(request)
+            return 200, paged(request, found, lambda s: self.state.subscriber_json(item, s, tracking=tracking),
+                              SUBSCRIBER_ORDER)
 
     # --------------------------------------------------------------------------------- segments
     def list_segments(self, request: Request, list_id: str) -> tuple[int, Any]:
@@ -375,8 +390,10 @@ class CmonApi:
     def segment_active(self, request: Request, segment_id: str) -> tuple[int, Any]:
         segment = self.state.segment(segment_id)
         item = self.state.list(segment.list_id)
-        members = self.state.segment_members(segment, _since(request))
-        return 200, paged(request, members, lambda s: self.state.subscriber_json(item, s), SUBSCRIBER_ORDER)
+        members = self.state.segment_members(segment, _since(request, self.state))
+        tracking = _tracking(request)
+        return 200, paged(request, members, lambda s: self.state.subscriber_json(item, s, tracking=tracking),
+                          SUBSCRIBER_ORDER)
 
 
 FAILURE_MESSAGES = {

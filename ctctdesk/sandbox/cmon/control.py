@@ -24,11 +24,11 @@ from ctctdesk.sandbox.clock import Clock
 from ctctdesk.sandbox.cmon.errors import CmonApiError
 from ctctdesk.sandbox.cmon.oauth import CmonOAuth
 from ctctdesk.sandbox.cmon.seed import seed
-from ctctdesk.sandbox.cmon.state import CmonClient, CmonList, CmonState, Subscriber, show_date
+from ctctdesk.sandbox.cmon.state import CmonClient, CmonList, CmonState, Subscriber
 from ctctdesk.sandbox.counters import RequestCounters
 from ctctdesk.sandbox.faults import Fault, FaultInjector
 
-CONFIG_KEYS = ("rate_limit_per_second", "access_token_lifetime", "retry_after_header")
+CONFIG_KEYS = ("rate_limit_per_second", "access_token_lifetime", "retry_after_header", "utc_offset_minutes")
 
 
 class ControlledEmulator(Protocol):
@@ -76,6 +76,7 @@ def _rules() -> Map:
         r("/unsubscribe", "POST", "unsubscribe"),
         r("/bounce", "POST", "bounce"),
         r("/resubscribe", "POST", "resubscribe"),
+        r("/confirm", "POST", "confirm"),
         r("/owner/delete_subscriber", "POST", "owner_delete_subscriber"),
         r("/owner/remove_from_list", "POST", "owner_remove_from_list"),
         r("/owner/update_subscriber", "POST", "owner_update_subscriber"),
@@ -244,6 +245,14 @@ class CmonControl:
         self.state.add_or_update(item, {"EmailAddress": email, "Name": body.get("name")}, resubscribe=True)
         return self._answer(item, item.subscribers[email.lower()])
 
+    def confirm(self, body: dict[str, Any]) -> tuple[int, Any]:
+        """The subscriber clicks the confirmation link of a double opt-in list: Unconfirmed becomes Active."""
+        item, sub = self._subscriber(body)
+        if sub.state != "Unconfirmed":
+            raise ControlError(409, f"{sub.email} is {sub.state}, not Unconfirmed")
+        self.state.set_state(sub, "Active")
+        return self._answer(item, sub)
+
     # ------------------------------------------------------------------------------ the owner acts
     def owner_delete_subscriber(self, body: dict[str, Any]) -> tuple[int, Any]:
         item, sub = self._subscriber(body)
@@ -332,14 +341,14 @@ class CmonControl:
         return 200, seed(self.state, subscribers=subscribers, lists=lists, seed_value=body.get("seed", 3))
 
     def clock_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, {"now": show_date(self.server.clock.now())}
+        return 200, {"now": self.state.show(self.server.clock.now())}
 
     def clock(self, body: dict[str, Any]) -> tuple[int, Any]:
         seconds = body.get("advance_seconds")
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
             raise ControlError(400, "advance_seconds must be a number of seconds, zero or more")
         self.server.clock.advance(float(seconds))
-        return 200, {"now": show_date(self.server.clock.now())}
+        return 200, {"now": self.state.show(self.server.clock.now())}
 
     def faults_add(self, body: dict[str, Any]) -> tuple[int, Any]:
         fault = Fault(kind=str(body.get("kind")), count=body.get("count"), fraction=body.get("fraction"),

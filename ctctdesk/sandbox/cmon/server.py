@@ -61,6 +61,8 @@ class CmonConfig:
     #: Retry-After on a 429 (the documented transactional limit names X-RateLimit-Reset instead)
     retry_after_header: bool = False
     client_names: tuple[str, ...] = ("Demo Office",)
+    #: the clients' time zone, minutes east of UTC: every date is shown and read in it, as the service does
+    utc_offset_minutes: int = 0
     state_file: Path | None = None
     seed_subscribers: int = 0
 
@@ -94,7 +96,8 @@ class CmonServer:
         self.host = host
         self.clock = Clock()
         self.api_keys = {self.config.api_key or "cm-sandbox-" + secrets.token_hex(20)}
-        self.state = CmonState(self.clock, client_names=self.config.client_names)
+        self.state = CmonState(self.clock, client_names=self.config.client_names,
+                               utc_offset_minutes=self.config.utc_offset_minutes)
         self.oauth = CmonOAuth(self.clock, access_token_lifetime=self.config.access_token_lifetime)
         self.limiter = RateLimiter(self.config.rate_limit_per_second, None)
         self.faults = FaultInjector()
@@ -206,6 +209,10 @@ class CmonServer:
             elif name == "retry_after_header":
                 if not isinstance(value, bool):
                     raise ValueError("retry_after_header must be true or false")
+            elif name == "utc_offset_minutes":
+                if not isinstance(value, int) or isinstance(value, bool) or not -720 <= value <= 840:
+                    raise ValueError("utc_offset_minutes must be whole minutes between -720 and 840")
+                self.state.utc_offset_minutes = value
             else:
                 raise ValueError(f"unknown setting {name}")
             setattr(self.config, name, value)
@@ -214,7 +221,8 @@ class CmonServer:
     def config_json(self) -> dict[str, Any]:
         return {"rate_limit_per_second": self.config.rate_limit_per_second,
                 "access_token_lifetime": self.config.access_token_lifetime,
-                "retry_after_header": self.config.retry_after_header}
+                "retry_after_header": self.config.retry_after_header,
+                "utc_offset_minutes": self.config.utc_offset_minutes}
 
     # ------------------------------------------------------------------------------------- WSGI
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:

@@ -49,16 +49,17 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
-def show_date(moment: float) -> str:
-    """A time as the API shows it: `YYYY-MM-DD HH:MM:SS` in the client's time zone (UTC here)."""
-    return datetime.fromtimestamp(moment, tz=UTC).strftime(DATE_FORMAT)
+def show_date(moment: float, offset: float = 0.0) -> str:
+    """A time as the API shows it: `YYYY-MM-DD HH:MM:SS` in the client's time zone, `offset` seconds
+    east of UTC."""
+    return datetime.fromtimestamp(moment + offset, tz=UTC).strftime(DATE_FORMAT)
 
 
-def parse_date(text: str) -> float | None:
-    """`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` (client time zone, UTC here)."""
+def parse_date(text: str, offset: float = 0.0) -> float | None:
+    """`YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS` in the client's time zone."""
     for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC).timestamp()
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC).timestamp() - offset
         except ValueError:
             continue
     return None
@@ -129,9 +130,12 @@ class CmonClient:
 class CmonState:
     """Everything the emulator holds; callers hold `lock` around each request."""
 
-    def __init__(self, clock: Clock, *, client_names: Iterable[str] = ("Demo Office",)):
+    def __init__(self, clock: Clock, *, client_names: Iterable[str] = ("Demo Office",),
+                 utc_offset_minutes: int = 0):
         self.clock = clock
         self.lock = threading.RLock()
+        #: the clients' time zone, in which every date is shown and read (all clients share it here)
+        self.utc_offset_minutes = utc_offset_minutes
         self._client_names = tuple(client_names)
         self.reset()
 
@@ -150,6 +154,24 @@ class CmonState:
 
     def now(self) -> float:
         return self.clock.now()
+
+    @property
+    def offset(self) -> float:
+        return self.utc_offset_minutes * 60.0
+
+    def show(self, moment: float) -> str:
+        return show_date(moment, self.offset)
+
+    def parse(self, text: str) -> float | None:
+        return parse_date(text, self.offset)
+
+    def time_zone_name(self) -> str:
+        """The client's TimeZone as the service names it, e.g. `(GMT+10:00) …`."""
+        minutes = self.utc_offset_minutes
+        if minutes == 0:
+            return "(GMT) Coordinated Universal Time"
+        sign = "+" if minutes > 0 else "-"
+        return f"(GMT{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}) Emulated time zone"
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -284,6 +306,26 @@ class CmonState:
                 if known in sub.fields:
                     sub.fields[known] = [v for v in sub.fields[known] if v in merged]
 
+    def update_custom_field(self, item: CmonList, key: str, name: Any, visible: Any) -> str:
+        """Rename a field (its tag follows the new name; subscribers keep their values); returns the tag."""
+        known, definition = self.custom_field(item, key)
+        if not isinstance(name, str) or not name.strip() or not re.sub(r"[^0-9A-Za-z_]", "", name):
+            raise bad_request(254, "Invalid Field Name")
+        new_key = bare(field_key(name))
+        clash = any((k.lower() == new_key.lower() or d["FieldName"].lower() == name.strip().lower())
+                    and k != known for k, d in item.custom_fields.items())
+        if clash:
+            raise bad_request(255, "The Field Name already exists in this list")
+        definition["FieldName"] = name.strip()
+        if visible is not None:
+            definition["VisibleInPreferenceCenter"] = bool(visible)
+        if new_key != known:
+            item.custom_fields = {(new_key if k == known else k): d for k, d in item.custom_fields.items()}
+            for sub in item.subscribers.values():
+                if known in sub.fields:
+                    sub.fields[new_key] = sub.fields.pop(known)
+        return field_key(name)
+
     def delete_custom_field(self, item: CmonList, key: str) -> None:
         known, _ = self.custom_field(item, key)
         del item.custom_fields[known]
@@ -375,7 +417,7 @@ class CmonState:
             state = "Unconfirmed" if item.confirmed_opt_in else "Active"
             sub = Subscriber(email, name if isinstance(name, str) else "", state, now, now, updated=now)
             self.apply_fields(item, sub, body.get("CustomFields"))
-            self._consent(sub, body)
+            self._consent(item, sub, body)
             item.subscribers[email.lower()] = sub
             if resubscribe:
                 self._unsuppress(item, email)
@@ -394,18 +436,23 @@ class CmonState:
         if isinstance(name, str) and name != existing.name:
             existing.name = name
             changed = True
-        changed = self._consent(existing, body) or changed
+        changed = self._consent(item, existing, body) or changed
         if changed:
             existing.updated = now
         return "existing", None
 
-    @staticmethod
-    def _consent(sub: Subscriber, body: dict[str, Any]) -> bool:
+    def _consent(self, item: CmonList, sub: Subscriber, body: dict[str, Any]) -> bool:
+        """ConsentToTrack "Yes"/"No" applies to the address on every list of the client, as documented;
+        "Unchanged" (or nothing) keeps what it has."""
         value = body.get("ConsentToTrack")
-        if value in ("Yes", "No") and value != sub.consent_to_track:
-            sub.consent_to_track = value
-            return True
-        return False
+        if value not in ("Yes", "No") or value == sub.consent_to_track:
+            return False
+        sub.consent_to_track = value
+        for other in self.client_lists(item.client_id):
+            same = other.subscribers.get(sub.email.lower())
+            if same is not None:
+                same.consent_to_track = value
+        return True
 
     def update_subscriber(self, item: CmonList, current_email: str, body: dict[str, Any]) -> None:
         sub = self.subscriber(item, current_email)
@@ -426,7 +473,7 @@ class CmonState:
         if isinstance(body.get("Name"), str) and body["Name"] != sub.name:
             sub.name = body["Name"]
             sub.updated = now
-        if self.apply_fields(item, sub, body.get("CustomFields")) or self._consent(sub, body):
+        if self.apply_fields(item, sub, body.get("CustomFields")) or self._consent(item, sub, body):
             sub.updated = now
         if body.get("Resubscribe") and sub.state not in ("Active", "Unconfirmed"):
             self._unsuppress(item, sub.email)
@@ -493,24 +540,45 @@ class CmonState:
         return [s for s in item.subscribers.values()
                 if s.state == state and (since is None or s.state_changed >= since)]
 
-    def subscriber_json(self, item: CmonList, sub: Subscriber) -> dict[str, Any]:
+    def subscriber_json(self, item: CmonList, sub: Subscriber, *, tracking: bool = False) -> dict[str, Any]:
+        """A subscriber as the API shows it; custom fields are named by their FieldName, one entry per
+        value. `ConsentToTrack` is shown only when asked for (`includetrackingpreference=true`)."""
         fields = []
         for known, values in sub.fields.items():
             definition = item.custom_fields.get(known)
             if definition is None:
                 continue
             fields += [{"Key": definition["FieldName"], "Value": value} for value in values]
-        return {"EmailAddress": sub.email, "Name": sub.name, "ListJoinedDate": show_date(sub.joined),
-                "State": sub.state, "StateChangedDate": show_date(sub.state_changed), "CustomFields": fields,
-                "ReadsEmailWith": "", "ConsentToTrack": sub.consent_to_track}
+        body = {"EmailAddress": sub.email, "Name": sub.name, "ListJoinedDate": self.show(sub.joined),
+                "State": sub.state, "StateChangedDate": self.show(sub.state_changed), "CustomFields": fields,
+                "ReadsEmailWith": ""}
+        if tracking:
+            body["ConsentToTrack"] = sub.consent_to_track
+        return body
 
     def list_stats(self, item: CmonList) -> dict[str, Any]:
-        counts = {state: 0 for state in STATES}
-        for sub in item.subscribers.values():
-            counts[sub.state] += 1
-        return {"TotalActiveSubscribers": counts["Active"], "TotalUnsubscribes": counts["Unsubscribed"],
-                "TotalDeleted": counts["Deleted"], "TotalBounces": counts["Bounced"],
-                "TotalUnconfirmed": counts["Unconfirmed"]}
+        """Totals per state, and per period for the state each subscriber entered (UTC calendar)."""
+        now = datetime.fromtimestamp(self.now() + self.offset, tz=UTC)
+        today = now.date()
+        periods = {
+            "Today": lambda d: d == today,
+            "Yesterday": lambda d: (today - d).days == 1,
+            "ThisWeek": lambda d: 0 <= (today - d).days < 7,
+            "ThisMonth": lambda d: (d.year, d.month) == (today.year, today.month),
+            "ThisYear": lambda d: d.year == today.year,
+        }
+        names = {"Active": "NewActiveSubscribers", "Unsubscribed": "Unsubscribes", "Deleted": "Deleted",
+                 "Bounced": "Bounces"}
+        totals = {"Active": "TotalActiveSubscribers", "Unsubscribed": "TotalUnsubscribes",
+                  "Deleted": "TotalDeleted", "Bounced": "TotalBounces"}
+        stats: dict[str, Any] = {}
+        for state, prefix in names.items():
+            members = [s for s in item.subscribers.values() if s.state == state]
+            stats[totals[state]] = len(members)
+            dates = [datetime.fromtimestamp(s.state_changed + self.offset, tz=UTC).date() for s in members]
+            for period, test in periods.items():
+                stats[prefix + period] = sum(1 for d in dates if test(d))
+        return stats
 
     # -------------------------------------------------------------------------------- segments
     def save_segment(self, item: CmonList, title: Any, rule_groups: Any, segment: Segment | None = None) -> Segment:
@@ -547,14 +615,15 @@ class CmonState:
                     raise bad_request(2704, "Empty Segment RuleType")
                 if not isinstance(clause, str) or not clause.strip():
                     raise bad_request(2706, "Empty Segment Clauses")
-                compile_rule(item, rule_type.strip(), clause.strip())  # raises on a bad rule
+                compile_rule(item, rule_type.strip(), clause.strip(), self.offset)  # raises on a bad rule
                 checked.append({"RuleType": rule_type.strip(), "Clause": clause.strip()})
             groups.append({"Rules": checked})
         return groups
 
     def segment_members(self, segment: Segment, since: float | None = None) -> list[Subscriber]:
         item = self.list(segment.list_id)
-        tests = [[compile_rule(item, r["RuleType"], r["Clause"]) for r in g["Rules"]] for g in segment.rule_groups]
+        tests = [[compile_rule(item, r["RuleType"], r["Clause"], self.offset) for r in g["Rules"]]
+                 for g in segment.rule_groups]
         return [s for s in item.subscribers.values()
                 if s.state == "Active" and (since is None or s.state_changed >= since)
                 and all(any(test(s) for test in group) for group in tests)]
@@ -594,7 +663,7 @@ _MULTI_VERBS = ("EQUALS", "NOT_EQUALS", "PROVIDED", "NOT_PROVIDED")
 _NO_OBJECT = ("PROVIDED", "NOT_PROVIDED")
 
 
-def compile_rule(item: CmonList, rule_type: str, clause: str) -> Callable[[Subscriber], bool]:
+def compile_rule(item: CmonList, rule_type: str, clause: str, offset: float = 0.0) -> Callable[[Subscriber], bool]:
     """A test for one rule (`RuleType` + `Clause` such as `EQUALS Gold`), or the documented error.
 
     Covered: EmailAddress, Name, DateSubscribed and custom fields by their `[tag]`; the campaign-activity
@@ -611,7 +680,7 @@ def compile_rule(item: CmonList, rule_type: str, clause: str) -> Callable[[Subsc
         if rule_type == "Name":
             return [sub.name] if sub.name else []
         if rule_type == "DateSubscribed":
-            return [show_date(sub.joined)[:10]]
+            return [show_date(sub.joined, offset)[:10]]
         return sub.fields.get(known, [])
 
     if rule_type in ("EmailAddress", "Name"):
