@@ -165,7 +165,7 @@ def _plan_json(preview: Any) -> dict[str, Any]:
 
 
 def _summary_json(summary: Any) -> dict[str, Any]:
-    from ctctdesk.sync.presenting import summary_tree, worded_for
+    from ctctdesk.sync.presenting import for_service, summary_tree
 
     return {
         "run_id": summary.run_id,
@@ -182,7 +182,7 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "stopped_reason": summary.stopped_reason,
         "ok": summary.ok,
         # as the window shows it, worded for the service the run talked to
-        "tree": [child.to_dict() for child in worded_for(summary_tree(summary), summary.service).children],
+        "tree": [child.to_dict() for child in for_service(summary_tree(summary), summary.service).children],
     }
 
 

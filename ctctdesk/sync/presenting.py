@@ -64,18 +64,6 @@ def direction_text(direction: object, service: str = "") -> str:
     return text.replace(DEFAULT_SERVICE, service) if service else text
 
 
-def worded_for(root: Node, service: str) -> Node:
-    """The tree with every row worded for `service` (rows are written for Constant Contact); in place."""
-    if not service or service == DEFAULT_SERVICE:
-        return root
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        node.text = node.text.replace(DEFAULT_SERVICE, service)
-        stack.extend(node.children)
-    return root
-
-
 EVENT_ADVICE = "Reconnect in Settings → Constant Contact; nothing is lost, the next sync catches up."
 FIELD_TEXT = {
     "email": "email",
@@ -594,6 +582,23 @@ def plan_title(plan_direction: Direction | str) -> str:
 def plan_lines(plan: Plan, limit: int | None = CLI_DETAIL_ROWS, not_sent: Sequence[str] = ()) -> list[str]:
     """The plan tree as indented text for ``ctctdesk sync --dry-run``: the same rows as the window."""
     return [f"{plan_title(plan.direction)}:", *plan_tree(plan, not_sent=not_sent).lines("  ", limit)]
+
+
+def for_service(tree: Node, name: str) -> Node:
+    """The same rows for another email service: each "Constant Contact" says ``name`` instead (the
+    service's `display_name`), so the Synchronize tab and the command line name the one they talk to."""
+    if name and name != DEFAULT_SERVICE:
+        tree.text = tree.text.replace(DEFAULT_SERVICE, name)
+        for child in tree.children:
+            for_service(child, name)
+    return tree
+
+
+def lines_for_service(lines: Sequence[str], name: str) -> tuple[str, ...]:
+    """`for_service` for text lines (``plan_lines``, the preview's lines)."""
+    if not name or name == DEFAULT_SERVICE:
+        return tuple(lines)
+    return tuple(line.replace(DEFAULT_SERVICE, name) for line in lines)
 
 
 def plan_to_dict(plan: Plan) -> dict:

@@ -51,7 +51,7 @@ from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, proje
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
-from ctctdesk.sync.presenting import plan_lines
+from ctctdesk.sync.presenting import lines_for_service, plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead
 from ctctdesk.sync.snapshot import Baseline
@@ -145,7 +145,7 @@ class RunSummary:
     requests_used: int
     stop: StopReason = StopReason.COMPLETED
     stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
-    service: str = "Constant Contact"  # the email service the run talked to (its display name)
+    service: str = readers.DEFAULT_NAME  # the email service the run talked to (its display name)
 
     @property
     def cancelled(self) -> bool:
@@ -288,6 +288,7 @@ class SyncService:
         lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
+        lines = lines_for_service(lines, readers.display_name(self._client()))
         preview = Preview(
             direction=direction,
             plan=the_plan,
@@ -367,7 +368,7 @@ class SyncService:
         if context is not None and context.requests_before is not None:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
-        run_id = store.start_run(preview.direction.value, trigger, started, self.service_name(client))
+        run_id = store.start_run(preview.direction.value, trigger, started, readers.display_name(client))
         total = ExecResult()
         raised: BaseException | None = None
         try:
@@ -481,13 +482,18 @@ class SyncService:
     def service_name(self, client: Any = None) -> str:
         """The email service this database syncs with, as people call it ("Campaign Monitor"); the
         Synchronize tab, the command line and the history say it. The service object's own name when
-        there is one at hand, else the connection's (which needs no keyring and no network), else
-        Constant Contact."""
+        there is one at hand, else the connection's (which needs no keyring and no network), else the
+        connected client's; Constant Contact when none says."""
         for source in (client, self.connection):
             name = getattr(source, "display_name", None)
             if isinstance(name, str) and name:
                 return name
-        return readers.DEFAULT_NAME
+        if self.connection is None:
+            return readers.DEFAULT_NAME
+        try:
+            return readers.display_name(self.connection.client())
+        except CtctError:  # not connected, no keyring: nobody to ask, the default name
+            return readers.DEFAULT_NAME
 
     def _connection_changed(self, status: ConnectionStatus) -> None:
         """Connection listener (any thread): one history entry each time the connection breaks.
@@ -602,7 +608,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         requests_used=row.requests_used,
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
-        service=getattr(row, "service", "") or "Constant Contact",
+        service=getattr(row, "service", "") or readers.DEFAULT_NAME,
     )
 
 

@@ -104,8 +104,7 @@ class RunRow(_SyncModel):
     cancelled = peewee.BooleanField(default=False)
     stopped_reason = peewee.TextField(default="")
     stop = peewee.CharField(max_length=16, default="")  # why the run ended (StopReason); "" in old rows
-    #: the email service the run talked to ("Campaign Monitor"); "" in rows older than v4 (Constant Contact)
-    service = peewee.CharField(max_length=32, default="")
+    service = peewee.CharField(max_length=40, default="")  # the email service's name; "" in old rows
 
     class Meta:
         table_name = "sync_run"
@@ -143,10 +142,9 @@ def _add_run_stop(db: peewee.Database) -> None:
 
 
 def _add_run_service(db: peewee.Database) -> None:
-    """v4: which email service each run talked to; rows written before it keep "" (Constant Contact,
-    the only service then)."""
+    """v4: which email service each run talked to (Constant Contact for rows written before it)."""
     if "service" not in {column.name for column in db.get_columns(RunRow._meta.table_name)}:
-        db.execute_sql("ALTER TABLE sync_run ADD COLUMN service VARCHAR(32) NOT NULL DEFAULT ''")
+        db.execute_sql("ALTER TABLE sync_run ADD COLUMN service VARCHAR(40) NOT NULL DEFAULT ''")
 
 
 #: The sync's tables, migrated by whoever opens the database for the sync (`ensure_tables`).
@@ -393,8 +391,7 @@ def journal_of(run_id: int) -> list[JournalEntry]:
 
 
 def start_run(direction: str, trigger: str, started_at: datetime, service: str = "") -> int:
-    return RunRow.insert(direction=direction, trigger=trigger, started_at=started_at,
-                         service=service).execute()
+    return RunRow.insert(direction=direction, trigger=trigger, started_at=started_at, service=service).execute()
 
 
 def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str, int],

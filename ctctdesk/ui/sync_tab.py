@@ -42,10 +42,10 @@ from ctctdesk.sync.presenting import (
     DEFAULT_SERVICE,
     change_count,
     direction_text,
+    for_service,
     plan_tree,
     side_of,
     summary_tree,
-    worded_for,
 )
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.sync_history import HistoryPanel
@@ -281,7 +281,7 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             summary = self.service.activate(on_progress=handle.report, cancel=cancel)
-            return summary, worded_for(summary_tree(summary), getattr(summary, "service", ""))
+            return summary, for_service(summary_tree(summary), getattr(summary, "service", ""))
 
         self._start("initial activation", work, cancel,
                     "Initial activation: bringing Constant Contact's lists into the CRM…", self._activated)
@@ -325,7 +325,7 @@ class SyncTab(QWidget):
             preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel, full=full)
             extra = {"not_sent": preview.not_sent} if getattr(preview, "not_sent", ()) else {}
             tree = plan_tree(preview.plan, pending_other_way=preview.pending_other_way, **extra)
-            return preview, worded_for(tree, service)
+            return preview, for_service(tree, service)
 
         self._start("preview", work, cancel, "Reading both sides…", self._previewed)
 
@@ -374,7 +374,7 @@ class SyncTab(QWidget):
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             summary = self.service.run(preview, trigger="button", on_progress=handle.report, cancel=cancel,
                                        force=force)
-            return summary, worded_for(summary_tree(summary), getattr(summary, "service", ""))
+            return summary, for_service(summary_tree(summary), getattr(summary, "service", ""))
 
         self._start("run", work, cancel, "Starting…", self._ran)
 
@@ -418,7 +418,7 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             details = self.service.run_details(run.run_id)
-            return details, worded_for(summary_tree(details), getattr(details, "service", ""))
+            return details, for_service(summary_tree(details), getattr(details, "service", ""))
 
         def show(result: tuple[Any, Any]) -> None:
             details, tree = result

@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ctctdesk.crm import contacts, lists
+from ctctdesk.crm.editing.contacts import delete_contacts
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import Contact
 from ctctdesk.sync.operations import AddMembership
@@ -36,9 +37,9 @@ from tests.support.cmon_sync import CmonEnv, make_cmon_env
 from tests.support.crm_fixtures import add_company, add_contact
 from tests.support.fake_cmon import FakeCampaignMonitor
 
-EXAMPLES = int(os.environ.get("CMON_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("CMON_EXAMPLES", "40"))
 TITLES = ("One", "Two")
-CRM_EDITS = ["l_field", "l_tick", "l_untick", "l_dnc", "l_new", "l_email"]
+CRM_EDITS = ["l_field", "l_tick", "l_untick", "l_dnc", "l_new", "l_email", "l_delete"]
 CM_EDITS = ["r_unsub", "r_bounce", "r_delete", "r_suppress", "r_signup"]
 edits = st.lists(st.tuples(st.sampled_from(CRM_EDITS + CM_EDITS), st.integers(0, 20), st.integers(0, 1)),
                  max_size=10)
@@ -75,6 +76,8 @@ def apply(env: CmonEnv, history: History, edit: tuple[str, int, int]) -> None:
             lists.set_member(local.id, person.id, True)
     elif kind == "l_untick" and person is not None:
         lists.set_member(local.id, person.id, False)
+    elif kind == "l_delete" and person is not None:
+        delete_contacts([person.id])
     elif kind == "l_dnc" and person is not None:
         contacts.set_do_not_contact([person.id], True)
     elif kind == "l_new":
@@ -154,5 +157,14 @@ def test_random_histories_on_both_sides_keep_the_rules(n, history):
             assert left == [], left
             emails = [c.email.lower() for c in Contact.select() if c.email]
             assert len(emails) == len(set(emails))
+            for title in TITLES:  # the lists agree for everyone ctctdesk may send to
+                found = lists.find_list(title)
+                crm = {c.email.lower() for c in (Contact.get_by_id(i) for i in lists.member_ids(found.id))
+                       if c.email_status not in ("unsubscribed", "bounced") and not c.do_not_contact}
+                cm = {e for e in env.world.members(title)
+                      if (p := Contact.get_or_none(Contact.email == e)) is None
+                      or p.email_status not in ("unsubscribed", "bounced")}
+                deleted = env.world.members(title, "Deleted")
+                assert crm - deleted == cm - deleted - done.gone.keys(), title
         finally:
             close_database()

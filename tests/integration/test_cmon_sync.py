@@ -383,3 +383,21 @@ def test_a_push_killed_after_a_recorded_step_never_turns_its_edits_into_changes_
     assert Contact.get_by_id(ids[0]).job_title == "Boss"
     ok(service.run(service.preview("to_cc"), force=True))
     assert service.preview("to_cc").plan.changes == () and service.preview("from_cc").plan.changes == ()
+
+
+def test_the_preview_and_a_refusal_name_campaign_monitor(env):
+    ids = pushed(env, names=("One",))
+    contacts.update_contact(ids[0], job_title="Boss")
+    lines = "\n".join(env.service.preview("to_cc").lines)
+    assert "CRM → Campaign Monitor" in lines and "Constant Contact" not in lines
+    assert env.service.service_name() == "Campaign Monitor"
+    firm = add_company("Other")
+    env.world.refuse("bea@other.example")
+    lists.add_members(lists.find_list("One").id, [add_contact(firm, "Bea", "B", "bea@other.example")])
+    summary = env.sync("to_cc")
+    assert "Campaign Monitor" in summary.errors[0].message and "Constant Contact" not in summary.errors[0].message
+
+
+def test_the_history_says_which_service_each_run_talked_to(env):
+    pushed(env, names=("One",))
+    assert {run.service for run in env.service.history()} == {"Campaign Monitor"}

@@ -331,7 +331,7 @@ class CampaignMonitorService:
             labels.discard(model.TAGS_FIELD)
             self._ensure_fields(list_id, labels)
             self._ensure_tags(list_id, {t for b in bodies for t in (tags_of or {}).get(model.email_id(b["EmailAddress"]), ())})
-            held = [b for b in bodies if self._on_hold(b["EmailAddress"])]
+            held = [b for b in bodies if self._on_hold(b["EmailAddress"], list_id)]
             for body in held:  # an import leaves a bounced subscriber as it is (207); an update does not
                 email = model.email_id(body["EmailAddress"])
                 try:
@@ -340,7 +340,7 @@ class CampaignMonitorService:
                     refused.add(email)
                     errors.append(f"{DISPLAY_NAME} refused '{email}': {error.message or error}")
                 sent.add(email)
-            bodies = [b for b in bodies if not self._on_hold(b["EmailAddress"])]
+            bodies = [b for b in bodies if not self._on_hold(b["EmailAddress"], list_id)]
             for batch in chunks([self._keyed(list_id, b) for b in bodies], IMPORT_BATCH):
                 with translated("The list"):
                     result = self.wire.import_subscribers(list_id, batch)
@@ -352,9 +352,10 @@ class CampaignMonitorService:
                 sent.update(model.email_id(b["EmailAddress"]) for b in batch)
         return errors, sent - refused
 
-    def _on_hold(self, address: str) -> bool:
+    def _on_hold(self, address: str, list_id: str) -> bool:
+        """Is this a bounced subscriber of the list (held there; an update reaches it, an import not)?"""
         known = self.picture.get(model.email_id(address))
-        return known is not None and known.status == RemoteStatus.ON_HOLD
+        return known is not None and known.status == RemoteStatus.ON_HOLD and list_id in known.list_ids
 
     def import_contacts(self, contacts: Sequence[Mapping[str, Any]], list_ids: Sequence[str]) -> list[Activity]:
         rows = [{(CUSTOM_PREFIX + k[3:] if k.startswith("cf:") else k): str(v) for k, v in row.items()}
