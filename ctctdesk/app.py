@@ -265,6 +265,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
         context.ask = Interaction()
     window = MainWindow(context)
     lists_tab = ListsTab(tasks=context.tasks)
+    lists_tab.service_name = lambda: context.connection.display_name if context.connection else "Constant Contact"
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from ctctdesk.cmon import wiring
 from ctctdesk.ui.cmon_page import CmonConnectionPage
@@ -69,6 +69,8 @@ def test_switch_then_connect_by_api_key_with_one_client(qtbot, open_window, offi
     qtbot.waitUntil(lambda: tab.pushButton.text() == "Update Campaign Monitor from CRM")
     assert tab.pullButton.text() == "Update CRM from Campaign Monitor"
     assert "Campaign Monitor" in tab.pullWarning.text() and "Constant Contact" not in tab.pullWarning.text()
+    lists_tab = window.findChild(QWidget, "listsTab")
+    assert lists_tab.service_name() == "Campaign Monitor"  # its questions about linked lists name it
     window.settings_tab.show_page("Automatic sync")
     directions = window.findChild(QComboBox, "scheduleDirection")
     assert directions.itemText(1) == "Update the CRM from Campaign Monitor"
