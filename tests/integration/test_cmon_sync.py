@@ -26,15 +26,20 @@ class Killed(BaseException):
     """The process died here (not an error the engine could handle)."""
 
 
-WORLDS = ["fake", "emulator"]
+WORLDS = ["fake", "emulator", "emulator+10:00"]
 
 
 @pytest.fixture(params=WORLDS)
 def env(request, tmp_path):
-    """The engine over the in-memory fake, and over the emulator through the real wire client."""
+    """The engine over the in-memory fake, and over the emulator through the real wire client — also with
+    the client's dates in a time zone ten hours ahead of UTC (the engine assumes none)."""
     from ctctdesk.crm.db import close_database
 
-    world = FakeCampaignMonitor() if request.param == "fake" else EmulatorWorld(request.getfixturevalue("cmon_sandbox"))
+    if request.param == "fake":
+        world = FakeCampaignMonitor()
+    else:
+        offset = 600 if request.param.endswith("+10:00") else 0
+        world = EmulatorWorld(request.getfixturevalue("cmon_factory")(utc_offset_minutes=offset))
     environment = make_cmon_env(tmp_path, world)
     yield environment
     close_database()
