@@ -438,3 +438,21 @@ def test_a_push_stopped_by_an_outage_is_recorded_and_the_next_run_finishes_it(em
         f"n{i}@new.example" for i in range(3)}
     assert env.world.values("One", "p0@firm.example")["Job title"] == ["Boss"]
     assert env.service.preview("to_cc").plan.changes == ()
+
+
+def test_activation_brings_an_existing_client_into_the_crm_and_nothing_is_left_either_way(emulated):
+    from ctctdesk.sandbox.cmon.seed import seed
+
+    env = emulated
+    made = seed(env.world.state, subscribers=40, lists=3)
+    env.world.advance(days=1)
+    summary = ok(env.service.activate())
+    assert summary.counts["contacts added"] == 40 and summary.counts["lists created"] == 3
+    for list_id in made["lists"]:
+        item = env.world.state.list(list_id)
+        assert local_list(item.title) == set(item.subscribers)
+    some = next(iter(env.world.state.list(made["lists"][0]).subscribers.values()))
+    person = Contact.get(Contact.email == some.email)
+    assert f"{person.first_name} {person.last_name}" == some.name
+    env.world.advance(days=1)
+    quiet(env)
