@@ -26,15 +26,20 @@ class Killed(BaseException):
     """The process died here (not an error the engine could handle)."""
 
 
-WORLDS = ["fake", "emulator"]
+WORLDS = ["fake", "emulator", "emulator+10:00"]
 
 
 @pytest.fixture(params=WORLDS)
 def env(request, tmp_path):
-    """The engine over the in-memory fake, and over the emulator through the real wire client."""
+    """The engine over the in-memory fake, and over the emulator through the real wire client — also with
+    the client's dates in a time zone ten hours ahead of UTC (the engine assumes none)."""
     from ctctdesk.crm.db import close_database
 
-    world = FakeCampaignMonitor() if request.param == "fake" else EmulatorWorld(request.getfixturevalue("cmon_sandbox"))
+    if request.param == "fake":
+        world = FakeCampaignMonitor()
+    else:
+        offset = 600 if request.param.endswith("+10:00") else 0
+        world = EmulatorWorld(request.getfixturevalue("cmon_factory")(utc_offset_minutes=offset))
     environment = make_cmon_env(tmp_path, world)
     yield environment
     close_database()
@@ -401,3 +406,53 @@ def test_the_preview_and_a_refusal_name_campaign_monitor(env):
 def test_the_history_says_which_service_each_run_talked_to(env):
     pushed(env, names=("One",))
     assert {run.service for run in env.service.history()} == {"Campaign Monitor"}
+
+
+@pytest.fixture
+def emulated(request, tmp_path):
+    from ctctdesk.crm.db import close_database
+
+    environment = make_cmon_env(tmp_path, EmulatorWorld(request.getfixturevalue("cmon_sandbox")))
+    yield environment
+    close_database()
+
+
+def test_a_push_stopped_by_an_outage_is_recorded_and_the_next_run_finishes_it(emulated):
+    """Campaign Monitor keeps failing the imports beyond the client's retries: the run stops and says
+    so, keeps what went through; once the service is back, the next run does the rest, once."""
+    from ctctdesk.sandbox.faults import Fault
+
+    env = emulated
+    ids = pushed(env, names=("One",))
+    contacts.update_contact(ids[0], job_title="Boss")
+    firm = add_company("New")
+    lists.add_members(lists.find_list("One").id, [add_contact(firm, f"N{i}", "N", f"n{i}@new.example")
+                                                  for i in range(3)])
+    env.world.server.faults.add(Fault(kind="503", count=50, path_prefix="/api/v3.3/subscribers/"))
+    summary = env.sync("to_cc")
+    assert summary.stop.value == "error" and "Campaign Monitor" in summary.stopped_reason
+    assert env.service.history()[0].stop.value == "error"
+    env.world.server.faults.clear()
+    ok(env.sync("to_cc"))
+    assert env.world.members("One") == {f"p{i}@firm.example" for i in range(4)} | {
+        f"n{i}@new.example" for i in range(3)}
+    assert env.world.values("One", "p0@firm.example")["Job title"] == ["Boss"]
+    assert env.service.preview("to_cc").plan.changes == ()
+
+
+def test_activation_brings_an_existing_client_into_the_crm_and_nothing_is_left_either_way(emulated):
+    from ctctdesk.sandbox.cmon.seed import seed
+
+    env = emulated
+    made = seed(env.world.state, subscribers=40, lists=3)
+    env.world.advance(days=1)
+    summary = ok(env.service.activate())
+    assert summary.counts["contacts added"] == 40 and summary.counts["lists created"] == 3
+    for list_id in made["lists"]:
+        item = env.world.state.list(list_id)
+        assert local_list(item.title) == set(item.subscribers)
+    some = next(iter(env.world.state.list(made["lists"][0]).subscribers.values()))
+    person = Contact.get(Contact.email == some.email)
+    assert f"{person.first_name} {person.last_name}" == some.name
+    env.world.advance(days=1)
+    quiet(env)

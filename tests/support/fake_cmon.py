@@ -125,7 +125,8 @@ class FakeCampaignMonitor:
 
     def client_details(self, client_id: str) -> dict[str, Any]:
         self._hit("client")
-        return {"BasicDetails": {"ClientID": client_id, "CompanyName": self.client_name}}
+        return {"BasicDetails": {"ClientID": client_id, "CompanyName": self.client_name,
+                                 "TimeZone": "(GMT) Coordinated Universal Time"}}
 
     def lists_for_email(self, client_id: str, email: str) -> list[dict[str, Any]]:
         self._hit("listsforemail")

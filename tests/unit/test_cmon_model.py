@@ -62,5 +62,21 @@ def test_a_subscriber_written_carries_its_name_its_fields_cleared_ones_and_its_t
     assert {"Key": "Tags", "Value": "", "Clear": True} in subscriber_body("a@x.example", {}, [])["CustomFields"]
 
 
-def test_an_incremental_read_looks_back_26_hours_for_any_time_zone():
-    assert since_date("2026-11-30T12:00:00Z") == "2026-11-29 10:00"
+def test_an_incremental_read_asks_from_an_hour_before_the_newest_date_it_saw_in_the_services_own_zone():
+    assert since_date("2026-11-30 00:30:00") == "2026-11-29 23:30"
+
+
+def test_the_clients_time_zone_moves_the_cursor_on_in_a_quiet_account():
+    from datetime import UTC, datetime, timedelta
+
+    from ctctdesk.sync.campaign_monitor.reader import next_cursor
+    from ctctdesk.sync.campaign_monitor.service import utc_offset
+
+    assert utc_offset("(GMT+10:00) Canberra, Melbourne, Sydney") == timedelta(hours=10)
+    assert utc_offset("(GMT-03:30) Newfoundland") == -timedelta(hours=3, minutes=30)
+    assert utc_offset("(GMT) Coordinated Universal Time") == timedelta(0)
+    assert utc_offset("somewhere") is None
+    started = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    assert next_cursor("2026-11-28 09:00:00", "", started, timedelta(hours=10)) == "2026-12-01 05:00:00"
+    assert next_cursor("2026-11-28 09:00:00", "2026-11-27 00:00:00", started, None) == "2026-11-28 09:00:00"
+    assert next_cursor("", "2026-11-27 00:00:00", started, None) == "2026-11-27 00:00:00"

@@ -63,10 +63,9 @@ class ClientWire:
 
     def client_details(self, client_id: str) -> Mapping[str, Any]:
         with _wire_errors():
-            found = [c for c in self.client.clients() if c.client_id == client_id]
-        if not found:
-            raise WireError(404, 102, "Invalid ClientID")
-        return {"BasicDetails": {"ClientID": client_id, "CompanyName": found[0].name}}
+            details = self.client.client_details(client_id)
+        return {"BasicDetails": {"ClientID": details.client_id, "CompanyName": details.name,
+                                 "TimeZone": details.time_zone}}
 
     def lists(self, client_id: str) -> Sequence[Mapping[str, Any]]:
         with _wire_errors():

@@ -13,10 +13,14 @@ in pages of at most 1,000. The reader folds those per-list answers into one cont
   differs from the mirror's once this read is folded in, all its active subscribers again (the only
   way to see who left or joined without a state change).
 
-  ``SINCE_MARGIN``: Campaign Monitor's dates are in the client's time zone (``YYYY-MM-DD HH:MM:SS``)
-  and the filter takes minutes at best; 26 hours before the cursor (this machine's UTC time) covers
-  every zone from −12:00 to +14:00. Reads are idempotent, so reading a day's changes again costs only
-  their pages.
+  The cursor is Campaign Monitor's own date: the newest ``StateChangedDate`` (or suppression date) a
+  read saw, kept as the service shows it — in the client's time zone, which the filter uses too, so no
+  time zone is assumed or converted (the emulator's NOTES recommend it); when the client's details name
+  its zone, the start of the read in that zone less an hour moves it on in a quiet account (otherwise
+  the last changes would be read again by every pull). The next read asks from `SINCE_MARGIN` before: the filter takes minutes, and a change made in a list already read while
+  the read went on may carry a date older than the newest one seen in a later list. A read that sees
+  no change keeps the cursor; an account with nothing in it yet is read completely again (cheap).
+  Reads are idempotent, so what the margin reads again costs only its pages.
 
 Cost model, L = lists, n = addresses, s = list subscriptions (n × lists per address), S = suppressed
 addresses, c = subscribers whose state changed in the window, R = active subscribers of the lists
@@ -47,22 +51,23 @@ from ctctdesk.sync.campaign_monitor import model
 from ctctdesk.sync.campaign_monitor.wire import PAGE_SIZE, STATES
 from ctctdesk.sync.errors import SyncCancelled
 from ctctdesk.sync.progress import ProgressCallback, report
-from ctctdesk.sync.remote_reader import RemoteRead, iso
+from ctctdesk.sync.remote_reader import RemoteRead
 from ctctdesk.sync.snapshot import RemoteContact, RemoteList, RemoteSnapshot, RemoteStatus
 
 if TYPE_CHECKING:
     from ctctdesk.sync.campaign_monitor.service import CampaignMonitorService
 
 PHASE = "Reading Campaign Monitor"
-SINCE_MARGIN = timedelta(hours=26)
+SINCE_MARGIN = timedelta(hours=1)
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def since_date(cursor: str) -> str:
-    """The ``date`` filter for a read after ``cursor`` (ISO UTC): minutes, less the margin."""
-    moment = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (moment.astimezone(UTC) - SINCE_MARGIN).strftime("%Y-%m-%d %H:%M")
+    """The ``date`` filter for a read after ``cursor`` (a date as Campaign Monitor shows it), to the
+    minute, less the margin."""
+    moment = datetime.strptime(cursor[:19], DATE_FORMAT) if len(cursor) >= 19 else datetime.strptime(
+        cursor[:10], "%Y-%m-%d")
+    return (moment - SINCE_MARGIN).strftime("%Y-%m-%d %H:%M")
 
 
 def read_campaign_monitor(service: CampaignMonitorService, *, account_id: str, cursor: str = "",
@@ -73,13 +78,14 @@ def read_campaign_monitor(service: CampaignMonitorService, *, account_id: str, c
     are given, completely otherwise (the module docstring gives the cost of each)."""
     reader = _Reader(service, on_progress, cancel)
     started = now or service.clock.now()
-    if cursor and known is not None:
+    if cursor and known is not None and _is_service_date(cursor):
         snapshot, reread = reader.incremental(account_id, since_date(cursor), known)
     else:
-        snapshot, reread = reader.complete(account_id), 0
+        snapshot, reread, cursor = reader.complete(account_id), 0, ""
     labels = {label: label for rc in snapshot.contacts.values() for label, _ in rc.custom_fields
               if not label.startswith("#")}  # fmt: skip
-    return RemoteRead(snapshot, started, iso(started), labels, reread,
+    return RemoteRead(snapshot, started, next_cursor(reader.latest, cursor, started, service.utc_offset),
+                      labels, reread,
                       {t: t for rc in snapshot.contacts.values() for t in model.tags_of(rc)})
 
 
@@ -91,6 +97,7 @@ class _Reader:
         self.cancel = cancel
         self.entries: dict[str, dict[str, model.Entry]] = defaultdict(dict)  # address → list id → entry
         self.read = 0
+        self.latest = ""  # the newest date seen, as the service shows it (the next cursor)
 
     def _check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -108,7 +115,9 @@ class _Reader:
                 self._check_cancel()
                 for record in page:
                     email = model.email_id(record.get("EmailAddress"))
-                    self.entries[email][list_id] = self.service.entry(list_id, record, model.STATE_OF[state])
+                    entry = self.service.entry(list_id, record, model.STATE_OF[state])
+                    self.entries[email][list_id] = entry
+                    self.latest = max(self.latest, entry.date if _is_service_date(entry.date) else "")
                     seen.add(email)
                 self.read += len(page)
                 report(self.on_progress, PHASE, self.read, 0, message=f"{self.read:,} subscribers read")
@@ -124,8 +133,10 @@ class _Reader:
             answer = self.service.suppression_page(page)
             results = list(answer.get("Results") or ())
             for item in results:
-                if since is None or str(item.get("Date") or "")[:16] >= since:
+                date = str(item.get("Date") or "")
+                if since is None or date[:16] >= since:
                     out.add(model.email_id(item.get("EmailAddress")))
+                    self.latest = max(self.latest, date if _is_service_date(date) else "")
             if page >= int(answer.get("NumberOfPages") or 1) or not results:
                 return out
             page += 1
@@ -176,6 +187,26 @@ class _Reader:
         picture.update(changed)
         self.service.picture = picture
         return RemoteSnapshot(contacts=changed, lists=lists, complete=False, account_id=account_id), reread
+
+
+def next_cursor(latest: str, previous: str, started: datetime, offset: timedelta | None) -> str:
+    """Where the next read starts, as a date of the service: the newest it showed, or — when the client's
+    time zone is known — the start of this read in that zone less an hour (daylight saving, clocks),
+    whichever is later, so a quiet account does not have its last changes read again each time."""
+    cursor = max(latest, previous)
+    if offset is not None:
+        local = started.astimezone(UTC).replace(tzinfo=None) + offset - timedelta(hours=1)
+        cursor = max(cursor, local.strftime(DATE_FORMAT))
+    return cursor
+
+
+def _is_service_date(text: str) -> bool:
+    """``YYYY-MM-DD HH:MM:SS``, as Campaign Monitor shows a date (a cursor of another form: read all)."""
+    try:
+        datetime.strptime(text[:19], DATE_FORMAT)
+    except ValueError:
+        return False
+    return len(text) >= 19
 
 
 def _active_in(rc: RemoteContact, list_id: str) -> bool:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -58,6 +59,18 @@ FAILURE_HINTS = {
 }
 #: "Subscriber not in list or has already been removed": a removal that is already done.
 NOT_IN_LIST = 203
+
+
+def utc_offset(time_zone: str) -> dt.timedelta | None:
+    """The offset a client's ``TimeZone`` names, e.g. "(GMT+10:00) Canberra" → +10 h; None when it names
+    none (daylight saving is not in the name: whoever uses it allows an hour)."""
+    found = re.match(r"\s*\((?:GMT|UTC)(?:([+-])(\d{1,2}):(\d{2}))?\)", time_zone)
+    if found is None:
+        return None
+    if found.group(1) is None:
+        return dt.timedelta(0)
+    offset = dt.timedelta(hours=int(found.group(2)), minutes=int(found.group(3)))
+    return -offset if found.group(1) == "-" else offset
 
 
 def cm_error(error: WireError, what: str = "") -> CtctError:
@@ -113,6 +126,8 @@ class CampaignMonitorService:
         self._clock = clock
         self.picture: dict[str, RemoteContact] = {}
         self._written: dict[str, RemoteContact] = {}  # since the last `take_written`
+        #: the client's time zone (from its details, read with every account summary); None: unknown
+        self.utc_offset: dt.timedelta | None = None
         self._list_names: dict[str, str] | None = None
         self._fields: dict[str, dict[str, str]] = {}  # list id → casefolded name → key
         self._names: dict[str, dict[str, str]] = {}  # list id → casefolded name or bare key → name
@@ -144,6 +159,7 @@ class CampaignMonitorService:
         with translated("The client"):
             details = self.wire.client_details(self.client_id)
         basic = details.get("BasicDetails") or details
+        self.utc_offset = utc_offset(str(basic.get("TimeZone") or ""))
         return AccountSummary(organization_name=str(basic.get("CompanyName") or ""),
                               contact_email=str(basic.get("EmailAddress") or ""),
                               encoded_account_id=ACCOUNT_PREFIX + self.client_id)  # fmt: skip
