@@ -45,7 +45,8 @@ def common_options(*, suppress_defaults: bool) -> argparse.ArgumentParser:
         "--sandbox",
         metavar="URL",
         default=default,
-        help="point every Constant Contact URL at a sandbox, e.g. http://127.0.0.1:8765",
+        help="point the email service in use at a local sandbox, e.g. http://127.0.0.1:8765 (Constant Contact) or "
+        "the Campaign Monitor emulator's address",
     )
     return parser
 
