@@ -65,3 +65,22 @@ def test_a_wrong_key_is_refused_by_the_emulator(cmon_sandbox, keys, tmp_path, ca
     assert main(["connect", "--service", "campaign-monitor", "--api-key", "wrong-key-1", *common]) == 5
     assert "refused the API key" in capsys.readouterr().err
     assert not keys.entries
+
+
+def test_pull_then_push_from_the_command_line_name_campaign_monitor(cmon_factory, keys, tmp_path, monkeypatch,
+                                                                    capsys):
+    monkeypatch.setattr("ctctdesk.cmon.http.DEFAULT_REQUESTS_PER_SECOND", 1000)  # no pacing waits here
+    server = cmon_factory(seed_subscribers=6)
+    common = ["--data-dir", str(tmp_path), "--sandbox", server.base_url]
+    monkeypatch.setenv("CTCTDESK_CM_API_KEY", emulator_key(server))
+
+    assert main(["connect", "--service", "campaign-monitor", *common]) == 0  # with the initial activation
+    out = capsys.readouterr().out
+    assert "Bringing Campaign Monitor's lists and contacts into the CRM" in out
+    assert "Campaign Monitor → CRM" in out
+
+    assert main(["sync", "--push", "--dry-run", *common]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Email service: Campaign Monitor\n") and "Constant Contact" not in out
+    assert main(["sync", "--pull", "--json", *common]) == 0
+    assert json.loads(capsys.readouterr().out)["service"] == "Campaign Monitor"
