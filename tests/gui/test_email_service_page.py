@@ -165,3 +165,26 @@ def test_oauth_sign_in_against_the_emulator(qtbot, open_window, office_dir, keys
     assert page.clientLabel.text() == "Demo Office"
     assert page.oauthSecretEdit.text() == ""  # used once, not kept
     assert json.loads(next(iter(keys.entries.values())))["token_type"] == "Bearer"
+
+
+def test_a_refused_key_shows_the_banner_and_the_tab_says_so(qtbot, open_window, office_dir, keys, fake, monkeypatch):
+    answers = Answers(monkeypatch)
+    window = open_window(office_dir)
+    page = switch_to_campaign_monitor(qtbot, window, answers)
+    qtbot.keyClicks(page.apiKeyEdit, GOOD_KEY)
+    qtbot.mouseClick(page.connectButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status is not None and page.status.connected)
+
+    page.connection.mark_broken("Campaign Monitor no longer accepts the saved API key (deleted or replaced).")
+
+    qtbot.waitUntil(lambda: page.banner.isVisible())
+    assert "no longer accepts ctctdesk's API key" in page.banner.message.text()
+    assert page.connectButton.text() == "Reconnect" and page.setupBox.isVisible()
+    tab = window.sync_tab
+    qtbot.waitUntil(lambda: "Campaign Monitor is broken" in tab.connectionLabel.text())
+    assert "Settings → Campaign Monitor" in tab.connectionLabel.text()
+    window.tabs.setCurrentWidget(tab)
+    qtbot.mouseClick(page.banner.findChild(QWidget, "reconnectButton"), Qt.MouseButton.LeftButton)
+    assert window.settings_tab.page_list.currentItem().text() == "Campaign Monitor"
+    assert any(run.stopped_reason.startswith("Connection broken: Campaign Monitor") and run.service == "Campaign Monitor"
+               for run in window.context.sync.history())
