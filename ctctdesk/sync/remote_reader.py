@@ -73,6 +73,10 @@ class RemoteRead:
     lists_reread: int = 0  # incremental reads: lists whose members were read again
     #: tag_id → name of the account's tags (read only when a contact carries any); R11
     tag_names: Mapping[str, str] = field(default_factory=dict)
+    #: The custom field labels and tag names as asked of Constant Contact by this read (None: not asked,
+    #: the kept ones served), for the service to keep beside the mirror.
+    asked_labels: Mapping[str, str] | None = None
+    asked_tags: Mapping[str, str] | None = None
 
 
 def iso(moment: datetime) -> str:
@@ -124,13 +128,15 @@ def to_remote(contact: Contact, labels: Mapping[str, str], tags: Mapping[str, st
 def read_remote(client: EmailService, *, account_id: str, cursor: str = "",
                 known: Mapping[str, RemoteContact] | None = None,
                 on_progress: ProgressCallback | None = None,
-                cancel: threading.Event | None = None, now: datetime | None = None) -> RemoteRead:  # fmt: skip
+                cancel: threading.Event | None = None, now: datetime | None = None,
+                known_names: tuple[Mapping[str, str], Mapping[str, str]] | None = None) -> RemoteRead:  # fmt: skip
     """Read Constant Contact: incrementally when ``cursor`` and the mirror ``known`` are given,
     completely otherwise (see the module docstring for what each costs). ``now``: this machine's
-    time (UTC) as the read starts; by default the clock the client waits on."""
+    time (UTC) as the read starts; by default the clock the client waits on. ``known_names``: the
+    custom field labels and tag names kept from an earlier read (see `_Reader._names`)."""
     reader = _Reader(client, on_progress, cancel, now or client.clock.now())
     if cursor and known is not None:
-        return reader.incremental(account_id, cursor, known)
+        return reader.incremental(account_id, cursor, known, known_names)
     return reader.complete(account_id)
 
 
@@ -173,6 +179,32 @@ class _Reader:
             return {}
         return {t.tag_id: t.name for t in self.client.iter_tags()}
 
+    def _names(self, known: Mapping[str, RemoteContact],
+               kept: tuple[Mapping[str, str], Mapping[str, str]] | None,
+               ) -> tuple[dict[str, str], dict[str, str], dict[str, str] | None, dict[str, str] | None]:  # fmt: skip
+        """(labels, tag names, labels asked, tag names asked) for converting what this read brought.
+
+        The kept maps serve when every contact read is one the mirror holds with the same
+        ``updated_at`` (the re-read within the cursor's margin, a contact seen again in a list) and
+        every id they carry is known: nothing new was met, so asking again (two requests) could only
+        bring a label renamed meanwhile, which a rename does not make visible on contacts either.
+        Anything new, or an id not kept, asks Constant Contact as before.
+        """
+        raw = self.raw
+        nothing_new = all(cc_id in known and known[cc_id].updated_at == c.updated_at for cc_id, c in raw.items())
+        labels = tags = None
+        if kept is not None and nothing_new:
+            used_fields = {fid for c in raw.values() for fid, _ in c.custom_fields}
+            used_tags = {tid for c in raw.values() for tid in c.taggings}
+            if used_fields <= kept[0].keys():
+                labels = dict(kept[0]) if used_fields else {}
+            if used_tags <= kept[1].keys():
+                tags = dict(kept[1]) if used_tags else {}
+        asked_labels = self._labels() if labels is None else None
+        asked_tags = self._tags() if tags is None else None
+        return (labels if labels is not None else asked_labels or {}, tags if tags is not None else asked_tags or {},
+                asked_labels if asked_labels else None, asked_tags if asked_tags else None)  # fmt: skip
+
     # -- complete --------------------------------------------------------------------------------------
 
     def complete(self, account_id: str) -> RemoteRead:
@@ -186,11 +218,12 @@ class _Reader:
         contacts = {cc_id: to_remote(c, labels, tags) for cc_id, c in self.raw.items()}
         snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=True, account_id=account_id)
         return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, ""), labels,
-                          tag_names=tags)
+                          tag_names=tags, asked_labels=labels or None, asked_tags=tags or None)
 
     # -- incremental -----------------------------------------------------------------------------------
 
-    def incremental(self, account_id: str, cursor: str, known: Mapping[str, RemoteContact]) -> RemoteRead:
+    def incremental(self, account_id: str, cursor: str, known: Mapping[str, RemoteContact],
+                    kept_names: tuple[Mapping[str, str], Mapping[str, str]] | None = None) -> RemoteRead:
         lists, counts = self._lists()
         since = iso(_parse(cursor) - CURSOR_MARGIN)
         latest: datetime | None = None
@@ -219,13 +252,13 @@ class _Reader:
                 gone = rc.list_ids & wanted
                 if gone and cc_id not in seen and cc_id not in self.raw:
                     left.setdefault(cc_id, set()).update(gone)
-        labels, tags = self._labels(), self._tags()
+        labels, tags, asked_labels, asked_tags = self._names(known, kept_names)
         contacts = {cc_id: to_remote(c, labels, tags) for cc_id, c in self.raw.items()}
         for cc_id, list_ids in left.items():
             contacts[cc_id] = dataclasses.replace(known[cc_id], list_ids=known[cc_id].list_ids - list_ids)
         snapshot = RemoteSnapshot(contacts=contacts, lists=lists, complete=False, account_id=account_id)
         return RemoteRead(snapshot, self.started, next_cursor(self.started, latest, cursor), labels,
-                          len(changed_lists), tags)  # fmt: skip
+                          len(changed_lists), tags, asked_labels, asked_tags)  # fmt: skip
 
     def _held_or_deleted(self, known: Mapping[str, RemoteContact]) -> set[str]:
         """Read bounced and deleted contacts when they may have changed; returns the ids the mirror
