@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 import peewee
 
+from ctctdesk.crm import contacts as crm_contacts
 from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.changes import change_count
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
@@ -55,7 +56,7 @@ from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
-from ctctdesk.sync.snapshot import Baseline, LocalSnapshot
+from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot, RemoteStatus
 from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,9 @@ class RunSummary:
     requests_used: int
     stop: StopReason = StopReason.COMPLETED
     stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
+    #: a "both" run: plan direction ("from_cc", "to_cc") → {"counts": …, "per_list": …} of that half
+    #: (``counts`` and ``per_list`` above are the two added up); empty for one-way runs and old rows
+    by_side: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def cancelled(self) -> bool:
@@ -180,6 +184,7 @@ class _Context:
     read: RemoteRead
     baseline: Baseline
     requests_before: int | None = None  # the daily counter when the preview started reading
+    started_at: datetime | None = None  # when the preview started reading (UTC, naive)
 
 
 def with_service_limits(settings: PlanSettings) -> PlanSettings:
@@ -321,6 +326,7 @@ class SyncService:
         """
         direction = Direction(direction)
         used_before = self._requests_used()
+        started = utc_now()
         reading = self._read(on_progress, cancel, full, steps(direction)[0])
         the_plan = self._plan(reading, on_progress)
         read, baseline = reading.read, reading.baseline
@@ -338,7 +344,7 @@ class SyncService:
             not_sent=not_sent,
         )
         self._contexts.clear()
-        self._contexts[id(preview)] = _Context(read, baseline, used_before)
+        self._contexts[id(preview)] = _Context(read, baseline, used_before, started)
         report(on_progress, "Ready", 1, 1)
         return preview
 
@@ -407,15 +413,18 @@ class SyncService:
         if context is not None and context.requests_before is not None:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
+        if trigger == "activation" and context is not None and context.started_at is not None:
+            started = context.started_at  # one action: its reading is most of what it takes
         run_id = store.start_run(preview.direction.value, trigger, started)
         total = ExecResult()
+        sides: dict[str, dict[str, Any]] = {}  # a "both" run's halves, each with its own counts
         raised: BaseException | None = None
         try:
             if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
                 reading = self._read(on_progress, cancel)
                 context = _Context(reading.read, reading.baseline)
             self._close_interrupted(context)
-            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
+            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total, sides)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
                 reading = self._read(on_progress, cancel, plan_direction=Direction.TO_CC)
                 push = self._plan(reading, on_progress)
@@ -426,7 +435,8 @@ class SyncService:
                     )
                     total.stopped_by = GuardTripped(total.stopped_reason)
                 else:
-                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)
+                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total,
+                                  sides)
         except SyncCancelled:
             total.cancelled = True
         except (AuthRevoked, AuthExpired) as error:
@@ -446,6 +456,7 @@ class SyncService:
             run_id, finished_at=finished, counts=total.counts, per_list=total.per_list,
             errors=total.errors, requests_used=max(used, 0), cancelled=total.cancelled,
             stopped_reason=total.stopped_reason, stop=_stop_of(total).value,
+            by_side=sides if preview.direction is Direction.BOTH else None,
         )  # fmt: skip
         report(on_progress, "Finished", 1, 1)
         if raised is not None:
@@ -467,7 +478,7 @@ class SyncService:
 
     def _execute(self, client, the_plan: Plan, context: _Context, run_id: int,
                  on_progress: ProgressCallback | None, cancel: threading.Event | None,
-                 total: ExecResult) -> None:  # fmt: skip
+                 total: ExecResult, sides: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
         baseline = context.baseline
         writer = store.BaselineWriter(baseline)
         with database_proxy.atomic():
@@ -489,9 +500,14 @@ class SyncService:
             result = executor.execute()
         if the_plan.target is Side.CC:
             self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
+        _confirm_subscribed(context.read.snapshot)
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
+        if sides is not None:  # this half's own counts (a "both" run shows them per side)
+            sides[the_plan.direction.value] = {
+                "counts": {k: v for k, v in result.counts.items() if v},
+                "per_list": {name: {k: v for k, v in per.items() if v} for name, per in result.per_list.items()}}
         for name, counts in result.per_list.items():
             for key, value in counts.items():
                 total.per_list[name][key] += value
@@ -634,6 +650,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         requests_used=row.requests_used,
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
+        by_side=json.loads(getattr(row, "by_side", "") or "{}"),
     )
 
 
@@ -761,6 +778,19 @@ class RunLock:
 
     def release(self, token: str) -> None:
         store.SyncState.update(value="").where(self._mine(token)).execute()
+
+
+def _confirm_subscribed(remote: RemoteSnapshot) -> None:
+    """Store "subscribed" for linked contacts the CRM still holds as "unknown" and Constant Contact as
+    subscribed — what the contacts table already shows for them — so the stored status agrees with
+    the shown one (CSV export, filters). A contact absent from the read was just created by the push,
+    subscribed; one Constant Contact holds as unsubscribed, bounced or deleted keeps "unknown" until
+    the pull marks it."""
+    active = RemoteStatus.ACTIVE
+    ids = [local_id for local_id, cc_id in store.linked_with_status("unknown")
+           if (rc := remote.contacts.get(cc_id)) is None or rc.status == active]
+    if ids:
+        crm_contacts.confirm_subscribed(ids)
 
 
 def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder,
