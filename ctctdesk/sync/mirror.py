@@ -70,15 +70,17 @@ class Mirror:
         """Fold a read into the mirror, store the change, and return the complete snapshot to plan on."""
         return self.fold_read(account_id, read, cursor)[0]
 
-    def fold_read(self, account_id: str, read: RemoteSnapshot, cursor: str) -> tuple[RemoteSnapshot, bool]:
-        """`fold`, and whether the read changed the mirror's contacts (False: every contact it brought
-        is exactly as the mirror had it; the revision then stays)."""
+    def fold_read(self, account_id: str, read: RemoteSnapshot, cursor: str) -> tuple[RemoteSnapshot, bool, str]:
+        """`fold`, whether the read changed the mirror's contacts (False: every contact it brought is
+        exactly as the mirror had it; the revision then stays), and the revision of the contacts
+        returned — taken with them, so another desk's fold in between cannot be mistaken for ours."""
         if not read.complete:
             loaded = self.load(account_id)
             if loaded is not None and all(loaded[0].get(cc_id) == rc for cc_id, rc in read.contacts.items()):
                 if store.get_state("mirror_cursor") != cursor:
                     store.set_state("mirror_cursor", cursor)
-                return RemoteSnapshot(dict(loaded[0]), read.lists, True, account_id), False
+                assert self._cached is not None  # load() just filled it
+                return RemoteSnapshot(dict(loaded[0]), read.lists, True, account_id), False, self._cached[0]
         with database_proxy.atomic():
             if read.complete:
                 sql.execute(f"DELETE FROM {TABLE}")
@@ -98,10 +100,7 @@ class Mirror:
             store.set_state("mirror_account", account_id)
             store.set_state("mirror_cursor", cursor)
         self._cached = (revision, contacts)
-        return result, True
-
-    def revision(self) -> str:
-        return store.get_state("mirror_revision")
+        return result, True, revision
 
     def names(self) -> tuple[dict[str, str], dict[str, str]] | None:
         """(custom field id → label, tag id → name) as the last read that asked for them found them."""

@@ -262,15 +262,17 @@ class SyncService:
                                known=loaded[0] if loaded else None, on_progress=on_progress,
                                cancel=cancel, now=self.clock() if self.clock else None,
                                known_names=self._mirror.names() if loaded else None)  # fmt: skip
-        complete, changed = self._mirror.fold_read(account, read.snapshot, read.next_cursor)
+        complete, changed, mirror_revision = self._mirror.fold_read(account, read.snapshot, read.next_cursor)
         self._mirror.remember_names(read.asked_labels, read.asked_tags)
         baseline = self._baseline()
+        assert self._cached_baseline is not None
+        baseline_revision = self._cached_baseline[0]  # the one read before this baseline was loaded
         sent_details = store.unconfirmed_details()
         tag_names = (tuple(read.tag_names.values()) or remote_tag_names(complete)) if mapping.tags else ()
         inputs = None
         if plan_direction is not None:
-            inputs = quiet.Inputs(plan_direction, crm_changes, store.revision(), baseline.account_id,
-                                  self._mirror.revision(), account, read.snapshot.lists, mapping,
+            inputs = quiet.Inputs(plan_direction, crm_changes, baseline_revision, baseline.account_id,
+                                  mirror_revision, account, read.snapshot.lists, mapping,
                                   self._settings(), tag_names, sent_details)  # fmt: skip
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
         if inputs is not None and not (full or changed or sent_details):
