@@ -28,13 +28,15 @@ from typing import Any, Protocol
 
 import peewee
 
+from ctctdesk.crm import contacts as crm_contacts
 from ctctdesk.crm import lists as crm_lists
+from ctctdesk.crm.changes import change_count
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import store, unconfirmed
+from ctctdesk.sync import quiet, store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -54,7 +56,7 @@ from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
-from ctctdesk.sync.snapshot import Baseline
+from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot, RemoteStatus
 from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,9 @@ class RunSummary:
     requests_used: int
     stop: StopReason = StopReason.COMPLETED
     stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
+    #: a "both" run: plan direction ("from_cc", "to_cc") → {"counts": …, "per_list": …} of that half
+    #: (``counts`` and ``per_list`` above are the two added up); empty for one-way runs and old rows
+    by_side: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def cancelled(self) -> bool:
@@ -161,12 +166,25 @@ class RunSummary:
 
 
 @dataclass
+class _Reading:
+    """Both sides as read for one plan."""
+
+    client: EmailService
+    local: LocalSnapshot | None  # None: the quiet shortcut answered, the CRM was not read
+    baseline: Baseline
+    read: RemoteRead
+    inputs: quiet.Inputs | None = None  # what the plan depends on (None: no plan is made from it)
+    quiet_plan: Plan | None = None  # the earlier quiet plan these very inputs gave
+
+
+@dataclass
 class _Context:
     """What a preview read, kept so that Run applies exactly the plan the user saw."""
 
     read: RemoteRead
     baseline: Baseline
     requests_before: int | None = None  # the daily counter when the preview started reading
+    started_at: datetime | None = None  # when the preview started reading (UTC, naive)
 
 
 def with_service_limits(settings: PlanSettings) -> PlanSettings:
@@ -225,31 +243,61 @@ class SyncService:
             ) from error
 
     def _read(self, on_progress: ProgressCallback | None, cancel: threading.Event | None,
-              full: bool = False) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
-        """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16)."""
+              full: bool = False, plan_direction: Direction | None = None) -> _Reading:  # fmt: skip
+        """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16).
+
+        ``plan_direction``: the plan about to be made. When Constant Contact showed nothing new and the
+        CRM's change counter, the baseline and everything else a plan depends on are as noted after an
+        earlier quiet plan of that direction, the CRM is not read and that plan is reused
+        (:mod:`ctctdesk.sync.quiet`); never on a full check.
+        """
         client = self._client()
         mapping = self.mapping()
-        if not mapping.tags:
-            report(on_progress, "Reading the CRM")
-            local, self.not_sent = read_local_mapped(mapping)
-        baseline = self._baseline()
+        crm_changes = change_count()  # before anything of the CRM is read: a write after it moves it
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
             # None: the first read of this account (or a full check): read everything.
             loaded = None if full else self._mirror.load(account)
             read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
                                known=loaded[0] if loaded else None, on_progress=on_progress,
-                               cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
-        complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
+                               cancel=cancel, now=self.clock() if self.clock else None,
+                               known_names=self._mirror.names() if loaded else None)  # fmt: skip
+        complete, changed, mirror_revision = self._mirror.fold_read(account, read.snapshot, read.next_cursor)
+        self._mirror.remember_names(read.asked_labels, read.asked_tags)
+        baseline = self._baseline()
+        assert self._cached_baseline is not None
+        baseline_revision = self._cached_baseline[0]  # the one read before this baseline was loaded
+        sent_details = store.unconfirmed_details()
+        tag_names = (tuple(read.tag_names.values()) or remote_tag_names(complete)) if mapping.tags else ()
+        inputs = None
+        if plan_direction is not None:
+            inputs = quiet.Inputs(plan_direction, crm_changes, baseline_revision, baseline.account_id,
+                                  mirror_revision, account, read.snapshot.lists, mapping,
+                                  self._settings(), tag_names, sent_details)  # fmt: skip
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
+        if inputs is not None and not (full or changed or sent_details):
+            reused = quiet.recall(inputs)
+            if reused is not None:
+                self.not_sent = NotSent()
+                return _Reading(client, None, baseline, read, inputs, reused)
+        report(on_progress, "Reading the CRM")
+        local, self.not_sent = read_local_mapped(mapping, tag_names)
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
-        baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(store.unconfirmed_details()))
+        baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(sent_details))
         if mapping.tags:  # the tags Constant Contact already has always fit (R11 limits)
-            report(on_progress, "Reading the CRM")
-            local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
-                                                     or remote_tag_names(complete))
             local = keep_remote_tags(local, read.snapshot, baseline)
-        return client, local, baseline, read
+        return _Reading(client, local, baseline, read, inputs)
+
+    def _plan(self, reading: _Reading, on_progress: ProgressCallback | None) -> Plan:
+        """The plan of a reading: the reused quiet one, or planned in full (and noted when quiet)."""
+        if reading.quiet_plan is not None:
+            return reading.quiet_plan
+        assert reading.local is not None and reading.inputs is not None
+        report(on_progress, "Planning")
+        the_plan = plan(reading.local, reading.read.snapshot, reading.baseline, reading.inputs.direction,
+                        self._settings())
+        quiet.remember(reading.inputs, the_plan, self.not_sent.lines())
+        return the_plan
 
     def _requests_used(self) -> int:
         """Today's request counter (the history records the difference, S5)."""
@@ -280,9 +328,10 @@ class SyncService:
         """
         direction = Direction(direction)
         used_before = self._requests_used()
-        _, local, baseline, read = self._read(on_progress, cancel, full)
-        report(on_progress, "Planning")
-        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
+        started = utc_now()
+        reading = self._read(on_progress, cancel, full, steps(direction)[0])
+        the_plan = self._plan(reading, on_progress)
+        read, baseline = reading.read, reading.baseline
         not_sent = tuple(self.not_sent.lines())
         lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
@@ -297,7 +346,7 @@ class SyncService:
             not_sent=not_sent,
         )
         self._contexts.clear()
-        self._contexts[id(preview)] = _Context(read, baseline, used_before)
+        self._contexts[id(preview)] = _Context(read, baseline, used_before, started)
         report(on_progress, "Ready", 1, 1)
         return preview
 
@@ -366,25 +415,30 @@ class SyncService:
         if context is not None and context.requests_before is not None:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
+        if trigger == "activation" and context is not None and context.started_at is not None:
+            started = context.started_at  # one action: its reading is most of what it takes
         run_id = store.start_run(preview.direction.value, trigger, started)
         total = ExecResult()
+        sides: dict[str, dict[str, Any]] = {}  # a "both" run's halves, each with its own counts
         raised: BaseException | None = None
         try:
             if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
-                _, _, baseline, read = self._read(on_progress, cancel)
-                context = _Context(read, baseline)
+                reading = self._read(on_progress, cancel)
+                context = _Context(reading.read, reading.baseline)
             self._close_interrupted(context)
-            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
+            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total, sides)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
-                _, local, baseline, read = self._read(on_progress, cancel)
-                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self._settings())
+                reading = self._read(on_progress, cancel, plan_direction=Direction.TO_CC)
+                push = self._plan(reading, on_progress)
+                read, baseline = reading.read, reading.baseline
                 if push.guard.needs_confirmation and not force:
                     total.stopped_reason = "The push to Constant Contact needs confirmation: " + "; ".join(
                         push.guard.reasons
                     )
                     total.stopped_by = GuardTripped(total.stopped_reason)
                 else:
-                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)
+                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total,
+                                  sides)
         except SyncCancelled:
             total.cancelled = True
         except (AuthRevoked, AuthExpired) as error:
@@ -404,6 +458,7 @@ class SyncService:
             run_id, finished_at=finished, counts=total.counts, per_list=total.per_list,
             errors=total.errors, requests_used=max(used, 0), cancelled=total.cancelled,
             stopped_reason=total.stopped_reason, stop=_stop_of(total).value,
+            by_side=sides if preview.direction is Direction.BOTH else None,
         )  # fmt: skip
         report(on_progress, "Finished", 1, 1)
         if raised is not None:
@@ -413,6 +468,8 @@ class SyncService:
     def _close_interrupted(self, context: _Context) -> None:
         """Store what the plan took as agreed from a killed run's unconfirmed sends (the preview's read
         adopted them into its baseline), then mark that run's steps abandoned: re-planned, not replayed."""
+        if not store.unfinished_steps():
+            return  # nothing was interrupted (the usual case): no need to load the whole baseline
         with database_proxy.atomic():
             sent = unconfirmed.sent_values(store.unconfirmed_details())
             _, adopted = unconfirmed.adopt(store.load_baseline(), context.read.snapshot, sent)
@@ -423,7 +480,7 @@ class SyncService:
 
     def _execute(self, client, the_plan: Plan, context: _Context, run_id: int,
                  on_progress: ProgressCallback | None, cancel: threading.Event | None,
-                 total: ExecResult) -> None:  # fmt: skip
+                 total: ExecResult, sides: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
         baseline = context.baseline
         writer = store.BaselineWriter(baseline)
         with database_proxy.atomic():
@@ -445,9 +502,14 @@ class SyncService:
             result = executor.execute()
         if the_plan.target is Side.CC:
             self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
+        _confirm_subscribed(context.read.snapshot)
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
+        if sides is not None:  # this half's own counts (a "both" run shows them per side)
+            sides[the_plan.direction.value] = {
+                "counts": {k: v for k, v in result.counts.items() if v},
+                "per_list": {name: {k: v for k, v in per.items() if v} for name, per in result.per_list.items()}}
         for name, counts in result.per_list.items():
             for key, value in counts.items():
                 total.per_list[name][key] += value
@@ -520,6 +582,7 @@ class SyncService:
             for key in ("account_id", "pending_other_way"):
                 store.set_state(key, "")
             store.set_state(PULLED_STATE, "no")  # the next account starts with an activation (C5)
+            quiet.forget()
         self._mirror.forget()
         self._contexts.clear()
         return removed
@@ -589,6 +652,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         requests_used=row.requests_used,
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
+        by_side=json.loads(getattr(row, "by_side", "") or "{}"),
     )
 
 
@@ -716,6 +780,19 @@ class RunLock:
 
     def release(self, token: str) -> None:
         store.SyncState.update(value="").where(self._mine(token)).execute()
+
+
+def _confirm_subscribed(remote: RemoteSnapshot) -> None:
+    """Store "subscribed" for linked contacts the CRM still holds as "unknown" and Constant Contact as
+    subscribed — what the contacts table already shows for them — so the stored status agrees with
+    the shown one (CSV export, filters). A contact absent from the read was just created by the push,
+    subscribed; one Constant Contact holds as unsubscribed, bounced or deleted keeps "unknown" until
+    the pull marks it."""
+    active = RemoteStatus.ACTIVE
+    ids = [local_id for local_id, cc_id in store.linked_with_status("unknown")
+           if (rc := remote.contacts.get(cc_id)) is None or rc.status == active]
+    if ids:
+        crm_contacts.confirm_subscribed(ids)
 
 
 def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder,
