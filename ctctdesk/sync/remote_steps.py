@@ -18,7 +18,7 @@ from ctctdesk.ctct.client import Activity
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.ctct.errors import CtctError, ValidationError
 from ctctdesk.sync.errors import SyncCancelled
-from ctctdesk.sync.mapping import TAG_PREFIX, is_tag, tag_name
+from ctctdesk.sync.mapping import ADDRESS_FIELD, DEFAULT_FIELD_TYPE, TAG_PREFIX, is_carried, is_tag, tag_name
 from ctctdesk.sync.operations import CreateContact, Operation, RenameList, UpdateContact
 from ctctdesk.sync.progress import report
 from ctctdesk.sync.remote_reader import INCLUDE, iso
@@ -112,8 +112,12 @@ def _custom_field_names(run: RunState, labels: Iterable[str]) -> dict[str, str]:
             run.labels_to_names[f.label or f.name] = f.name
             run.labels_to_ids[f.label or f.name] = f.custom_field_id
     for label in sorted(wanted - set(run.labels_to_names) - set(run.refused_labels)):
+        kind = run.field_types.get(label, DEFAULT_FIELD_TYPE)
         try:
-            made = run.client.create_custom_field(label)
+            if kind == DEFAULT_FIELD_TYPE:
+                made = run.client.create_custom_field(label)
+            else:  # the type chosen in the field mapping (R11)
+                made = run.client.create_typed_custom_field(label, kind)
         except ValidationError as error:  # e.g. the account's custom fields are used up (R15)
             run.refused_labels[label] = _reason(error)
             continue
@@ -135,7 +139,9 @@ def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
     for key, value in values.items():
         if key.startswith(_TAG_KEY):
             continue  # tags do not travel in the import (the JSON import has no tags): see _tag
-        if key.startswith(CUSTOM_PREFIX):
+        if key == _ADDRESS_KEY:  # the company address as the contact's work street address (R11)
+            row["work_street"] = value
+        elif key.startswith(CUSTOM_PREFIX):
             row["cf:" + names[key[len(CUSTOM_PREFIX):]]] = value
         else:
             row[key] = value
@@ -143,6 +149,7 @@ def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
 
 
 _TAG_KEY = CUSTOM_PREFIX + TAG_PREFIX
+_ADDRESS_KEY = CUSTOM_PREFIX + ADDRESS_FIELD
 
 
 def _tag_id_map(run: RunState, names: Iterable[str]) -> dict[str, str]:
@@ -282,13 +289,13 @@ def _skip(run: RunState, fields: FieldValues, reason: str) -> None:
 
 def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
     labels = {name for op in ops for name, _ in op.fields.custom  # type: ignore[attr-defined]
-              if not is_tag(name)}
+              if not is_carried(name)}
     names = _custom_field_names(run, labels) if labels else {}
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
     refused: set[int] = set()
     for op in ops:
         assert isinstance(op, CreateContact)
-        reason = _refused_field(run, (name for name, _ in op.fields.custom if not is_tag(name)))
+        reason = _refused_field(run, (name for name, _ in op.fields.custom if not is_carried(name)))
         if reason is not None:
             _skip(run, op.fields, reason)
             refused.add(op.op_id)
@@ -339,7 +346,7 @@ def _remote_lists_of(run: RunState, cc_id: str, local_id: int) -> tuple[str, ...
 def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
     assert run.client is not None
     labels = {n[len(CUSTOM_PREFIX):] for op in ops for n, _ in op.changes  # type: ignore[attr-defined]
-              if n.startswith(CUSTOM_PREFIX) and not n.startswith(_TAG_KEY)}
+              if n.startswith(CUSTOM_PREFIX) and not is_carried(n[len(CUSTOM_PREFIX):])}
     names = _custom_field_names(run, labels) if labels else {}
     confirmed: dict[int, None] = {}
     by_import: dict[tuple[str, ...], list[dict]] = defaultdict(list)
@@ -353,6 +360,9 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
             ref = run.builder.resolve_contact(op.contact)
             changes = {k: v for k, v in op.changes if not k.startswith(_TAG_KEY)}
             reason = _refused_field(run, (n[len(CUSTOM_PREFIX):] for n in changes if n.startswith(CUSTOM_PREFIX)))
+            # An address Constant Contact already holds may have parts (city, zip…) an import would leave:
+            # it is replaced whole by the full update (R11).
+            readdress = _ADDRESS_KEY in changes and _has_address(run, ref.cc_id or "")
             if reason is not None:
                 _skip(run, op.new_base, reason)
                 continue
@@ -364,7 +374,7 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
                 tag_only.add(op.op_id)
                 continue
             lists = _remote_lists_of(run, ref.cc_id or "", ref.local_id or -1)
-            if "email" in changes or any(v == "" for v in changes.values()) or not lists:
+            if "email" in changes or any(v == "" for v in changes.values()) or not lists or readdress:
                 run.check_cancel()
                 try:
                     _put_contact(run, ref.cc_id or "", changes, op.new_base)
@@ -396,6 +406,11 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
     return confirmed
 
 
+def _has_address(run: RunState, cc_id: str) -> bool:
+    rc = run.remote.contacts.get(cc_id) if run.remote is not None else None
+    return rc is not None and any(name == ADDRESS_FIELD for name, _ in rc.custom_fields)
+
+
 def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base: FieldValues) -> None:
     """R7: an email change (or a value blanked) goes by contact id with a full PUT."""
     assert run.client is not None
@@ -419,8 +434,17 @@ def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base
             phones.append({"phone_number": changes["phone"], "kind": "other"})
     body["phone_numbers"] = [{"phone_number": p["phone_number"], "kind": p.get("kind") or "other"}
                              for p in phones]
+    addresses = [a for a in raw.get("street_addresses") or [] if a.get("kind")]
+    if _ADDRESS_KEY in changes:  # the company address replaces the work address whole (R11)
+        addresses = [a for a in addresses if a.get("kind") != "work"]
+        if changes[_ADDRESS_KEY]:
+            addresses.append({"kind": "work", "street": changes[_ADDRESS_KEY]})
+    if addresses:
+        body["street_addresses"] = [{k: a[k] for k in ("kind", "street", "city", "state", "postal_code", "country")
+                                     if a.get(k)} for a in addresses]
     custom = {item["custom_field_id"]: item.get("value") or "" for item in raw.get("custom_fields") or []}
-    custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)}
+    custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items()
+                      if n.startswith(CUSTOM_PREFIX) and n != _ADDRESS_KEY}
     if custom_changes:
         _custom_field_names(run, custom_changes)
         for label, value in custom_changes.items():

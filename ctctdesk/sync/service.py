@@ -46,8 +46,19 @@ from ctctdesk.sync.errors import (
     SyncError,
 )
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
-from ctctdesk.sync.local_reader import read_local_mapped
-from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, project_remote, remote_tag_names
+from ctctdesk.sync.local_reader import crm_tag_names, read_local_mapped
+from ctctdesk.sync.mapping import (
+    ADDRESS,
+    FieldMapping,
+    NotSent,
+    TagAction,
+    Target,
+    after_tag_actions,
+    keep_remote_tags,
+    plan_tag_actions,
+    project_remote,
+    remote_tag_names,
+)
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
@@ -55,6 +66,7 @@ from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
 from ctctdesk.sync.snapshot import Baseline
+from ctctdesk.sync.tag_steps import do_tag_actions
 from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
@@ -248,6 +260,7 @@ class SyncService:
             report(on_progress, "Reading the CRM")
             local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
                                                      or remote_tag_names(complete))
+        if mapping.tags or mapping.target(ADDRESS) is Target.STANDARD:
             local = keep_remote_tags(local, read.snapshot, baseline)
         return client, local, baseline, read
 
@@ -258,6 +271,21 @@ class SyncService:
     def _settings(self) -> PlanSettings:
         """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts)."""
         return dataclasses.replace(self.settings, role_prefixes=frozenset(load_role_prefixes()))
+
+    def _plan(self, local: Any, read: RemoteRead, baseline: Baseline, direction: Direction) -> Plan:
+        """Plan one direction with the field mapping's labels and types (R11); a push also renames, merges
+        or deletes the Constant Contact tags the CRM renamed, merged or no longer has, first — and is
+        planned against Constant Contact as it will be after them."""
+        mapping = self.mapping()
+        settings = dataclasses.replace(self._settings(), crm_names=mapping.crm_names(),
+                                       field_types=mapping.sent_types())
+        remote = read.snapshot
+        actions: tuple[TagAction, ...] = ()
+        if direction is Direction.TO_CC and mapping.tags:
+            actions = plan_tag_actions(local, remote, baseline, read.tag_names.values(), crm_tag_names())
+            remote = after_tag_actions(remote, actions)
+        the_plan = plan(local, remote, baseline, direction, settings)
+        return dataclasses.replace(the_plan, tag_actions=actions) if actions else the_plan
 
     def _baseline(self) -> Baseline:
         """The stored baseline; reused from memory while its revision is unchanged (100,000 rows)."""
@@ -282,7 +310,7 @@ class SyncService:
         used_before = self._requests_used()
         _, local, baseline, read = self._read(on_progress, cancel, full)
         report(on_progress, "Planning")
-        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
+        the_plan = self._plan(local, read, baseline, steps(direction)[0])
         not_sent = tuple(self.not_sent.lines())
         lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
@@ -377,7 +405,7 @@ class SyncService:
             self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
                 _, local, baseline, read = self._read(on_progress, cancel)
-                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self._settings())
+                push = self._plan(local, read, baseline, Direction.TO_CC)
                 if push.guard.needs_confirmation and not force:
                     total.stopped_reason = "The push to Constant Contact needs confirmation: " + "; ".join(
                         push.guard.reasons
@@ -436,6 +464,9 @@ class SyncService:
                 store.set_state("account_id", the_plan.account_id)
                 writer.account_id = the_plan.account_id
             store.set_state("pending_other_way", str(the_plan.pending_other_way))
+        if the_plan.tag_actions:  # before the contacts: they are planned as these leave them (R11)
+            renamed = do_tag_actions(client, the_plan.tag_actions, on_progress, cancel)
+            self._mirror.rename_tags(renamed)
         builder = BaselineBuilder.for_plan(baseline, the_plan)
         executor = Executor(
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
