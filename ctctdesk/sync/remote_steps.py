@@ -320,6 +320,7 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
             by_lists = _tag_new_lists(run, ops, confirmed, adds)
             tagged = by_lists | _tag(run, {k: v for k, v in adds.items() if k not in by_lists}, {})
         except (CtctError, SyncCancelled) as error:
+            _untagged(run, len(adds), "added")
             raise Partial({k: v for k, v in confirmed.items() if k not in adds}, error) from error
         for op_id in set(adds) - tagged:  # imported, not tagged: left unrecorded so the next plan retries
             confirmed.pop(op_id)
@@ -401,9 +402,18 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
             else:  # the fields went, a tag did not: the next plan offers the change again
                 confirmed.pop(op_id, None)
     except (CtctError, SyncCancelled) as error:
+        if adds or removes:
+            _untagged(run, len(set(adds) | set(removes)), "updated")
         raise Partial({k: v for k, v in confirmed.items() if k not in adds and k not in removes}, error
                       ) from error
     return confirmed
+
+
+def _untagged(run: RunState, count: int, done: str) -> None:
+    """Say in the summary and history that contacts went but their tags did not (R11): nothing is lost,
+    the contacts are in Constant Contact and the next run, seeing their tags missing, adds them."""
+    run.result.errors.append(("", f"{count:,} contact{'s' if count != 1 else ''} {done} in Constant Contact "
+                                  "without their tags: tagging did not go through; the next run tags them."))
 
 
 def _has_address(run: RunState, cc_id: str) -> bool:
