@@ -57,3 +57,27 @@ def test_more_custom_fields_than_a_contact_can_hold_are_refused(tmp_path, capsys
     assert "at most 25 on one contact" in out and "Over the limits" not in out
     assert mapping(tmp_path, "set", "field", "Field 00", "custom") == 2  # back over: refused, with why
     assert "would carry 26 custom fields" in capsys.readouterr().err
+
+
+def test_a_chosen_constant_contact_field_and_type_are_kept_and_a_bad_label_is_refused(tmp_path, capsys):
+    assert mapping(tmp_path, "set", "field", "Region", "custom", "--as", "Sales area", "--type", "date") == 0
+    assert "Region          custom field “Sales area” (date)" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "phone", "custom") == 0
+    assert "phone           custom field “Phone”" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "address", "standard") == 0
+    assert "address         standard field (street address)" in capsys.readouterr().out
+    kept = load_mapping(SettingsStore(tmp_path / "settings.json"))
+    assert (kept.label("Region"), kept.field_type("Region"), kept.target("phone")) == ("Sales area", "date",
+                                                                                       Target.CUSTOM)
+    assert mapping(tmp_path, "set", "field", "Notes", "custom", "--as", "L" * 51) == 2
+    assert "at most 50" in capsys.readouterr().err
+    assert mapping(tmp_path, "set", "field", "Notes", "custom", "--as", "Phone") == 2  # the phone goes there
+    assert "would both go to the Constant Contact custom field “Phone”" in capsys.readouterr().err
+    assert mapping(tmp_path, "set", "field", "Notes", "off", "--as", "Other") == 2
+    assert "Only a field that goes as a custom field" in capsys.readouterr().err
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")) == kept
+
+
+def test_fields_needs_a_connection_and_says_so(tmp_path, capsys):
+    assert mapping(tmp_path, "fields") == 1
+    assert "ctctdesk mapping fields:" in capsys.readouterr().err
