@@ -111,6 +111,10 @@ class _Quota(Protocol):
     def used(self) -> int: ...
 
 
+#: sync state key: the Constant Contact custom field labels seen at the last read (JSON list)
+CC_FIELD_LABELS = "cc_field_labels"
+
+
 class AccountAccess(Protocol):
     """What the service needs from the Constant Contact connection, and nothing more.
 
@@ -253,6 +257,8 @@ class SyncService:
                                known=loaded[0] if loaded else None, on_progress=on_progress,
                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
+        if read.field_labels:  # Settings → Field mapping offers them to choose from (R11), without a read
+            store.set_state(CC_FIELD_LABELS, json.dumps(sorted(set(read.field_labels.values()))))
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
         baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(store.unconfirmed_details()))
@@ -757,6 +763,15 @@ def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder
             contact, lst = builder.resolve_contact(op.contact), builder.resolve_list(op.list)
             if contact.cc_id and lst.cc_id:
                 yield contact.cc_id, lst.cc_id, isinstance(op, AddMembership)
+
+
+def known_cc_field_labels() -> list[str]:
+    """The labels of the custom fields Constant Contact had at the last read that saw any (R11)."""
+    try:
+        labels = json.loads(store.get_state(CC_FIELD_LABELS) or "[]")
+    except ValueError:
+        return []
+    return [str(label) for label in labels] if isinstance(labels, list) else []
 
 
 def describe(the_plan: Plan, not_sent: tuple[str, ...] = ()) -> tuple[str, ...]:
