@@ -404,6 +404,10 @@ def project_remote(snapshot: RemoteSnapshot, mapping: FieldMapping) -> RemoteSna
     the kept mirror the same whatever the mapping, so switching them on needs no full read.
     """
     off = {mapping.label(n) for n, t in mapping.fields.items() if t is Target.OFF and n not in (PHONE, ADDRESS)}
+    # A field sent under another label leaves its old one (its own name) behind in Constant Contact: not
+    # blanked there, not read back — as a field turned off.
+    relabelled = {n for n in mapping.labels if n != PHONE and mapping.target(n) is Target.CUSTOM}
+    off |= relabelled - {mapping.label(n) for n in relabelled}
     keep_address = mapping.target(ADDRESS) is Target.STANDARD
     keep_phone = mapping.target(PHONE) is Target.STANDARD
     if mapping.tags and keep_address and keep_phone and not off:

@@ -215,3 +215,16 @@ def test_tagging_that_fails_after_the_import_is_reported_and_done_by_the_next_ru
     assert Contact.select().count() == 1 and len(env.cc_contacts()) == 1  # no duplicate either side
     assert env.service.preview("to_cc").plan.changes == ()
     assert Contact.get_by_id(cid).email == "ann@acme.example"
+
+
+def test_a_field_moved_to_another_label_is_added_there_without_blanking_the_old_one(sync_env):
+    env = sync_env
+    cid = one_contact()
+    contacts.set_custom_fields(cid, {"Region": "North"})
+    sync(env, "to_cc")
+    env.service.mapping = lambda: FieldMapping().with_field("Region", "custom", label="Sales area")
+    preview = env.service.preview("to_cc")
+    assert 'Sales area → "North"' in "\n".join(preview.lines) and "Region cleared" not in "\n".join(preview.lines)
+    env.service.run(preview, force=True)
+    assert cc_fields(env, "ann@acme.example") == {"Region": "North", "Sales area": "North"}
+    assert env.service.preview("to_cc").plan.changes == () and not updates(env, "from_cc")
