@@ -67,7 +67,7 @@ def run_mapping(args: argparse.Namespace) -> int:
         print(f"ctctdesk mapping {args.action}: takes no value.", file=sys.stderr)
         return EXIT_USAGE
     try:
-        context = build_context(resolve_data_dir(args))
+        context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
     except CrmError as error:
         from ctctdesk.commands._file_problems import exit_code
 

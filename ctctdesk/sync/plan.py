@@ -174,8 +174,8 @@ class Plan:
 
     @property
     def is_empty(self) -> bool:
-        """Nothing at all to do — no data change and no baseline bookkeeping."""
-        return not self.operations
+        """Nothing at all to do — no data change, no baseline bookkeeping, no tag to rename (R11)."""
+        return not self.operations and not self.tag_actions
 
     @property
     def changes(self) -> tuple[Operation, ...]:
