@@ -228,3 +228,25 @@ def test_a_field_moved_to_another_label_is_added_there_without_blanking_the_old_
     env.service.run(preview, force=True)
     assert cc_fields(env, "ann@acme.example") == {"Region": "North", "Sales area": "North"}
     assert env.service.preview("to_cc").plan.changes == () and not updates(env, "from_cc")
+
+
+def test_a_tag_rename_that_fails_stops_before_any_contact_and_the_next_run_does_it(sync_env):
+    env = sync_env
+    env.service.mapping = lambda: FieldMapping(tags=True)
+    one_contact()
+    sync(env, "to_cc")
+    gold = next(t.id for t in crm_tags.tag_summaries() if t.name == "Gold")
+    crm_tags.rename_tag(gold, "Platinum")
+    contacts.update_contact(Contact.get(Contact.email == "ann@acme.example").id, first_name="Annie")
+    env.control("faults", {"kind": "500", "count": 50, "path_prefix": "/v3/contact_tags/"})
+    summary = env.service.run(env.service.preview("to_cc"), force=True)
+    assert not summary.ok and summary.stopped_reason
+    assert "Gold" in cc_tags(env) and "Platinum" not in cc_tags(env)
+    assert env.cc_contacts()["ann@acme.example"]["first_name"] == "Ann"  # nothing sent before the rename
+    env.api.control("faults", method="DELETE")
+    preview = env.service.preview("to_cc")
+    assert "Tag “Gold” renamed “Platinum”" in "\n".join(preview.lines)
+    env.service.run(preview, force=True)
+    assert cc_tags(env)["Platinum"]["emails"] == {"ann@acme.example"} and "Gold" not in cc_tags(env)
+    assert env.cc_contacts()["ann@acme.example"]["first_name"] == "Annie"
+    assert env.service.preview("to_cc").plan.is_empty or env.service.preview("to_cc").plan.changes == ()
