@@ -478,6 +478,9 @@ class SyncService:
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
+        if context.read.tag_names and not the_plan.tag_actions:
+            # the preview read every tag of the account: the run needs no second read of them (R11)
+            executor.run.tag_ids = {name.casefold(): tag_id for tag_id, name in context.read.tag_names.items()}
         with cancellable_waits(client, cancel):
             result = executor.execute()
         if the_plan.target is Side.CC:
