@@ -540,8 +540,9 @@ def plan_tag_actions(local: LocalSnapshot, remote: RemoteSnapshot, baseline: Bas
     no CRM contact carries it, every contact carrying it is
     linked, and the last sync agreed each of them had it (a tag added in Constant Contact since is a change
     for the pull, not something to remove). Then: when all those contacts carry one same new tag in the
-    CRM that exactly they carry, and the account has no tag of that name, it was renamed; when they all
-    carry a new tag the account already has, it was merged into that one; otherwise it is deleted.
+    CRM that exactly they carry (of the contacts in Constant Contact), and the account has no tag of that
+    name, it was renamed; when they all carry a new tag the account already has, it was merged into that
+    one; otherwise it is deleted.
     """
     local_by_tag: dict[str, set[int]] = {}
     for local_id, lc in local.contacts.items():
@@ -580,6 +581,7 @@ def _tag_action(name: str, locals_: set[int], local: LocalSnapshot, baseline: Ba
     """What became of one tag the CRM no longer has (see :func:`plan_tag_actions`)."""
     new: set[str] | None = None
     shown: dict[str, str] = {}
+    linked = baseline.contacts.keys()  # CRM contacts not in Constant Contact have no say in it
     for local_id in locals_:
         had = {tag_name(n).casefold() for n, _ in baseline.contacts[local_id].fields.custom if is_tag(n)}
         now = set()
@@ -591,7 +593,7 @@ def _tag_action(name: str, locals_: set[int], local: LocalSnapshot, baseline: Ba
     for candidate in sorted(new or ()):
         if candidate in taken:
             continue
-        if candidate not in in_account and local_by_tag.get(candidate) == locals_:
+        if candidate not in in_account and local_by_tag.get(candidate, set()) & linked == locals_:
             taken.add(candidate)
             return TagAction("rename", name, shown[candidate], len(locals_))
         if candidate in in_account:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
-from ctctdesk.ctct.client import Activity
+from ctctdesk.ctct.client import MAX_CONTACT_IDS_PER_ACTIVITY, MAX_TAGS_PER_ACTIVITY, Activity
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.ctct.errors import CtctError, ValidationError
 from ctctdesk.sync.errors import SyncCancelled
@@ -172,8 +172,9 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
          ) -> set[int]:  # fmt: skip
     """Add and remove tags with bulk tagging activities; returns the op ids whose tags all went through.
 
-    ``adds``/``removes``: op id → (contact id, tag names). Contacts with the same set of tags share one
-    activity per 500 contacts, so 10,000 contacts tagged alike cost 20 activities whatever the tag count.
+    ``adds``/``removes``: op id → (contact id, tag names). Contacts are grouped either by their whole set of
+    tags (10,000 contacts tagged alike: 20 activities whatever the tag count) or tag by tag (many companies
+    with different mixes of a few tags: one activity per tag and 500 contacts), whichever makes fewer.
     """
     assert run.client is not None
     names = {n for _, tags in (*adds.values(), *removes.values()) for n in tags}
@@ -183,10 +184,7 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
     failed: set[int] = set()
     for table, call, phase in ((adds, run.client.add_tags, "Tagging contacts"),
                                (removes, run.client.remove_tags, "Untagging contacts")):  # fmt: skip
-        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for op_id, (_, tags) in table.items():
-            groups[tuple(sorted({ids[n.casefold()] for n in tags}))].append(op_id)
-        for tag_ids, op_ids in groups.items():
+        for tag_ids, op_ids in _tag_groups(table, ids).items():
             run.check_cancel()
             results = wait_all(run, call([table[o][0] for o in op_ids], list(tag_ids)), phase)
             if not all(a.succeeded for a in results):
@@ -195,38 +193,65 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
     return (set(adds) | set(removes)) - failed
 
 
+def _tag_groups(table: Mapping[int, tuple[str, list[str]]], ids: Mapping[str, str]
+                ) -> dict[tuple[str, ...], list[int]]:  # fmt: skip
+    """Tag ids → op ids, one tagging activity per entry and 500 contacts: by tag set or by tag (fewer)."""
+    by_set: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    by_tag: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for op_id, (_, tags) in table.items():
+        tag_ids = sorted({ids[n.casefold()] for n in tags})
+        by_set[tuple(tag_ids)].append(op_id)
+        for tag_id in tag_ids:
+            by_tag[(tag_id,)].append(op_id)
+
+    def cost(groups: Mapping[tuple[str, ...], list[int]]) -> int:
+        return sum(-(-len(ops) // MAX_CONTACT_IDS_PER_ACTIVITY) * -(-len(tags) // MAX_TAGS_PER_ACTIVITY)
+                   for tags, ops in groups.items())
+
+    return by_set if cost(by_set) <= cost(by_tag) else by_tag
+
+
 def _tag_new_lists(run: RunState, ops: Sequence[Operation], confirmed: Mapping[int, str],
-                   adds: Mapping[int, tuple[str, list[str]]]) -> set[int]:  # fmt: skip
-    """Tag whole lists at once where that tags exactly the contacts meant: lists this run created, whose
-    members (all imported just now) carry the same tags. One activity instead of one per 500 contacts;
-    returns the op ids so tagged."""
+                   adds: Mapping[int, tuple[str, list[str]]]) -> dict[int, set[str]]:  # fmt: skip
+    """Tag whole lists at once where that tags exactly the contacts meant: lists this run created (all their
+    members were imported just now), with the tags every one of their members carries. One activity per
+    50 lists instead of one per 500 contacts; returns op id → the tag names (casefolded) so given."""
     assert run.client is not None
     members: dict[str, list[int]] = defaultdict(list)  # new list's id → op ids imported into it
+    lists_of: dict[int, list[str]] = defaultdict(list)
     for op in ops:
         assert isinstance(op, CreateContact)
         for ref in op.lists:
             if ref.cc_id is None:  # created by this run: nobody else is in it
-                members[run.builder.resolve_list(ref).cc_id or ""].append(op.op_id)
-    if not members:
-        return set()
+                list_id = run.builder.resolve_list(ref).cc_id or ""
+                members[list_id].append(op.op_id)
+                lists_of[op.op_id].append(list_id)
     by_tags: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    common: dict[str, set[str]] = {}
     for list_id, op_ids in members.items():
         if not list_id or any(o not in confirmed for o in op_ids):
             continue
-        sets = {tuple(sorted(adds[o][1])) if o in adds else () for o in op_ids}
-        if len(sets) == 1 and (tags := sets.pop()):
-            by_tags[tags].append(list_id)
-    done: set[int] = set()
+        shared = set.intersection(*({n.casefold() for n in adds[o][1]} if o in adds else set() for o in op_ids))
+        if shared:
+            common[list_id] = shared
+            by_tags[tuple(sorted(shared))].append(list_id)
+    covered: dict[int, set[str]] = {}
     if not by_tags:
-        return done
-    ids = _tag_id_map(run, {n for tags in by_tags for n in tags})
+        return covered
+    shown = {n.casefold(): n for _, tags in adds.values() for n in tags}  # made under the CRM's spelling
+    ids = _tag_id_map(run, {shown[n] for tags in by_tags for n in tags})
+    done_lists: set[str] = set()
     for tags, list_ids in by_tags.items():
         run.check_cancel()
-        results = wait_all(run, run.client.add_tags_to_lists(list_ids, [ids[n.casefold()] for n in tags]),
+        results = wait_all(run, run.client.add_tags_to_lists(list_ids, [ids[n] for n in tags]),
                            "Tagging contacts")
         if all(a.succeeded for a in results):
-            done.update(o for list_id in list_ids for o in members[list_id])
-    return done
+            done_lists.update(list_ids)
+    for op_id, list_ids in lists_of.items():
+        names = set().union(*(common[list_id] for list_id in list_ids if list_id in done_lists))
+        if names:
+            covered[op_id] = names
+    return covered
 
 
 def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], phase: str) -> tuple[
@@ -318,7 +343,9 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
     if adds:
         try:
             by_lists = _tag_new_lists(run, ops, confirmed, adds)
-            tagged = by_lists | _tag(run, {k: v for k, v in adds.items() if k not in by_lists}, {})
+            rest = {k: (cc_id, left) for k, (cc_id, tags) in adds.items()
+                    if (left := [n for n in tags if n.casefold() not in by_lists.get(k, ())])}
+            tagged = (set(adds) - set(rest)) | _tag(run, rest, {})
         except (CtctError, SyncCancelled) as error:
             _untagged(run, len(adds), "added")
             raise Partial({k: v for k, v in confirmed.items() if k not in adds}, error) from error
