@@ -121,3 +121,14 @@ def test_tags_renamed_merged_or_gone_in_the_crm_are_planned_as_one_change_each()
     # a tag added in Constant Contact since the last sync is the pull's business, not deleted
     fresh = RemoteSnapshot({**snap.contacts, "c3": remote("c3", "Silver", "VIP")}, {})
     assert all(a.name != "VIP" for a in plan_tag_actions(now, fresh, base, ("VIP",), ()))
+
+
+def test_tagging_goes_by_tag_set_or_tag_by_tag_whichever_needs_fewer_activities():
+    from ctctdesk.sync.remote_steps import _tag_groups
+
+    ids = {n.casefold(): f"id-{n}" for n in ("Customer", "Gold", "Events", "VIP")}
+    alike = {i: (f"c{i}", ["Customer", "Gold", "Events"]) for i in range(1000)}
+    assert len(_tag_groups(alike, ids)) == 1  # 1,000 contacts tagged alike: 2 activities, not 6
+    mixed = {i: (f"c{i}", [n for j, n in enumerate(("Customer", "Gold", "Events", "VIP")) if i >> j & 1])
+             for i in range(1, 16)}
+    assert sorted(_tag_groups(mixed, ids)) == [("id-Customer",), ("id-Events",), ("id-Gold",), ("id-VIP",)]
