@@ -113,6 +113,8 @@ class _Quota(Protocol):
 
 #: sync state key: the Constant Contact custom field labels seen at the last read (JSON list)
 CC_FIELD_LABELS = "cc_field_labels"
+#: sync state key: "1" once the kept mirror was filled by a complete read that included street addresses
+MIRROR_ADDRESSES = "mirror_addresses"
 
 
 class AccountAccess(Protocol):
@@ -251,12 +253,16 @@ class SyncService:
         baseline = self._baseline()
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
-            # None: the first read of this account (or a full check): read everything.
-            loaded = None if full else self._mirror.load(account)
+            # None: the first read of this account (or a full check): read everything. Also once when the
+            # address is carried and the mirror was kept by a version that did not read addresses (R11).
+            old_mirror = mapping.target(ADDRESS) is Target.STANDARD and store.get_state(MIRROR_ADDRESSES) != "1"
+            loaded = None if full or old_mirror else self._mirror.load(account)
             read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
                                known=loaded[0] if loaded else None, on_progress=on_progress,
                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
         complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
+        if read.snapshot.complete:
+            store.set_state(MIRROR_ADDRESSES, "1")
         if read.field_labels:  # Settings → Field mapping offers them to choose from (R11), without a read
             store.set_state(CC_FIELD_LABELS, json.dumps(sorted(set(read.field_labels.values()))))
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))

@@ -250,3 +250,18 @@ def test_a_tag_rename_that_fails_stops_before_any_contact_and_the_next_run_does_
     assert cc_tags(env)["Platinum"]["emails"] == {"ann@acme.example"} and "Gold" not in cc_tags(env)
     assert env.cc_contacts()["ann@acme.example"]["first_name"] == "Annie"
     assert env.service.preview("to_cc").plan.is_empty or env.service.preview("to_cc").plan.changes == ()
+
+
+def test_a_mirror_kept_before_addresses_were_read_is_read_again_once_when_the_address_goes(sync_env):
+    from ctctdesk.sync import store
+    from ctctdesk.sync.service import MIRROR_ADDRESSES
+
+    env = sync_env
+    one_contact(address="1 Harbour Road")
+    sync(env, "to_cc")
+    store.set_state(MIRROR_ADDRESSES, "")  # as an older version left it
+    assert not env.service.preview("to_cc").plan.changes  # the address off: the mirror does
+    assert store.get_state(MIRROR_ADDRESSES) == ""
+    env.service.mapping = lambda: FieldMapping().with_field("address", Target.STANDARD)
+    assert env.service.preview("to_cc").plan.changes  # read whole once, then the address goes
+    assert store.get_state(MIRROR_ADDRESSES) == "1"
