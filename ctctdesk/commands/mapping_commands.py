@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 def run_mapping(args: argparse.Namespace) -> int:
     from ctctdesk.app import build_context, resolve_data_dir
     from ctctdesk.crm.errors import CrmError
-    from ctctdesk.sync.local_reader import custom_field_use
+    from ctctdesk.sync.local_reader import custom_field_use, custom_field_values
     from ctctdesk.sync.mapping import (
         FieldMapping,
         MappingError,
@@ -83,7 +83,7 @@ def run_mapping(args: argparse.Namespace) -> int:
             try:
                 before = mapping
                 mapping = _changed(mapping, args, FieldMapping, Target, MappingError)
-                check(mapping, use.values(), before)
+                check(mapping, use.values(), before, values=custom_field_values)
             except (MappingError, ValueError) as error:
                 print(f"ctctdesk mapping: {error}", file=sys.stderr)
                 return EXIT_USAGE

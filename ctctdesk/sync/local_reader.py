@@ -130,3 +130,9 @@ def crm_tag_names() -> list[str]:
     """Every marketing tag name the CRM has, carried by a company or not (R11: a Constant Contact tag of
     another name was renamed, merged or deleted in the CRM)."""
     return [name for (name,) in sql.select(f"SELECT name FROM {sql.quote(Tag._meta.table_name)}")]
+
+
+def custom_field_values(name: str) -> list[str]:
+    """The values one CRM custom field holds (a date field takes only dates, R11)."""
+    return [value for (value,) in sql.select(
+        f"SELECT value FROM {sql.quote(ContactField._meta.table_name)} WHERE name = ?", (name,))]

@@ -20,7 +20,8 @@ Limits (V3 spec, ``taggings``/``contact_tags``): 50 tags per contact, 500 per ac
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -354,10 +355,35 @@ def clashes(mapping: FieldMapping, field_names: Iterable[str]) -> list[str]:
             for group in by_label.values() if len(group) > 1]
 
 
+#: Date values Constant Contact takes (the V3 spec's formats for dates: MM/DD/YYYY, M/D/YYYY, YYYY/MM/DD,
+#: YYYY/M/D, YYYY-MM-DD, YYYY-M-D, M-D-YYYY, M-DD-YYYY).
+_DATE = re.compile(r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}[-/]\d{1,2}[-/]\d{4})$")
+
+
+def not_dates(values: Iterable[str]) -> list[str]:
+    """The values (stripped, non-empty) Constant Contact would not take in a date field."""
+    return [v.strip() for v in values if v and v.strip() and not _DATE.match(v.strip())]
+
+
+def type_problems(mapping: FieldMapping, values: Callable[[str], Iterable[str]]) -> list[str]:
+    """Why the fields that go as date fields cannot: values that are no dates (``values``: CRM field → its
+    values in the CRM)."""
+    out = []
+    for name, kind in sorted(mapping.types.items()):
+        if kind != "date" or mapping.target(name) is not Target.CUSTOM:
+            continue
+        bad = not_dates(values(name))
+        if bad:
+            out.append(f"“{name}” cannot go as a date field: {len(bad):,} of its values "
+                       f"{'is' if len(bad) == 1 else 'are'} no date (such as “{bad[0]}”); Constant Contact takes "
+                       "dates like 2024-05-31 or 05/31/2024.")
+    return out
+
+
 def check(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]],
-          before: FieldMapping | None = None) -> None:  # fmt: skip
-    """Refuse (``MappingError``) a mapping whose custom fields cannot fit in Constant Contact, or that sends
-    two CRM fields to one custom field.
+          before: FieldMapping | None = None, values: Callable[[str], Iterable[str]] | None = None) -> None:  # fmt: skip
+    """Refuse (``MappingError``) a mapping whose custom fields cannot fit in Constant Contact, that sends
+    two CRM fields to one custom field, or a field as a date whose values are no dates (``values``).
 
     With ``before`` (the mapping kept now), only a change that makes it worse is refused: a CRM already
     over the limits can still be brought under them one field at a time (the sync meanwhile sends what
@@ -366,6 +392,10 @@ def check(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]],
     clash = clashes(mapping, {n for names in contacts_fields for n in names})
     if clash:
         raise MappingError(" ".join(clash))
+    if values is not None:
+        wrong = type_problems(mapping, values)
+        if wrong:
+            raise MappingError(" ".join(wrong))
     now = usage(mapping, contacts_fields)
     problems = now.problems()
     if problems and before is not None:

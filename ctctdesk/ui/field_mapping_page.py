@@ -57,13 +57,16 @@ class FieldMappingPage(QWidget):
 
     def __init__(self, settings, field_use: Callable[[], dict[int, list[str]]],
                  parent: QWidget | None = None,
-                 cc_labels: Callable[[], list[str]] | None = None) -> None:  # fmt: skip
+                 cc_labels: Callable[[], list[str]] | None = None,
+                 field_values: Callable[[str], list[str]] | None = None) -> None:  # fmt: skip
         """``cc_labels``: the labels of the custom fields Constant Contact had at the last sync (kept
-        locally, so the page reads nothing over the network)."""
+        locally, so the page reads nothing over the network); ``field_values``: a CRM custom field's
+        values (a field chosen to go as a date must hold dates)."""
         super().__init__(parent)
         self.settings = settings
         self.field_use = field_use
         self.cc_labels = cc_labels or (lambda: [])
+        self.field_values = field_values
         self.setObjectName("fieldMappingSettings")
         layout = QVBoxLayout(self)
 
@@ -202,7 +205,7 @@ class FieldMappingPage(QWidget):
     def problem(self) -> str:
         """Why the edited mapping cannot be kept ("" when it can)."""
         try:
-            check(self.edited_mapping(), self._use.values(), self.saved)
+            check(self.edited_mapping(), self._use.values(), self.saved, values=self.field_values)
         except MappingError as error:
             return str(error)
         return ""

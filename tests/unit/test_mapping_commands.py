@@ -81,3 +81,22 @@ def test_a_chosen_constant_contact_field_and_type_are_kept_and_a_bad_label_is_re
 def test_fields_needs_a_connection_and_says_so(tmp_path, capsys):
     assert mapping(tmp_path, "fields") == 1
     assert "ctctdesk mapping fields:" in capsys.readouterr().err
+
+
+def test_a_field_whose_values_are_no_dates_cannot_go_as_a_date_field(tmp_path, capsys):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import contacts
+    from tests.support.crm_fixtures import add_company, add_contact
+
+    context = build_context(tmp_path)
+    try:
+        company = add_company("Acme")
+        contacts.set_custom_fields(add_contact(company, "Ann", "A", "ann@acme.example"), {"Joined": "2020-05-01"})
+        contacts.set_custom_fields(add_contact(company, "Bob", "B", "bob@acme.example"), {"Joined": "spring 2019"})
+    finally:
+        context.close()
+    assert mapping(tmp_path, "set", "field", "Joined", "custom", "--type", "date") == 2
+    assert "“Joined” cannot go as a date field: 1 of its values is no date (such as “spring 2019”)" in (
+        capsys.readouterr().err)
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")) == FieldMapping()
+    assert mapping(tmp_path, "set", "field", "Joined", "custom", "--type", "string") == 0
