@@ -57,3 +57,34 @@ def test_sandbox_command_reports_a_busy_port():
                                 capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=20)
     assert result.returncode == 1
     assert "cannot listen" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sandbox_command_runs_the_campaign_monitor_emulator(tmp_path):
+    state_file = tmp_path / "cm-state.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ctctdesk", "sandbox", "--service", "campaign-monitor", "--port", "0", "--seed", "6",
+         "--state", str(state_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO_ROOT)
+    try:
+        lines = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl+C" in line:
+                break
+        output = "".join(lines)
+        base = re.search(r"Campaign Monitor emulator running at (http://127\.0\.0\.1:\d+)", output).group(1)
+        assert f"{base}/api/v3.3" in output and f"{base}/_sandbox/" in output
+        key = requests.get(base + "/_sandbox/api_key", timeout=5).json()["api_key"]
+        assert key in output
+        clients = requests.get(base + "/api/v3.3/clients.json", auth=(key, "x"), timeout=5).json()
+        lists = requests.get(f"{base}/api/v3.3/clients/{clients[0]['ClientID']}/lists.json", auth=(key, "x"),
+                             timeout=5).json()
+        assert [item["Name"] for item in lists] == ["Newsletter", "Customers", "Events"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    assert process.returncode == 0
+    assert state_file.exists() and "ctctdesk-cmon-sandbox-1" in state_file.read_text()
