@@ -265,3 +265,21 @@ def test_a_mirror_kept_before_addresses_were_read_is_read_again_once_when_the_ad
     env.service.mapping = lambda: FieldMapping().with_field("address", Target.STANDARD)
     assert env.service.preview("to_cc").plan.changes  # read whole once, then the address goes
     assert store.get_state(MIRROR_ADDRESSES) == "1"
+
+
+def test_a_contact_made_in_constant_contact_brings_its_mapped_phone_and_address_into_the_crm(sync_env):
+    env = sync_env
+    one_contact()
+    client = env.connection.client()
+    client.create_custom_field("Office phone")
+    env.service.mapping = lambda: (FieldMapping().with_field("phone", "custom", label="Office phone")
+                                   .with_field("address", Target.STANDARD))
+    sync(env, "to_cc")
+    news = env.cc_lists()["News"]
+    env.api.import_contacts([{"email": "cy@cedar.example", "first_name": "Cy", "company_name": "Cedar",
+                              "cf:" + next(f.name for f in client.iter_custom_fields() if f.label == "Office phone"): "555-0123", "work_street": "3 Mill Lane"}], [news])
+    sync(env, "from_cc")
+    cy = Contact.get(Contact.email == "cy@cedar.example")
+    assert (cy.phone, cy.company.name, cy.company.address) == ("555-0123", "Cedar", "3 Mill Lane")
+    assert not ContactField.select().where(ContactField.contact == cy.id).exists()
+    assert env.service.preview("to_cc").plan.changes == ()
