@@ -402,6 +402,21 @@ class CtctClient:
         data = self.transport.request_json("POST", "/contact_tags", json_body={"name": name})
         return Tag(str(data["tag_id"]), str(data.get("name", name)))
 
+    def rename_tag(self, tag_id: str, name: str) -> Tag:
+        """``PUT /contact_tags/{tag_id}``: the tag keeps its contacts and history under the new name."""
+        data = self.transport.request_json("PUT", f"/contact_tags/{tag_id}", json_body={"name": name})
+        return Tag(str(data.get("tag_id", tag_id)), str(data.get("name", name)))
+
+    def delete_tag(self, tag_id: str) -> list[Activity]:
+        """``DELETE /contact_tags/{tag_id}``: an activity that takes the tag off every contact, then deletes it."""
+        data = self.transport.request_json("DELETE", f"/contact_tags/{tag_id}", retry_safe=True)
+        with _reading("DELETE /contact_tags"):
+            return [Activity.from_api(data, "tag_delete", 1)]
+
+    def create_typed_custom_field(self, label: str, field_type: str) -> CustomField:
+        """A custom field of the given Constant Contact type (``string`` or ``date``)."""
+        return self.create_custom_field(label, field_type)
+
     # -- bulk activities ----------------------------------------------------------------------------
     def _activity(self, kind: str, body: Mapping[str, Any], item_count: int) -> Activity:
         # Retrying an activity creation repeats the same idempotent work; it cannot duplicate contacts.
@@ -512,6 +527,15 @@ class CtctClient:
                 raise CtctError(f"Constant Contact could not export the members of a list ({problem}).")
             members[list_id] = frozenset(_row_email(row) for row in self.exported_rows(done)) - {""}
         return members
+
+    def add_tags_by_tag(self, source_tag_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        """Tag every contact that has one of ``source_tag_ids`` (a merge): one activity, whatever their number."""
+        activities = []
+        for tag_group in chunks(list(tag_ids), MAX_TAGS_PER_ACTIVITY):
+            for sources in chunks(list(source_tag_ids), MAX_TAGS_PER_ACTIVITY):
+                body = {"source": {"tag_ids": sources}, "tag_ids": tag_group}
+                activities.append(self._activity("contacts_taggings_add", body, len(sources)))
+        return activities
 
     def get_activity(self, activity: Activity) -> Activity:
         data = self.transport.get_json(f"/activities/{activity.activity_id}")

@@ -129,3 +129,20 @@ class EmailService(Protocol):
     def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]: ...
 
     def add_tags_to_lists(self, list_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]: ...
+
+    # -- added for the field mapping (R11): typed custom fields, tags renamed, merged or deleted ---------
+    def create_typed_custom_field(self, label: str, field_type: str) -> CustomField:
+        """A custom field of one of the service's types (Constant Contact: ``string`` or ``date``)."""
+        ...
+
+    def rename_tag(self, tag_id: str, name: str) -> Tag:
+        """Rename a tag in place: its contacts keep it."""
+        ...
+
+    def delete_tag(self, tag_id: str) -> list[Activity]:
+        """Take a tag off every contact and delete it (asynchronously: see `wait`)."""
+        ...
+
+    def add_tags_by_tag(self, source_tag_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        """Give ``tag_ids`` to every contact that has one of ``source_tag_ids``."""
+        ...

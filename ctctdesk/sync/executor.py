@@ -31,6 +31,7 @@ from ctctdesk.sync import local_steps, remote_steps, store
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled, SyncError
+from ctctdesk.sync.local_writer import LocalWriter
 from ctctdesk.sync.operations import BOOKKEEPING, ForgetContact, ListRef, Operation, OpKind, Side
 from ctctdesk.sync.plan import Plan
 from ctctdesk.sync.progress import ProgressCallback
@@ -113,7 +114,8 @@ class Executor:
                  step_hook: StepHook | None = None) -> None:  # fmt: skip
         self.plan = plan
         self.run = RunState(client, builder, writer, run_id, remote=remote, on_progress=on_progress,
-                            cancel=cancel, step_hook=step_hook)  # fmt: skip
+                            cancel=cancel, step_hook=step_hook, local=LocalWriter(plan.crm_names),
+                            field_types=plan.field_types)  # fmt: skip
 
     @property
     def result(self) -> ExecResult:

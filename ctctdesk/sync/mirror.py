@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from ctctdesk.chunking import chunks
 from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql, store
+from ctctdesk.sync.mapping import is_tag, tag_entry, tag_name
 from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
 
 _SEP, _CUSTOM = "\x1f", "\x1e"
@@ -137,6 +138,36 @@ class Mirror:
                 continue
             ids = rc.list_ids | {list_id} if member else rc.list_ids - {list_id}
             updated[contact_id] = dataclasses.replace(rc, list_ids=frozenset(ids))
+        if not updated:
+            return
+        with database_proxy.atomic():
+            self._delete(updated)
+            self._write(updated.values())
+            revision = store.new_revision()
+            store.set_state("mirror_revision", revision)
+        contacts.update(updated)
+        self._cached = (revision, contacts)
+
+    def rename_tags(self, renamed: Mapping[str, str]) -> None:
+        """Fold in tags renamed (old → new name) or deleted (old → "") in Constant Contact by a push (R11):
+        a rename does not move the contacts' ``updated_at``, so no incremental read would bring it."""
+        loaded = self.load(store.get_state("mirror_account")) if renamed else None
+        if loaded is None:
+            return
+        change = {old.casefold(): new for old, new in renamed.items()}
+        contacts = loaded[0]
+        updated: dict[str, RemoteContact] = {}
+        for cc_id, rc in contacts.items():
+            if not any(is_tag(n) and tag_name(n).casefold() in change for n, _ in rc.custom_fields):
+                continue
+            pairs = set()
+            for n, v in rc.custom_fields:
+                new = change.get(tag_name(n).casefold()) if is_tag(n) else None
+                if new is None:
+                    pairs.add((n, v))
+                elif new:
+                    pairs.add(tag_entry(new))
+            updated[cc_id] = dataclasses.replace(rc, custom_fields=tuple(sorted(pairs)))
         if not updated:
             return
         with database_proxy.atomic():

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ctctdesk.sync.mapping import TAG_PREFIX
+from ctctdesk.sync.mapping import ADDRESS_FIELD, TAG_PREFIX
 from ctctdesk.sync.operations import (
     SKIP_TEXT,
     AddMembership,
@@ -121,6 +121,8 @@ class Node:
 
 
 def field_text(name: str) -> str:
+    if name == "custom:" + ADDRESS_FIELD:
+        return "company address"
     if name.startswith("custom:" + TAG_PREFIX):
         return f"tag “{name[len('custom:' + TAG_PREFIX):]}”"
     if name.startswith("custom:"):
@@ -301,6 +303,9 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None, not_sent: Seq
         _place(op, changes)
 
     root = Node("plan")
+    if plan.tag_actions:  # R11: done first, so shown first
+        node = root.add(Node("Tags in Constant Contact", len(plan.tag_actions), kind="list"))
+        _add_details(node, [action.text() for action in plan.tag_actions])
     changes.add_to(root)
     if not root.children:
         root.add(Node(f"Nothing to change in {target}: both sides agree.", kind="ok"))

@@ -59,11 +59,11 @@ from ctctdesk.chunking import chunks
 from ctctdesk.ctct.client import CONTACTS_PAGE_SIZE, Contact
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled
-from ctctdesk.sync.mapping import tag_entry
+from ctctdesk.sync.mapping import ADDRESS_FIELD, address_text, tag_entry
 from ctctdesk.sync.progress import ProgressCallback, report
 from ctctdesk.sync.snapshot import RemoteContact, RemoteList, RemoteSnapshot, RemoteStatus
 
-INCLUDE = ("custom_fields", "list_memberships", "phone_numbers", "taggings")
+INCLUDE = ("custom_fields", "list_memberships", "phone_numbers", "street_addresses", "taggings")
 DEFAULT_LIST_NAME = "General Interest"
 #: Re-read a little before the cursor: ``updated_after`` is strict and times have whole seconds.
 CURSOR_MARGIN = timedelta(seconds=1)
@@ -120,12 +120,22 @@ def _phone(raw: Mapping) -> str:
     return ""
 
 
+def _address(raw: Mapping) -> str:
+    """The contact's work street address (the one a push writes), else its first, as one line."""
+    addresses = [a for a in raw.get("street_addresses") or () if isinstance(a, Mapping)]
+    chosen = next((a for a in addresses if a.get("kind") == "work"), addresses[0] if addresses else None)
+    return address_text(chosen) if chosen else ""
+
+
 def to_remote(contact: Contact, labels: Mapping[str, str], tags: Mapping[str, str] | None = None) -> RemoteContact:
     """One contact in snapshot terms; its tags ride along as tag entries among the custom fields (R11:
     the service drops them again when the mapping does not carry tags)."""
     custom = [(labels[fid], v) for fid, v in contact.custom_fields if fid in labels and v]
     if tags and contact.taggings:
         custom.extend(tag_entry(tags[t]) for t in contact.taggings if t in tags)
+    address = _address(contact.raw)
+    if address:  # R11: the company address, when the mapping carries it (the service decides)
+        custom.append((ADDRESS_FIELD, address))
     return RemoteContact(
         cc_id=contact.contact_id,
         email=contact.email or "",

@@ -48,8 +48,19 @@ from ctctdesk.sync.errors import (
     SyncError,
 )
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
-from ctctdesk.sync.local_reader import read_local_mapped
-from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, project_remote, remote_tag_names
+from ctctdesk.sync.local_reader import crm_tag_names, read_local_mapped
+from ctctdesk.sync.mapping import (
+    ADDRESS,
+    FieldMapping,
+    NotSent,
+    TagAction,
+    Target,
+    after_tag_actions,
+    keep_remote_tags,
+    plan_tag_actions,
+    project_remote,
+    remote_tag_names,
+)
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
@@ -57,6 +68,7 @@ from ctctdesk.sync.presenting import plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead, read_remote
 from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot, RemoteStatus
+from ctctdesk.sync.tag_steps import do_tag_actions
 from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
@@ -99,6 +111,12 @@ class StopReason(enum.StrEnum):
 class _Quota(Protocol):
     @property
     def used(self) -> int: ...
+
+
+#: sync state key: the Constant Contact custom field labels seen at the last read (JSON list)
+CC_FIELD_LABELS = "cc_field_labels"
+#: sync state key: "1" once the kept mirror was filled by a complete read that included street addresses
+MIRROR_ADDRESSES = "mirror_addresses"
 
 
 class AccountAccess(Protocol):
@@ -256,14 +274,20 @@ class SyncService:
         crm_changes = change_count()  # before anything of the CRM is read: a write after it moves it
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
-            # None: the first read of this account (or a full check): read everything.
-            loaded = None if full else self._mirror.load(account)
+            # None: the first read of this account (or a full check): read everything. Also once when the
+            # address is carried and the mirror was kept by a version that did not read addresses (R11).
+            old_mirror = mapping.target(ADDRESS) is Target.STANDARD and store.get_state(MIRROR_ADDRESSES) != "1"
+            loaded = None if full or old_mirror else self._mirror.load(account)
             read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
                                known=loaded[0] if loaded else None, on_progress=on_progress,
                                cancel=cancel, now=self.clock() if self.clock else None,
                                known_names=self._mirror.names() if loaded else None)  # fmt: skip
         complete, changed, mirror_revision = self._mirror.fold_read(account, read.snapshot, read.next_cursor)
         self._mirror.remember_names(read.asked_labels, read.asked_tags)
+        if read.snapshot.complete:
+            store.set_state(MIRROR_ADDRESSES, "1")
+        if read.field_labels:  # Settings → Field mapping offers them to choose from (R11), without a read
+            store.set_state(CC_FIELD_LABELS, json.dumps(sorted(set(read.field_labels.values()))))
         baseline = self._baseline()
         assert self._cached_baseline is not None
         baseline_revision = self._cached_baseline[0]  # the one read before this baseline was loaded
@@ -284,7 +308,8 @@ class SyncService:
         local, self.not_sent = read_local_mapped(mapping, tag_names)
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
         baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(sent_details))
-        if mapping.tags:  # the tags Constant Contact already has always fit (R11 limits)
+        # the tags Constant Contact already has always fit (R11 limits); its addresses are kept as read
+        if mapping.tags or mapping.target(ADDRESS) is Target.STANDARD:
             local = keep_remote_tags(local, read.snapshot, baseline)
         return _Reading(client, local, baseline, read, inputs)
 
@@ -294,8 +319,7 @@ class SyncService:
             return reading.quiet_plan
         assert reading.local is not None and reading.inputs is not None
         report(on_progress, "Planning")
-        the_plan = plan(reading.local, reading.read.snapshot, reading.baseline, reading.inputs.direction,
-                        self._settings())
+        the_plan = self._plan_direction(reading.local, reading.read, reading.baseline, reading.inputs.direction)
         quiet.remember(reading.inputs, the_plan, self.not_sent.lines())
         return the_plan
 
@@ -306,6 +330,21 @@ class SyncService:
     def _settings(self) -> PlanSettings:
         """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts)."""
         return dataclasses.replace(self.settings, role_prefixes=frozenset(load_role_prefixes()))
+
+    def _plan_direction(self, local: Any, read: RemoteRead, baseline: Baseline, direction: Direction) -> Plan:
+        """Plan one direction with the field mapping's labels and types (R11); a push also renames, merges
+        or deletes the Constant Contact tags the CRM renamed, merged or no longer has, first — and is
+        planned against Constant Contact as it will be after them."""
+        mapping = self.mapping()
+        settings = dataclasses.replace(self._settings(), crm_names=mapping.crm_names(),
+                                       field_types=mapping.sent_types())
+        remote = read.snapshot
+        actions: tuple[TagAction, ...] = ()
+        if direction is Direction.TO_CC and mapping.tags:
+            actions = plan_tag_actions(local, remote, baseline, read.tag_names.values(), crm_tag_names())
+            remote = after_tag_actions(remote, actions)
+        the_plan = plan(local, remote, baseline, direction, settings)
+        return dataclasses.replace(the_plan, tag_actions=actions) if actions else the_plan
 
     def _baseline(self) -> Baseline:
         """The stored baseline; reused from memory while its revision is unchanged (100,000 rows)."""
@@ -493,11 +532,17 @@ class SyncService:
                 store.set_state("account_id", the_plan.account_id)
                 writer.account_id = the_plan.account_id
             store.set_state("pending_other_way", str(the_plan.pending_other_way))
+        if the_plan.tag_actions:  # before the contacts: they are planned as these leave them (R11)
+            renamed = do_tag_actions(client, the_plan.tag_actions, on_progress, cancel)
+            self._mirror.rename_tags(renamed)
         builder = BaselineBuilder.for_plan(baseline, the_plan)
         executor = Executor(
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
         )  # fmt: skip
+        if context.read.tag_names and not the_plan.tag_actions:
+            # the preview read every tag of the account: the run needs no second read of them (R11)
+            executor.run.tag_ids = {name.casefold(): tag_id for tag_id, name in context.read.tag_names.items()}
         with cancellable_waits(client, cancel):
             result = executor.execute()
         if the_plan.target is Side.CC:
@@ -803,6 +848,15 @@ def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder
             contact, lst = builder.resolve_contact(op.contact), builder.resolve_list(op.list)
             if contact.cc_id and lst.cc_id:
                 yield contact.cc_id, lst.cc_id, isinstance(op, AddMembership)
+
+
+def known_cc_field_labels() -> list[str]:
+    """The labels of the custom fields Constant Contact had at the last read that saw any (R11)."""
+    try:
+        labels = json.loads(store.get_state(CC_FIELD_LABELS) or "[]")
+    except ValueError:
+        return []
+    return [str(label) for label in labels] if isinstance(labels, list) else []
 
 
 def describe(the_plan: Plan, not_sent: tuple[str, ...] = ()) -> tuple[str, ...]:

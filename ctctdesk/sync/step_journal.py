@@ -83,6 +83,8 @@ class RunState:
     tag_ids: dict[str, str] | None = None
     refused_labels: dict[str, str] = field(default_factory=dict)  # label → why Constant Contact refused it
     removed_from: dict[str, set[str]] = field(default_factory=dict)  # contact id → lists this run removed
+    # R11: label → Constant Contact type for custom fields created by this run ("string" when not named)
+    field_types: Mapping[str, str] = field(default_factory=dict)
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
