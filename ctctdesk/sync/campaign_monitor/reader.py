@@ -73,9 +73,10 @@ def since_date(cursor: str) -> str:
 def read_campaign_monitor(service: CampaignMonitorService, *, account_id: str, cursor: str = "",
                           known: Mapping[str, RemoteContact] | None = None,
                           on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-                          now: datetime | None = None) -> RemoteRead:  # fmt: skip
+                          now: datetime | None = None, known_names: object = None) -> RemoteRead:  # fmt: skip
     """Read the client's lists and subscribers: incrementally when ``cursor`` and the mirror ``known``
-    are given, completely otherwise (the module docstring gives the cost of each)."""
+    are given, completely otherwise (the module docstring gives the cost of each). ``known_names`` (the
+    Constant Contact reader's kept field and tag names) is not needed: subscribers carry field names."""
     reader = _Reader(service, on_progress, cancel)
     started = now or service.clock.now()
     if cursor and known is not None and _is_service_date(cursor):

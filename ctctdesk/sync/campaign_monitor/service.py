@@ -132,7 +132,7 @@ class CampaignMonitorService:
         self._fields: dict[str, dict[str, str]] = {}  # list id → casefolded name → key
         self._names: dict[str, dict[str, str]] = {}  # list id → casefolded name or bare key → name
         self._tag_options: dict[str, set[str]] = {}  # list id → options of the tags field
-        self._segments: dict[str, set[str]] = {}  # list id → segment titles
+        self._segments: dict[str, dict[str, str]] = {}  # list id → segment title → segment id
 
     # -- waits and time ---------------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ class CampaignMonitorService:
         self.list_names()[list_id] = name
         self._fields[list_id] = {}
         self._tag_options[list_id] = set()
-        self._segments[list_id] = set()
+        self._segments[list_id] = {}
         return ContactList(list_id, name)
 
     def rename_list(self, list_id: str, name: str) -> ContactList:
@@ -264,13 +264,30 @@ class CampaignMonitorService:
             elif missing := sorted(tags - options):
                 self.wire.update_field_options(list_id, have[model.TAGS_FIELD.casefold()], missing)
                 options.update(missing)
-            if list_id not in self._segments:
-                self._segments[list_id] = {str(s["Title"]) for s in self.wire.segments(list_id)}
+            segments = self._segments_of(list_id)
             for tag in sorted(tags):
                 title = model.segment_title(tag)
-                if title not in self._segments[list_id]:
-                    self.wire.create_segment(list_id, title, model.segment_rules(tag))
-                    self._segments[list_id].add(title)
+                if title not in segments:
+                    segments[title] = self.wire.create_segment(list_id, title, model.segment_rules(tag))
+
+    def _segments_of(self, list_id: str) -> dict[str, str]:
+        if list_id not in self._segments:
+            self._segments[list_id] = {str(s["Title"]): str(s["SegmentID"]) for s in self.wire.segments(list_id)}
+        return self._segments[list_id]
+
+    def _drop_tag(self, tag: str) -> None:
+        """The tag's option and segment off every list (its subscribers no longer carry it)."""
+        for list_id in self.list_names():
+            have = self._read_fields(list_id)
+            options = self._tag_options.get(list_id, set())
+            with translated("The list"):
+                if tag in options and model.TAGS_FIELD.casefold() in have:
+                    options.discard(tag)
+                    self.wire.replace_field_options(list_id, have[model.TAGS_FIELD.casefold()], sorted(options))
+                segments = self._segments_of(list_id)
+                segment_id = segments.pop(model.segment_title(tag), None)
+                if segment_id is not None:
+                    self.wire.delete_segment(segment_id)
 
     def iter_custom_fields(self) -> Iterator[CustomField]:
         names: dict[str, str] = {}
@@ -308,6 +325,42 @@ class CampaignMonitorService:
 
     def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
         return self._retag(contact_ids, lambda tags: tags - set(tag_ids), "tag_remove")
+
+    def create_typed_custom_field(self, label: str, field_type: str) -> CustomField:
+        """Campaign Monitor's fields are made as text whatever the type: a value goes and comes back
+        exactly as the CRM writes it (its date fields take and show other formats)."""
+        return self.create_custom_field(label)
+
+    def _carrying(self, tags: Sequence[str]) -> list[str]:
+        wanted = set(tags)
+        return sorted(email for email, rc in self.picture.items() if wanted & set(model.tags_of(rc)))
+
+    def add_tags_by_tag(self, source_tag_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        for tag in tag_ids:
+            self.create_tag(tag)
+        return self.add_tags(self._carrying(source_tag_ids), tag_ids)
+
+    def rename_tag(self, tag_id: str, name: str) -> Tag:
+        """A new option and segment, the subscribers moved onto it, the old one dropped."""
+        self.create_tag(name)
+        carrying = self._carrying([tag_id])
+        for activity in self._retag(carrying, lambda tags: (tags - {tag_id}) | {name}, "tag_rename"):
+            if activity.errors:
+                raise CtctError(f"{DISPLAY_NAME} did not rename the tag “{tag_id}”: " + "; ".join(activity.errors))
+        self._drop_tag(tag_id)
+        return Tag(name, name)
+
+    def delete_tag(self, tag_id: str) -> list[Activity]:
+        activities = self.remove_tags(self._carrying([tag_id]), [tag_id])
+        if not any(a.errors for a in activities):
+            self._drop_tag(tag_id)
+        return activities
+
+    def list_member_emails(self, list_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """list id → the addresses of its active subscribers, 1,000 a request."""
+        return {list_id: frozenset(model.email_id(r.get("EmailAddress")) for page in
+                                   self.subscriber_pages(list_id, "active", None) for r in page)
+                for list_id in list_ids}  # fmt: skip
 
     def add_tags_to_lists(self, list_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
         wanted = set(list_ids)
