@@ -27,9 +27,11 @@ addresses, c = subscribers whose state changed in the window, R = active subscri
 whose count differs, all in requests of at most 1,000:
 
 * complete: 1 (lists) + Σ over lists and states of max(1, ⌈count/1,000⌉) ≈ 1 + 4L + ⌈s/1,000⌉, plus
-  max(1, ⌈S/1,000⌉) for the suppression list;
+  max(1, ⌈S/1,000⌉) for the suppression list and L for the lists' field definitions (read afresh by
+  every read that meets subscribers: they name the fields their values belong to);
 * incremental, nothing changed: 1 + 4L + 1 + L = 2 + 5L (17 for three lists), whatever n, while
-  S < 1,000 (else ⌈S/1,000⌉ for the suppression list); with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉;
+  S < 1,000 (else ⌈S/1,000⌉ for the suppression list); with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉
+  + L field definitions;
 * the engine adds its account summary (1 request) to either.
 
 Blind spot, stated: Campaign Monitor moves a subscriber's dates only when its *state* changes (a

@@ -15,7 +15,10 @@ How the engine's calls land (the model itself is in `model`):
   it (`picture`); removing it deletes that list's subscriber (one request per subscriber: the API
   has no bulk removal);
 * tags are the values of the multi-valued field ``Tags``; each tag is an option of that field and a
-  segment (rule: ``[Tags] EQUALS tag``) on every list they are written to, created when missing;
+  segment (rule: ``[Tags] EQUALS tag``) on every list they are written to, created when missing; a
+  tag renamed or deleted in the CRM moves its subscribers to the new option (or off it) and drops the
+  old option and segment from every list;
+* the field mapping's types (a date field) go as text fields: values come back exactly as written;
 * an address change re-creates the subscriber under the new address in the contact's lists (with
   ``Resubscribe: false``) and deletes the old one: the next read sees the old address deleted and the
   new one entered, which the planner relinks to the same CRM contact as it does for Constant Contact.
@@ -27,9 +30,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import itertools
 import re
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -37,10 +40,10 @@ from typing import Any
 from ctctdesk.chunking import chunks
 from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, ContactPage, CustomField, Tag
 from ctctdesk.ctct.errors import ApiErrorItem, AuthRevoked, Conflict, CtctError, NotFound, ValidationError
-from ctctdesk.ctct.timing import Clock
 from ctctdesk.sync.campaign_monitor import model
 from ctctdesk.sync.campaign_monitor.wire import IMPORT_BATCH, PAGE_SIZE, STATES, CmonWire, WireError
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX, RemoteContact, RemoteStatus
+from ctctdesk.timing import Clock
 
 DISPLAY_NAME = "Campaign Monitor"
 ACCOUNT_PREFIX = "campaign-monitor:"
@@ -97,12 +100,10 @@ def translated(what: str = "") -> Iterator[None]:
 
 
 def _activity(kind: str, items: int, errors: Sequence[str] = (), written: Iterable[str] = ()) -> Activity:
-    return Activity(activity_id=f"cm-{kind}-{next(_ids)}", state="completed", percent_done=100,
+    """A finished "activity": what one call did, in the engine's terms."""
+    return Activity(activity_id=f"cm-{kind}-{uuid.uuid4().hex[:12]}", state="completed", percent_done=100,
                     errors=tuple(errors), status={"contact_ids": {e: e for e in written}},
                     kind=kind, item_count=items)  # fmt: skip
-
-
-_ids = itertools.count(1)
 
 
 class CampaignMonitorService:
@@ -148,9 +149,15 @@ class CampaignMonitorService:
         return own() if callable(own) else self._clock.now()
 
     def read_remote(self, **kwargs: Any) -> Any:
-        """The engine's read of this service (`ctctdesk.sync.readers`): per list and per state."""
+        """The engine's read of this service (`ctctdesk.sync.readers`): per list and per state. Each
+        read starts from fresh list definitions (fields, tag options, segments): the owner may have
+        changed them in Campaign Monitor since."""
         from ctctdesk.sync.campaign_monitor.reader import read_campaign_monitor
 
+        self._fields.clear()
+        self._names.clear()
+        self._tag_options.clear()
+        self._segments.clear()
         return read_campaign_monitor(self, **kwargs)
 
     # -- account -----------------------------------------------------------------------------------------
