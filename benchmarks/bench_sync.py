@@ -6,11 +6,14 @@ Prints, for the issue's goals:
   3. a sync with nothing changed: requests (goal ≤ 5) and time (goal ≤ 3 s);
   4. planning 100,000 contacts: time (goal ≤ 2 s) and peak memory (goal ≤ 400 MB).
 And in the sandbox as the real service behaves (R16), at 100,000 linked contacts in 20 lists:
-  5. a pull with nothing changed: requests (goal ≤ 5) and time (goal ≤ 2 s);
+  5. a pull with nothing changed: requests (goal ≤ 5) and time (goal ≤ 2 s). The first such pull after
+     a change plans in full and notes the quiet plan; every later one reuses it without reading the
+     CRM (both are printed; the goal is for the second);
   6. a pull after 1,000 unsubscribes and 1,000 removals from one list made in Constant Contact, none of
-     which moves updated_at: all seen, requests (goal ≤ 30). The removals cost a re-read of their list,
-     ⌈members/500⌉ requests: ~21 for a list of 10,000 (20 lists), ~134 for 67,000 (``--lists 3``);
+     which moves updated_at: all seen, requests (goal ≤ 30). The removals cost a re-read of their list:
+     by export when it has more than 2,000 members (a start, its polls and the file), else paged;
   7. the full check (``sync --from-cc --full``): requests (goal ≤ ⌈100,000/500⌉ + 10).
+Each pull also prints its requests by endpoint.
 
 Run: PYTHONPATH=. python benchmarks/bench_sync.py [--push 10000] [--pull 100000] [--changes 100000]
      [--lists 20]
@@ -170,6 +173,13 @@ def _timed_pull(service: SyncService, connection: Connection, *, full: bool = Fa
     return summary, connection.quota.used - used, time.perf_counter() - started
 
 
+def _by_endpoint(server: SandboxServer, before: dict[str, int]) -> str:
+    """The requests since ``before`` (a copy of the counters), by endpoint."""
+    now = server.counters.by_endpoint
+    used = {label: now[label] - before.get(label, 0) for label in now if now[label] - before.get(label, 0)}
+    return ", ".join(f"{label} {n}" for label, n in sorted(used.items()))
+
+
 def bench_changes(count: int, list_count: int) -> None:
     """Figures 5–7: pulls that must see changes which do not move ``updated_at``."""
     server = _sandbox()
@@ -194,9 +204,14 @@ def bench_changes(count: int, list_count: int) -> None:
         later_edit(0)
         _timed_pull(service, connection)
         server.clock.advance(3600)
+        summary, first_used, first_elapsed = _timed_pull(service, connection, rested=True)
+        server.clock.advance(3600)
+        before = dict(server.counters.by_endpoint)
         summary, used, elapsed = _timed_pull(service, connection, rested=True)
         print(f"5. pull with nothing changed ({count:,} linked, {list_count} lists): {used} requests, "
-              f"{elapsed:.2f} s; counts {dict(summary.counts)}")
+              f"{elapsed:.2f} s (the first one after a change, which plans in full: {first_used} requests, "
+              f"{first_elapsed:.2f} s); counts {dict(summary.counts)}")
+        print(f"   by endpoint: {_by_endpoint(server, before)}")
 
         later_edit(1)
         state = server.state
@@ -212,7 +227,9 @@ def bench_changes(count: int, list_count: int) -> None:
             for contact in unsubscribed:
                 state.unsubscribe(contact, source="Contact", reason=None)
         server.clock.advance(60)
+        before = dict(server.counters.by_endpoint)
         summary, used, elapsed = _timed_pull(service, connection, rested=True)
+        by_endpoint = _by_endpoint(server, before)
         from ctctdesk.crm import lists as crm_lists
         local = crm_lists.find_list(target["name"])
         members_left = set(crm_lists.member_ids(local.id)) if local else set()
@@ -224,10 +241,13 @@ def bench_changes(count: int, list_count: int) -> None:
               f"'{target['name']}' ({len(members):,} members): {used} requests, {elapsed:.2f} s; "
               f"removals seen {removed_seen:,}/{len(removed):,}, unsubscribes seen {marked:,}/{len(unsubscribed):,}; "
               f"counts {dict(summary.counts)}")
+        print(f"   by endpoint: {by_endpoint}")
 
+        before = dict(server.counters.by_endpoint)
         summary, used, elapsed = _timed_pull(service, connection, full=True)
         print(f"7. full check (--full) of {count:,} contacts: {used} requests "
               f"(goal ≤ {-(-count // 500) + 10}), {elapsed:.1f} s; counts {dict(summary.counts)}")
+        print(f"   by endpoint: {_by_endpoint(server, before)}")
     finally:
         db.close_database()
         server.stop()

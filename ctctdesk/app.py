@@ -347,10 +347,13 @@ def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed
 
 def install_field_mapping(window: MainWindow, context: AppContext) -> None:
     """Settings → Field mapping (R11), over the data folder's settings and the CRM's custom fields."""
-    from ctctdesk.sync.local_reader import custom_field_use
+    from ctctdesk.sync.local_reader import custom_field_use, custom_field_values
+    from ctctdesk.sync.service import known_cc_field_labels
     from ctctdesk.ui.field_mapping_page import PAGE_TITLE, FieldMappingPage
 
-    window.settings_tab.add_page(PAGE_TITLE, FieldMappingPage(context.settings, custom_field_use))
+    window.settings_tab.add_page(PAGE_TITLE, FieldMappingPage(context.settings, custom_field_use,
+                                                              cc_labels=known_cc_field_labels,
+                                                              field_values=custom_field_values))
 
 
 @dataclass

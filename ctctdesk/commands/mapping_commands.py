@@ -1,9 +1,16 @@
-"""`ctctdesk mapping show | set tags on|off | set field NAME custom|standard|off` (R11).
+"""`ctctdesk mapping show | fields | set tags on|off | set field NAME custom|standard|off` (R11).
 
 Reads and writes the same setting as Settings → Field mapping (``settings.json`` in the data folder), for
 scripted set-ups. The next sync's preview shows what a change will send before anything is sent.
 
-Exit codes: 0 done, 2 usage error or a mapping refused (with the reason).
+    ctctdesk mapping set field Region custom --as "Sales area"     # an existing Constant Contact field
+    ctctdesk mapping set field "Member since" custom --type date   # created as a date field when missing
+    ctctdesk mapping set field phone custom --as "Office phone"    # the phone as a custom field
+    ctctdesk mapping set field address standard                    # the company address as street address
+    ctctdesk mapping fields                                        # Constant Contact's custom fields
+
+Exit codes: 0 done, 1 Constant Contact could not be read (``fields``), 2 usage error or a mapping refused
+(with the reason).
 """
 
 from __future__ import annotations
@@ -19,21 +26,31 @@ EXIT_USAGE = 2
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "mapping", parents=[common],
-        help="show or set what goes to Constant Contact: tags, phone, custom fields",
+        help="show or set what goes to Constant Contact: tags, phone, address, custom fields",
         description="The field mapping (the same setting as Settings → Field mapping). Examples: "
                     "`ctctdesk mapping set tags on` (company type and marketing tags as contact tags), "
-                    "`ctctdesk mapping set field Region off`, `ctctdesk mapping set field phone standard`.",
-        epilog="exit codes: 0 ok, 2 usage error or a mapping that cannot fit (the reason is printed)",
+                    "`ctctdesk mapping set field Region off`, `ctctdesk mapping set field Region custom --as "
+                    "\"Sales area\" --type string`, `ctctdesk mapping set field phone custom`, "
+                    "`ctctdesk mapping set field address standard` (the company address as the street "
+                    "address), `ctctdesk mapping fields` (the custom fields Constant Contact has, to choose from).",
+        epilog="exit codes: 0 ok, 1 Constant Contact could not be read, 2 usage error or a mapping that "
+               "cannot fit (the reason is printed)",
     )  # fmt: skip
-    parser.add_argument("action", choices=("show", "set"), nargs="?", default="show")
+    parser.add_argument("action", choices=("show", "set", "fields"), nargs="?", default="show")
     parser.add_argument("what", nargs="*", metavar="tags on|off | field NAME custom|standard|off")
+    parser.add_argument("--as", dest="label", metavar="LABEL",
+                        help="with `custom`: the Constant Contact custom field to use, by its label "
+                             "(made when missing; at most 50 characters)")
+    parser.add_argument("--type", dest="field_type", choices=("string", "date"),
+                        help="with `custom`: the type a missing Constant Contact custom field is made with "
+                             "(default string)")
     parser.set_defaults(run=run_mapping)
 
 
 def run_mapping(args: argparse.Namespace) -> int:
     from ctctdesk.app import build_context, resolve_data_dir
     from ctctdesk.crm.errors import CrmError
-    from ctctdesk.sync.local_reader import custom_field_use
+    from ctctdesk.sync.local_reader import custom_field_use, custom_field_values
     from ctctdesk.sync.mapping import (
         FieldMapping,
         MappingError,
@@ -46,25 +63,27 @@ def run_mapping(args: argparse.Namespace) -> int:
         usage_text,
     )
 
-    if args.action == "show" and args.what:
-        print("ctctdesk mapping show: takes no value.", file=sys.stderr)
+    if args.action in ("show", "fields") and (args.what or args.label or args.field_type):
+        print(f"ctctdesk mapping {args.action}: takes no value.", file=sys.stderr)
         return EXIT_USAGE
     try:
-        context = build_context(resolve_data_dir(args))
+        context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
     except CrmError as error:
         from ctctdesk.commands._file_problems import exit_code
 
         print(f"ctctdesk: {error}", file=sys.stderr)
         return exit_code(error, EXIT_FAILED)
     try:
+        if args.action == "fields":
+            return _print_cc_fields(context)
         settings = context.settings
         mapping = load_mapping(settings)
         use = custom_field_use()
         if args.action == "set":
             try:
                 before = mapping
-                mapping = _changed(mapping, args.what, FieldMapping, Target, MappingError)
-                check(mapping, use.values(), before)
+                mapping = _changed(mapping, args, FieldMapping, Target, MappingError)
+                check(mapping, use.values(), before, values=custom_field_values)
             except (MappingError, ValueError) as error:
                 print(f"ctctdesk mapping: {error}", file=sys.stderr)
                 return EXIT_USAGE
@@ -87,12 +106,43 @@ def run_mapping(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _changed(mapping, words, field_mapping_cls, target_cls, error_cls):
-    """The mapping after ``set tags on|off`` or ``set field NAME custom|standard|off``."""
+def _changed(mapping, args, field_mapping_cls, target_cls, error_cls):
+    """The mapping after ``set tags on|off`` or ``set field NAME custom [--as LABEL] [--type T]|standard|off``."""
+    import dataclasses
+
+    words = args.what
     if len(words) == 2 and words[0] == "tags" and words[1] in ("on", "off"):
-        return field_mapping_cls(words[1] == "on", mapping.fields)
+        if args.label or args.field_type:
+            raise error_cls("--as and --type go with `set field NAME custom`.")
+        return dataclasses.replace(mapping, tags=words[1] == "on")
     if len(words) == 3 and words[0] == "field":
         if words[2] not in {t.value for t in target_cls}:
             raise error_cls(f"A field goes as custom, standard or off, not {words[2]!r}.")
-        return mapping.with_field(words[1], words[2])
-    raise error_cls("say `set tags on|off` or `set field NAME custom|standard|off`.")
+        return mapping.with_field(words[1], words[2], label=args.label, field_type=args.field_type)
+    raise error_cls("say `set tags on|off` or `set field NAME custom [--as LABEL] [--type string|date]` "
+                    "or `set field NAME standard|off`.")
+
+
+def _print_cc_fields(context) -> int:
+    """Constant Contact's custom fields (label, type, and which CRM field goes there) to choose from."""
+    from ctctdesk.ctct.errors import CtctError
+    from ctctdesk.sync.mapping import FIELD_TYPES, MAX_CUSTOM_FIELDS_PER_ACCOUNT, load_mapping
+
+    if context.connection is None:
+        print("ctctdesk mapping fields: not connected to Constant Contact.", file=sys.stderr)
+        return EXIT_FAILED
+    mapping = load_mapping(context.settings)
+    used = {label.casefold(): name for label, name in mapping.crm_names().items()}
+    try:
+        fields = list(context.connection.client().iter_custom_fields())
+    except CtctError as error:  # not connected, network, access: said plainly
+        print(f"ctctdesk mapping fields: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    width = max([len(f.label or f.name) for f in fields] + [5])
+    for f in sorted(fields, key=lambda f: (f.label or f.name).casefold()):
+        label = f.label or f.name
+        crm = used.get(label.casefold(), label)
+        print(f"{label:<{width}}  {FIELD_TYPES.get(f.type, f.type)}" + (f"  ← {crm}" if crm != label else ""))
+    print(f"{len(fields)} of {MAX_CUSTOM_FIELDS_PER_ACCOUNT} custom fields in this Constant Contact account. "
+          "Choose one with `ctctdesk mapping set field NAME custom --as LABEL`.")
+    return EXIT_OK

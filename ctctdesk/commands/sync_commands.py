@@ -146,6 +146,9 @@ def _plan_json(preview: Any) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for op in preview.plan.changes:
         counts[op.type_name] = counts.get(op.type_name, 0) + 1
+    for action in preview.plan.tag_actions:  # R11: RemoteTagRename, RemoteTagMerge, RemoteTagDelete
+        name = f"RemoteTag{action.kind.title()}"
+        counts[name] = counts.get(name, 0) + 1
     return {
         "direction": preview.direction.value,
         "changes": counts,

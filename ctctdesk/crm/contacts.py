@@ -383,6 +383,21 @@ def set_email_status(contact_ids: Iterable[int], status: str) -> int:
     return len(ids)
 
 
+def confirm_subscribed(contact_ids: Iterable[int]) -> int:
+    """"unknown" → "subscribed" for these contacts: the email service holds them as subscribed.
+
+    Only "unknown" changes, in the statement itself, so a status set meanwhile (unsubscribed, bounced)
+    is never overwritten; eligibility does not depend on this difference, so nothing else moves.
+    """
+    changed = 0
+    with database_proxy.atomic():
+        for chunk in chunks(list(contact_ids)):
+            changed += Contact.update(email_status="subscribed").where(
+                Contact.id.in_(chunk) & (Contact.email_status == "unknown")
+            ).execute()
+    return changed
+
+
 # --- creating and editing (used by the CSV import, the demo data and, later, the sync) -------------------
 
 CONTACT_FIELDS = ("first_name", "last_name", "job_title", "email", "phone", "do_not_contact", "email_status")

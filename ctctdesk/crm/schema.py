@@ -3,7 +3,8 @@
 Append new steps at the end; never edit a released one. Version 1 is the first schema; version 2 added the
 cached eligibility column and version 3 the covering sort index, so the lists tab can filter 100,000
 contacts in SQL. Version 4 makes contact and list ids never reused on SQLite (AUTOINCREMENT), because the
-sync baseline links them to Constant Contact ids.
+sync baseline links them to Constant Contact ids. Version 5 adds the change counter (`ctctdesk.crm.changes`):
+database triggers count every write to a CRM table, so the sync can tell for sure that nothing changed.
 """
 
 from __future__ import annotations
@@ -130,7 +131,19 @@ def _rebuild_with_autoincrement(db: peewee.Database, table: str) -> None:
     db.execute_sql("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, highest))
 
 
-STEPS = [_create_missing_tables, _add_ineligible_reason, _add_sort_index, _never_reuse_ids]
+def _add_change_counter(db: peewee.Database) -> None:
+    """v5: `crm_change_counter` and the triggers that bump it on every write to a CRM table.
+
+    Why triggers, not calls in the code that writes: every writer (editing, imports, bulk SQL, list
+    ticks, the sync's own writes, a second desk on PostgreSQL, a future module) is counted without
+    having to remember it, so "the counter did not move" proves "the CRM did not change".
+    """
+    from ctctdesk.crm.changes import install_counter
+
+    install_counter(db)
+
+
+STEPS = [_create_missing_tables, _add_ineligible_reason, _add_sort_index, _never_reuse_ids, _add_change_counter]
 
 #: What `crm.db.open_database` migrates first, on every database it opens.
 CRM_SCHEMA = Component(COMPONENT, tuple(STEPS))

@@ -8,7 +8,9 @@ fields the sync maps itself (it is excluded from equality and hashing).
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import json
 import math
 import threading
@@ -129,6 +131,7 @@ class Activity:
     status: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     kind: str = ""  # which bulk call made it, e.g. "contacts_json_import"
     item_count: int = 0  # how many items we sent in it
+    results_href: str = ""  # a finished export's file (``_links.results.href``); "" for other kinds
 
     @property
     def done(self) -> bool:
@@ -153,7 +156,15 @@ class Activity:
             status=dict(data.get("status") or {}),
             kind=kind,
             item_count=item_count,
+            results_href=_results_href(data),
         )
+
+
+def _results_href(data: Mapping[str, Any]) -> str:
+    links = data.get("_links")
+    results = links.get("results") if isinstance(links, Mapping) else None
+    href = results.get("href") if isinstance(results, Mapping) else None
+    return href if isinstance(href, str) else ""
 
 
 ProgressCallback = Callable[[Activity], None]
@@ -394,6 +405,21 @@ class CtctClient:
         data = self.transport.request_json("POST", "/contact_tags", json_body={"name": name})
         return Tag(str(data["tag_id"]), str(data.get("name", name)))
 
+    def rename_tag(self, tag_id: str, name: str) -> Tag:
+        """``PUT /contact_tags/{tag_id}``: the tag keeps its contacts and history under the new name."""
+        data = self.transport.request_json("PUT", f"/contact_tags/{tag_id}", json_body={"name": name})
+        return Tag(str(data.get("tag_id", tag_id)), str(data.get("name", name)))
+
+    def delete_tag(self, tag_id: str) -> list[Activity]:
+        """``DELETE /contact_tags/{tag_id}``: an activity that takes the tag off every contact, then deletes it."""
+        data = self.transport.request_json("DELETE", f"/contact_tags/{tag_id}", retry_safe=True)
+        with _reading("DELETE /contact_tags"):
+            return [Activity.from_api(data, "tag_delete", 1)]
+
+    def create_typed_custom_field(self, label: str, field_type: str) -> CustomField:
+        """A custom field of the given Constant Contact type (``string`` or ``date``)."""
+        return self.create_custom_field(label, field_type)
+
     # -- bulk activities ----------------------------------------------------------------------------
     def _activity(self, kind: str, body: Mapping[str, Any], item_count: int) -> Activity:
         # Retrying an activity creation repeats the same idempotent work; it cannot duplicate contacts.
@@ -462,6 +488,58 @@ class CtctClient:
                 activities.append(self._activity("contacts_taggings_add", body, len(lists)))
         return activities
 
+    # -- contact exports ----------------------------------------------------------------------------
+    def export_contacts(self, *, list_ids: Sequence[str] = (), fields: Sequence[str] = ("email_address",),
+                        status: str | None = None) -> Activity:
+        """Start an "Export Contacts to a File" activity (the members of up to 50 lists, or everyone);
+        when it has completed, `exported_rows` reads the file."""
+        if len(list_ids) > MAX_LISTS_PER_ACTIVITY:
+            raise CtctError(f"An export names at most {MAX_LISTS_PER_ACTIVITY} lists.")
+        body: dict[str, Any] = {"fields": list(fields)}
+        if list_ids:
+            body["list_ids"] = list(list_ids)
+        if status:
+            body["status"] = status
+        return self._activity("contact_exports", body, len(list_ids))
+
+    def exported_rows(self, activity: Activity) -> list[dict[str, str]]:
+        """The rows of a completed export's CSV file, keyed by its header's words as written."""
+        if not activity.results_href:
+            raise BadResponse("GET /activities", "a completed export names no file to fetch")
+        response = self.transport.request("GET", activity.results_href, accept="text/csv")
+        text = response.content.decode("utf-8-sig", errors="replace")
+        try:
+            return list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as error:
+            raise BadResponse("GET /contact_exports", f"its CSV file cannot be read ({error})") from None
+
+    def list_member_emails(self, list_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """The email addresses (lower case) of every member of each list, one export per list: a few
+        requests whatever the list's size (start, polls, file), where paging costs one per 500.
+
+        The exports are all started first, so they run side by side in Constant Contact. An export
+        file carries no contact id (the fields that can be exported do not include it), so members
+        are named by their address, which is unique in an account.
+        """
+        started = {list_id: self.export_contacts(list_ids=[list_id]) for list_id in list_ids}
+        members: dict[str, frozenset[str]] = {}
+        for list_id, activity in started.items():
+            done = self.wait(activity)
+            if not done.succeeded:
+                problem = "; ".join(done.errors) or done.state
+                raise CtctError(f"Constant Contact could not export the members of a list ({problem}).")
+            members[list_id] = frozenset(_row_email(row) for row in self.exported_rows(done)) - {""}
+        return members
+
+    def add_tags_by_tag(self, source_tag_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        """Tag every contact that has one of ``source_tag_ids`` (a merge): one activity, whatever their number."""
+        activities = []
+        for tag_group in chunks(list(tag_ids), MAX_TAGS_PER_ACTIVITY):
+            for sources in chunks(list(source_tag_ids), MAX_TAGS_PER_ACTIVITY):
+                body = {"source": {"tag_ids": sources}, "tag_ids": tag_group}
+                activities.append(self._activity("contacts_taggings_add", body, len(sources)))
+        return activities
+
     def get_activity(self, activity: Activity) -> Activity:
         data = self.transport.get_json(f"/activities/{activity.activity_id}")
         with _reading("GET /activities"):
@@ -517,6 +595,17 @@ class CtctClient:
             step = left if event is not None or cancelled is None else min(left, CANCEL_CHECK_INTERVAL)
             if clock.sleep(step, event) or self._cancelled(cancelled):
                 return False
+
+
+#: How the column of the address may be headed: the field's name, or the same in words ("Email address").
+_EMAIL_HEADERS = frozenset({"email_address", "email", "email_addresses"})
+
+
+def _row_email(row: Mapping[str, str | None]) -> str:
+    for header, value in row.items():
+        if header is not None and "_".join(header.strip().lower().replace("-", " ").split()) in _EMAIL_HEADERS:
+            return (value or "").strip().lower()
+    raise BadResponse("GET /contact_exports", "its CSV file has no email address column")
 
 
 def _contact_list(data: Mapping[str, Any]) -> ContactList:

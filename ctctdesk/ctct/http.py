@@ -231,7 +231,7 @@ class ApiTransport:
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 json_body: Any = None, data: bytes | None = None,
-                retry_safe: bool | None = None) -> requests.Response:
+                retry_safe: bool | None = None, accept: str = "application/json") -> requests.Response:
         """Send one logical request, retrying as allowed; returns the 2xx response or raises CtctError.
 
         `retry_safe` defaults to True for idempotent methods. Bulk-activity creation passes True: a
@@ -241,7 +241,7 @@ class ApiTransport:
         method = method.upper()
         safe = method in IDEMPOTENT_METHODS if retry_safe is None else retry_safe
         url = self.url_for(path)
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": accept}  # an exported contacts file is text/csv
         if data is not None or json_body is not None:
             headers["Content-Type"] = "application/json"
             if data is None:

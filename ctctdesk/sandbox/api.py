@@ -58,12 +58,18 @@ RULES = [
     Rule("/v3/activities/list_delete", methods=["POST"], endpoint="act_list_delete"),
     Rule("/v3/activities/contacts_taggings_add", methods=["POST"], endpoint="act_taggings_add"),
     Rule("/v3/activities/contacts_taggings_remove", methods=["POST"], endpoint="act_taggings_remove"),
+    Rule("/v3/activities/contact_exports", methods=["POST"], endpoint="act_contact_exports"),
+    Rule("/v3/contact_exports/<file_export_id>", methods=["GET"], endpoint="contact_export_get"),
 ]
 
 # Which scope each operation needs (everything else needs contact_data).
 ENDPOINT_SCOPES = {"account_summary": "account_read"}
 
 Result = tuple[int, Any]
+
+
+class CsvText(str):
+    """A handler's answer that is a CSV file (an exported contacts file), not JSON."""
 
 
 def url_map() -> Map:
@@ -585,6 +591,47 @@ class V3Api:
 
     def act_taggings_remove(self, request: Request) -> Result:
         return self._taggings(request, "contacts_taggings_remove")
+
+    def act_contact_exports(self, request: Request) -> Result:
+        """Export Contacts to a File: the rows are chosen and written when the activity completes."""
+        body = json_body(request)
+        validate(body, "ContactsExport")
+        sources = [name for name in ("contact_ids", "list_ids", "tag_ids", "segment_id") if body.get(name)]
+        if len(sources) > 1:
+            raise bad_request([("source.invalid", f"{sources[0]} and {sources[1]} are mutually exclusive.")])
+        source = sources[0] if sources else ""
+        status = body.get("status")
+        if status is not None and status not in activities.EXPORT_STATUSES:
+            raise bad_request([("json.field.invalid", f"#/status: {status} is not a valid enum value")])
+        if status is not None and source not in ("", "contact_ids", "list_ids"):
+            raise bad_request([("source.invalid", f"status cannot be combined with {source}.")])
+        if body.get("exclude") and source not in ("", "list_ids"):
+            raise bad_request([("source.invalid", f"exclude cannot be combined with {source}.")])
+        if body.get("new_subscriber") and source not in ("", "list_ids"):
+            raise bad_request([("source.invalid", f"new_subscriber cannot be combined with {source}.")])
+        if source == "segment_id":
+            raise not_found("segment")
+        fields = body.get("fields") or list(activities.EXPORT_FIELDS)
+        unknown = [name for name in fields if name not in activities.EXPORT_FIELDS]
+        if unknown:
+            raise bad_request([("json.field.invalid", f"#/fields: {unknown[0]} is not a contact field that can be "
+                                                      "exported")])
+        if body.get("list_ids"):
+            self.state.check_lists_exist(body["list_ids"])
+        if body.get("tag_ids"):
+            self.state.check_tags_exist(body["tag_ids"])
+        payload = {name: body.get(name) for name in ("contact_ids", "list_ids", "tag_ids", "new_subscriber",
+                                                     "status", "exclude")}
+        payload["fields"] = list(fields)
+        total = len(activities.export_rows(self.state, payload))
+        activity = self._queue("contact_exports", payload, total)
+        return 201, activities.activity_json(activity)
+
+    def contact_export_get(self, request: Request, file_export_id: str) -> Result:
+        activity = self.state.activities.get(file_export_id)
+        if activity is None or activity["kind"] != "contact_exports" or activity["state"] != "completed":
+            raise not_found("exported file")
+        return 200, CsvText(activity["result"]["csv"])
 
 
 def _first_four_megabytes(body: dict[str, Any]) -> list[Any]:

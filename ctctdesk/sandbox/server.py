@@ -26,7 +26,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ctctdesk.sandbox import activities
-from ctctdesk.sandbox.api import ENDPOINT_SCOPES, V3Api, template, url_map
+from ctctdesk.sandbox.api import ENDPOINT_SCOPES, CsvText, V3Api, template, url_map
 from ctctdesk.sandbox.clock import Clock
 from ctctdesk.sandbox.control import Control
 from ctctdesk.sandbox.counters import RequestCounters
@@ -353,6 +353,8 @@ class SandboxServer:
         except HTTPException as error:  # e.g. 413 from the body size cap
             code = error.code or 400
             return _error(code, "request.invalid", error.description or "Bad request.")
+        if isinstance(body, CsvText):  # an exported contacts file
+            return Response(str(body), status=status, mimetype="text/csv")
         return _json(status, body)
 
     def advance_activities(self) -> None:

@@ -146,6 +146,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "ContactDelete": {"type": "object", "properties": {"contact_ids": _ids(500), "list_ids": _ids(50)}},
     "ListIdList100": {"type": "object", "required": ["list_ids"], "properties": {"list_ids": _ids(100)}},
+    "ContactsExport": {
+        "type": "object",
+        "properties": {
+            "contact_ids": _ids(500), "list_ids": _ids(50), "tag_ids": _ids(50), "new_subscriber": BOOLEAN,
+            "segment_id": INTEGER, "fields": {"type": "array", "items": _s()}, "status": _s(),
+            "exclude": {"type": "object", "properties": {"contact_ids": _ids()}},
+        },
+    },
     "TagAddRemoveContacts": {
         "type": "object", "required": ["source", "tag_ids"],
         "properties": {

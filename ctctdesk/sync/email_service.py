@@ -1,6 +1,9 @@
 """The email service as the sync engine uses it: exactly the calls the remote reader and the executor make,
 and the one the service makes around them (Cancel reaching the service's own waits).
 
+Additions (existing signatures never change; each addition says what an implementation must do):
+``list_member_emails`` (a large list's members in bulk, for the pull).
+
 The sync engine talks to "the email service" through this Protocol and never names a client class;
 the connection (`ctct.connection`, reached from `sync.service`) builds the client. Constant
 Contact's client (`ctctdesk.ctct.client.CtctClient`) implements it; a second service would implement it
@@ -85,6 +88,18 @@ class EmailService(Protocol):
         statuses at once, the members of some lists; the whole count on the first page when asked."""
         ...
 
+    def list_member_emails(self, list_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """list id → the email addresses (lower case) of all its members, read in bulk.
+
+        Added for the pull's re-read of a large list whose member count changed (the remote reader
+        uses it when paging would cost more, see its cost model). Constant Contact: one "Export
+        Contacts to a File" activity per list — a start, its polls and the file, whatever the list's
+        size. Another service would answer from its own bulk listing of a list's subscribers. The
+        reader pages such lists instead when an implementation lacks this method, so an older one
+        keeps working unchanged.
+        """
+        ...
+
     def get_contact(self, contact_id: str, include: Iterable[str] = ()) -> Contact: ...
 
     def update_contact(self, contact_id: str, body: Mapping[str, Any]) -> Contact: ...
@@ -124,3 +139,20 @@ class EmailService(Protocol):
     def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]: ...
 
     def add_tags_to_lists(self, list_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]: ...
+
+    # -- added for the field mapping (R11): typed custom fields, tags renamed, merged or deleted ---------
+    def create_typed_custom_field(self, label: str, field_type: str) -> CustomField:
+        """A custom field of one of the service's types (Constant Contact: ``string`` or ``date``)."""
+        ...
+
+    def rename_tag(self, tag_id: str, name: str) -> Tag:
+        """Rename a tag in place: its contacts keep it."""
+        ...
+
+    def delete_tag(self, tag_id: str) -> list[Activity]:
+        """Take a tag off every contact and delete it (asynchronously: see `wait`)."""
+        ...
+
+    def add_tags_by_tag(self, source_tag_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        """Give ``tag_ids`` to every contact that has one of ``source_tag_ids``."""
+        ...

@@ -31,6 +31,7 @@ from ctctdesk.sync import local_steps, remote_steps, store
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import SyncCancelled, SyncError
+from ctctdesk.sync.local_writer import LocalWriter
 from ctctdesk.sync.operations import BOOKKEEPING, ForgetContact, ListRef, Operation, OpKind, Side
 from ctctdesk.sync.plan import Plan
 from ctctdesk.sync.progress import ProgressCallback
@@ -114,7 +115,8 @@ class Executor:
                  after_remote_step: Callable[[], None] | None = None) -> None:  # fmt: skip
         self.plan = plan
         self.run = RunState(client, builder, writer, run_id, remote=remote, on_progress=on_progress,
-                            cancel=cancel, step_hook=step_hook, after_remote_step=after_remote_step)  # fmt: skip
+                            cancel=cancel, step_hook=step_hook, local=LocalWriter(plan.crm_names),
+                            field_types=plan.field_types, after_remote_step=after_remote_step)  # fmt: skip
 
     @property
     def result(self) -> ExecResult:

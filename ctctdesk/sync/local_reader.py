@@ -12,7 +12,17 @@ import dataclasses
 from ctctdesk.crm.models import Company, CompanyTag, Contact, ContactField, EmailList, Membership, Tag
 from ctctdesk.sync import sql
 from ctctdesk.sync.local_writer import NO_COMPANY
-from ctctdesk.sync.mapping import PHONE, FieldMapping, NotSent, Target, company_tags, fit_tags, tag_entry
+from ctctdesk.sync.mapping import (
+    ADDRESS,
+    ADDRESS_FIELD,
+    PHONE,
+    FieldMapping,
+    NotSent,
+    Target,
+    company_tags,
+    fit_tags,
+    tag_entry,
+)
 from ctctdesk.sync.snapshot import Eligibility, LocalCompany, LocalContact, LocalList, LocalSnapshot
 
 
@@ -27,17 +37,22 @@ def read_local_mapped(mapping: FieldMapping, remote_tags: tuple[str, ...] = ()
     preview). ``remote_tags``: tag names the account already has (they always fit)."""
     t_company, t_contact = Company._meta.table_name, Contact._meta.table_name
     t_field, t_list, t_member = ContactField._meta.table_name, EmailList._meta.table_name, Membership._meta.table_name
-    companies = {
-        cid: LocalCompany(cid, "" if name == NO_COMPANY else name)
-        for cid, name in sql.select(f"SELECT id, name FROM {sql.quote(t_company)}")
-    }
+    companies: dict[int, LocalCompany] = {}
+    addresses: dict[int, str] = {}
+    send_address = mapping.target(ADDRESS) is Target.STANDARD
+    for cid, name, address in sql.select(f"SELECT id, name, address FROM {sql.quote(t_company)}"):
+        companies[cid] = LocalCompany(cid, "" if name == NO_COMPANY else name)
+        if send_address and address and name != NO_COMPANY:
+            addresses[cid] = address
     custom: dict[int, list[tuple[str, str]]] = {}
     off = {n for n, t in mapping.fields.items() if t is Target.OFF}
+    renamed = {n: mapping.label(n) for n in mapping.labels if n != PHONE}
     for contact_id, name, value in sql.select(f"SELECT contact_id, name, value FROM {sql.quote(t_field)}"):
         if name not in off:
-            custom.setdefault(contact_id, []).append((name, value))
+            custom.setdefault(contact_id, []).append((renamed.get(name, name), value))
     tags_of_company = _company_tags() if mapping.tags else {}
-    send_phone = mapping.target(PHONE) is not Target.OFF
+    send_phone = mapping.target(PHONE) is Target.STANDARD
+    phone_label = mapping.label(PHONE) if mapping.target(PHONE) is Target.CUSTOM else None
     contacts: dict[int, LocalContact] = {}
     no_custom: tuple = ()
     eligible = Eligibility.ELIGIBLE
@@ -53,6 +68,10 @@ def read_local_mapped(mapping: FieldMapping, remote_tags: tuple[str, ...] = ()
         if tags_of_company and company_id in tags_of_company:
             tags[cid] = tags_of_company[company_id]
             labels[cid] = email or f"{first or ''} {last or ''}".strip()
+        if phone_label is not None and phone:
+            fields = [*(fields or ()), (phone_label, phone)]
+        if company_id in addresses:
+            fields = [*(fields or ()), (ADDRESS_FIELD, addresses[company_id])]
         if not send_phone:
             phone = ""
         contacts[cid] = LocalContact(
@@ -105,3 +124,15 @@ def custom_field_use() -> dict[int, list[str]]:
     for contact_id, name in sql.select(f"SELECT contact_id, name FROM {sql.quote(ContactField._meta.table_name)}"):
         out.setdefault(contact_id, []).append(name)
     return out
+
+
+def crm_tag_names() -> list[str]:
+    """Every marketing tag name the CRM has, carried by a company or not (R11: a Constant Contact tag of
+    another name was renamed, merged or deleted in the CRM)."""
+    return [name for (name,) in sql.select(f"SELECT name FROM {sql.quote(Tag._meta.table_name)}")]
+
+
+def custom_field_values(name: str) -> list[str]:
+    """The values one CRM custom field holds (a date field takes only dates, R11)."""
+    return [value for (value,) in sql.select(
+        f"SELECT value FROM {sql.quote(ContactField._meta.table_name)} WHERE name = ?", (name,))]

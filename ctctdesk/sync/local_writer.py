@@ -11,7 +11,7 @@ them); memberships are only added for eligible contacts (L6).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ctctdesk.crm import contacts as crm_contacts
 from ctctdesk.crm import lists as crm_lists
@@ -30,7 +30,7 @@ from ctctdesk.crm.models import (
 )
 from ctctdesk.crm.rules import refresh_ineligibility
 from ctctdesk.sync import sql
-from ctctdesk.sync.mapping import COMPANY_TYPE_TAGS, is_tag, tag_name
+from ctctdesk.sync.mapping import ADDRESS_FIELD, COMPANY_TYPE_TAGS, PHONE_COLUMN, is_tag, tag_name
 from ctctdesk.sync.operations import CreateContact, CreateList, CreateLocalCompany, RenameList, UpdateContact
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX
 
@@ -50,8 +50,39 @@ def _company_id(name: str, cache: dict[str, int], kind: str = "customer") -> int
 
 
 class LocalWriter:
-    def __init__(self) -> None:
+    """``crm_names``: Constant Contact label → CRM field where they differ (the plan's, R11): what comes
+    under a chosen or shortened label goes into the CRM field it stands for, never into a new one."""
+
+    def __init__(self, crm_names: Mapping[str, str] | None = None) -> None:
         self._companies: dict[str, int] = {}
+        self._crm_names = dict(crm_names or {})
+
+    def _split(self, pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, str], list[str],
+                                                                  list[str]]:  # fmt: skip
+        """(CRM custom fields, contact/company columns, tags added, tags removed) of custom pairs as they
+        come from Constant Contact (a blank value = taken away there)."""
+        custom: dict[str, str] = {}
+        columns: dict[str, str] = {}
+        added: list[str] = []
+        removed: list[str] = []
+        for label, value in pairs:
+            if is_tag(label):
+                (added if value else removed).append(tag_name(label))
+            elif label == ADDRESS_FIELD:
+                columns["address"] = value
+            else:
+                name = self._crm_names.get(label, label)
+                if name == PHONE_COLUMN:
+                    columns["phone"] = value
+                else:
+                    custom[name] = value
+        return custom, columns, added, removed
+
+    def _set_address(self, contact_id: int, address: str) -> None:
+        """R11: the address is the company's; a contact without one has nowhere to keep it."""
+        company = Contact.get_by_id(contact_id).company
+        if company.name != NO_COMPANY:
+            Company.update(address=address[:255]).where(Company.id == company.id).execute()
 
     def create_companies(self, ops: Sequence[CreateLocalCompany]) -> None:
         for op in ops:
@@ -97,16 +128,22 @@ class LocalWriter:
         ids = dict(sql.select(f"SELECT email_key, id FROM {sql.quote(table)} WHERE email_key IS NOT NULL"))
         created = [ids[email_key(op.fields.email)] for op in ops]
         refresh_ineligibility(created)
-        custom = [(cid, n, v) for op, cid in zip(ops, created, strict=True) for n, v in op.fields.custom
-                  if not is_tag(n)]
+        custom = []
+        for op, cid in zip(ops, created, strict=True):
+            if not op.fields.custom:
+                continue
+            fields, columns, tags, _ = self._split(op.fields.custom)
+            custom.extend((cid, n, v) for n, v in fields.items())
+            if columns.get("phone"):
+                crm_contacts.update_contact(cid, phone=columns["phone"])
+            if columns.get("address"):
+                self._set_address(cid, columns["address"])
+            if tags:
+                self._tag_company(cid, tags, [])
         sql.insert_many(ContactField._meta.table_name, ("contact_id", "name", "value"), custom,
                         ignore_conflicts=True)  # fmt: skip
         pairs = [(lid, cid) for lids, cid in zip(list_ids, created, strict=True) for lid in lids]
         self._add_members(pairs)
-        for op, cid in zip(ops, created, strict=True):
-            tags = [tag_name(n) for n, v in op.fields.custom if is_tag(n) and v]
-            if tags:
-                self._tag_company(cid, tags, [])
         return created
 
     def _tag_company(self, contact_id: int, added: Sequence[str], removed: Sequence[str]) -> None:
@@ -150,21 +187,21 @@ class LocalWriter:
 
     def _update_one(self, op: UpdateContact, local_id: int) -> None:
         changes: dict[str, object] = {}
-        custom: dict[str, str] = {}
-        added, removed = [], []
         for name, value in op.changes:
-            if name.startswith(CUSTOM_PREFIX) and is_tag(name[len(CUSTOM_PREFIX):]):
-                (added if value else removed).append(tag_name(name[len(CUSTOM_PREFIX):]))
-            elif name.startswith(CUSTOM_PREFIX):
-                custom[name[len(CUSTOM_PREFIX) :]] = value
-            elif name == "company_name":
+            if name == "company_name":
                 changes["company_id"] = _company_id(value, self._companies)
-            else:
+            elif not name.startswith(CUSTOM_PREFIX):
                 changes[name] = value
+        custom, columns, added, removed = self._split(
+            (name[len(CUSTOM_PREFIX):], value) for name, value in op.changes if name.startswith(CUSTOM_PREFIX))
+        if "phone" in columns:
+            changes["phone"] = columns["phone"]
         if changes:
             crm_contacts.update_contact(local_id, **changes)
         if custom:
             crm_contacts.set_custom_fields(local_id, custom)
+        if "address" in columns:
+            self._set_address(local_id, columns["address"])
         if added or removed:
             self._tag_company(local_id, added, removed)
 

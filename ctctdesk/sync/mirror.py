@@ -7,7 +7,11 @@ push leaves such changes pending, R8). So the last complete picture is kept in t
 incremental read is folded into it (``RemoteSnapshot.merged``), and the planner always gets a complete
 snapshot. The mirror belongs to one account (R14); another account starts again with a complete read.
 
-Stored per contact as one text row, written as a delta after each read.
+Stored per contact as one text row, written as a delta after each read. A read that brought nothing
+new leaves the mirror and its revision as they were (only the cursor may move), so "the mirror's
+revision is the one noted" means "Constant Contact showed no change" (see :mod:`ctctdesk.sync.quiet`).
+The custom field labels and tag names of the last read that asked for them are kept beside it, so a
+read that only meets contacts already known converts them without asking again.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from ctctdesk.chunking import chunks
 from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql, store
+from ctctdesk.sync.mapping import is_tag, tag_entry, tag_name
 from ctctdesk.sync.snapshot import RemoteContact, RemoteSnapshot
 
 _SEP, _CUSTOM = "\x1f", "\x1e"
@@ -64,6 +69,19 @@ class Mirror:
 
     def fold(self, account_id: str, read: RemoteSnapshot, cursor: str) -> RemoteSnapshot:
         """Fold a read into the mirror, store the change, and return the complete snapshot to plan on."""
+        return self.fold_read(account_id, read, cursor)[0]
+
+    def fold_read(self, account_id: str, read: RemoteSnapshot, cursor: str) -> tuple[RemoteSnapshot, bool, str]:
+        """`fold`, whether the read changed the mirror's contacts (False: every contact it brought is
+        exactly as the mirror had it; the revision then stays), and the revision of the contacts
+        returned — taken with them, so another desk's fold in between cannot be mistaken for ours."""
+        if not read.complete:
+            loaded = self.load(account_id)
+            if loaded is not None and all(loaded[0].get(cc_id) == rc for cc_id, rc in read.contacts.items()):
+                if store.get_state("mirror_cursor") != cursor:
+                    store.set_state("mirror_cursor", cursor)
+                assert self._cached is not None  # load() just filled it
+                return RemoteSnapshot(dict(loaded[0]), read.lists, True, account_id), False, self._cached[0]
         with database_proxy.atomic():
             if read.complete:
                 sql.execute(f"DELETE FROM {TABLE}")
@@ -83,7 +101,26 @@ class Mirror:
             store.set_state("mirror_account", account_id)
             store.set_state("mirror_cursor", cursor)
         self._cached = (revision, contacts)
-        return result
+        return result, True, revision
+
+    def names(self) -> tuple[dict[str, str], dict[str, str]] | None:
+        """(custom field id → label, tag id → name) as the last read that asked for them found them."""
+        text = store.get_state("mirror_names")
+        if not text:
+            return None
+        try:
+            labels, tags = json.loads(text)
+        except (ValueError, TypeError):
+            return None
+        return dict(labels), dict(tags)
+
+    def remember_names(self, labels: Mapping[str, str] | None, tags: Mapping[str, str] | None) -> None:
+        """Keep what a read asked for; None keeps the stored part (that map was not read this time)."""
+        known = self.names() or ({}, {})
+        value = json.dumps([dict(labels) if labels is not None else known[0],
+                            dict(tags) if tags is not None else known[1]], sort_keys=True)
+        if store.get_state("mirror_names") != value:
+            store.set_state("mirror_names", value)
 
     def record_memberships(self, changes: Iterable[tuple[str, str, bool]]) -> None:
         """Fold in list memberships a push changed and Constant Contact confirmed: (contact id, list
@@ -111,11 +148,55 @@ class Mirror:
         contacts.update(updated)
         self._cached = (revision, contacts)
 
+    def rename_tags(self, renamed: Mapping[str, str]) -> None:
+        """Fold in tags renamed (old → new name) or deleted (old → "") in Constant Contact by a push (R11):
+        a rename does not move the contacts' ``updated_at``, so no incremental read would bring it."""
+        loaded = self.load(store.get_state("mirror_account")) if renamed else None
+        if loaded is None:
+            return
+        change = {old.casefold(): new for old, new in renamed.items()}
+        self._forget_tag_names(change.keys())
+        contacts = loaded[0]
+        updated: dict[str, RemoteContact] = {}
+        for cc_id, rc in contacts.items():
+            if not any(is_tag(n) and tag_name(n).casefold() in change for n, _ in rc.custom_fields):
+                continue
+            pairs = set()
+            for n, v in rc.custom_fields:
+                new = change.get(tag_name(n).casefold()) if is_tag(n) else None
+                if new is None:
+                    pairs.add((n, v))
+                elif new:
+                    pairs.add(tag_entry(new))
+            updated[cc_id] = dataclasses.replace(rc, custom_fields=tuple(sorted(pairs)))
+        if not updated:
+            return
+        with database_proxy.atomic():
+            self._delete(updated)
+            self._write(updated.values())
+            revision = store.new_revision()
+            store.set_state("mirror_revision", revision)
+        contacts.update(updated)
+        self._cached = (revision, contacts)
+
+    def _forget_tag_names(self, folded_names: Iterable[str]) -> None:
+        """Drop the kept id → name of tags a push renamed, merged or deleted: a contact still carrying
+        such an id then makes the next read ask Constant Contact for the tags' names again."""
+        known = self.names()
+        if known is None:
+            return
+        gone = set(folded_names)
+        tags = {tag_id: name for tag_id, name in known[1].items() if name.casefold() not in gone}
+        if len(tags) != len(known[1]):
+            store.set_state("mirror_names", json.dumps([known[0], tags], sort_keys=True))
+
     def record_contacts(self, contacts: Mapping[str, RemoteContact]) -> None:
         """Fold in contacts a push wrote, as the service confirmed them, for a service whose reads do
         not bring its own writes back (`ctctdesk.sync.readers.written_by`)."""
+        if not contacts:
+            return
         loaded = self.load(store.get_state("mirror_account"))
-        if loaded is None or not contacts:
+        if loaded is None:
             return
         with database_proxy.atomic():
             self._delete(contacts)
@@ -128,7 +209,7 @@ class Mirror:
     def forget(self) -> None:
         with database_proxy.atomic():
             sql.execute(f"DELETE FROM {TABLE}")
-            for key in ("mirror_account", "mirror_cursor", "mirror_revision"):
+            for key in ("mirror_account", "mirror_cursor", "mirror_revision", "mirror_names"):
                 store.set_state(key, "")
         self._cached = None
 

@@ -57,11 +57,12 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from ctctdesk.crm import rules
 from ctctdesk.sync.errors import PlanError
+from ctctdesk.sync.mapping import TagAction
 from ctctdesk.sync.operations import (
     AddMembership,
     AgreeMembership,
@@ -141,6 +142,10 @@ class PlanSettings:
     custom_fields_per_account: int | None = None
     custom_fields_per_contact: int | None = None
     lists_per_account: int | None = None
+    #: R11: Constant Contact label → CRM field for labels that are not the CRM field's name (the field
+    #: mapping's chosen labels; ``mapping.PHONE_COLUMN`` = the phone), and label → type to create it with.
+    crm_names: Mapping[str, str] = field(default_factory=dict)
+    field_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +164,18 @@ class Plan:
     baseline_ignored: bool = False
     #: R15: what Constant Contact's limits keep from being sent as the CRM has it.
     limit_notes: tuple[LimitNote, ...] = ()
+    #: R11: Constant Contact label → CRM field, where they differ (chosen labels and labels shortened to
+    #: the limit): a pull writes what comes under the label into that field, never into a new one.
+    crm_names: Mapping[str, str] = field(default_factory=dict)
+    #: R11: Constant Contact label → the type a missing custom field is created with ("string" otherwise).
+    field_types: Mapping[str, str] = field(default_factory=dict)
+    #: R11: tag renames, merges and deletions done in Constant Contact before the contacts (pushes only).
+    tag_actions: tuple[TagAction, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        """Nothing at all to do — no data change and no baseline bookkeeping."""
-        return not self.operations
+        """Nothing at all to do — no data change, no baseline bookkeeping, no tag to rename (R11)."""
+        return not self.operations and not self.tag_actions
 
     @property
     def changes(self) -> tuple[Operation, ...]:
@@ -212,6 +224,11 @@ def plan(
     finally:
         if was_enabled:
             gc.enable()
+    names = dict(settings.crm_names)
+    for label, sent in fitted.shortened:  # the way back from a label cut to the limit (R11, R15)
+        names[sent] = names.get(label, label)
+    if names or settings.field_types:
+        result = replace(result, crm_names=names, field_types=dict(settings.field_types))
     if not fitted.notes and not fitted.refused_lists:
         return result
     refused = tuple(Skip(SkipReason.LIST_LIMIT, list=ListRef(lst.local_id, None, lst.name))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from ctctdesk.sync.mapping import is_tag
+from ctctdesk.sync.mapping import is_carried
 from ctctdesk.sync.operations import ContactRef, LimitNote
 from ctctdesk.sync.snapshot import (
     Baseline,
@@ -43,10 +43,11 @@ class CustomFieldFit:
 def fit_custom_fields(local: LocalSnapshot, remote: RemoteSnapshot, *, label_limit: int | None,
                       per_account: int | None) -> CustomFieldFit:  # fmt: skip
     """Which CRM custom fields Constant Contact gets, and under which label."""
-    # Tags ride among the custom fields (R11, ctctdesk.sync.mapping) but are no custom fields: left out.
+    # Tags and the address ride among the custom fields (R11, ctctdesk.sync.mapping) but are no custom
+    # fields: left out.
     crm_labels = sorted({name for c in local.contacts.values() for name, value in c.custom_fields
-                         if value and not is_tag(name)})
-    held = {name for c in remote.contacts.values() for name, _ in c.custom_fields if not is_tag(name)}
+                         if value and not is_carried(name)})
+    held = {name for c in remote.contacts.values() for name, _ in c.custom_fields if not is_carried(name)}
     labels: dict[str, str] = {}
     shortened: list[tuple[str, str]] = []
     # The mapping depends on the CRM's labels alone, so it is the same on every run whatever Constant
@@ -93,9 +94,9 @@ def fit_contact(contact: LocalContact, fit: CustomFieldFit, per_contact: int | N
         return contact, ()
     labels = fit.labels
     custom = contact.custom_fields
-    tags = tuple(pair for pair in custom if is_tag(pair[0]))  # R11: tags pass as they are
+    tags = tuple(pair for pair in custom if is_carried(pair[0]))  # R11: tags and the address pass as they are
     if tags:
-        custom = tuple(pair for pair in custom if not is_tag(pair[0]))
+        custom = tuple(pair for pair in custom if not is_carried(pair[0]))
     if (per_contact is None or len(custom) <= per_contact) and all(
             labels.get(name) == name for name, _ in custom):
         return contact, ()  # the common case, cheap: every field fits as it is
@@ -151,6 +152,8 @@ class Fitted:
     local: LocalSnapshot
     notes: tuple[LimitNote, ...] = ()
     refused_lists: tuple[LocalList, ...] = ()
+    #: (label, label sent) for labels cut to the limit: a pull maps them back (R11)
+    shortened: tuple[tuple[str, str], ...] = ()
 
 
 def within_limits(local: LocalSnapshot, remote: RemoteSnapshot, baseline: Baseline, *, push: bool,
@@ -179,7 +182,7 @@ def within_limits(local: LocalSnapshot, remote: RemoteSnapshot, baseline: Baseli
             gone = {lst.local_id for lst in refused}
             fitted = LocalSnapshot(fitted.contacts, {k: v for k, v in fitted.lists.items() if k not in gone},
                                    fitted.companies)
-    return Fitted(fitted, tuple(notes), tuple(refused))
+    return Fitted(fitted, tuple(notes), tuple(refused), fit.shortened)
 
 
 def _refused_lists(local: LocalSnapshot, remote: RemoteSnapshot, baseline: Baseline,

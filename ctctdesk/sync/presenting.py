@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ctctdesk.sync.mapping import TAG_PREFIX
+from ctctdesk.sync.mapping import ADDRESS_FIELD, TAG_PREFIX
 from ctctdesk.sync.operations import (
     SKIP_TEXT,
     AddMembership,
@@ -132,6 +132,8 @@ class Node:
 
 
 def field_text(name: str) -> str:
+    if name == "custom:" + ADDRESS_FIELD:
+        return "company address"
     if name.startswith("custom:" + TAG_PREFIX):
         return f"tag “{name[len('custom:' + TAG_PREFIX):]}”"
     if name.startswith("custom:"):
@@ -235,22 +237,29 @@ class _Group:
 
 
 class _ListEntry:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, side: str = "") -> None:
+        """``side``: the side named in the member rows ("Contacts added in the CRM"), for a summary whose
+        rows of one list come from both sides (a "both" run); "" where the heading says it."""
         self.name = name
         self.actions: list[str] = []  # created / renamed / deleted: one change each, shown without a count
-        self.added = _Group(ADDED_TEXT)
-        self.removed = _Group(REMOVED_TEXT)
+        self.added = _Group(ADDED_TEXT + _in(side))
+        self.removed = _Group(REMOVED_TEXT + _in(side))
+
+    def size(self) -> int:
+        return len(self.actions) + self.added.size + self.removed.size
+
+    def rows(self) -> list[Node]:
+        rows = [Node(action, kind="action") for action in self.actions]
+        rows.extend(group.node() for group in (self.added, self.removed) if group.size)
+        return rows
 
     def node(self) -> Node | None:
-        total = len(self.actions) + self.added.size + self.removed.size
+        total = self.size()
         if not total:
             return None
         node = Node(self.name, total, "list")
-        for action in self.actions:
-            node.add(Node(action, kind="action"))
-        for group in (self.added, self.removed):
-            if group.size:
-                node.add(group.node())
+        for row in self.rows():
+            node.add(row)
         return node
 
 
@@ -258,8 +267,9 @@ class _Changes:
     """The changes of a plan or of a run, grouped as both trees show them: one row per list, then the
     contacts, then the companies."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, side_in_list_rows: bool = False) -> None:
         self.target = target
+        self.side_in_list_rows = side_in_list_rows
         self.lists: dict[str, _ListEntry] = {}
         self.created = _Group(new_contacts_text(target))
         self.updated = _Group(updated_contacts_text(target))
@@ -270,15 +280,18 @@ class _Changes:
     def entry(self, name: str) -> _ListEntry:
         key = name.casefold()
         if key not in self.lists:
-            self.lists[key] = _ListEntry(name)
+            self.lists[key] = _ListEntry(name, self.target if self.side_in_list_rows else "")
         return self.lists[key]
+
+    def contact_groups(self) -> list[_Group]:
+        return [g for g in (self.created, self.updated, self.unsubscribed, self.bounced) if g.size]
 
     def add_to(self, root: Node) -> None:
         for key in sorted(self.lists):
             node = self.lists[key].node()
             if node is not None:
                 root.add(node)
-        groups = [g for g in (self.created, self.updated, self.unsubscribed, self.bounced) if g.size]
+        groups = self.contact_groups()
         if groups:
             contacts = root.add(Node(CONTACTS_TEXT, sum(g.size for g in groups), "contacts"))
             for group in groups:
@@ -301,6 +314,9 @@ def plan_tree(plan: Plan, *, pending_other_way: int | None = None, not_sent: Seq
         _place(op, changes)
 
     root = Node("plan")
+    if plan.tag_actions:  # R11: done first, so shown first
+        node = root.add(Node("Tags in Constant Contact", len(plan.tag_actions), kind="list"))
+        _add_details(node, [action.text() for action in plan.tag_actions])
     changes.add_to(root)
     if not root.children:
         root.add(Node(f"Nothing to change in {target}: both sides agree.", kind="ok"))
@@ -458,10 +474,14 @@ def _summary_target(summary) -> str:
 def _summary_changes(summary) -> tuple[_Changes, dict[str, int]]:
     """A run's recorded counts in the preview's groups, and what no list row accounts for (rows recorded
     before the lists' own changes were counted per list, or counts this version does not know)."""
-    target = _summary_target(summary)
-    changes = _Changes(target)
-    counts = {name: int(value) for name, value in summary.counts.items()}
-    for name, per in summary.per_list.items():
+    return _changes_of(_summary_target(summary), summary.counts, summary.per_list)
+
+
+def _changes_of(target: str, recorded_counts, per_list, *, side_in_list_rows: bool = False,
+                ) -> tuple[_Changes, dict[str, int]]:  # fmt: skip
+    changes = _Changes(target, side_in_list_rows=side_in_list_rows)
+    counts = {name: int(value) for name, value in recorded_counts.items()}
+    for name, per in per_list.items():
         entry = changes.entry(name)
         for key, value in per.items():
             value = int(value)
@@ -498,10 +518,55 @@ LEFTOVER_TEXT = {
 }
 
 
+#: The halves of a "both" run in the order they ran (pull, then push).
+BOTH_HALVES = ("from_cc", "to_cc")
+
+
+def _add_both_sides(root: Node, summary) -> bool:
+    """A "both" run recorded with each half's counts: every row names the side it changed, as the
+    one-way summaries' rows do. False when the run has no such record (older rows): then the added-up
+    counts are shown, without sides."""
+    sides = getattr(summary, "by_side", None) or {}
+    halves = [(half, sides[half]) for half in BOTH_HALVES if half in sides]
+    if not halves:
+        return False
+    made = []
+    for half, data in halves:
+        target, _ = side_of(half)
+        changes, leftovers = _changes_of(target, data.get("counts", {}), data.get("per_list", {}),
+                                         side_in_list_rows=True)
+        made.append((changes, leftovers))
+    names = sorted({key for changes, _ in made for key in changes.lists})
+    for key in names:
+        entries = [changes.lists[key] for changes, _ in made if key in changes.lists]
+        total = sum(entry.size() for entry in entries)
+        if total:
+            node = root.add(Node(entries[0].name, total, "list"))
+            for entry in entries:
+                for row in entry.rows():
+                    node.add(row)
+    groups = [group for changes, _ in made for group in changes.contact_groups()]
+    if groups:
+        contacts = root.add(Node(CONTACTS_TEXT, sum(g.size for g in groups), "contacts"))
+        for group in groups:
+            contacts.add(group.node())
+    for changes, _ in made:
+        if changes.companies.size:
+            root.add(Node(COMPANIES_TEXT, changes.companies.size, "contacts")).add(changes.companies.node())
+    for changes, leftovers in made:
+        _add_leftovers(root, changes.target, leftovers)
+    return True
+
+
 def _add_summary_changes(root: Node, summary) -> None:
+    if _add_both_sides(root, summary):
+        return
     changes, leftovers = _summary_changes(summary)
     changes.add_to(root)
-    target = changes.target
+    _add_leftovers(root, changes.target, leftovers)
+
+
+def _add_leftovers(root: Node, target: str, leftovers: dict[str, int]) -> None:
     lists = [(f"{LEFTOVER_TEXT[k]}{_in(target)}", v) for k, v in leftovers.items() if k in LEFTOVER_TEXT]
     if lists:
         node = root.add(Node("Lists", sum(v for _, v in lists), "list"))
@@ -538,7 +603,8 @@ def summary_tree(summary) -> Node:
                   f"started {started:%Y-%m-%d %H:%M:%S} ({summary.trigger})", kind="detail"))
     if summary.finished_at is not None:
         seconds = (summary.finished_at - summary.started_at).total_seconds()
-        head.add(Node(f"Took {_duration(seconds)}; {summary.requests_used:,} API requests", kind="detail"))
+        took = f"Took {_duration(seconds)}; " if seconds >= MIN_SHOWN_SECONDS else ""  # never "Took 0.0 s"
+        head.add(Node(f"{took}{summary.requests_used:,} API requests", kind="detail"))
     else:
         head.add(Node(f"{summary.requests_used:,} API requests; the run did not finish", kind="detail"))
 
@@ -551,6 +617,10 @@ def summary_tree(summary) -> Node:
         node = root.add(Node("Contacts with errors", len(summary.errors), "error"))
         _add_details(node, [f"{error.email or '(no email)'}: {error.message}" for error in summary.errors])
     return root
+
+
+#: A run shorter than this is said without its duration (it would read "Took 0.0 s").
+MIN_SHOWN_SECONDS = 0.1
 
 
 def _duration(seconds: float) -> str:

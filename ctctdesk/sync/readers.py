@@ -27,14 +27,16 @@ DEFAULT_NAME = "Constant Contact"
 class RemoteReader(Protocol):
     def __call__(self, client: EmailService, *, account_id: str, cursor: str = "",
                  known: Mapping[str, RemoteContact] | None = None, on_progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None, now: datetime | None = None) -> RemoteRead: ...  # fmt: skip
+                 cancel: threading.Event | None = None, now: datetime | None = None,
+                 known_names: tuple[Mapping[str, str], Mapping[str, str]] | None = None) -> RemoteRead: ...  # fmt: skip
 
 
 @runtime_checkable
 class ReadsItself(Protocol):
     def read_remote(self, *, account_id: str, cursor: str = "", known: Mapping[str, RemoteContact] | None = None,
                     on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-                    now: datetime | None = None) -> RemoteRead: ...  # fmt: skip
+                    now: datetime | None = None,
+                    known_names: tuple[Mapping[str, str], Mapping[str, str]] | None = None) -> RemoteRead: ...  # fmt: skip
 
 
 @runtime_checkable

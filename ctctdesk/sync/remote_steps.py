@@ -14,11 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
-from ctctdesk.ctct.client import Activity, Contact
+from ctctdesk.ctct.client import MAX_CONTACT_IDS_PER_ACTIVITY, MAX_TAGS_PER_ACTIVITY, Activity, Contact
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.ctct.errors import CtctError, ValidationError
 from ctctdesk.sync.errors import SyncCancelled
-from ctctdesk.sync.mapping import TAG_PREFIX, is_tag, tag_name
+from ctctdesk.sync.mapping import ADDRESS_FIELD, DEFAULT_FIELD_TYPE, TAG_PREFIX, is_carried, is_tag, tag_name
 from ctctdesk.sync.operations import CreateContact, Operation, RenameList, UpdateContact
 from ctctdesk.sync.progress import report
 from ctctdesk.sync.readers import display_name
@@ -114,8 +114,12 @@ def _custom_field_names(run: RunState, labels: Iterable[str]) -> dict[str, str]:
             run.labels_to_names[f.label or f.name] = f.name
             run.labels_to_ids[f.label or f.name] = f.custom_field_id
     for label in sorted(wanted - set(run.labels_to_names) - set(run.refused_labels)):
+        kind = run.field_types.get(label, DEFAULT_FIELD_TYPE)
         try:
-            made = run.client.create_custom_field(label)
+            if kind == DEFAULT_FIELD_TYPE:
+                made = run.client.create_custom_field(label)
+            else:  # the type chosen in the field mapping (R11)
+                made = run.client.create_typed_custom_field(label, kind)
         except ValidationError as error:  # e.g. the account's custom fields are used up (R15)
             run.refused_labels[label] = _reason(error, display_name(run.client))
             continue
@@ -137,7 +141,9 @@ def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
     for key, value in values.items():
         if key.startswith(_TAG_KEY):
             continue  # tags do not travel in the import (the JSON import has no tags): see _tag
-        if key.startswith(CUSTOM_PREFIX):
+        if key == _ADDRESS_KEY:  # the company address as the contact's work street address (R11)
+            row["work_street"] = value
+        elif key.startswith(CUSTOM_PREFIX):
             row["cf:" + names[key[len(CUSTOM_PREFIX):]]] = value
         else:
             row[key] = value
@@ -145,6 +151,7 @@ def _row(values: Mapping[str, str], names: Mapping[str, str]) -> dict[str, str]:
 
 
 _TAG_KEY = CUSTOM_PREFIX + TAG_PREFIX
+_ADDRESS_KEY = CUSTOM_PREFIX + ADDRESS_FIELD
 
 
 def _tag_id_map(run: RunState, names: Iterable[str]) -> dict[str, str]:
@@ -167,8 +174,9 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
          ) -> set[int]:  # fmt: skip
     """Add and remove tags with bulk tagging activities; returns the op ids whose tags all went through.
 
-    ``adds``/``removes``: op id → (contact id, tag names). Contacts with the same set of tags share one
-    activity per 500 contacts, so 10,000 contacts tagged alike cost 20 activities whatever the tag count.
+    ``adds``/``removes``: op id → (contact id, tag names). Contacts are grouped either by their whole set of
+    tags (10,000 contacts tagged alike: 20 activities whatever the tag count) or tag by tag (many companies
+    with different mixes of a few tags: one activity per tag and 500 contacts), whichever makes fewer.
     """
     assert run.client is not None
     names = {n for _, tags in (*adds.values(), *removes.values()) for n in tags}
@@ -178,10 +186,7 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
     failed: set[int] = set()
     for table, call, phase in ((adds, run.client.add_tags, "Tagging contacts"),
                                (removes, run.client.remove_tags, "Untagging contacts")):  # fmt: skip
-        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for op_id, (_, tags) in table.items():
-            groups[tuple(sorted({ids[n.casefold()] for n in tags}))].append(op_id)
-        for tag_ids, op_ids in groups.items():
+        for tag_ids, op_ids in _tag_groups(table, ids).items():
             run.check_cancel()
             results = wait_all(run, call([table[o][0] for o in op_ids], list(tag_ids)), phase)
             if not all(a.succeeded for a in results):
@@ -190,38 +195,65 @@ def _tag(run: RunState, adds: Mapping[int, tuple[str, list[str]]], removes: Mapp
     return (set(adds) | set(removes)) - failed
 
 
+def _tag_groups(table: Mapping[int, tuple[str, list[str]]], ids: Mapping[str, str]
+                ) -> dict[tuple[str, ...], list[int]]:  # fmt: skip
+    """Tag ids → op ids, one tagging activity per entry and 500 contacts: by tag set or by tag (fewer)."""
+    by_set: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    by_tag: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for op_id, (_, tags) in table.items():
+        tag_ids = sorted({ids[n.casefold()] for n in tags})
+        by_set[tuple(tag_ids)].append(op_id)
+        for tag_id in tag_ids:
+            by_tag[(tag_id,)].append(op_id)
+
+    def cost(groups: Mapping[tuple[str, ...], list[int]]) -> int:
+        return sum(-(-len(ops) // MAX_CONTACT_IDS_PER_ACTIVITY) * -(-len(tags) // MAX_TAGS_PER_ACTIVITY)
+                   for tags, ops in groups.items())
+
+    return by_set if cost(by_set) <= cost(by_tag) else by_tag
+
+
 def _tag_new_lists(run: RunState, ops: Sequence[Operation], confirmed: Mapping[int, str],
-                   adds: Mapping[int, tuple[str, list[str]]]) -> set[int]:  # fmt: skip
-    """Tag whole lists at once where that tags exactly the contacts meant: lists this run created, whose
-    members (all imported just now) carry the same tags. One activity instead of one per 500 contacts;
-    returns the op ids so tagged."""
+                   adds: Mapping[int, tuple[str, list[str]]]) -> dict[int, set[str]]:  # fmt: skip
+    """Tag whole lists at once where that tags exactly the contacts meant: lists this run created (all their
+    members were imported just now), with the tags every one of their members carries. One activity per
+    50 lists instead of one per 500 contacts; returns op id → the tag names (casefolded) so given."""
     assert run.client is not None
     members: dict[str, list[int]] = defaultdict(list)  # new list's id → op ids imported into it
+    lists_of: dict[int, list[str]] = defaultdict(list)
     for op in ops:
         assert isinstance(op, CreateContact)
         for ref in op.lists:
             if ref.cc_id is None:  # created by this run: nobody else is in it
-                members[run.builder.resolve_list(ref).cc_id or ""].append(op.op_id)
-    if not members:
-        return set()
+                list_id = run.builder.resolve_list(ref).cc_id or ""
+                members[list_id].append(op.op_id)
+                lists_of[op.op_id].append(list_id)
     by_tags: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    common: dict[str, set[str]] = {}
     for list_id, op_ids in members.items():
         if not list_id or any(o not in confirmed for o in op_ids):
             continue
-        sets = {tuple(sorted(adds[o][1])) if o in adds else () for o in op_ids}
-        if len(sets) == 1 and (tags := sets.pop()):
-            by_tags[tags].append(list_id)
-    done: set[int] = set()
+        shared = set.intersection(*({n.casefold() for n in adds[o][1]} if o in adds else set() for o in op_ids))
+        if shared:
+            common[list_id] = shared
+            by_tags[tuple(sorted(shared))].append(list_id)
+    covered: dict[int, set[str]] = {}
     if not by_tags:
-        return done
-    ids = _tag_id_map(run, {n for tags in by_tags for n in tags})
+        return covered
+    shown = {n.casefold(): n for _, tags in adds.values() for n in tags}  # made under the CRM's spelling
+    ids = _tag_id_map(run, {shown[n] for tags in by_tags for n in tags})
+    done_lists: set[str] = set()
     for tags, list_ids in by_tags.items():
         run.check_cancel()
-        results = wait_all(run, run.client.add_tags_to_lists(list_ids, [ids[n.casefold()] for n in tags]),
+        results = wait_all(run, run.client.add_tags_to_lists(list_ids, [ids[n] for n in tags]),
                            "Tagging contacts")
         if all(a.succeeded for a in results):
-            done.update(o for list_id in list_ids for o in members[list_id])
-    return done
+            done_lists.update(list_ids)
+    for op_id, list_ids in lists_of.items():
+        names = set().union(*(common[list_id] for list_id in list_ids if list_id in done_lists))
+        if names:
+            covered[op_id] = names
+    return covered
 
 
 def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], phase: str) -> tuple[
@@ -291,13 +323,13 @@ def _skip(run: RunState, fields: FieldValues, reason: str) -> None:
 
 def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
     labels = {name for op in ops for name, _ in op.fields.custom  # type: ignore[attr-defined]
-              if not is_tag(name)}
+              if not is_carried(name)}
     names = _custom_field_names(run, labels) if labels else {}
     groups: dict[tuple[str, ...], list[dict]] = defaultdict(list)
     refused: set[int] = set()
     for op in ops:
         assert isinstance(op, CreateContact)
-        reason = _refused_field(run, (name for name, _ in op.fields.custom if not is_tag(name)))
+        reason = _refused_field(run, (name for name, _ in op.fields.custom if not is_carried(name)))
         if reason is not None:
             _skip(run, op.fields, reason)
             refused.add(op.op_id)
@@ -320,8 +352,11 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
     if adds:
         try:
             by_lists = _tag_new_lists(run, ops, confirmed, adds)
-            tagged = by_lists | _tag(run, {k: v for k, v in adds.items() if k not in by_lists}, {})
+            rest = {k: (cc_id, left) for k, (cc_id, tags) in adds.items()
+                    if (left := [n for n in tags if n.casefold() not in by_lists.get(k, ())])}
+            tagged = (set(adds) - set(rest)) | _tag(run, rest, {})
         except (CtctError, SyncCancelled) as error:
+            _untagged(run, len(adds), "added")
             raise Partial({k: v for k, v in confirmed.items() if k not in adds}, error) from error
         for op_id in set(adds) - tagged:  # imported, not tagged: left unrecorded so the next plan retries
             confirmed.pop(op_id)
@@ -348,7 +383,7 @@ def _remote_lists_of(run: RunState, cc_id: str, local_id: int) -> tuple[str, ...
 def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
     assert run.client is not None
     labels = {n[len(CUSTOM_PREFIX):] for op in ops for n, _ in op.changes  # type: ignore[attr-defined]
-              if n.startswith(CUSTOM_PREFIX) and not n.startswith(_TAG_KEY)}
+              if n.startswith(CUSTOM_PREFIX) and not is_carried(n[len(CUSTOM_PREFIX):])}
     names = _custom_field_names(run, labels) if labels else {}
     confirmed: dict[int, None] = {}
     by_import: dict[tuple[str, ...], list[dict]] = defaultdict(list)
@@ -362,6 +397,9 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
             ref = run.builder.resolve_contact(op.contact)
             changes = {k: v for k, v in op.changes if not k.startswith(_TAG_KEY)}
             reason = _refused_field(run, (n[len(CUSTOM_PREFIX):] for n in changes if n.startswith(CUSTOM_PREFIX)))
+            # An address Constant Contact already holds may have parts (city, zip…) an import would leave:
+            # it is replaced whole by the full update (R11).
+            readdress = _ADDRESS_KEY in changes and _has_address(run, ref.cc_id or "")
             if reason is not None:
                 _skip(run, op.new_base, reason)
                 continue
@@ -373,7 +411,7 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
                 tag_only.add(op.op_id)
                 continue
             lists = _remote_lists_of(run, ref.cc_id or "", ref.local_id or -1)
-            if "email" in changes or any(v == "" for v in changes.values()) or not lists:
+            if "email" in changes or any(v == "" for v in changes.values()) or not lists or readdress:
                 run.check_cancel()
                 try:
                     _put_contact(run, ref.cc_id or "", changes, op.new_base)
@@ -400,9 +438,23 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
             else:  # the fields went, a tag did not: the next plan offers the change again
                 confirmed.pop(op_id, None)
     except (CtctError, SyncCancelled) as error:
+        if adds or removes:
+            _untagged(run, len(set(adds) | set(removes)), "updated")
         raise Partial({k: v for k, v in confirmed.items() if k not in adds and k not in removes}, error
                       ) from error
     return confirmed
+
+
+def _untagged(run: RunState, count: int, done: str) -> None:
+    """Say in the summary and history that contacts went but their tags did not (R11): nothing is lost,
+    the contacts are in Constant Contact and the next run, seeing their tags missing, adds them."""
+    run.result.errors.append(("", f"{count:,} contact{'s' if count != 1 else ''} {done} in Constant Contact "
+                                  "without their tags: tagging did not go through; the next run tags them."))
+
+
+def _has_address(run: RunState, cc_id: str) -> bool:
+    rc = run.remote.contacts.get(cc_id) if run.remote is not None else None
+    return rc is not None and any(name == ADDRESS_FIELD for name, _ in rc.custom_fields)
 
 
 def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base: FieldValues) -> None:
@@ -428,8 +480,17 @@ def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base
             phones.append({"phone_number": changes["phone"], "kind": "other"})
     body["phone_numbers"] = [{"phone_number": p["phone_number"], "kind": p.get("kind") or "other"}
                              for p in phones]
+    addresses = [a for a in raw.get("street_addresses") or [] if a.get("kind")]
+    if _ADDRESS_KEY in changes:  # the company address replaces the work address whole (R11)
+        addresses = [a for a in addresses if a.get("kind") != "work"]
+        if changes[_ADDRESS_KEY]:
+            addresses.append({"kind": "work", "street": changes[_ADDRESS_KEY]})
+    if addresses:
+        body["street_addresses"] = [{k: a[k] for k in ("kind", "street", "city", "state", "postal_code", "country")
+                                     if a.get(k)} for a in addresses]
     custom = {item["custom_field_id"]: item.get("value") or "" for item in raw.get("custom_fields") or []}
-    custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items() if n.startswith(CUSTOM_PREFIX)}
+    custom_changes = {n[len(CUSTOM_PREFIX):]: v for n, v in changes.items()
+                      if n.startswith(CUSTOM_PREFIX) and n != _ADDRESS_KEY}
     if custom_changes:
         _custom_field_names(run, custom_changes)
         for label, value in custom_changes.items():

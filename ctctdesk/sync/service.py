@@ -28,13 +28,15 @@ from typing import Any, Protocol
 
 import peewee
 
+from ctctdesk.crm import contacts as crm_contacts
 from ctctdesk.crm import lists as crm_lists
+from ctctdesk.crm.changes import change_count
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import readers, store, unconfirmed
+from ctctdesk.sync import quiet, readers, store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -46,15 +48,27 @@ from ctctdesk.sync.errors import (
     SyncError,
 )
 from ctctdesk.sync.executor import ExecResult, Executor, StepHook
-from ctctdesk.sync.local_reader import read_local_mapped
-from ctctdesk.sync.mapping import FieldMapping, NotSent, keep_remote_tags, project_remote, remote_tag_names
+from ctctdesk.sync.local_reader import crm_tag_names, read_local_mapped
+from ctctdesk.sync.mapping import (
+    ADDRESS,
+    FieldMapping,
+    NotSent,
+    TagAction,
+    Target,
+    after_tag_actions,
+    keep_remote_tags,
+    plan_tag_actions,
+    project_remote,
+    remote_tag_names,
+)
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
 from ctctdesk.sync.presenting import lines_for_service, plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
 from ctctdesk.sync.remote_reader import RemoteRead
-from ctctdesk.sync.snapshot import Baseline
+from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot, RemoteStatus
+from ctctdesk.sync.tag_steps import do_tag_actions
 from ctctdesk.sync.waits import cancellable_waits
 
 log = logging.getLogger(__name__)
@@ -97,6 +111,12 @@ class StopReason(enum.StrEnum):
 class _Quota(Protocol):
     @property
     def used(self) -> int: ...
+
+
+#: sync state key: the Constant Contact custom field labels seen at the last read (JSON list)
+CC_FIELD_LABELS = "cc_field_labels"
+#: sync state key: "1" once the kept mirror was filled by a complete read that included street addresses
+MIRROR_ADDRESSES = "mirror_addresses"
 
 
 class AccountAccess(Protocol):
@@ -145,6 +165,9 @@ class RunSummary:
     requests_used: int
     stop: StopReason = StopReason.COMPLETED
     stopped_reason: str = ""  # the message behind a stop (quota, auth, error text); "" when complete
+    #: a "both" run: plan direction ("from_cc", "to_cc") → {"counts": …, "per_list": …} of that half
+    #: (``counts`` and ``per_list`` above are the two added up); empty for one-way runs and old rows
+    by_side: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
     service: str = readers.DEFAULT_NAME  # the email service the run talked to (its display name)
 
     @property
@@ -162,12 +185,25 @@ class RunSummary:
 
 
 @dataclass
+class _Reading:
+    """Both sides as read for one plan."""
+
+    client: EmailService
+    local: LocalSnapshot | None  # None: the quiet shortcut answered, the CRM was not read
+    baseline: Baseline
+    read: RemoteRead
+    inputs: quiet.Inputs | None = None  # what the plan depends on (None: no plan is made from it)
+    quiet_plan: Plan | None = None  # the earlier quiet plan these very inputs gave
+
+
+@dataclass
 class _Context:
     """What a preview read, kept so that Run applies exactly the plan the user saw."""
 
     read: RemoteRead
     baseline: Baseline
     requests_before: int | None = None  # the daily counter when the preview started reading
+    started_at: datetime | None = None  # when the preview started reading (UTC, naive)
 
 
 def with_service_limits(settings: PlanSettings) -> PlanSettings:
@@ -226,31 +262,67 @@ class SyncService:
             ) from error
 
     def _read(self, on_progress: ProgressCallback | None, cancel: threading.Event | None,
-              full: bool = False) -> tuple[Any, Any, Baseline, RemoteRead]:  # fmt: skip
-        """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16)."""
+              full: bool = False, plan_direction: Direction | None = None) -> _Reading:  # fmt: skip
+        """Read both sides; ``full`` reads every Constant Contact contact instead of what changed (R16).
+
+        ``plan_direction``: the plan about to be made. When Constant Contact showed nothing new and the
+        CRM's change counter, the baseline and everything else a plan depends on are as noted after an
+        earlier quiet plan of that direction, the CRM is not read and that plan is reused
+        (:mod:`ctctdesk.sync.quiet`); never on a full check.
+        """
         client = self._client()
         mapping = self.mapping()
-        if not mapping.tags:
-            report(on_progress, "Reading the CRM")
-            local, self.not_sent = read_local_mapped(mapping)
-        baseline = self._baseline()
+        crm_changes = change_count()  # before anything of the CRM is read: a write after it moves it
         with cancellable_waits(client, cancel):
             account = client.account_summary().encoded_account_id
-            # None: the first read of this account (or a full check): read everything.
-            loaded = None if full else self._mirror.load(account)
+            # None: the first read of this account (or a full check): read everything. Also once when the
+            # address is carried and the mirror was kept by a version that did not read addresses (R11).
+            old_mirror = mapping.target(ADDRESS) is Target.STANDARD and store.get_state(MIRROR_ADDRESSES) != "1"
+            loaded = None if full or old_mirror else self._mirror.load(account)
             read = readers.read(client, account_id=account, cursor=loaded[1] if loaded else "",
                                 known=loaded[0] if loaded else None, on_progress=on_progress,
-                                cancel=cancel, now=self.clock() if self.clock else None)  # fmt: skip
-        complete = self._mirror.fold(account, read.snapshot, read.next_cursor)
+                                cancel=cancel, now=self.clock() if self.clock else None,
+                                known_names=self._mirror.names() if loaded else None)  # fmt: skip
+        complete, changed, mirror_revision = self._mirror.fold_read(account, read.snapshot, read.next_cursor)
+        self._mirror.remember_names(read.asked_labels, read.asked_tags)
+        if read.snapshot.complete:
+            store.set_state(MIRROR_ADDRESSES, "1")
+        if read.field_labels:  # Settings → Field mapping offers them to choose from (R11), without a read
+            store.set_state(CC_FIELD_LABELS, json.dumps(sorted(set(read.field_labels.values()))))
+        baseline = self._baseline()
+        assert self._cached_baseline is not None
+        baseline_revision = self._cached_baseline[0]  # the one read before this baseline was loaded
+        sent_details = store.unconfirmed_details()
+        tag_names = (tuple(read.tag_names.values()) or remote_tag_names(complete)) if mapping.tags else ()
+        inputs = None
+        if plan_direction is not None:
+            inputs = quiet.Inputs(plan_direction, crm_changes, baseline_revision, baseline.account_id,
+                                  mirror_revision, account, read.snapshot.lists, mapping,
+                                  self._settings(), tag_names, sent_details)  # fmt: skip
         read = dataclasses.replace(read, snapshot=project_remote(complete, mapping))
+        if inputs is not None and not (full or changed or sent_details):
+            reused = quiet.recall(inputs)
+            if reused is not None:
+                self.not_sent = NotSent()
+                return _Reading(client, None, baseline, read, inputs, reused)
+        report(on_progress, "Reading the CRM")
+        local, self.not_sent = read_local_mapped(mapping, tag_names)
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
-        baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(store.unconfirmed_details()))
-        if mapping.tags:  # the tags Constant Contact already has always fit (R11 limits)
-            report(on_progress, "Reading the CRM")
-            local, self.not_sent = read_local_mapped(mapping, tuple(read.tag_names.values())
-                                                     or remote_tag_names(complete))
+        baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(sent_details))
+        # the tags Constant Contact already has always fit (R11 limits); its addresses are kept as read
+        if mapping.tags or mapping.target(ADDRESS) is Target.STANDARD:
             local = keep_remote_tags(local, read.snapshot, baseline)
-        return client, local, baseline, read
+        return _Reading(client, local, baseline, read, inputs)
+
+    def _plan(self, reading: _Reading, on_progress: ProgressCallback | None) -> Plan:
+        """The plan of a reading: the reused quiet one, or planned in full (and noted when quiet)."""
+        if reading.quiet_plan is not None:
+            return reading.quiet_plan
+        assert reading.local is not None and reading.inputs is not None
+        report(on_progress, "Planning")
+        the_plan = self._plan_direction(reading.local, reading.read, reading.baseline, reading.inputs.direction)
+        quiet.remember(reading.inputs, the_plan, self.not_sent.lines())
+        return the_plan
 
     def _requests_used(self) -> int:
         """Today's request counter (the history records the difference, S5)."""
@@ -259,6 +331,21 @@ class SyncService:
     def _settings(self) -> PlanSettings:
         """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts)."""
         return dataclasses.replace(self.settings, role_prefixes=frozenset(load_role_prefixes()))
+
+    def _plan_direction(self, local: Any, read: RemoteRead, baseline: Baseline, direction: Direction) -> Plan:
+        """Plan one direction with the field mapping's labels and types (R11); a push also renames, merges
+        or deletes the Constant Contact tags the CRM renamed, merged or no longer has, first — and is
+        planned against Constant Contact as it will be after them."""
+        mapping = self.mapping()
+        settings = dataclasses.replace(self._settings(), crm_names=mapping.crm_names(),
+                                       field_types=mapping.sent_types())
+        remote = read.snapshot
+        actions: tuple[TagAction, ...] = ()
+        if direction is Direction.TO_CC and mapping.tags:
+            actions = plan_tag_actions(local, remote, baseline, read.tag_names.values(), crm_tag_names())
+            remote = after_tag_actions(remote, actions)
+        the_plan = plan(local, remote, baseline, direction, settings)
+        return dataclasses.replace(the_plan, tag_actions=actions) if actions else the_plan
 
     def _baseline(self) -> Baseline:
         """The stored baseline; reused from memory while its revision is unchanged (100,000 rows)."""
@@ -281,9 +368,10 @@ class SyncService:
         """
         direction = Direction(direction)
         used_before = self._requests_used()
-        _, local, baseline, read = self._read(on_progress, cancel, full)
-        report(on_progress, "Planning")
-        the_plan = plan(local, read.snapshot, baseline, steps(direction)[0], self._settings())
+        started = utc_now()
+        reading = self._read(on_progress, cancel, full, steps(direction)[0])
+        the_plan = self._plan(reading, on_progress)
+        read, baseline = reading.read, reading.baseline
         not_sent = tuple(self.not_sent.lines())
         lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
@@ -299,7 +387,7 @@ class SyncService:
             not_sent=not_sent,
         )
         self._contexts.clear()
-        self._contexts[id(preview)] = _Context(read, baseline, used_before)
+        self._contexts[id(preview)] = _Context(read, baseline, used_before, started)
         report(on_progress, "Ready", 1, 1)
         return preview
 
@@ -368,25 +456,30 @@ class SyncService:
         if context is not None and context.requests_before is not None:
             used_before = context.requests_before  # the preview's reads belong to this run
         started = utc_now()
+        if trigger == "activation" and context is not None and context.started_at is not None:
+            started = context.started_at  # one action: its reading is most of what it takes
         run_id = store.start_run(preview.direction.value, trigger, started, readers.display_name(client))
         total = ExecResult()
+        sides: dict[str, dict[str, Any]] = {}  # a "both" run's halves, each with its own counts
         raised: BaseException | None = None
         try:
             if context is None:  # a preview from elsewhere (e.g. a fresh service): read again
-                _, _, baseline, read = self._read(on_progress, cancel)
-                context = _Context(read, baseline)
+                reading = self._read(on_progress, cancel)
+                context = _Context(reading.read, reading.baseline)
             self._close_interrupted(context)
-            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total)
+            self._execute(client, preview.plan, context, run_id, on_progress, cancel, total, sides)
             if preview.direction is Direction.BOTH and not (total.cancelled or total.stopped_reason):
-                _, local, baseline, read = self._read(on_progress, cancel)
-                push = plan(local, read.snapshot, baseline, Direction.TO_CC, self._settings())
+                reading = self._read(on_progress, cancel, plan_direction=Direction.TO_CC)
+                push = self._plan(reading, on_progress)
+                read, baseline = reading.read, reading.baseline
                 if push.guard.needs_confirmation and not force:
                     total.stopped_reason = "The push to Constant Contact needs confirmation: " + "; ".join(
                         push.guard.reasons
                     )
                     total.stopped_by = GuardTripped(total.stopped_reason)
                 else:
-                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total)
+                    self._execute(client, push, _Context(read, baseline), run_id, on_progress, cancel, total,
+                                  sides)
         except SyncCancelled:
             total.cancelled = True
         except (AuthRevoked, AuthExpired) as error:
@@ -406,6 +499,7 @@ class SyncService:
             run_id, finished_at=finished, counts=total.counts, per_list=total.per_list,
             errors=total.errors, requests_used=max(used, 0), cancelled=total.cancelled,
             stopped_reason=total.stopped_reason, stop=_stop_of(total).value,
+            by_side=sides if preview.direction is Direction.BOTH else None,
         )  # fmt: skip
         report(on_progress, "Finished", 1, 1)
         if raised is not None:
@@ -415,6 +509,8 @@ class SyncService:
     def _close_interrupted(self, context: _Context) -> None:
         """Store what the plan took as agreed from a killed run's unconfirmed sends (the preview's read
         adopted them into its baseline), then mark that run's steps abandoned: re-planned, not replayed."""
+        if not store.unfinished_steps():
+            return  # nothing was interrupted (the usual case): no need to load the whole baseline
         with database_proxy.atomic():
             sent = unconfirmed.sent_values(store.unconfirmed_details())
             _, adopted = unconfirmed.adopt(store.load_baseline(), context.read.snapshot, sent)
@@ -425,7 +521,7 @@ class SyncService:
 
     def _execute(self, client, the_plan: Plan, context: _Context, run_id: int,
                  on_progress: ProgressCallback | None, cancel: threading.Event | None,
-                 total: ExecResult) -> None:  # fmt: skip
+                 total: ExecResult, sides: dict[str, dict[str, Any]] | None = None) -> None:  # fmt: skip
         baseline = context.baseline
         writer = store.BaselineWriter(baseline)
         with database_proxy.atomic():
@@ -438,19 +534,30 @@ class SyncService:
                 store.set_state("account_id", the_plan.account_id)
                 writer.account_id = the_plan.account_id
             store.set_state("pending_other_way", str(the_plan.pending_other_way))
+        if the_plan.tag_actions:  # before the contacts: they are planned as these leave them (R11)
+            renamed = do_tag_actions(client, the_plan.tag_actions, on_progress, cancel)
+            self._mirror.rename_tags(renamed)
         builder = BaselineBuilder.for_plan(baseline, the_plan)
         executor = Executor(
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
             after_remote_step=lambda: self._mirror.record_contacts(readers.written_by(client)),
         )  # fmt: skip
+        if context.read.tag_names and not the_plan.tag_actions:
+            # the preview read every tag of the account: the run needs no second read of them (R11)
+            executor.run.tag_ids = {name.casefold(): tag_id for tag_id, name in context.read.tag_names.items()}
         with cancellable_waits(client, cancel):
             result = executor.execute()
         if the_plan.target is Side.CC:
             self._mirror.record_memberships(_pushed_memberships(the_plan, executor.done, builder))
+        _confirm_subscribed(context.read.snapshot)
         self._cached_baseline = (store.revision(), builder.build())
         for key, value in result.counts.items():
             total.counts[key] += value
+        if sides is not None:  # this half's own counts (a "both" run shows them per side)
+            sides[the_plan.direction.value] = {
+                "counts": {k: v for k, v in result.counts.items() if v},
+                "per_list": {name: {k: v for k, v in per.items() if v} for name, per in result.per_list.items()}}
         for name, counts in result.per_list.items():
             for key, value in counts.items():
                 total.per_list[name][key] += value
@@ -539,6 +646,7 @@ class SyncService:
             for key in ("account_id", "pending_other_way"):
                 store.set_state(key, "")
             store.set_state(PULLED_STATE, "no")  # the next account starts with an activation (C5)
+            quiet.forget()
         self._mirror.forget()
         self._contexts.clear()
         return removed
@@ -608,6 +716,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         requests_used=row.requests_used,
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
+        by_side=json.loads(getattr(row, "by_side", "") or "{}"),
         service=getattr(row, "service", "") or readers.DEFAULT_NAME,
     )
 
@@ -738,6 +847,19 @@ class RunLock:
         store.SyncState.update(value="").where(self._mine(token)).execute()
 
 
+def _confirm_subscribed(remote: RemoteSnapshot) -> None:
+    """Store "subscribed" for linked contacts the CRM still holds as "unknown" and Constant Contact as
+    subscribed — what the contacts table already shows for them — so the stored status agrees with
+    the shown one (CSV export, filters). A contact absent from the read was just created by the push,
+    subscribed; one Constant Contact holds as unsubscribed, bounced or deleted keeps "unknown" until
+    the pull marks it."""
+    active = RemoteStatus.ACTIVE
+    ids = [local_id for local_id, cc_id in store.linked_with_status("unknown")
+           if (rc := remote.contacts.get(cc_id)) is None or rc.status == active]
+    if ids:
+        crm_contacts.confirm_subscribed(ids)
+
+
 def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder,
                         ) -> Iterator[tuple[str, str, bool]]:  # fmt: skip
     """(contact id, list id, member) of each list membership the push confirmed in Constant Contact."""
@@ -746,6 +868,15 @@ def _pushed_memberships(the_plan: Plan, done: set[int], builder: BaselineBuilder
             contact, lst = builder.resolve_contact(op.contact), builder.resolve_list(op.list)
             if contact.cc_id and lst.cc_id:
                 yield contact.cc_id, lst.cc_id, isinstance(op, AddMembership)
+
+
+def known_cc_field_labels() -> list[str]:
+    """The labels of the custom fields Constant Contact had at the last read that saw any (R11)."""
+    try:
+        labels = json.loads(store.get_state(CC_FIELD_LABELS) or "[]")
+    except ValueError:
+        return []
+    return [str(label) for label in labels] if isinstance(labels, list) else []
 
 
 def describe(the_plan: Plan, not_sent: tuple[str, ...] = ()) -> tuple[str, ...]:

@@ -86,6 +86,8 @@ class RunState:
     #: Called in the transaction that records a remote step (the service folds into its mirror what the
     #: email service wrote and no read would bring back: `ctctdesk.sync.readers.written_by`).
     after_remote_step: Callable[[], None] | None = None
+    # R11: label → Constant Contact type for custom fields created by this run ("string" when not named)
+    field_types: Mapping[str, str] = field(default_factory=dict)
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

@@ -23,12 +23,13 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import peewee
 
 from ctctdesk.chunking import chunks
 from ctctdesk.crm import db as crm_db
-from ctctdesk.crm.models import utc_now
+from ctctdesk.crm.models import Contact, utc_now
 from ctctdesk.storage.migrations import Component
 from ctctdesk.storage.proxy import database_proxy
 from ctctdesk.sync import sql
@@ -104,6 +105,9 @@ class RunRow(_SyncModel):
     cancelled = peewee.BooleanField(default=False)
     stopped_reason = peewee.TextField(default="")
     stop = peewee.CharField(max_length=16, default="")  # why the run ended (StopReason); "" in old rows
+    #: a "both" run: {"from_cc": {"counts": …, "per_list": …}, "to_cc": {…}} — each half's own counts, so
+    #: its summary says on which side each change was made; "" for one-way runs and old rows
+    by_side = peewee.TextField(default="")
     service = peewee.CharField(max_length=40, default="")  # the email service's name; "" in old rows
 
     class Meta:
@@ -141,14 +145,21 @@ def _add_run_stop(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE sync_run ADD COLUMN stop VARCHAR(16) NOT NULL DEFAULT ''")
 
 
+def _add_run_sides(db: peewee.Database) -> None:
+    """v4: the counts of each half of a "both" run; older rows keep "" (their summary has no sides)."""
+    if "by_side" not in {column.name for column in db.get_columns(RunRow._meta.table_name)}:
+        db.execute_sql("ALTER TABLE sync_run ADD COLUMN by_side TEXT NOT NULL DEFAULT ''")
+
+
 def _add_run_service(db: peewee.Database) -> None:
-    """v4: which email service each run talked to (Constant Contact for rows written before it)."""
+    """v5: which email service each run talked to (Constant Contact for rows written before it)."""
     if "service" not in {column.name for column in db.get_columns(RunRow._meta.table_name)}:
         db.execute_sql("ALTER TABLE sync_run ADD COLUMN service VARCHAR(40) NOT NULL DEFAULT ''")
 
 
 #: The sync's tables, migrated by whoever opens the database for the sync (`ensure_tables`).
-SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop, _add_run_service))
+SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop, _add_run_sides,
+                                    _add_run_service))
 
 
 def ensure_tables(db: peewee.Database) -> None:
@@ -223,6 +234,13 @@ def linked_contact_ids(local_ids: Iterable[int]) -> set[int]:
         query = BaseContact.select(BaseContact.local_id).where(BaseContact.local_id.in_(chunk))
         found.update(row.local_id for row in query)
     return found
+
+
+def linked_with_status(status: str) -> list[tuple[int, str]]:
+    """(local id, Constant Contact id) of the linked CRM contacts whose email status is ``status``."""
+    table = sql.quote(Contact._meta.table_name)
+    return list(sql.select(f"SELECT c.id, b.cc_id FROM {table} c JOIN sync_base_contact b ON b.local_id = c.id "
+                           "WHERE c.email_status = ?", (status,)))
 
 
 def clear_baseline() -> None:
@@ -396,8 +414,10 @@ def start_run(direction: str, trigger: str, started_at: datetime, service: str =
 
 def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str, int],
                per_list: Mapping[str, Mapping[str, int]], errors: list[tuple[str, str]],
-               requests_used: int, cancelled: bool, stopped_reason: str, stop: str = "") -> None:  # fmt: skip
+               requests_used: int, cancelled: bool, stopped_reason: str, stop: str = "",
+               by_side: Mapping[str, Mapping[str, Any]] | None = None) -> None:  # fmt: skip
     RunRow.update(
+        by_side=json.dumps(by_side) if by_side else "",
         finished_at=finished_at,
         counts=json.dumps(dict(counts)),
         per_list=json.dumps({k: dict(v) for k, v in per_list.items()}),

@@ -136,6 +136,10 @@ def drive_every_operation(api: Any) -> None:
     api.finish(api.post("/v3/activities/contacts_taggings_remove", {"source": {"contact_ids": ids}, "tag_ids": [tag["tag_id"]]}))
     api.finish(api.post("/v3/activities/contact_delete", {"contact_ids": ids[:1]}))
     api.finish(api.post("/v3/activities/list_delete", {"list_ids": [api.new_list("Temporary")]}))
+    exported = api.finish(api.post("/v3/activities/contact_exports",
+                                   {"list_ids": [general], "fields": ["email_address", "first_name", "email_lists"]}))
+    api.get(exported["_links"]["results"]["href"])
+    api.finish(api.post("/v3/activities/contact_exports", {"contact_ids": ids[1:], "status": "active"}))
     api.get("/v3/activities")
     api.finish(api.delete(f"/v3/contact_tags/{tag['tag_id']}"))
     api.finish(api.delete(f"/v3/contact_lists/{list_id}"))

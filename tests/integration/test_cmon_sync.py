@@ -355,6 +355,25 @@ def test_tags_go_as_one_multi_valued_field_with_a_segment_per_tag_on_each_list(e
     quiet(env)
 
 
+def test_a_tag_renamed_or_deleted_in_the_crm_is_renamed_or_dropped_in_each_list(env):
+    env.service.mapping = lambda: FieldMapping(tags=True)
+    acme = add_company("Acme", "customer", ("Gold", "Events"))
+    ann = add_contact(acme, "Ann", "A", "ann@acme.example")
+    lists.add_members(lists.create_list("News").id, [ann])
+    ok(env.sync("to_cc"))
+    tag_ids = {t.name: t.id for t in crm_tags.tag_summaries()}
+    crm_tags.rename_tag(tag_ids["Gold"], "Platinum")
+    ok(env.sync("to_cc"))
+    assert sorted(env.world.values("News", "ann@acme.example")["Tags"]) == ["Customer", "Events", "Platinum"]
+    assert "Tag: Platinum" in env.world.segment_titles("News") and "Tag: Gold" not in env.world.segment_titles("News")
+    crm_tags.delete_tag(tag_ids["Events"])
+    ok(env.sync("to_cc"))
+    assert sorted(env.world.values("News", "ann@acme.example")["Tags"]) == ["Customer", "Platinum"]
+    assert "Tag: Events" not in env.world.segment_titles("News")
+    env.world.advance(days=2)
+    quiet(env)
+
+
 # -- cost ------------------------------------------------------------------------------------------------
 
 
@@ -367,7 +386,7 @@ def test_a_pull_with_nothing_changed_costs_a_few_requests_whatever_the_size(env)
     assert env.world.total_requests - before == 2 + 5 * 3 + 1  # lists, 4 states + stats per list, suppression; account
     before = env.world.total_requests
     ok(env.sync("from_cc", full=True))
-    assert env.world.total_requests - before == 1 + 1 + 3 * 4 + 1
+    assert env.world.total_requests - before == 1 + 1 + 3 * (4 + 1) + 1  # and each list's field definitions
 
 
 @pytest.mark.parametrize("step", STEPS)

@@ -205,3 +205,16 @@ def test_progress_prints_each_phase_once_with_a_count_within_its_total(sandbox, 
         if counted:
             done, total = (int(n.replace(",", "")) for n in counted.groups())
             assert done <= total, line
+
+
+def test_mapping_fields_lists_constant_contacts_custom_fields_to_choose_from(sandbox, memory_keyring, tmp_path,
+                                                                             capsys):  # fmt: skip
+    common = prepare(sandbox, tmp_path)
+    sandbox.state.create_custom_field("Sales area", "string")
+    sandbox.state.create_custom_field("Member since", "date")
+    assert main(["mapping", "set", "field", "Region", "custom", "--as", "Sales area", *common]) == 0
+    capsys.readouterr()
+    assert main(["mapping", "fields", *common]) == 0
+    out = capsys.readouterr().out
+    assert "Member since  date" in out and "Sales area    text  ← Region" in out
+    assert "2 of 100 custom fields in this Constant Contact account" in out

@@ -74,3 +74,33 @@ def test_a_pull_summary_shows_the_preview_rows_and_counts(sync_env):
     assert [(c.text, c.count) for c in best.children] == [
         ('List renamed in the CRM to "Best Customers"', None), ("Contacts removed", 1)]
     assert after.find("Contacts updated in the CRM").count == 1
+
+
+def test_a_both_run_summary_says_on_which_side_each_change_was_made(sync_env):
+    """A "both" run changes the CRM (its pull) and Constant Contact (its push): every row of its summary
+    names the side, as the one-way summaries do, and the counts add up to the run's."""
+    env = sync_env
+    firm = add_company("Firm")
+    ids = [add_contact(firm, f"P{i}", "Q", f"p{i}@firm.example") for i in range(3)]
+    news = lists.create_list("News")
+    lists.add_members(news.id, ids[:2])
+    assert env.service.run(env.service.preview("to_cc"), force=True).ok
+    lists.add_members(news.id, ids[2:])  # pushed by the run's push half
+    contacts.update_contact(ids[0], job_title="Director")
+    made = env.api.post("/v3/contacts", {"email_address": {"address": "new@cc.example"}, "create_source": "Account",
+                                         "list_memberships": [env.cc_lists()["News"]]})
+    assert made.status_code == 201, made.text  # pulled by the run's pull half
+    summary = env.service.run(env.service.preview("both"), force=True)
+    assert summary.ok, summary
+    for shown in (summary, env.service.history()[0]):
+        tree = summary_tree(shown)
+        lines = tree.lines()
+        assert any(line.strip().startswith("Contacts added in the CRM (1)") for line in lines), lines
+        assert any(line.strip().startswith("Contacts added in Constant Contact (1)") for line in lines), lines
+        assert tree.find("New contacts in the CRM").count == 1
+        assert tree.find("Contacts updated in Constant Contact").count == 1
+        assert tree.find("News").count == 2
+        assert tree.find("New contacts in Constant Contact").count == 1  # p2, new there and added to News
+        assert tree.find("General Interest").children[0].text == "List created in the CRM"
+        assert summary_change_count(shown) == change_count(tree) == 6 == sum(
+            c.count for c in tree.children if c.kind in ("list", "contacts"))

@@ -176,6 +176,19 @@ class FakeCampaignMonitor:
         definition = self._list(list_id).fields[bare(key)]
         definition["FieldOptions"] = list(dict.fromkeys([*definition["FieldOptions"], *options]))
 
+    def replace_field_options(self, list_id: str, key: str, options: Any) -> None:
+        self._hit("field_options")
+        definition = self._list(list_id).fields[bare(key)]
+        definition["FieldOptions"] = list(options)
+        for sub in self._list(list_id).subs.values():  # values no longer offered go
+            if bare(key) in sub.fields:
+                sub.fields[bare(key)] = [v for v in sub.fields[bare(key)] if v in options]
+
+    def delete_segment(self, segment_id: str) -> None:
+        self._hit("segment_delete")
+        for item in self.by_id.values():
+            item.segments.pop(segment_id, None)
+
     def segments(self, list_id: str) -> list[dict[str, Any]]:
         self._hit("segments")
         return [{"SegmentID": s, "Title": t} for s, t in self._list(list_id).segments.items()]

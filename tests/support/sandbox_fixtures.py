@@ -61,6 +61,8 @@ def _recording(server: SandboxServer) -> None:
             return response
         data = response.get_data()
         body = json.loads(data) if data and response.mimetype == "application/json" else None
+        if response.mimetype == "text/csv":  # an exported contacts file: the spec's body is a string
+            body = data.decode("utf-8")
         RECORDER.add(request.method, rule.rule.replace("<", "{").replace(">", "}")[len("/v3"):],
                      response.status_code, body)
         return response

@@ -57,3 +57,46 @@ def test_more_custom_fields_than_a_contact_can_hold_are_refused(tmp_path, capsys
     assert "at most 25 on one contact" in out and "Over the limits" not in out
     assert mapping(tmp_path, "set", "field", "Field 00", "custom") == 2  # back over: refused, with why
     assert "would carry 26 custom fields" in capsys.readouterr().err
+
+
+def test_a_chosen_constant_contact_field_and_type_are_kept_and_a_bad_label_is_refused(tmp_path, capsys):
+    assert mapping(tmp_path, "set", "field", "Region", "custom", "--as", "Sales area", "--type", "date") == 0
+    assert "Region          custom field “Sales area” (date)" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "phone", "custom") == 0
+    assert "phone           custom field “Phone”" in capsys.readouterr().out
+    assert mapping(tmp_path, "set", "field", "address", "standard") == 0
+    assert "address         standard field (street address)" in capsys.readouterr().out
+    kept = load_mapping(SettingsStore(tmp_path / "settings.json"))
+    assert (kept.label("Region"), kept.field_type("Region"), kept.target("phone")) == ("Sales area", "date",
+                                                                                       Target.CUSTOM)
+    assert mapping(tmp_path, "set", "field", "Notes", "custom", "--as", "L" * 51) == 2
+    assert "at most 50" in capsys.readouterr().err
+    assert mapping(tmp_path, "set", "field", "Notes", "custom", "--as", "Phone") == 2  # the phone goes there
+    assert "would both go to the Constant Contact custom field “Phone”" in capsys.readouterr().err
+    assert mapping(tmp_path, "set", "field", "Notes", "off", "--as", "Other") == 2
+    assert "Only a field that goes as a custom field" in capsys.readouterr().err
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")) == kept
+
+
+def test_fields_needs_a_connection_and_says_so(tmp_path, capsys):
+    assert mapping(tmp_path, "fields") == 1
+    assert "ctctdesk mapping fields:" in capsys.readouterr().err
+
+
+def test_a_field_whose_values_are_no_dates_cannot_go_as_a_date_field(tmp_path, capsys):
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import contacts
+    from tests.support.crm_fixtures import add_company, add_contact
+
+    context = build_context(tmp_path)
+    try:
+        company = add_company("Acme")
+        contacts.set_custom_fields(add_contact(company, "Ann", "A", "ann@acme.example"), {"Joined": "2020-05-01"})
+        contacts.set_custom_fields(add_contact(company, "Bob", "B", "bob@acme.example"), {"Joined": "spring 2019"})
+    finally:
+        context.close()
+    assert mapping(tmp_path, "set", "field", "Joined", "custom", "--type", "date") == 2
+    assert "“Joined” cannot go as a date field: 1 of its values is no date (such as “spring 2019”)" in (
+        capsys.readouterr().err)
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")) == FieldMapping()
+    assert mapping(tmp_path, "set", "field", "Joined", "custom", "--type", "string") == 0

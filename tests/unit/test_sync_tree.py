@@ -263,3 +263,31 @@ def test_the_summary_has_words_for_every_count_the_engine_records():
     from ctctdesk.sync.step_journal import COUNT_LABEL
 
     assert set(COUNT_LABEL.values()) <= presenting.KNOWN_COUNTS
+
+
+def test_a_run_shorter_than_a_tenth_of_a_second_is_said_without_its_duration():
+    from datetime import datetime, timedelta
+
+    from ctctdesk.sync.service import RunSummary
+
+    start = datetime(2026, 11, 30, 16, 15, tzinfo=UTC)
+
+    def detail(seconds: float) -> str:
+        row = RunSummary(1, Direction.FROM_CC, "activation", start, start + timedelta(seconds=seconds), {}, {}, (), 4)
+        return presenting.summary_tree(row).children[0].children[1].text
+
+    assert detail(0.04) == "4 API requests"
+    assert detail(2.5) == "Took 2.5 s; 4 API requests"
+    assert detail(125) == "Took 2 min 5 s; 4 API requests"
+
+
+def test_a_both_row_recorded_before_sides_were_kept_still_reads():
+    from datetime import datetime
+
+    from ctctdesk.sync.service import RunSummary
+
+    now = datetime(2026, 11, 30, 16, 15, tzinfo=UTC)
+    old_row = RunSummary(1, Direction.BOTH, "button", now, now, {"contacts updated": 3}, {}, (), 9)
+    root = presenting.summary_tree(old_row)
+    assert root.find("Contacts updated").count == 3
+    assert presenting.summary_change_count(old_row) == 3

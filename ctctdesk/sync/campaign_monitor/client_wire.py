@@ -109,6 +109,14 @@ class ClientWire:
         with _wire_errors():
             self.client.update_custom_field_options(list_id, key, options, keep_existing=True)
 
+    def replace_field_options(self, list_id: str, key: str, options: Sequence[str]) -> None:
+        with _wire_errors():
+            self.client.update_custom_field_options(list_id, key, options, keep_existing=False)
+
+    def delete_segment(self, segment_id: str) -> None:
+        with _wire_errors():
+            self.client.delete_segment(segment_id)
+
     def segments(self, list_id: str) -> Sequence[Mapping[str, Any]]:
         with _wire_errors():
             return [{"SegmentID": s.segment_id, "Title": s.title} for s in self.client.segments(list_id)]

@@ -27,9 +27,11 @@ addresses, c = subscribers whose state changed in the window, R = active subscri
 whose count differs, all in requests of at most 1,000:
 
 * complete: 1 (lists) + Σ over lists and states of max(1, ⌈count/1,000⌉) ≈ 1 + 4L + ⌈s/1,000⌉, plus
-  max(1, ⌈S/1,000⌉) for the suppression list;
+  max(1, ⌈S/1,000⌉) for the suppression list and L for the lists' field definitions (read afresh by
+  every read that meets subscribers: they name the fields their values belong to);
 * incremental, nothing changed: 1 + 4L + 1 + L = 2 + 5L (17 for three lists), whatever n, while
-  S < 1,000 (else ⌈S/1,000⌉ for the suppression list); with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉;
+  S < 1,000 (else ⌈S/1,000⌉ for the suppression list); with changes: 2 + 5L + ⌈c/1,000⌉ + ⌈R/1,000⌉
+  + L field definitions;
 * the engine adds its account summary (1 request) to either.
 
 Blind spot, stated: Campaign Monitor moves a subscriber's dates only when its *state* changes (a
@@ -73,9 +75,10 @@ def since_date(cursor: str) -> str:
 def read_campaign_monitor(service: CampaignMonitorService, *, account_id: str, cursor: str = "",
                           known: Mapping[str, RemoteContact] | None = None,
                           on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-                          now: datetime | None = None) -> RemoteRead:  # fmt: skip
+                          now: datetime | None = None, known_names: object = None) -> RemoteRead:  # fmt: skip
     """Read the client's lists and subscribers: incrementally when ``cursor`` and the mirror ``known``
-    are given, completely otherwise (the module docstring gives the cost of each)."""
+    are given, completely otherwise (the module docstring gives the cost of each). ``known_names`` (the
+    Constant Contact reader's kept field and tag names) is not needed: subscribers carry field names."""
     reader = _Reader(service, on_progress, cancel)
     started = now or service.clock.now()
     if cursor and known is not None and _is_service_date(cursor):

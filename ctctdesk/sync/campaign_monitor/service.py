@@ -15,7 +15,10 @@ How the engine's calls land (the model itself is in `model`):
   it (`picture`); removing it deletes that list's subscriber (one request per subscriber: the API
   has no bulk removal);
 * tags are the values of the multi-valued field ``Tags``; each tag is an option of that field and a
-  segment (rule: ``[Tags] EQUALS tag``) on every list they are written to, created when missing;
+  segment (rule: ``[Tags] EQUALS tag``) on every list they are written to, created when missing; a
+  tag renamed or deleted in the CRM moves its subscribers to the new option (or off it) and drops the
+  old option and segment from every list;
+* the field mapping's types (a date field) go as text fields: values come back exactly as written;
 * an address change re-creates the subscriber under the new address in the contact's lists (with
   ``Resubscribe: false``) and deletes the old one: the next read sees the old address deleted and the
   new one entered, which the planner relinks to the same CRM contact as it does for Constant Contact.
@@ -27,9 +30,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import itertools
 import re
 import threading
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -37,10 +40,10 @@ from typing import Any
 from ctctdesk.chunking import chunks
 from ctctdesk.ctct.client import AccountSummary, Activity, Contact, ContactList, ContactPage, CustomField, Tag
 from ctctdesk.ctct.errors import ApiErrorItem, AuthRevoked, Conflict, CtctError, NotFound, ValidationError
-from ctctdesk.ctct.timing import Clock
 from ctctdesk.sync.campaign_monitor import model
 from ctctdesk.sync.campaign_monitor.wire import IMPORT_BATCH, PAGE_SIZE, STATES, CmonWire, WireError
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX, RemoteContact, RemoteStatus
+from ctctdesk.timing import Clock
 
 DISPLAY_NAME = "Campaign Monitor"
 ACCOUNT_PREFIX = "campaign-monitor:"
@@ -97,12 +100,10 @@ def translated(what: str = "") -> Iterator[None]:
 
 
 def _activity(kind: str, items: int, errors: Sequence[str] = (), written: Iterable[str] = ()) -> Activity:
-    return Activity(activity_id=f"cm-{kind}-{next(_ids)}", state="completed", percent_done=100,
+    """A finished "activity": what one call did, in the engine's terms."""
+    return Activity(activity_id=f"cm-{kind}-{uuid.uuid4().hex[:12]}", state="completed", percent_done=100,
                     errors=tuple(errors), status={"contact_ids": {e: e for e in written}},
                     kind=kind, item_count=items)  # fmt: skip
-
-
-_ids = itertools.count(1)
 
 
 class CampaignMonitorService:
@@ -132,7 +133,7 @@ class CampaignMonitorService:
         self._fields: dict[str, dict[str, str]] = {}  # list id → casefolded name → key
         self._names: dict[str, dict[str, str]] = {}  # list id → casefolded name or bare key → name
         self._tag_options: dict[str, set[str]] = {}  # list id → options of the tags field
-        self._segments: dict[str, set[str]] = {}  # list id → segment titles
+        self._segments: dict[str, dict[str, str]] = {}  # list id → segment title → segment id
 
     # -- waits and time ---------------------------------------------------------------------------------
 
@@ -148,9 +149,15 @@ class CampaignMonitorService:
         return own() if callable(own) else self._clock.now()
 
     def read_remote(self, **kwargs: Any) -> Any:
-        """The engine's read of this service (`ctctdesk.sync.readers`): per list and per state."""
+        """The engine's read of this service (`ctctdesk.sync.readers`): per list and per state. Each
+        read starts from fresh list definitions (fields, tag options, segments): the owner may have
+        changed them in Campaign Monitor since."""
         from ctctdesk.sync.campaign_monitor.reader import read_campaign_monitor
 
+        self._fields.clear()
+        self._names.clear()
+        self._tag_options.clear()
+        self._segments.clear()
         return read_campaign_monitor(self, **kwargs)
 
     # -- account -----------------------------------------------------------------------------------------
@@ -188,7 +195,7 @@ class CampaignMonitorService:
         self.list_names()[list_id] = name
         self._fields[list_id] = {}
         self._tag_options[list_id] = set()
-        self._segments[list_id] = set()
+        self._segments[list_id] = {}
         return ContactList(list_id, name)
 
     def rename_list(self, list_id: str, name: str) -> ContactList:
@@ -264,13 +271,30 @@ class CampaignMonitorService:
             elif missing := sorted(tags - options):
                 self.wire.update_field_options(list_id, have[model.TAGS_FIELD.casefold()], missing)
                 options.update(missing)
-            if list_id not in self._segments:
-                self._segments[list_id] = {str(s["Title"]) for s in self.wire.segments(list_id)}
+            segments = self._segments_of(list_id)
             for tag in sorted(tags):
                 title = model.segment_title(tag)
-                if title not in self._segments[list_id]:
-                    self.wire.create_segment(list_id, title, model.segment_rules(tag))
-                    self._segments[list_id].add(title)
+                if title not in segments:
+                    segments[title] = self.wire.create_segment(list_id, title, model.segment_rules(tag))
+
+    def _segments_of(self, list_id: str) -> dict[str, str]:
+        if list_id not in self._segments:
+            self._segments[list_id] = {str(s["Title"]): str(s["SegmentID"]) for s in self.wire.segments(list_id)}
+        return self._segments[list_id]
+
+    def _drop_tag(self, tag: str) -> None:
+        """The tag's option and segment off every list (its subscribers no longer carry it)."""
+        for list_id in self.list_names():
+            have = self._read_fields(list_id)
+            options = self._tag_options.get(list_id, set())
+            with translated("The list"):
+                if tag in options and model.TAGS_FIELD.casefold() in have:
+                    options.discard(tag)
+                    self.wire.replace_field_options(list_id, have[model.TAGS_FIELD.casefold()], sorted(options))
+                segments = self._segments_of(list_id)
+                segment_id = segments.pop(model.segment_title(tag), None)
+                if segment_id is not None:
+                    self.wire.delete_segment(segment_id)
 
     def iter_custom_fields(self) -> Iterator[CustomField]:
         names: dict[str, str] = {}
@@ -308,6 +332,42 @@ class CampaignMonitorService:
 
     def remove_tags(self, contact_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
         return self._retag(contact_ids, lambda tags: tags - set(tag_ids), "tag_remove")
+
+    def create_typed_custom_field(self, label: str, field_type: str) -> CustomField:
+        """Campaign Monitor's fields are made as text whatever the type: a value goes and comes back
+        exactly as the CRM writes it (its date fields take and show other formats)."""
+        return self.create_custom_field(label)
+
+    def _carrying(self, tags: Sequence[str]) -> list[str]:
+        wanted = set(tags)
+        return sorted(email for email, rc in self.picture.items() if wanted & set(model.tags_of(rc)))
+
+    def add_tags_by_tag(self, source_tag_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
+        for tag in tag_ids:
+            self.create_tag(tag)
+        return self.add_tags(self._carrying(source_tag_ids), tag_ids)
+
+    def rename_tag(self, tag_id: str, name: str) -> Tag:
+        """A new option and segment, the subscribers moved onto it, the old one dropped."""
+        self.create_tag(name)
+        carrying = self._carrying([tag_id])
+        for activity in self._retag(carrying, lambda tags: (tags - {tag_id}) | {name}, "tag_rename"):
+            if activity.errors:
+                raise CtctError(f"{DISPLAY_NAME} did not rename the tag “{tag_id}”: " + "; ".join(activity.errors))
+        self._drop_tag(tag_id)
+        return Tag(name, name)
+
+    def delete_tag(self, tag_id: str) -> list[Activity]:
+        activities = self.remove_tags(self._carrying([tag_id]), [tag_id])
+        if not any(a.errors for a in activities):
+            self._drop_tag(tag_id)
+        return activities
+
+    def list_member_emails(self, list_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+        """list id → the addresses of its active subscribers, 1,000 a request."""
+        return {list_id: frozenset(model.email_id(r.get("EmailAddress")) for page in
+                                   self.subscriber_pages(list_id, "active", None) for r in page)
+                for list_id in list_ids}  # fmt: skip
 
     def add_tags_to_lists(self, list_ids: Sequence[str], tag_ids: Sequence[str]) -> list[Activity]:
         wanted = set(list_ids)

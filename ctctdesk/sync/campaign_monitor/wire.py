@@ -69,6 +69,14 @@ class CmonWire(Protocol):
         """``PUT /lists/{listid}/customfields/{key}/options.json`` with ``KeepExistingOptions``."""
         ...
 
+    def replace_field_options(self, list_id: str, key: str, options: Sequence[str]) -> None:
+        """The same call with ``KeepExistingOptions: false``: exactly these options."""
+        ...
+
+    def delete_segment(self, segment_id: str) -> None:
+        """``DELETE /segments/{segmentid}.json``."""
+        ...
+
     def segments(self, list_id: str) -> Sequence[Mapping[str, Any]]:
         """``GET /lists/{listid}/segments.json``: ``[{SegmentID, Title}]``."""
         ...
