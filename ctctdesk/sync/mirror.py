@@ -155,6 +155,7 @@ class Mirror:
         if loaded is None:
             return
         change = {old.casefold(): new for old, new in renamed.items()}
+        self._forget_tag_names(change.keys())
         contacts = loaded[0]
         updated: dict[str, RemoteContact] = {}
         for cc_id, rc in contacts.items():
@@ -177,6 +178,17 @@ class Mirror:
             store.set_state("mirror_revision", revision)
         contacts.update(updated)
         self._cached = (revision, contacts)
+
+    def _forget_tag_names(self, folded_names: Iterable[str]) -> None:
+        """Drop the kept id → name of tags a push renamed, merged or deleted: a contact still carrying
+        such an id then makes the next read ask Constant Contact for the tags' names again."""
+        known = self.names()
+        if known is None:
+            return
+        gone = set(folded_names)
+        tags = {tag_id: name for tag_id, name in known[1].items() if name.casefold() not in gone}
+        if len(tags) != len(known[1]):
+            store.set_state("mirror_names", json.dumps([known[0], tags], sort_keys=True))
 
     def forget(self) -> None:
         with database_proxy.atomic():
