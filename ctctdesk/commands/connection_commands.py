@@ -7,9 +7,9 @@ secret: it may come from the environment variable CTCTDESK_CM_API_KEY or from st
 the one in use is a switch: the one in use is disconnected first (with the backup of its lists).
 
 Exit codes (also listed in `ctctdesk connect --help`):
-  0 done / connected          1 other Constant Contact error      2 usage error
+  0 done / connected          1 other error of the service        2 usage error
   3 not connected             4 connection broken (reconnect)     5 sign-in refused, denied or timed out
-  6 cancelled                 7 no usable system keyring          8 Constant Contact unreachable
+  6 cancelled                 7 no usable system keyring          8 the email service unreachable
   9 daily request allowance used up
   13-16 a file of the data folder cannot be used (damaged, locked, not writable, disk full)
 """
@@ -41,7 +41,7 @@ SERVICE_CHOICES = ("constant-contact", "campaign-monitor")
 
 EXIT_CODES_HELP = (
     "exit codes: 0 ok, 1 other error, 2 usage, 3 not connected, 4 connection broken, "
-    "5 sign-in refused/denied/timed out, 6 cancelled, 7 no system keyring, 8 Constant Contact "
+    "5 sign-in refused/denied/timed out, 6 cancelled, 7 no system keyring, 8 the email service "
     "unreachable, 9 daily allowance used up, 13 a data file is damaged, 14 the database is locked by "
     "another program, 15 the data folder is not writable, 16 the disk is full"
 )
@@ -83,8 +83,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     connect.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                          help="how long to wait for access to be allowed (default 300)")
     connect.add_argument("--no-activation", action="store_true",
-                         help="do not bring Constant Contact's lists and contacts into the CRM right after "
-                              "connecting (the first `ctctdesk sync --from-cc` does it later)")
+                         help="do not bring the email service's lists and contacts into the CRM right after "
+                              "connecting (the first `ctctdesk sync --pull` does it later)")
     connect.set_defaults(run=run_connect)
 
     status = subparsers.add_parser("status", parents=[common], epilog=EXIT_CODES_HELP,
