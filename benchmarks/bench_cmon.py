@@ -111,6 +111,7 @@ def bench_pull(count: int, rate: float) -> None:
               f"counts {dict(summary.counts)}; ok={summary.ok}")
         server.clock.advance(86_400)
         time.sleep(1.0)  # the client's rate window refills, as it would between two syncs
+        server.counters.reset()
         summary, used, elapsed = _timed(cm, lambda: service.run(service.preview("from_cc"), force=True))
         print(f"2. pull with nothing changed at {count:,} ({subscriptions:,} subscriptions): {used} requests, "
               f"{elapsed:.2f} s at {rate:g}/s ({_at_default_pace(used, elapsed, rate):.2f} s at the client's "
