@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from ctctdesk import email_services
+from ctctdesk.email_services import ActiveConnection
 from ctctdesk.file_problems import DataFileError, cannot_use_folder, problem_of
 from ctctdesk.settings_store import SETTINGS_FILE_NAME, SettingsStore
 
 if TYPE_CHECKING:
-    from ctctdesk.ctct.connection import Connection
     from ctctdesk.sync.service import SyncService
     from ctctdesk.ui.main_window import MainWindow
 
@@ -45,8 +46,10 @@ class AppContext:
     log_path: Path
     demo: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
-    #: the Constant Contact connection (settings, keyring tokens, API client) of this data folder
-    connection: Connection | None = None
+    #: the connection to the data folder's email service (settings, keyring, API client): Constant
+    #: Contact's `Connection` or Campaign Monitor's `CmonConnection`, behind one `ActiveConnection`
+    #: that follows a switch of service (Settings → Email service)
+    connection: ActiveConnection | None = None
     #: the sync service (created always; it raises a clear SyncError "Not connected to Constant
     #: Contact" when it needs an account and there is none)
     sync: SyncService | None = None
@@ -118,10 +121,9 @@ def prepare_data_folder(data_dir: Path) -> Path:
 def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None = None) -> AppContext:
     """Open (creating when missing) the data folder: logs, settings, database with up-to-date schema.
 
-    `sandbox_url` points the Constant Contact connection at a sandbox (--sandbox, demo mode).
+    `sandbox_url` points the chosen service's connection at a sandbox (--sandbox, demo mode).
     """
     from ctctdesk.crm.db import database_url_for, open_database
-    from ctctdesk.ctct.connection import Connection
 
     data_dir = Path(data_dir)
     log_path = prepare_data_folder(data_dir)
@@ -136,29 +138,90 @@ def build_context(data_dir: Path, *, demo: bool = False, sandbox_url: str | None
         log_path=log_path,
         demo=demo,
     )
+    if sandbox_url:
+        context.extras["sandbox_url"] = sandbox_url
+    service = email_services.chosen_service(settings)
     try:
-        attach_connection(context, Connection.open(data_dir, sandbox_url))  # no network or keyring yet
-    except BaseException:  # a damaged Constant Contact file: the caller gets no context to close
+        attach_connection(context, open_service_connection(service, data_dir, sandbox_url))  # no network yet
+    except BaseException:  # a damaged connection file: the caller gets no context to close
         context.close()
         raise
     return context
 
 
-def attach_connection(context: AppContext, connection: Connection) -> None:
-    """Give the context its Constant Contact connection and the sync service over it and the CRM.
+def open_service_connection(service: str, data_dir: Path, sandbox_url: str | None = None) -> Any:
+    """The connection of `service` for a data folder (no network, no keyring yet)."""
+    if service == email_services.CAMPAIGN_MONITOR:
+        from ctctdesk.cmon.connection import CmonConnection
+
+        return CmonConnection.open(data_dir, sandbox_url, service_factory=campaign_monitor_service)
+    from ctctdesk.ctct.connection import Connection
+
+    return Connection.open(data_dir, sandbox_url)
+
+
+def campaign_monitor_service(*, base_url: str, credentials: Any, client_id: str, clock: Any,
+                             quota: Any = None, origin: str | None = None, save_tokens: Any = None) -> Any:
+    """The sync engine's Campaign Monitor service for the chosen client, over the wire client: the
+    connection (in `ctctdesk.cmon`, which may not import the sync layer) gets it from here."""
+    from ctctdesk.cmon import wiring
+    from ctctdesk.sync.campaign_monitor.factory import service_over
+
+    # the wire client of the connection (its requests counted in the day's count), under the adapter
+    client = wiring.open_client(base_url, credentials, clock=clock, quota=quota, origin=origin,
+                                save_tokens=save_tokens)
+    return service_over(client, client_id)
+
+
+def service_of(connection: Any) -> str:
+    """Which service a bare connection talks to (by the name it gives itself)."""
+    name = getattr(connection, "display_name", email_services.DISPLAY_NAMES[email_services.CONSTANT_CONTACT])
+    for key, display in email_services.DISPLAY_NAMES.items():
+        if display == name:
+            return key
+    return email_services.CONSTANT_CONTACT
+
+
+def attach_connection(context: AppContext, connection: Any) -> None:
+    """Give the context its email service's connection and the sync service over it and the CRM.
 
     One place for the wiring, so demo mode (which brings a sandbox connection of its own) gets the same:
-    a disconnect, from the window or the command line, also takes the Constant Contact lists out of
-    the CRM (C6).
+    a disconnect, from the window or the command line, also takes the service's lists out of the CRM
+    (C6). A bare connection is wrapped in the `ActiveConnection` that follows a switch of service.
     """
     from ctctdesk.sync.mapping import load_mapping
     from ctctdesk.sync.service import SyncService
 
+    if not isinstance(connection, ActiveConnection):
+        connection = ActiveConnection(service_of(connection), connection)
     context.connection = connection
     settings = context.settings
     context.sync = SyncService(context.database, connection,
                                mapping=(lambda: load_mapping(settings)) if settings is not None else None)
     connection.add_disconnect_hook(lambda: forget_account_with_backup(context))
+
+
+def switch_service(context: AppContext, service: str, connection: Any = None) -> bool:
+    """Make `service` the data folder's email service; True when it changed.
+
+    Switching is a disconnect of the other service first, with its backup and the removal of its lists
+    from the CRM (C6, the disconnect hook); only then is the choice saved in settings.json and the new
+    service's connection (`connection`, or the data folder's own) put in place. The caller asks the user
+    before (it removes lists); a disconnect that fails raises and nothing is switched.
+    """
+    active = context.connection
+    assert active is not None
+    email_services.check_service(service)
+    if active.service == service:
+        return False
+    if active.status().state.value != "not connected":
+        active.disconnect()
+    context.settings.set(email_services.SETTING, service)
+    if connection is None:
+        connection = open_service_connection(service, context.data_dir, context.extras.get("sandbox_url"))
+    active.switch(service, connection)
+    log.info("Email service switched to %s", email_services.display_name(service))
+    return True
 
 
 def forget_account_with_backup(context: AppContext) -> int:
@@ -169,7 +232,8 @@ def forget_account_with_backup(context: AppContext) -> int:
 
     context.last_disconnect_backup = write_backup(context.data_dir)
     if context.last_disconnect_backup is not None:
-        log.info("Lists linked to Constant Contact backed up to %s", context.last_disconnect_backup)
+        name = context.connection.display_name if context.connection is not None else "the email service"
+        log.info("Lists linked to %s backed up to %s", name, context.last_disconnect_backup)
     assert context.sync is not None
     return context.sync.forget_account()
 
@@ -201,6 +265,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
         context.ask = Interaction()
     window = MainWindow(context)
     lists_tab = ListsTab(tasks=context.tasks)
+    lists_tab.service_name = lambda: context.connection.display_name if context.connection else "Constant Contact"
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
@@ -228,13 +293,19 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
 def install_constant_contact_ui(
     window: MainWindow, context: AppContext, *, on_crm_changed: Any = None
 ) -> None:
-    """Settings → Constant Contact (unless mounted already) and the Synchronize tab, on one connection."""
-    from ctctdesk.ui.connection_page import PAGE_TITLE, install_connection_ui
+    """Settings → Email service with the page of the service in use (Constant Contact or Campaign
+    Monitor; unless mounted already) and the Synchronize tab, on one connection."""
+    from ctctdesk.ui.connection_page import PAGE_TITLE, make_connection_page
+    from ctctdesk.ui.email_service_page import PAGE_TITLE as SERVICE_PAGE_TITLE
+    from ctctdesk.ui.email_service_page import ServicePages
     from ctctdesk.ui.sync_tab import install_sync_ui
 
     page = None
-    if PAGE_TITLE not in window.settings_tab.page_titles():
-        page = install_connection_ui(window, context)
+    titles = window.settings_tab.page_titles()
+    if PAGE_TITLE not in titles and SERVICE_PAGE_TITLE not in titles:
+        page = ServicePages(window, context, switch=lambda service: switch_service(context, service),
+                            mount_constant_contact=lambda: make_connection_page(window, context))
+        window.service_pages = page
     window.sync_tab = install_sync_ui(
         window,
         context,
@@ -268,7 +339,7 @@ def install_auto_sync(window: MainWindow, context: AppContext, *, on_crm_changed
             sync_tab.choose(sync_tab.direction)  # the preview shown is out of date: Run must not apply it
 
     auto.attempted.connect(attempted)
-    window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto))
+    window.settings_tab.add_page(PAGE_TITLE, SchedulePage(auto, service_name=lambda: connection.display_name))
     window.auto_sync = auto
     window.tray = TrayController(window, auto)
     auto.start()

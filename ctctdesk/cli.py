@@ -45,7 +45,8 @@ def common_options(*, suppress_defaults: bool) -> argparse.ArgumentParser:
         "--sandbox",
         metavar="URL",
         default=default,
-        help="point every Constant Contact URL at a sandbox, e.g. http://127.0.0.1:8765",
+        help="point the email service in use at a local sandbox, e.g. http://127.0.0.1:8765 (Constant Contact) or "
+        "the Campaign Monitor emulator's address",
     )
     return parser
 
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="start the built-in Constant Contact sandbox with sample data and open the window",
     )
     parser.add_argument(
+        "--service",
+        dest="demo_service",
+        choices=("constant-contact", "campaign-monitor"),
+        help="with --demo: the email service of the demo (default constant-contact); campaign-monitor "
+        "starts the built-in Campaign Monitor emulator and connects to it with its API key",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="check this installation: open the window offscreen on a temporary data folder, run a demo "
@@ -104,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_self_test()
     if run is None:
+        if getattr(args, "demo_service", None) and not args.demo:
+            parser.error("--service before a command is for --demo; use `ctctdesk connect --service …` to "
+                         "connect a data folder")
         if getattr(args, "demo", False):  # the command line chooses demo mode; app never imports it
             from ctctdesk.demo import run_demo_gui
 

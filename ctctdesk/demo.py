@@ -97,20 +97,23 @@ class Demo:
 
 
 def run_demo_gui(args: argparse.Namespace) -> int:
-    """`ctctdesk --demo`: the main window over a fresh demo; the initial activation starts once it shows."""
+    """`ctctdesk --demo [--service campaign-monitor]`: the main window over a fresh demo; the initial
+    activation starts once it shows."""
     from ctctdesk.app import run_gui
 
     return run_gui(args, open_session=open_demo_session)
 
 
-def open_demo_session(_args: argparse.Namespace) -> GuiSession:
+def open_demo_session(args: argparse.Namespace) -> GuiSession:
     """A started demo as the window's session: it stops (sandbox, temporary folder) after the window."""
     from ctctdesk.app import GuiSession
+    from ctctdesk.email_services import CAMPAIGN_MONITOR, display_name
 
-    demo = start_demo()
+    service = getattr(args, "demo_service", None) or "constant-contact"
+    demo = start_cmon_demo() if service == CAMPAIGN_MONITOR else start_demo()
 
     def after_show(window: Any) -> None:
-        print(f"Demo: Constant Contact sandbox at {demo.sandbox.base_url}, data folder {demo.data_dir}")
+        print(f"Demo: {display_name(service)} sandbox at {demo.sandbox.base_url}, data folder {demo.data_dir}")
         window.sync_tab.start_activation()
 
     return GuiSession(demo.data_dir, demo.context, after_show=after_show, after_close=demo.stop)
@@ -156,6 +159,88 @@ def start_demo(data_dir: Path | None = None, *, sandbox_config: SandboxConfig | 
     context.extras["demo_note"] = DEMO_NOTE
     log.info("Demo started: sandbox at %s, data folder %s", sandbox.base_url, data_dir)
     return Demo(data_dir, context, sandbox, connection, facts, owns_data_dir)
+
+
+CMON_DEMO_NOTE = ("Demo mode: a built-in Campaign Monitor emulator with sample data on both sides, in a "
+                  "temporary data folder; the API key is kept in memory only. The initial activation runs "
+                  "at start — then preview either direction and run it.")
+CMON_ONLY_PEOPLE = 30
+
+
+def start_cmon_demo(data_dir: Path | None = None, *, crm_contacts: int = DEMO_CRM_CONTACTS,
+                    clock: Clock | None = None, emulator_config: Any = None) -> Demo:  # fmt: skip
+    """The demo with Campaign Monitor as the email service (`ctctdesk --demo --service campaign-monitor`).
+
+    The emulator starts in this process with the sample account (a client holding a list shared with the
+    CRM, and lists and people only it has); the API key comes from its control interface
+    (``GET /_sandbox/api_key``), as a script would fetch it, and the connection connects with it and
+    chooses the only client — no browser, no question. `emulator_config` (a `CmonConfig`) defaults to
+    the emulator's own, with its assumed request rate (see its NOTES.md).
+    """
+    import requests
+
+    from ctctdesk.app import attach_connection, build_context, campaign_monitor_service
+    from ctctdesk.cmon.connection import CmonConnection, CmonSettings
+    from ctctdesk.crm.demo_data import generate
+    from ctctdesk.email_services import CAMPAIGN_MONITOR, SETTING, ActiveConnection
+    from ctctdesk.sandbox.cmon.server import CmonConfig, CmonServer
+
+    owns_data_dir = data_dir is None
+    data_dir = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp(prefix="ctctdesk-demo-"))
+    context = build_context(data_dir, demo=True)
+    try:
+        generate(contacts=crm_contacts, seed=DEMO_CRM_SEED)
+        server = CmonServer(emulator_config or CmonConfig(client_names=("Demo Office",))).start()
+    except BaseException:
+        context.close()
+        raise
+    try:
+        facts = seed_cmon_emulator(server)
+        answer = requests.get(f"{server.base_url}/_sandbox/api_key", timeout=10)
+        answer.raise_for_status()
+        connection = CmonConnection(data_dir, settings=CmonSettings.for_sandbox(server.base_url),
+                                    token_store=DemoTokenStore(), clock=clock,
+                                    service_factory=campaign_monitor_service)  # fmt: skip
+        connection.connect_api_key(answer.json()["api_key"])  # one client: chosen by itself
+        context.settings.set(SETTING, CAMPAIGN_MONITOR)  # the temporary folder's email service
+    except BaseException:
+        server.stop()
+        context.close()
+        raise
+    attach_connection(context, ActiveConnection(CAMPAIGN_MONITOR, connection))
+    context.extras["demo_note"] = CMON_DEMO_NOTE
+    log.info("Demo started: Campaign Monitor emulator at %s, data folder %s", server.base_url, data_dir)
+    return Demo(data_dir, context, server, connection, facts, owns_data_dir)  # type: ignore[arg-type]
+
+
+def seed_cmon_emulator(server: Any) -> dict[str, Any]:
+    """The emulator's sample client: the CRM's shared list with some of its people (a few edited or
+    unsubscribed in Campaign Monitor since), plus lists and people only Campaign Monitor has."""
+    from ctctdesk.sandbox.cmon.seed import seed
+
+    state = server.state
+    people = _crm_people(SHARED_PEOPLE)
+    changed: list[str] = []
+    unsubscribed: list[str] = []
+    with state.lock:
+        client_id = next(iter(state.clients))
+        shared = state.create_list(client_id, SHARED_LIST)
+        webinar = state.create_list(client_id, "Spring Webinar")
+        for index, person in enumerate(people):
+            body = {"EmailAddress": person["email"], "Name": f"{person['first_name']} {person['last_name']}"}
+            state.add_or_update(shared, body, resubscribe=False)
+            if index % 3 == 0:
+                state.add_or_update(webinar, body, resubscribe=False)
+            if index % 8 == 1:  # renamed in Campaign Monitor since: the pull brings the new name
+                state.add_or_update(shared, {**body, "Name": f"{person['first_name']} {person['last_name']}-Ray"},
+                                    resubscribe=False)
+                changed.append(person["email"])
+            if index % 11 == 5:  # unsubscribed through a campaign footer (R3)
+                state.unsubscribe(shared, person["email"])
+                unsubscribed.append(person["email"])
+    only_cm = seed(state, subscribers=CMON_ONLY_PEOPLE, lists=2, seed_value=11)
+    return {"shared_list": SHARED_LIST, "shared_people": [p["email"] for p in people],
+            "changed_in_cm": changed, "unsubscribed_in_cm": unsubscribed, "cm_only": only_cm}
 
 
 def connect_automatically(connection: Connection, sandbox: SandboxServer) -> None:

@@ -3,7 +3,10 @@
 Starts the demo as `ctctdesk --demo` does (sample CRM, the built-in Constant Contact sandbox, connected),
 opens the main window at a common laptop size and visits each tab as a person would: a list with a
 filter, the companies, a preview of "Update Constant Contact from CRM", the summary of that run with
-the history, and Settings → Constant Contact. Each view is saved to docs/screenshots/NN-name.png.
+the history, Settings → Constant Contact and Settings → Email service. Then the same demo with Campaign
+Monitor as the email service (`ctctdesk --demo --service campaign-monitor`): the Synchronize tab after a
+pull and Settings → Campaign Monitor, connected and (on a fresh page) choosing among two clients. Each
+view is saved to docs/screenshots/NN-name.png.
 Regenerate them when the GUI changes; look at each one before committing.
 
 Run: QT_QPA_PLATFORM=offscreen python docs/make_screenshots.py
@@ -105,11 +108,62 @@ def main() -> int:
         window.settings_tab.show_page(PAGE_TITLE)
         wait_until("the Constant Contact page", lambda: window.settings_tab.isVisible(), settle=0.8)
         shoot("05-constant-contact")
+
+        # 6. Settings → Email service, Campaign Monitor ticked (not switched)
+        window.settings_tab.show_page("Email service")
+        window.service_pages.chooser.select("campaign-monitor")
+        wait_until("the Email service page", lambda: window.settings_tab.isVisible(), settle=0.5)
+        shoot("06-email-service")
     finally:
         window.close()
         demo.context.close()
         demo.stop()
+    campaign_monitor_shots(app, wait_until, SIZE)
     return 0
+
+
+def campaign_monitor_shots(app, wait_until, size) -> None:
+    """The demo with Campaign Monitor: the Synchronize tab after the pull and a push preview, Settings →
+    Campaign Monitor connected, and the client picker of a key that reaches two clients."""
+    from ctctdesk.app import build_window
+    from ctctdesk.demo import start_cmon_demo
+
+    demo = start_cmon_demo()
+    window = build_window(demo.data_dir, context=demo.context)
+    try:
+        window.resize(*size)
+        window.show()
+
+        def shoot(name: str, widget=None) -> None:
+            path = OUT / f"{name}.png"
+            (widget or window).grab().save(str(path))
+            print(f"wrote {path.relative_to(OUT.parent.parent)}")
+
+        sync = window.sync_tab
+        window.tabs.setCurrentWidget(sync)
+        wait_until("the connection", lambda: sync.connected)
+        sync.start_activation()
+        wait_until("the initial activation", lambda: sync.idle and sync.last_summary is not None)
+        sync.choose("to_cc")
+        wait_until("the push preview", lambda: sync.idle and sync.preview is not None, settle=0.6)
+        shoot("07-campaign-monitor-sync")
+
+        window.settings_tab.show_page("Campaign Monitor")
+        page = window.service_pages.page
+        wait_until("the Campaign Monitor page", lambda: page.status is not None and not page.busy, settle=0.6)
+        shoot("08-campaign-monitor")
+
+        # the page as it asks which client, for an agency key reaching two (shown on its own)
+        from ctctdesk.cmon.connection import ClientChoice
+
+        page._key_checked(("choose", [ClientChoice("c-1", "Demo Office"), ClientChoice("c-2", "Harbour Bakery")]))
+        page.apiKeyEdit.setText("an api key")
+        wait_until("the client picker", lambda: page.clientBox.isVisible(), settle=0.4)
+        shoot("09-campaign-monitor-client")
+    finally:
+        window.close()
+        demo.context.close()
+        demo.stop()
 
 
 if __name__ == "__main__":

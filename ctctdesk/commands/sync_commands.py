@@ -1,4 +1,9 @@
-"""`ctctdesk sync --to-cc | --from-cc | --both [--full] [--dry-run] [--json] [--force]` (X1).
+"""`ctctdesk sync --push | --pull | --both [--full] [--dry-run] [--json] [--force]` (X1).
+
+--push updates the email service in use from the CRM, --pull the CRM from it; the service is the data
+folder's (Constant Contact or Campaign Monitor, `ctctdesk status` says which). The older --to-cc and
+--from-cc stay as aliases, but only while Constant Contact is the service: they name it, and a script
+written for it must not quietly push somewhere else after a switch (exit code 2 then).
 
 The same engine and history as the Synchronize tab (trigger "command line"): a dry run prints the
 plan, a run prints the summary; ``--json`` prints one JSON document for scripts.
@@ -28,10 +33,15 @@ EXIT_NEEDS_CONFIRMATION = 10
 EXIT_PULL_FIRST = 11
 EXIT_BUSY = 12
 
+EXIT_USAGE = 2
+
 EPILOG = (
+    "--push/--pull act on the data folder's email service (Constant Contact or Campaign Monitor); "
+    "--to-cc/--from-cc are their older names for Constant Contact and are refused (exit code 2) while "
+    "Campaign Monitor is the service. "
     "exit codes: 0 ok, 1 error, 3 not connected, 4 connection broken, 6 cancelled, 7 no system keyring, "
     "9 daily allowance used up, 10 needs confirmation (use --force after checking --dry-run), "
-    "11 pull first (run --from-cc once before pushing), 12 another synchronization is running, "
+    "11 pull first (run --pull once before pushing), 12 another synchronization is running, "
     "13 a data file is damaged, 14 the database is locked by another program, 15 the data folder is not "
     "writable, 16 the disk is full"
 )
@@ -58,22 +68,27 @@ def exit_code_of(summary: Any) -> int:
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "sync", parents=[common], epilog=EPILOG,
-        help="synchronize the CRM and Constant Contact in one direction (or both)",
+        help="synchronize the CRM and the email service in one direction (or both)",
     )  # fmt: skip
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--to-cc", dest="direction", action="store_const", const="to_cc",
-                       help="Update Constant Contact from CRM")
-    which.add_argument("--from-cc", dest="direction", action="store_const", const="from_cc",
-                       help="Update CRM from Constant Contact")
+    which.add_argument("--push", dest="direction", action="store_const", const="to_cc",
+                       help="update the email service (Constant Contact or Campaign Monitor) from the CRM")
+    which.add_argument("--pull", dest="direction", action="store_const", const="from_cc",
+                       help="update the CRM from the email service")
     which.add_argument("--both", dest="direction", action="store_const", const="both",
-                       help="from Constant Contact first, then to Constant Contact")
+                       help="pull first, then push")
+    which.add_argument("--to-cc", dest="cc_direction", action="store_const", const="to_cc",
+                       help="Constant Contact only: the same as --push")
+    which.add_argument("--from-cc", dest="cc_direction", action="store_const", const="from_cc",
+                       help="Constant Contact only: the same as --pull")
     parser.add_argument("--full", action="store_true",
-                        help="full check: read every Constant Contact contact, not only what changed (R16)")
+                        help="full check: read every contact of the email service, not only what changed "
+                             "(R16)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
     parser.add_argument("--force", action="store_true",
-                        help="run even when the plan removes a lot from Constant Contact (check it with "
-                             "--dry-run first)")
+                        help="run even when the plan removes a lot from the email service (check it "
+                             "with --dry-run first)")
     parser.set_defaults(run=run_sync)
 
 
@@ -89,13 +104,14 @@ class PhasePrinter:
         self._phase = ""
         self._line = ""
         self._text = ""
+        self.service = "Constant Contact"  # named in "waiting for …" (set to the service in use)
 
     def __call__(self, p: Any) -> None:
         if self.quiet:
             return
         if p.phase.startswith("Waiting") and self._phase:
             # a wait inside the current phase (a bulk job polled): said on that phase's line
-            self._text = self._line + " — waiting for Constant Contact" + (" (queued)" if p.queued else "")
+            self._text = self._line + f" — waiting for {self.service}" + (" (queued)" if p.queued else "")
         else:
             if p.phase != self._phase:
                 self.finish()
@@ -103,7 +119,7 @@ class PhasePrinter:
             done = min(p.done, p.total)
             detail = f" {done:,}/{p.total:,}" if p.total > 1 else ""  # no “1/1” for one-step phases
             self._line = f"  {p.phase}{detail}"
-            self._text = self._line + (" (queued by Constant Contact)" if p.queued else "")
+            self._text = self._line + (f" (queued by {self.service})" if p.queued else "")
         if self.live:
             print(f"\r{self._text}\033[K", end="", file=self.stream, flush=True)
 
@@ -112,6 +128,11 @@ class PhasePrinter:
         if self._text:
             print(f"\r{self._text}\033[K" if self.live else self._text, file=self.stream, flush=True)
         self._phase = self._line = self._text = ""
+
+
+def _say(text: str, service: str) -> str:
+    """A text the engine words for Constant Contact, worded for the service in use."""
+    return text.replace("Constant Contact", service) if service else text
 
 
 def _fail(message: str, code: int) -> int:
@@ -147,7 +168,7 @@ def _plan_json(preview: Any) -> dict[str, Any]:
 
 
 def _summary_json(summary: Any) -> dict[str, Any]:
-    from ctctdesk.sync.presenting import summary_tree
+    from ctctdesk.sync.presenting import for_service, summary_tree
 
     return {
         "run_id": summary.run_id,
@@ -163,18 +184,20 @@ def _summary_json(summary: Any) -> dict[str, Any]:
         "stop": summary.stop.value,
         "stopped_reason": summary.stopped_reason,
         "ok": summary.ok,
-        "tree": [child.to_dict() for child in summary_tree(summary).children],  # as the window shows it
+        # as the window shows it, worded for the service the run talked to
+        "tree": [child.to_dict() for child in for_service(summary_tree(summary), summary.service).children],
     }
 
 
 def print_summary(summary: Any) -> None:
     """The run summary as the Synchronize tab shows it (one presenter), as indented lines."""
-    from ctctdesk.sync.presenting import DIRECTION_TEXT, summary_lines
+    from ctctdesk.sync.presenting import direction_text, summary_lines
 
-    direction = DIRECTION_TEXT[summary.direction.value if summary.direction else "connection"]
+    service = getattr(summary, "service", "")
+    direction = direction_text(summary.direction or "connection", service)
     print(f"Run {summary.run_id}: {direction} ({summary.trigger})")
     for line in summary_lines(summary):
-        print(line)
+        print(_say(line, service))
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -191,6 +214,16 @@ def run_sync(args: argparse.Namespace) -> int:
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
     except (CrmError, CtctError, DataFileError) as error:
         return _fail(str(error), exit_code(error, EXIT_ERROR))
+    name = context.connection.display_name
+    progress.service = name
+    if getattr(args, "cc_direction", None):
+        if context.connection.service != "constant-contact":
+            context.close()
+            alias = "--to-cc" if args.cc_direction == "to_cc" else "--from-cc"
+            plain = "--push" if args.cc_direction == "to_cc" else "--pull"
+            return _fail(f"{alias} is for Constant Contact, and this data folder uses {name}: use {plain}.",
+                         EXIT_USAGE)
+        args.direction = args.cc_direction
     try:
         service = context.sync
         if args.direction == "to_cc" and not args.dry_run:
@@ -198,10 +231,11 @@ def run_sync(args: argparse.Namespace) -> int:
         preview = service.preview(args.direction, on_progress=progress, full=args.full)
         if args.dry_run:
             if args.json:
-                print(json.dumps(_plan_json(preview), indent=2))
+                print(json.dumps({**_plan_json(preview), "service": name}, indent=2))
             else:
+                print(f"Email service: {name}")
                 for line in preview.lines:
-                    print(line)
+                    print(_say(line, name))
                 if preview.needs_confirmation:
                     print(f"Needs confirmation: {preview.guard_reason}")
             return EXIT_OK
@@ -210,12 +244,12 @@ def run_sync(args: argparse.Namespace) -> int:
     except GuardTripped as error:
         return _fail(f"{error} Check with --dry-run, then run again with --force.", EXIT_NEEDS_CONFIRMATION)
     except NotConnectedError:
-        return _fail("Not connected to Constant Contact. Run `ctctdesk connect` first (or connect on the "
-                     "Constant Contact page of the window).", EXIT_NOT_CONNECTED)
+        return _fail(f"Not connected to {name}. Run `ctctdesk connect` first (or connect on the "
+                     f"{name} page of the window's Settings).", EXIT_NOT_CONNECTED)
     except KeyringUnavailable as error:
         return _fail(str(error), EXIT_NO_KEYRING)
     except PullFirst as error:
-        return _fail(f"{error} (ctctdesk sync --from-cc)", EXIT_PULL_FIRST)
+        return _fail(f"{_say(str(error), name)} (ctctdesk sync --pull)", EXIT_PULL_FIRST)
     except RunInProgress as error:
         return _fail(str(error), EXIT_BUSY)
     except (AuthRevoked, AuthExpired) as error:
@@ -228,7 +262,7 @@ def run_sync(args: argparse.Namespace) -> int:
         progress.finish()
         context.close()
     if args.json:
-        print(json.dumps(_summary_json(summary), indent=2))
+        print(json.dumps({**_summary_json(summary), "service": summary.service}, indent=2))
     else:
         print_summary(summary)
     code = exit_code_of(summary)

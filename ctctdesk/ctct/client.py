@@ -212,6 +212,9 @@ def _encode(data: Any) -> bytes:
 class CtctClient:
     """Constant Contact V3 operations the sync uses."""
 
+    #: The service's name as the tab, the command line and the history say it (`EmailService`).
+    display_name = "Constant Contact"
+
     def __init__(self, transport: ApiTransport) -> None:
         self.transport = transport
 

@@ -29,7 +29,17 @@ ActivityProgress = Callable[[Activity], None]
 
 
 class EmailService(Protocol):
-    """Lists, contacts, bulk activities and custom fields of one email-marketing account."""
+    """Lists, contacts, bulk activities and custom fields of one email-marketing account.
+
+    Optional, found by `ctctdesk.sync.readers`: ``read_remote`` (the service's own reading strategy)
+    and ``take_written`` (writes no read would bring back, folded into the mirror after a push).
+    """
+
+    @property
+    def display_name(self) -> str:
+        """What people call the service ("Constant Contact", "Campaign Monitor"): the tab, the command
+        line and the history say it."""
+        ...
 
     def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
         """Within it, every wait of the service's client on this thread (pacing, retries, polling) ends

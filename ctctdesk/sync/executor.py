@@ -111,11 +111,12 @@ class Executor:
     def __init__(self, client: EmailService | None, plan: Plan, builder: BaselineBuilder,
                  writer: store.BaselineWriter, *, run_id: int, remote: RemoteSnapshot | None = None,
                  on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-                 step_hook: StepHook | None = None) -> None:  # fmt: skip
+                 step_hook: StepHook | None = None,
+                 after_remote_step: Callable[[], None] | None = None) -> None:  # fmt: skip
         self.plan = plan
         self.run = RunState(client, builder, writer, run_id, remote=remote, on_progress=on_progress,
                             cancel=cancel, step_hook=step_hook, local=LocalWriter(plan.crm_names),
-                            field_types=plan.field_types)  # fmt: skip
+                            field_types=plan.field_types, after_remote_step=after_remote_step)  # fmt: skip
 
     @property
     def result(self) -> ExecResult:

@@ -190,6 +190,22 @@ class Mirror:
         if len(tags) != len(known[1]):
             store.set_state("mirror_names", json.dumps([known[0], tags], sort_keys=True))
 
+    def record_contacts(self, contacts: Mapping[str, RemoteContact]) -> None:
+        """Fold in contacts a push wrote, as the service confirmed them, for a service whose reads do
+        not bring its own writes back (`ctctdesk.sync.readers.written_by`)."""
+        if not contacts:
+            return
+        loaded = self.load(store.get_state("mirror_account"))
+        if loaded is None:
+            return
+        with database_proxy.atomic():
+            self._delete(contacts)
+            self._write(contacts.values())
+            revision = store.new_revision()
+            store.set_state("mirror_revision", revision)
+        loaded[0].update(contacts)
+        self._cached = (revision, loaded[0])
+
     def forget(self) -> None:
         with database_proxy.atomic():
             sql.execute(f"DELETE FROM {TABLE}")

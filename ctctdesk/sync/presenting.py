@@ -53,6 +53,17 @@ DIRECTION_TEXT = {
     "both": "Both ways",
     "connection": "Connection",  # a history entry about the connection (C7), not a run
 }
+DEFAULT_SERVICE = "Constant Contact"  # the service of history rows written before there were two
+
+
+def direction_text(direction: object, service: str = "") -> str:
+    """“CRM → Campaign Monitor”: a direction worded with the service it talks to (Constant Contact
+    when none is named)."""
+    key = str(getattr(direction, "value", direction) or "connection")
+    text = DIRECTION_TEXT.get(key, key)
+    return text.replace(DEFAULT_SERVICE, service) if service else text
+
+
 EVENT_ADVICE = "Reconnect in Settings → Constant Contact; nothing is lost, the next sync catches up."
 FIELD_TEXT = {
     "email": "email",
@@ -588,7 +599,7 @@ def summary_tree(summary) -> Node:
     kind = "ok" if summary.ok else ("error" if summary.stopped_reason or summary.errors else "warning")
     head = root.add(Node(result_text(summary), kind=kind))
     started = summary.started_at.astimezone() if summary.started_at.tzinfo else summary.started_at
-    head.add(Node(f"{DIRECTION_TEXT.get(summary.direction, summary.direction)}, "
+    head.add(Node(f"{direction_text(summary.direction, getattr(summary, 'service', ''))}, "
                   f"started {started:%Y-%m-%d %H:%M:%S} ({summary.trigger})", kind="detail"))
     if summary.finished_at is not None:
         seconds = (summary.finished_at - summary.started_at).total_seconds()
@@ -641,6 +652,23 @@ def plan_title(plan_direction: Direction | str) -> str:
 def plan_lines(plan: Plan, limit: int | None = CLI_DETAIL_ROWS, not_sent: Sequence[str] = ()) -> list[str]:
     """The plan tree as indented text for ``ctctdesk sync --dry-run``: the same rows as the window."""
     return [f"{plan_title(plan.direction)}:", *plan_tree(plan, not_sent=not_sent).lines("  ", limit)]
+
+
+def for_service(tree: Node, name: str) -> Node:
+    """The same rows for another email service: each "Constant Contact" says ``name`` instead (the
+    service's `display_name`), so the Synchronize tab and the command line name the one they talk to."""
+    if name and name != DEFAULT_SERVICE:
+        tree.text = tree.text.replace(DEFAULT_SERVICE, name)
+        for child in tree.children:
+            for_service(child, name)
+    return tree
+
+
+def lines_for_service(lines: Sequence[str], name: str) -> tuple[str, ...]:
+    """`for_service` for text lines (``plan_lines``, the preview's lines)."""
+    if not name or name == DEFAULT_SERVICE:
+        return tuple(lines)
+    return tuple(line.replace(DEFAULT_SERVICE, name) for line in lines)
 
 
 def plan_to_dict(plan: Plan) -> dict:

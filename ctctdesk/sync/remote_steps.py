@@ -14,13 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 
-from ctctdesk.ctct.client import MAX_CONTACT_IDS_PER_ACTIVITY, MAX_TAGS_PER_ACTIVITY, Activity
+from ctctdesk.ctct.client import MAX_CONTACT_IDS_PER_ACTIVITY, MAX_TAGS_PER_ACTIVITY, Activity, Contact
 from ctctdesk.ctct.errors import Conflict as CtctConflict
 from ctctdesk.ctct.errors import CtctError, ValidationError
 from ctctdesk.sync.errors import SyncCancelled
 from ctctdesk.sync.mapping import ADDRESS_FIELD, DEFAULT_FIELD_TYPE, TAG_PREFIX, is_carried, is_tag, tag_name
 from ctctdesk.sync.operations import CreateContact, Operation, RenameList, UpdateContact
 from ctctdesk.sync.progress import report
+from ctctdesk.sync.readers import display_name
 from ctctdesk.sync.remote_reader import INCLUDE, iso
 from ctctdesk.sync.snapshot import CUSTOM_PREFIX, FieldValues
 from ctctdesk.sync.step_journal import Partial, RunState
@@ -35,15 +36,16 @@ def wait_all(run: RunState, activities: Sequence[Activity], phase: str) -> list[
     for index, activity in enumerate(activities):
         def progress(a: Activity, index: int = index) -> None:
             if a.queued:
-                report(run.on_progress, "Waiting for Constant Contact", index, total, queued=True,
-                       message="Constant Contact has queued this job; it starts when its turn comes.")
+                name = display_name(run.client)
+                report(run.on_progress, f"Waiting for {name}", index, total, queued=True,
+                       message=f"{name} has queued this job; it starts when its turn comes.")
             else:
                 report(run.on_progress, phase, index * 100 + a.percent_done, total * 100)
 
         cancelled = (lambda: run.cancel.is_set()) if run.cancel is not None else None
         final = run.client.wait(activity, progress, cancelled=cancelled)
         if not final.done:
-            raise SyncCancelled("Cancelled while Constant Contact was working.")
+            raise SyncCancelled(f"Cancelled while {display_name(run.client)} was working.")
         finished.append(final)
     return finished
 
@@ -56,7 +58,7 @@ def delete_lists(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
     ids = [op.list.cc_id for op in ops if op.list.cc_id]  # type: ignore[attr-defined]
     results = wait_all(run, run.client.delete_lists(ids), "Deleting lists")
     if not all(a.succeeded for a in results):
-        raise CtctError("Constant Contact did not delete every list: " + "; ".join(
+        raise CtctError(f"{display_name(run.client)} did not delete every list: " + "; ".join(
             e for a in results for e in a.errors))
     return {op.op_id: None for op in ops}
 
@@ -119,7 +121,7 @@ def _custom_field_names(run: RunState, labels: Iterable[str]) -> dict[str, str]:
             else:  # the type chosen in the field mapping (R11)
                 made = run.client.create_typed_custom_field(label, kind)
         except ValidationError as error:  # e.g. the account's custom fields are used up (R15)
-            run.refused_labels[label] = _reason(error)
+            run.refused_labels[label] = _reason(error, display_name(run.client))
             continue
         run.labels_to_names[label] = made.name
         run.labels_to_ids[label] = made.custom_field_id
@@ -267,7 +269,14 @@ def _import(run: RunState, rows_by_lists: Mapping[tuple[str, ...], list[dict]], 
     errors = refused + [("", e) for a in finished for e in a.errors]
     wanted = {row["email"] for rows in rows_by_lists.values() for row in rows}
     ids: dict[str, str] = {}
-    for page in run.client.contact_pages(updated_after=iso(started)):
+    if activities and all("contact_ids" in a.status for a in finished):
+        # A service whose imports answer at once names what it wrote: nothing to read back.
+        for a in finished:
+            ids.update((e, i) for e, i in a.status["contact_ids"].items() if e in wanted)
+        pages: Iterable[Sequence[Contact]] = ()
+    else:
+        pages = run.client.contact_pages(updated_after=iso(started))
+    for page in pages:
         for contact in page:
             email = (contact.email or "").lower()
             if email in wanted:
@@ -292,7 +301,7 @@ def _submit_import(run: RunState, rows: Sequence[dict], list_ids: list[str],
         return run.client.import_contacts(rows, list_ids)
     except ValidationError as error:
         if len(rows) == 1:
-            refused.append((rows[0].get("email", ""), _reason(error)))
+            refused.append((rows[0].get("email", ""), _reason(error, display_name(run.client))))
             return []
         run.check_cancel()
         half = len(rows) // 2
@@ -300,10 +309,10 @@ def _submit_import(run: RunState, rows: Sequence[dict], list_ids: list[str],
                 + _submit_import(run, rows[half:], list_ids, refused))
 
 
-def _reason(error: ValidationError) -> str:
-    """What Constant Contact said about one refused contact, without the row positions of the request."""
+def _reason(error: ValidationError, service: str = "Constant Contact") -> str:
+    """What the service said about one refused contact, without the row positions of the request."""
     detail = "; ".join(re.sub(r"#/import_data/\d+/", "", item.error_message) for item in error.items[:3])
-    return f"Constant Contact refused this contact: {detail or 'no detail given'}"
+    return f"{service} refused this contact: {detail or 'no detail given'}"
 
 
 def _skip(run: RunState, fields: FieldValues, reason: str) -> None:
@@ -335,7 +344,7 @@ def import_new(run: RunState, ops: Sequence[Operation]) -> dict[int, str]:
             continue
         cc_id = ids.get(op.fields.email)
         if cc_id is None:
-            _skip(run, op.fields, _row_error(errors, op.fields.email))
+            _skip(run, op.fields, _row_error(errors, op.fields.email, display_name(run.client)))
         else:
             confirmed[op.op_id] = cc_id
     adds = {op.op_id: (confirmed[op.op_id], tags) for op in ops  # type: ignore[attr-defined]
@@ -407,7 +416,7 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
                 try:
                     _put_contact(run, ref.cc_id or "", changes, op.new_base)
                 except ValidationError as error:  # this contact only: the others go ahead (R15)
-                    _skip(run, op.new_base, _reason(error))
+                    _skip(run, op.new_base, _reason(error, display_name(run.client)))
                     continue
                 confirmed[op.op_id] = None
             else:
@@ -421,7 +430,7 @@ def update_contacts(run: RunState, ops: Sequence[Operation]) -> dict[int, None]:
                 if op.new_base.email in ids:
                     confirmed[op.op_id] = None
                 else:
-                    _skip(run, op.new_base, _row_error(errors, op.new_base.email))
+                    _skip(run, op.new_base, _row_error(errors, op.new_base.email, display_name(run.client)))
         tagged = _tag(run, adds, removes)
         for op_id in set(adds) | set(removes):
             if op_id in tagged and (op_id in tag_only or op_id in confirmed):
@@ -497,11 +506,11 @@ def _put_contact(run: RunState, cc_id: str, changes: Mapping[str, str], new_base
     run.client.update_contact(cc_id, body)
 
 
-def _row_error(errors: Sequence[tuple[str, str]], email: str) -> str:
+def _row_error(errors: Sequence[tuple[str, str]], email: str, service: str = "Constant Contact") -> str:
     for refused_email, message in errors:
         if email and (refused_email == email or email in message):
             return message
-    return "Constant Contact did not accept this contact."
+    return f"{service} did not accept this contact."
 
 
 # -- memberships ---------------------------------------------------------------------------------------------
@@ -540,7 +549,7 @@ def _members(run: RunState, ops: Sequence[Operation], *, add: bool) -> dict[int,
             named = {cc_id for cc_id in contact_ids if cc_id and any(cc_id in m for m in messages)}
             unnamed = [m for m in messages if not any(cc_id in m for cc_id in named)]
             if not messages:
-                unnamed = [f"Constant Contact did not finish {phase.lower()}."]
+                unnamed = [f"{display_name(run.client)} did not finish {phase.lower()}."]
             for op, cc_id in zip(group, contact_ids, strict=True):
                 refused = [m for m in messages if cc_id and cc_id in m]
                 if refused:

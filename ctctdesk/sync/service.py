@@ -36,7 +36,7 @@ from ctctdesk.crm.rules import load_role_prefixes
 from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import quiet, store, unconfirmed
+from ctctdesk.sync import quiet, readers, store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -64,9 +64,9 @@ from ctctdesk.sync.mapping import (
 from ctctdesk.sync.mirror import Mirror
 from ctctdesk.sync.operations import AddMembership, Direction, RemoveMembership, Side, steps
 from ctctdesk.sync.plan import Plan, PlanSettings, plan
-from ctctdesk.sync.presenting import plan_lines
+from ctctdesk.sync.presenting import lines_for_service, plan_lines
 from ctctdesk.sync.progress import Progress, ProgressCallback, report
-from ctctdesk.sync.remote_reader import RemoteRead, read_remote
+from ctctdesk.sync.remote_reader import RemoteRead
 from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot, RemoteStatus
 from ctctdesk.sync.tag_steps import do_tag_actions
 from ctctdesk.sync.waits import cancellable_waits
@@ -168,6 +168,7 @@ class RunSummary:
     #: a "both" run: plan direction ("from_cc", "to_cc") → {"counts": …, "per_list": …} of that half
     #: (``counts`` and ``per_list`` above are the two added up); empty for one-way runs and old rows
     by_side: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
+    service: str = readers.DEFAULT_NAME  # the email service the run talked to (its display name)
 
     @property
     def cancelled(self) -> bool:
@@ -278,10 +279,10 @@ class SyncService:
             # address is carried and the mirror was kept by a version that did not read addresses (R11).
             old_mirror = mapping.target(ADDRESS) is Target.STANDARD and store.get_state(MIRROR_ADDRESSES) != "1"
             loaded = None if full or old_mirror else self._mirror.load(account)
-            read = read_remote(client, account_id=account, cursor=loaded[1] if loaded else "",
-                               known=loaded[0] if loaded else None, on_progress=on_progress,
-                               cancel=cancel, now=self.clock() if self.clock else None,
-                               known_names=self._mirror.names() if loaded else None)  # fmt: skip
+            read = readers.read(client, account_id=account, cursor=loaded[1] if loaded else "",
+                                known=loaded[0] if loaded else None, on_progress=on_progress,
+                                cancel=cancel, now=self.clock() if self.clock else None,
+                                known_names=self._mirror.names() if loaded else None)  # fmt: skip
         complete, changed, mirror_revision = self._mirror.fold_read(account, read.snapshot, read.next_cursor)
         self._mirror.remember_names(read.asked_labels, read.asked_tags)
         if read.snapshot.complete:
@@ -375,6 +376,7 @@ class SyncService:
         lines = describe(the_plan, not_sent)
         if direction is Direction.BOTH:
             lines = (*lines, BOTH_NOTE)
+        lines = lines_for_service(lines, readers.display_name(self._client()))
         preview = Preview(
             direction=direction,
             plan=the_plan,
@@ -423,7 +425,7 @@ class SyncService:
         """A run that did not start — a scheduled slot held by a guard, skipped while another run was
         going, or refused by a broken connection or a used-up allowance — kept in the history with why."""
         now = utc_now()
-        run_id = store.start_run(Direction(direction).value, trigger, now)
+        run_id = store.start_run(Direction(direction).value, trigger, now, self.service_name())
         store.finish_run(run_id, finished_at=now, counts={}, per_list={}, errors=[], requests_used=0,
                          cancelled=False, stopped_reason=reason, stop=stop.value)  # fmt: skip
         return self.run_details(run_id)
@@ -456,7 +458,7 @@ class SyncService:
         started = utc_now()
         if trigger == "activation" and context is not None and context.started_at is not None:
             started = context.started_at  # one action: its reading is most of what it takes
-        run_id = store.start_run(preview.direction.value, trigger, started)
+        run_id = store.start_run(preview.direction.value, trigger, started, readers.display_name(client))
         total = ExecResult()
         sides: dict[str, dict[str, Any]] = {}  # a "both" run's halves, each with its own counts
         raised: BaseException | None = None
@@ -539,6 +541,7 @@ class SyncService:
         executor = Executor(
             client, the_plan, builder, writer, run_id=run_id, remote=context.read.snapshot,
             on_progress=on_progress, cancel=cancel, step_hook=self.step_hook,
+            after_remote_step=lambda: self._mirror.record_contacts(readers.written_by(client)),
         )  # fmt: skip
         if context.read.tag_names and not the_plan.tag_actions:
             # the preview read every tag of the account: the run needs no second read of them (R11)
@@ -581,7 +584,23 @@ class SyncService:
     def record_connection_broken(self, reason: str) -> int:
         """C7: the history keeps "Connection broken: …" next to the runs; returns the entry's id."""
         message = f"Connection broken: {reason}" if reason else "Connection broken."
-        return store.record_event(message, utc_now())
+        return store.record_event(message, utc_now(), service=self.service_name())
+
+    def service_name(self, client: Any = None) -> str:
+        """The email service this database syncs with, as people call it ("Campaign Monitor"); the
+        Synchronize tab, the command line and the history say it. The service object's own name when
+        there is one at hand, else the connection's (which needs no keyring and no network), else the
+        connected client's; Constant Contact when none says."""
+        for source in (client, self.connection):
+            name = getattr(source, "display_name", None)
+            if isinstance(name, str) and name:
+                return name
+        if self.connection is None:
+            return readers.DEFAULT_NAME
+        try:
+            return readers.display_name(self.connection.client())
+        except CtctError:  # not connected, no keyring: nobody to ask, the default name
+            return readers.DEFAULT_NAME
 
     def _connection_changed(self, status: ConnectionStatus) -> None:
         """Connection listener (any thread): one history entry each time the connection breaks.
@@ -698,6 +717,7 @@ def _summary(row: store.RunRow) -> RunSummary:
         stop=_stop_of_row(row),
         stopped_reason=row.stopped_reason or "",
         by_side=json.loads(getattr(row, "by_side", "") or "{}"),
+        service=getattr(row, "service", "") or readers.DEFAULT_NAME,
     )
 
 

@@ -83,6 +83,9 @@ class RunState:
     tag_ids: dict[str, str] | None = None
     refused_labels: dict[str, str] = field(default_factory=dict)  # label → why Constant Contact refused it
     removed_from: dict[str, set[str]] = field(default_factory=dict)  # contact id → lists this run removed
+    #: Called in the transaction that records a remote step (the service folds into its mirror what the
+    #: email service wrote and no read would bring back: `ctctdesk.sync.readers.written_by`).
+    after_remote_step: Callable[[], None] | None = None
     # R11: label → Constant Contact type for custom fields created by this run ("string" when not named)
     field_types: Mapping[str, str] = field(default_factory=dict)
 
@@ -206,6 +209,8 @@ def remote_step(run: RunState, kind: str, ops: Sequence[Operation],
         run.step_hook(run.step_no, kind, "sent")
     with database_proxy.atomic():
         confirm(run, entry, confirmed, ops, "done" if stop is None else "failed")
+        if run.after_remote_step is not None:
+            run.after_remote_step()
     report(run.on_progress, kind.capitalize(), len(confirmed), len(ops))
     if stop is not None:
         if isinstance(stop, RequestCancelled):  # Cancel ended a wait for the rate limit or a retry

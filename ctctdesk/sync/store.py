@@ -108,6 +108,7 @@ class RunRow(_SyncModel):
     #: a "both" run: {"from_cc": {"counts": …, "per_list": …}, "to_cc": {…}} — each half's own counts, so
     #: its summary says on which side each change was made; "" for one-way runs and old rows
     by_side = peewee.TextField(default="")
+    service = peewee.CharField(max_length=40, default="")  # the email service's name; "" in old rows
 
     class Meta:
         table_name = "sync_run"
@@ -150,8 +151,15 @@ def _add_run_sides(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE sync_run ADD COLUMN by_side TEXT NOT NULL DEFAULT ''")
 
 
+def _add_run_service(db: peewee.Database) -> None:
+    """v5: which email service each run talked to (Constant Contact for rows written before it)."""
+    if "service" not in {column.name for column in db.get_columns(RunRow._meta.table_name)}:
+        db.execute_sql("ALTER TABLE sync_run ADD COLUMN service VARCHAR(40) NOT NULL DEFAULT ''")
+
+
 #: The sync's tables, migrated by whoever opens the database for the sync (`ensure_tables`).
-SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop, _add_run_sides))
+SYNC_SCHEMA = Component(COMPONENT, (_create_tables, _add_remote_mirror, _add_run_stop, _add_run_sides,
+                                    _add_run_service))
 
 
 def ensure_tables(db: peewee.Database) -> None:
@@ -400,8 +408,8 @@ def journal_of(run_id: int) -> list[JournalEntry]:
 # History
 
 
-def start_run(direction: str, trigger: str, started_at: datetime) -> int:
-    return RunRow.insert(direction=direction, trigger=trigger, started_at=started_at).execute()
+def start_run(direction: str, trigger: str, started_at: datetime, service: str = "") -> int:
+    return RunRow.insert(direction=direction, trigger=trigger, started_at=started_at, service=service).execute()
 
 
 def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str, int],
@@ -424,10 +432,10 @@ def finish_run(run_id: int, *, finished_at: datetime | None, counts: Mapping[str
 EVENT_DIRECTION = "connection"  # history rows that record a connection event, not a sync run
 
 
-def record_event(message: str, at: datetime, trigger: str = "constant contact") -> int:
+def record_event(message: str, at: datetime, trigger: str = "constant contact", service: str = "") -> int:
     """A one-line history entry that is not a run (C7: "Connection broken: …"); no counts, no requests."""
     return RunRow.insert(direction=EVENT_DIRECTION, trigger=trigger, started_at=at, finished_at=at,
-                         stopped_reason=message).execute()  # fmt: skip
+                         stopped_reason=message, service=service).execute()  # fmt: skip
 
 
 def runs(limit: int) -> list[RunRow]:

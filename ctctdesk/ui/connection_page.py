@@ -96,10 +96,10 @@ def last_sync_text(run: Any) -> str:
     """"2026-05-04 10:12 — Completed (CRM → Constant Contact)", or that there was none yet."""
     if run is None:
         return NEVER_SYNCED
-    from ctctdesk.sync.presenting import DIRECTION_TEXT, short_result
+    from ctctdesk.sync.presenting import direction_text, short_result
 
     started = run.started_at.astimezone() if run.started_at.tzinfo else run.started_at
-    direction = DIRECTION_TEXT.get(run.direction, run.direction)
+    direction = direction_text(run.direction, getattr(run, "service", ""))
     return f"{started:%Y-%m-%d %H:%M} — {short_result(run)} ({direction})"
 
 
@@ -630,18 +630,24 @@ class ConnectionPage(QWidget):
         self.tasks.shutdown(timeout_ms / 1000)
 
 
-def install_connection_ui(window: Any, context: UiContext) -> ConnectionPage:
-    """Mount the page in Settings and the banner above the tabs of the main window.
+def make_connection_page(window: Any, context: UiContext) -> ConnectionPage:
+    """The page over the context's Constant Contact connection, not yet mounted anywhere.
 
     "Last sync" (C4) is the sync service's newest recorded run, read on a worker thread.
     """
     service = context.sync
     from ctctdesk.sync.lists_backup import describe, linked_lists
 
-    page = ConnectionPage(context.connection, window, tasks=context.tasks,
+    connection = getattr(context.connection, "inner", context.connection)  # the service's own connection
+    return ConnectionPage(connection, window, tasks=context.tasks,
                           last_sync=service.last_run if service is not None else None,
                           leaving_lists=lambda: describe(linked_lists()),
                           last_backup=lambda: getattr(context, "last_disconnect_backup", None))  # fmt: skip
+
+
+def install_connection_ui(window: Any, context: UiContext) -> ConnectionPage:
+    """Mount the page in Settings and the banner above the tabs of the main window."""
+    page = make_connection_page(window, context)
     window.settings_tab.add_page(PAGE_TITLE, page)
     area = window.banner_area  # a layout above the tabs (older windows: a widget holding one)
     (area if isinstance(area, QLayout) else area.layout()).addWidget(page.banner)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -302,6 +303,7 @@ class ListsModel(QAbstractTableModel):
         super().__init__(parent)
         self._lists: list[ListSummary] = []
         self._linked: set[int] = set()
+        self.service_name: Callable[[], str] = lambda: "Constant Contact"  # named in the linked tooltip
 
     def reload(self) -> None:
         self.beginResetModel()
@@ -371,7 +373,7 @@ class ListsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [summary.description] if summary.description else []
             if linked:
-                parts.append(LINKED_LIST_TIP)
+                parts.append(LINKED_LIST_TIP.replace("Constant Contact", self.service_name()))
             return "\n".join(parts) or None
         if role == ROW_ROLE:
             return summary

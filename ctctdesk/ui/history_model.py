@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor
 
 from ctctdesk.sync.presenting import (
-    DIRECTION_TEXT,
+    direction_text,
     duration_text,
     is_event,
     short_result,
@@ -73,7 +73,8 @@ class HistoryModel(QAbstractTableModel):
         if column in self.NOT_FOR_EVENTS and is_event(run):
             return ""
         if column == self.DIRECTION:
-            return DIRECTION_TEXT.get(run.direction or "connection", "")  # None: a connection entry
+            # "CRM → Campaign Monitor": each row names the service it talked to; None: a connection entry
+            return direction_text(run.direction or "connection", getattr(run, "service", ""))
         if column == self.TRIGGER:
             return str(run.trigger).capitalize()
         if column == self.RESULT:

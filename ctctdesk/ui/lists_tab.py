@@ -8,6 +8,8 @@ selectAllCheck, memberCountLabel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -92,6 +94,9 @@ class ListsTab(QWidget):
         self._undo_actions: tuple = ()
         self.lists_model = ListsModel(self)
         self.contacts_model = ContactsModel(self)
+        #: the email service in use, named in the questions about linked lists (the window sets it)
+        self.service_name: Callable[[], str] = lambda: "Constant Contact"
+        self.lists_model.service_name = lambda: self.service_name()
         self._visible_eligible = 0
         self._visible_members = 0
         self._busy = False
@@ -525,9 +530,10 @@ class ListsTab(QWidget):
         members = "1 member" if summary.member_count == 1 else f"{summary.member_count:,} members"
         question = f"Delete the list “{summary.name}” ({members})?\n\nThe contacts stay in the CRM."
         if self.lists_model.is_linked(summary.id):
+            name = self.service_name()
             question += (
-                "\n\nThis list is linked to Constant Contact: it will also be deleted there at the next "
-                "“Update Constant Contact from CRM”."
+                f"\n\nThis list is linked to {name}: it will also be deleted there at the next "
+                f"“Update {name} from CRM”."
             )
         if not self.confirm("Delete list", question):
             return
@@ -559,8 +565,8 @@ class ListsTab(QWidget):
             if not self.confirm(
                 "Untick contacts",
                 f"Untick {self._visible_members:,} contacts in “{list_name}”?\n\n"
-                "They leave the list here, and in Constant Contact at the next "
-                "“Update Constant Contact from CRM”. Edit → Undo (Ctrl+Z) puts them back.",
+                f"They leave the list here, and in {self.service_name()} at the next "
+                f"“Update {self.service_name()} from CRM”. Edit → Undo (Ctrl+Z) puts them back.",
             ):
                 self._update_labels()  # the box shows the unchanged state again
                 return

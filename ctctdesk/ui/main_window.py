@@ -71,6 +71,22 @@ class SettingsTab(QSplitter):
     def page_titles(self) -> list[str]:
         return list(self._titles)
 
+    def replace_page(self, old_title: str, title: str, widget: QWidget) -> QWidget:
+        """Put `widget` (titled `title`) where the page `old_title` was, and return the old page (the
+        caller deletes it). The page shown stays shown when it was the one replaced."""
+        index = self._titles.index(old_title)
+        if title != old_title and title in self._titles:
+            raise ValueError(f"a settings page named {title!r} exists already")
+        shown = self.page_list.currentRow() == index
+        old = self.pages.widget(index)
+        self.pages.insertWidget(index, widget)
+        self.pages.removeWidget(old)
+        self._titles[index] = title
+        self.page_list.item(index).setText(title)
+        if shown:
+            self.pages.setCurrentIndex(index)
+        return old
+
     def show_page(self, title: str) -> None:
         """Show a page and bring the Settings tab to the front (e.g. from a "Reconnect" banner)."""
         self.page_list.setCurrentRow(self._titles.index(title))

@@ -6,6 +6,8 @@ The page edits a `ScheduleSetting` and hands it to `AutoSync.change` on Save, wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -40,9 +42,11 @@ NOTE = ("Runs while ctctdesk is open — also when its window is closed to the s
 
 
 class SchedulePage(QWidget):
-    def __init__(self, auto: AutoSync, parent: QWidget | None = None) -> None:
+    def __init__(self, auto: AutoSync, parent: QWidget | None = None, *,
+                 service_name: Callable[[], str] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.auto = auto
+        self._service_name = service_name  # the email service in use, named in the directions
         self.setObjectName("scheduleSettings")
         layout = QVBoxLayout(self)
 
@@ -82,6 +86,7 @@ class SchedulePage(QWidget):
             self.direction.addItem(text, value.value)
         form.addRow("Direction:", self.direction)
         layout.addWidget(which)
+        self._name_directions()
 
         buttons = QHBoxLayout()
         self.save = QPushButton("Save")
@@ -135,6 +140,16 @@ class SchedulePage(QWidget):
         elif due is not None:
             text += f" Next run: {due.astimezone():%a %H:%M}."
         return text
+
+    def _name_directions(self) -> None:
+        """The directions name the email service in use (Campaign Monitor after a switch)."""
+        name = self._service_name() if self._service_name is not None else "Constant Contact"
+        for index, (_value, text) in enumerate(DIRECTIONS):
+            self.direction.setItemText(index, text.replace("Constant Contact", name))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._name_directions()
+        super().showEvent(event)
 
     def apply(self) -> None:
         self.auto.change(self.edited_setting())

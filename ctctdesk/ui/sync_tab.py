@@ -38,10 +38,18 @@ from ctctdesk.sync.controller import (
 )
 from ctctdesk.sync.errors import GuardTripped, SyncCancelled, SyncError
 from ctctdesk.sync.operations import Direction
-from ctctdesk.sync.presenting import DIRECTION_TEXT, change_count, plan_tree, side_of, summary_tree
+from ctctdesk.sync.presenting import (
+    DEFAULT_SERVICE,
+    change_count,
+    direction_text,
+    for_service,
+    plan_tree,
+    side_of,
+    summary_tree,
+)
 from ctctdesk.ui.interaction import interaction_for
 from ctctdesk.ui.sync_history import HistoryPanel
-from ctctdesk.ui.sync_page import SyncPage
+from ctctdesk.ui.sync_page import BUTTON_TEXT, PULL_WARNING, PUSH_WARNING, SyncPage
 from ctctdesk.ui.sync_views import PlanPanel, SummaryPanel
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 
@@ -141,6 +149,7 @@ class SyncTab(QWidget):
         self.history_panel.runSelected.connect(self._show_run)
         self.plan_panel.show_placeholder()
         self.summary_panel.show_placeholder()
+        self._show_service_name()
 
     # -- state --------------------------------------------------------------------------------------
     @property
@@ -167,13 +176,13 @@ class SyncTab(QWidget):
                                            (self.pullButton, view.pull, Direction.FROM_CC)):
             button.setEnabled(control.enabled)
             button.setChecked(view.chosen is direction)
-            button.setToolTip(control.reason)
+            button.setToolTip(self._say(control.reason))
         self.previewButton.setEnabled(view.preview.enabled)
         self.runButton.setEnabled(view.run.enabled)
-        self.runButton.setText(view.run_text)
+        self.runButton.setText(self._say(view.run_text))
         self.cancelButton.setEnabled(view.cancel.enabled)
         self.fullCheckBox.setEnabled(view.full_check.enabled)
-        self.fullCheckBox.setToolTip(view.full_check.reason)
+        self.fullCheckBox.setToolTip(self._say(view.full_check.reason))
         if self.fullCheckBox.isChecked() != view.full_checked:
             self.fullCheckBox.setChecked(view.full_checked)
         self.historyView.setEnabled(True)
@@ -196,13 +205,41 @@ class SyncTab(QWidget):
         """The state could not be read (e.g. no keyring): behave as not connected, and say why."""
         self._status = None
         self.controller.set_connection(None)
-        self.connectionLabel.setText(failure.message if isinstance(failure.error, CtctError)
+        self._set_connection_text(failure.message if isinstance(failure.error, CtctError)
                                      else NOT_CONNECTED_TEXT)  # fmt: skip
         self.connectionBox.show()
         self._update_buttons()
 
+    # -- the service's name -------------------------------------------------------------------------
+    @property
+    def service_name(self) -> str:
+        """The email service the tab talks to ("Campaign Monitor"), from the connection."""
+        name = getattr(self.connection, "display_name", None)
+        return name if isinstance(name, str) and name else DEFAULT_SERVICE
+
+    def _say(self, text: str) -> str:
+        """A text written for Constant Contact, worded for the service in use."""
+        name = self.service_name
+        return text if name == DEFAULT_SERVICE else text.replace(DEFAULT_SERVICE, name)
+
+    def _set_phase(self, text: str) -> None:
+        self.syncPhaseLabel.setText(self._say(text))
+
+    def _set_connection_text(self, text: str) -> None:
+        self.connectionLabel.setText(self._say(text))
+
+    def _show_service_name(self) -> None:
+        """Buttons, warnings and hints name the service in use (again after a switch of service)."""
+        self.pushButton.setText(self._say(BUTTON_TEXT[Direction.TO_CC]))
+        self.pullButton.setText(self._say(BUTTON_TEXT[Direction.FROM_CC]))
+        self.pushWarning.setText(self._say(PUSH_WARNING))
+        self.pullWarning.setText(self._say(PULL_WARNING))
+        self.activationHint.setText(self._say(ACTIVATION_HINT))
+        self.openSettingsButton.setText(f"Open Settings → {self.service_name}")
+
     @Slot(object)
     def _show_connection(self, status: ConnectionStatus) -> None:
+        self._show_service_name()
         was = self._status.state if self._status is not None else None
         self._status = status
         first_connection = self.controller.set_connection(status.state)
@@ -217,11 +254,11 @@ class SyncTab(QWidget):
         if status.state is ConnectionState.CONNECTED:
             self.connectionBox.hide()
         else:
-            self.connectionLabel.setText(BROKEN_TEXT if status.state is ConnectionState.BROKEN
+            self._set_connection_text(BROKEN_TEXT if status.state is ConnectionState.BROKEN
                                          else NOT_CONNECTED_TEXT)
             self.connectionBox.show()
             if not self.busy:
-                self.syncPhaseLabel.setText(NOT_CONNECTED_TEXT)
+                self._set_phase(NOT_CONNECTED_TEXT)
             if status.state is ConnectionState.BROKEN:
                 self.reload_history()  # the service recorded "Connection broken: …" (C7)
         self._update_buttons()
@@ -244,7 +281,7 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             summary = self.service.activate(on_progress=handle.report, cancel=cancel)
-            return summary, summary_tree(summary)
+            return summary, for_service(summary_tree(summary), getattr(summary, "service", ""))
 
         self._start("initial activation", work, cancel,
                     "Initial activation: bringing Constant Contact's lists into the CRM…", self._activated)
@@ -255,7 +292,7 @@ class SyncTab(QWidget):
         self.last_summary = summary
         self._show_summary(tree, title="Initial activation")
         first = tree.children[0].text if tree.children else "Done"
-        self.syncPhaseLabel.setText(f"Initial activation: {first.lower()}. Constant Contact's lists are now "
+        self._set_phase(f"Initial activation: {first.lower()}. Constant Contact's lists are now "
                                     "in the CRM; preview either direction to continue.")
         self.crmChanged.emit()
         self.reload_history(select_run=summary.run_id)
@@ -281,12 +318,14 @@ class SyncTab(QWidget):
             return
         self._show_preview(None)
         self.plan_model.clear()
-        self.planTitle.setText(f"Preview — {DIRECTION_TEXT[direction]}")
+        service = self.service_name
+        self.planTitle.setText(f"Preview — {direction_text(direction, service)}")
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             preview = self.service.preview(direction, on_progress=handle.report, cancel=cancel, full=full)
             extra = {"not_sent": preview.not_sent} if getattr(preview, "not_sent", ()) else {}
-            return preview, plan_tree(preview.plan, pending_other_way=preview.pending_other_way, **extra)
+            tree = plan_tree(preview.plan, pending_other_way=preview.pending_other_way, **extra)
+            return preview, for_service(tree, service)
 
         self._start("preview", work, cancel, "Reading both sides…", self._previewed)
 
@@ -298,13 +337,13 @@ class SyncTab(QWidget):
         changes = change_count(tree)  # what the tree shows, not the engine's operation count
         target, _source = side_of(preview.plan.direction)
         if changes:
-            self.syncPhaseLabel.setText(f"Preview ready: {changes:,} change{'s' if changes != 1 else ''} "
+            self._set_phase(f"Preview ready: {changes:,} change{'s' if changes != 1 else ''} "
                                         f"to {target}. Nothing has been changed yet — press Run to apply.")
         elif not preview.plan.is_empty:
-            self.syncPhaseLabel.setText("Preview ready: no data changes, only records of what both sides "
+            self._set_phase("Preview ready: no data changes, only records of what both sides "
                                         "agree on. Run to save them.")
         else:
-            self.syncPhaseLabel.setText(f"Nothing to change in {target}: both sides agree.")
+            self._set_phase(f"Nothing to change in {target}: both sides agree.")
 
     def _show_preview(self, preview: Any) -> None:
         self.plan_panel.show_labels(preview)
@@ -327,7 +366,7 @@ class SyncTab(QWidget):
             return
         if preview.needs_confirmation and not force:
             if not self._confirm_guard(preview.guard_reason):
-                self.syncPhaseLabel.setText("Not run: nothing was changed.")
+                self._set_phase("Not run: nothing was changed.")
                 return
             force = True
         preview, cancel = self.controller.begin_run()
@@ -335,7 +374,7 @@ class SyncTab(QWidget):
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             summary = self.service.run(preview, trigger="button", on_progress=handle.report, cancel=cancel,
                                        force=force)
-            return summary, summary_tree(summary)
+            return summary, for_service(summary_tree(summary), getattr(summary, "service", ""))
 
         self._start("run", work, cancel, "Starting…", self._ran)
 
@@ -347,9 +386,9 @@ class SyncTab(QWidget):
         first = tree.children[0].text if tree.children else "Done"
         if summary.ok and summary.direction in (Direction.TO_CC, Direction.FROM_CC):
             target, source = side_of(summary.direction)
-            self.syncPhaseLabel.setText(f"{first}. {target[:1].upper() + target[1:]} now matches {source}.")
+            self._set_phase(f"{first}. {target[:1].upper() + target[1:]} now matches {source}.")
         else:
-            self.syncPhaseLabel.setText(f"{first}. Preview again to see what is left.")
+            self._set_phase(f"{first}. Preview again to see what is left.")
         self.planTitle.setText(self.planTitle.text().split(" (")[0] + " (already run)")
         if summary.direction in (Direction.FROM_CC, Direction.BOTH):
             self.crmChanged.emit()
@@ -361,7 +400,7 @@ class SyncTab(QWidget):
     @Slot()
     def cancel(self) -> None:
         if self.controller.cancel():
-            self.syncPhaseLabel.setText("Cancelling — stopping cleanly after the current step…")
+            self._set_phase("Cancelling — stopping cleanly after the current step…")
             self._update_buttons()
 
     # -- history ------------------------------------------------------------------------------------
@@ -379,12 +418,12 @@ class SyncTab(QWidget):
 
         def work(handle: TaskHandle) -> tuple[Any, Any]:
             details = self.service.run_details(run.run_id)
-            return details, summary_tree(details)
+            return details, for_service(summary_tree(details), getattr(details, "service", ""))
 
         def show(result: tuple[Any, Any]) -> None:
             details, tree = result
             started = details.started_at.astimezone() if details.started_at.tzinfo else details.started_at
-            direction = DIRECTION_TEXT.get(details.direction or "connection", "")
+            direction = direction_text(details.direction or "connection", getattr(details, "service", ""))
             self._show_summary(tree, title=f"Run of {started:%Y-%m-%d %H:%M} ({direction})")
 
         self._read("run details", work, show)
@@ -394,7 +433,7 @@ class SyncTab(QWidget):
                on_success: Callable[[Any], None]) -> None:  # fmt: skip
         """A preview, run or activation: the controller is busy already; show it and start the work."""
         self._clear_message()
-        self.syncPhaseLabel.setText(phase)
+        self._set_phase(phase)
         self.syncProgress.setRange(0, 0)  # busy until the engine tells a total
         self.syncProgress.show()
         self._update_buttons()
@@ -430,14 +469,14 @@ class SyncTab(QWidget):
         if self.controller.cancelling:
             return  # keep saying "Cancelling…"
         if progress.queued:
-            self.syncPhaseLabel.setText(QUEUED_TEXT)
+            self._set_phase(QUEUED_TEXT)
             return
         text = progress.phase
         if progress.total > 0:
             text += f" — {progress.done:,} of {progress.total:,}"
         if progress.message:
             text += f": {progress.message}"
-        self.syncPhaseLabel.setText(text)
+        self._set_phase(text)
 
     def _failed(self, failure: TaskFailed) -> None:
         error = failure.error
@@ -453,24 +492,24 @@ class SyncTab(QWidget):
             return
         if isinstance(error, SyncCancelled) or (cancelled and isinstance(error, SyncError)):
             self._show_message("Cancelled: nothing was changed.", error=False)
-            self.syncPhaseLabel.setText("Cancelled.")
+            self._set_phase("Cancelled.")
             return
         if isinstance(error, (AuthRevoked, AuthExpired)):
             self._show_message(f"{error} Reconnect in Settings → Constant Contact; nothing is lost.")
-            self.syncPhaseLabel.setText("Stopped: the connection to Constant Contact needs attention.")
+            self._set_phase("Stopped: the connection to Constant Contact needs attention.")
             self.reconnectNeeded.emit()
             self.reload_history()
             self.refresh_connection()
             return
         self._show_message(failure.message)
-        self.syncPhaseLabel.setText("Stopped.")
+        self._set_phase("Stopped.")
         self.reload_history()
 
     def _show_message(self, text: str, *, error: bool = True) -> None:
         self.last_error = text if error else ""
         colour = "#b00020" if error else "#555"
         self.messageLabel.setStyleSheet(f"color: {colour};")
-        self.messageLabel.setText(text)
+        self.messageLabel.setText(self._say(text))
         self.messageLabel.show()
 
     def _clear_message(self) -> None:
@@ -538,12 +577,15 @@ def install_sync_ui(window: Any, context: UiContext, *, connection_page: Any = N
     window.add_tab(tab, TAB_TITLE)
 
     def open_settings() -> None:
-        if CONNECTION_PAGE_TITLE in window.settings_tab.page_titles():
-            window.settings_tab.show_page(CONNECTION_PAGE_TITLE)
+        # the page of the service in use ("Constant Contact" or "Campaign Monitor")
+        for title in (tab.service_name, CONNECTION_PAGE_TITLE):
+            if title in window.settings_tab.page_titles():
+                window.settings_tab.show_page(title)
+                return
 
     tab.openSettingsRequested.connect(open_settings)
-    if connection_page is not None:
-        tab.reconnectNeeded.connect(connection_page.banner.show)
+    if connection_page is not None:  # a page with a banner, or the pages of the email service
+        tab.reconnectNeeded.connect(getattr(connection_page, "show_banner", None) or connection_page.banner.show)
     if on_crm_changed is not None:
         tab.crmChanged.connect(on_crm_changed)
     return tab
