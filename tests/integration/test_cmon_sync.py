@@ -260,9 +260,16 @@ def test_adding_back_someone_removed_from_a_list_is_refused_with_the_reason_and_
     contacts.update_contact(ids[1], job_title="Chief")
     summary = env.sync("to_cc")
     assert len(summary.errors) == 1 and "p0@firm.example" in summary.errors[0].email
-    assert "resubscribed" in summary.errors[0].message
+    message = summary.errors[0].message
+    assert "to the list “One”" in message  # which list, and what to do about it
+    assert "add it back in Campaign Monitor" in message and "take the contact off the list in the CRM" in message
     assert env.world.state_of("One", "p0@firm.example") == "Deleted"
     assert env.world.values("One", "p1@firm.example")["Job title"] == ["Chief"]
+    # stable: every later push names it once more, the same way, and asks nothing else of Campaign Monitor
+    again, third = env.sync("to_cc"), env.sync("to_cc")
+    assert [e.message for e in again.errors] == [e.message for e in third.errors] == [message]
+    assert again.requests_used == third.requests_used
+    assert env.world.state_of("One", "p0@firm.example") == "Deleted"
 
 
 # -- R15, R13, R14 ---------------------------------------------------------------------------------------
