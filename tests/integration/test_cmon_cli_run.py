@@ -1,0 +1,63 @@
+"""`ctctdesk sync` against the Campaign Monitor emulator as an office script runs it: a mass removal
+stops with exit code 10, and what it says — on stderr, in `--dry-run` and in `--json` — names Campaign
+Monitor, never Constant Contact."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from ctctdesk.cli import main
+from tests.support.ctct_fixtures import memory_keyring  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def keys(memory_keyring):  # noqa: F811 - the in-memory keyring, by a short name
+    return memory_keyring
+
+
+def _members_of(name: str) -> list[int]:
+    from ctctdesk.crm import lists
+
+    found = lists.find_list(name)
+    assert found is not None
+    return sorted(lists.member_ids(found.id))
+
+
+def test_a_mass_removal_stops_with_10_and_names_campaign_monitor_also_in_json(cmon_factory, keys, tmp_path,
+                                                                              monkeypatch, capsys):
+    from ctctdesk.crm import lists
+    from ctctdesk.crm.db import close_database, database_url_for, open_database
+
+    monkeypatch.setattr("ctctdesk.cmon.http.DEFAULT_REQUESTS_PER_SECOND", 1000)  # no pacing waits here
+    server = cmon_factory(seed_subscribers=12)
+    common = ["--data-dir", str(tmp_path), "--sandbox", server.base_url]
+    key = requests.get(f"{server.base_url}/_sandbox/api_key", timeout=5).json()["api_key"]
+    monkeypatch.setenv("CTCTDESK_CM_API_KEY", key)
+    assert main(["connect", "--service", "campaign-monitor", *common]) == 0  # pulls the seeded list in
+    capsys.readouterr()
+
+    open_database(database_url_for(tmp_path))
+    try:
+        name = max((x.name for x in lists.list_summaries()), key=lambda n: len(_members_of(n)))
+        members = _members_of(name)
+        assert len(members) >= 10
+        for contact_id in members:
+            lists.set_member(lists.find_list(name).id, contact_id, False)
+    finally:
+        close_database()
+
+    assert main(["sync", "--push", "--dry-run", *common]) == 0
+    out = capsys.readouterr().out
+    assert f"Needs confirmation: the list “{name}” would lose" in out and "Constant Contact" not in out
+
+    assert main(["sync", "--push", *common]) == 10
+    err = capsys.readouterr().err
+    assert "in Campaign Monitor" in err and "Constant Contact" not in err and "--force" in err
+
+    assert main(["sync", "--push", "--json", *common]) == 10
+    ended = json.loads(capsys.readouterr().out)  # a script learns how it ended from stdout
+    assert ended["stop"] == "guard" and ended["service"] == "Campaign Monitor"
+    assert "in Campaign Monitor" in ended["guard_reason"]
