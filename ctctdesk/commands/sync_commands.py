@@ -277,5 +277,6 @@ def run_sync(args: argparse.Namespace) -> int:
     if summary.stopped_reason:
         return _fail(f"the sync stopped: {summary.stopped_reason}", code)
     if summary.errors:
-        return _fail(f"{len(summary.errors)} contacts could not be synchronized (see above).", code)
+        count = len(summary.errors)
+        return _fail(f"{count} contact{'' if count == 1 else 's'} could not be synchronized (see above).", code)
     return code

@@ -61,3 +61,47 @@ def test_a_mass_removal_stops_with_10_and_names_campaign_monitor_also_in_json(cm
     ended = json.loads(capsys.readouterr().out)  # a script learns how it ended from stdout
     assert ended["stop"] == "guard" and ended["service"] == "Campaign Monitor"
     assert "in Campaign Monitor" in ended["guard_reason"]
+
+
+def test_a_contact_ticked_back_into_a_list_it_left_is_named_once_per_push_with_what_to_do(
+        cmon_factory, keys, tmp_path, monkeypatch, capsys):  # fmt: skip
+    from ctctdesk.crm import lists
+    from ctctdesk.crm.db import close_database, database_url_for, open_database
+
+    monkeypatch.setattr("ctctdesk.cmon.http.DEFAULT_REQUESTS_PER_SECOND", 1000)
+    server = cmon_factory(seed_subscribers=12)
+    common = ["--data-dir", str(tmp_path), "--sandbox", server.base_url]
+    control = f"{server.base_url}/_sandbox"
+    monkeypatch.setenv("CTCTDESK_CM_API_KEY", requests.get(f"{control}/api_key", timeout=5).json()["api_key"])
+    assert main(["connect", "--service", "campaign-monitor", *common]) == 0
+    # a second list, so that leaving the first is not leaving Campaign Monitor altogether
+    open_database(database_url_for(tmp_path))
+    try:
+        name = lists.list_summaries()[0].name
+        first = lists.find_list(name).id
+        someone = min(lists.member_ids(first))
+        lists.add_members(lists.create_list("Second").id, [someone])
+    finally:
+        close_database()
+    assert main(["sync", "--push", *common]) == 0
+
+    def tick(member: bool) -> None:
+        open_database(database_url_for(tmp_path))
+        try:
+            lists.set_member(first, someone, member)
+        finally:
+            close_database()
+
+    tick(False)
+    assert main(["sync", "--push", *common]) == 0  # deleted from that list in Campaign Monitor
+    tick(True)
+    capsys.readouterr()
+    for _ in range(2):
+        requests.delete(f"{control}/counters", timeout=5)
+        assert main(["sync", "--push", *common]) == 1
+        out = capsys.readouterr()
+        assert out.out.count(f"to the list “{name}”") == 1
+        assert "add it back in Campaign Monitor" in out.out and "take the contact off the list in the CRM" in out.out
+        assert "1 contact could not be synchronized" in out.err
+        imports = requests.get(f"{control}/counters", timeout=5).json()["by_endpoint"]
+        assert imports.get("POST subscribers/{list_id}/import.json") == 1  # asked once, not again and again
