@@ -105,3 +105,26 @@ def test_a_contact_ticked_back_into_a_list_it_left_is_named_once_per_push_with_w
         assert "1 contact could not be synchronized" in out.err
         imports = requests.get(f"{control}/counters", timeout=5).json()["by_endpoint"]
         assert imports.get("POST subscribers/{list_id}/import.json") == 1  # asked once, not again and again
+
+
+def test_a_replaced_key_and_an_unreachable_service_are_said_once_and_plainly(cmon_factory, keys, tmp_path,
+                                                                             monkeypatch, capsys):
+    monkeypatch.setattr("ctctdesk.cmon.http.DEFAULT_REQUESTS_PER_SECOND", 1000)
+    server = cmon_factory(seed_subscribers=3)
+    common = ["--data-dir", str(tmp_path), "--sandbox", server.base_url]
+    control = f"{server.base_url}/_sandbox"
+    monkeypatch.setenv("CTCTDESK_CM_API_KEY", requests.get(f"{control}/api_key", timeout=5).json()["api_key"])
+    assert main(["connect", "--service", "campaign-monitor", *common]) == 0
+    capsys.readouterr()
+
+    requests.post(f"{control}/api_key/rotate", json={}, timeout=5)
+    assert main(["sync", "--pull", *common]) == 4
+    err = capsys.readouterr().err
+    assert "Campaign Monitor no longer accepts the saved API key" in err
+    assert "ctctdesk connect --service campaign-monitor" in err and err.count("Campaign Monitor") <= 3
+
+    nowhere = ["--data-dir", str(tmp_path), "--sandbox", "http://127.0.0.1:9"]  # nothing listens there
+    monkeypatch.setattr("ctctdesk.timing.SystemClock.sleep", lambda self, seconds, cancel=None: False)  # retries at once
+    assert main(["sync", "--pull", *nowhere]) == 1
+    err = capsys.readouterr().err
+    assert "Campaign Monitor cannot be reached" in err and "Campaign Monitor: Campaign Monitor" not in err

@@ -83,15 +83,16 @@ def cm_error(error: WireError, what: str = "") -> CtctError:
     """A wire refusal in the engine's error family (the one the executor and the service handle)."""
     message = error.message or str(error)
     if error.status == 401 and error.code not in UNKNOWN_ID_CODES:
-        return AuthRevoked(f"{DISPLAY_NAME} no longer accepts ctctdesk's key or sign-in ({message}). "
-                           "Reconnect in Settings; nothing has been lost.")
+        return AuthRevoked(f"{DISPLAY_NAME} no longer accepts the saved API key or sign-in (replaced or "
+                           f"revoked there). Connect again (Settings → {DISPLAY_NAME}, or `ctctdesk connect "
+                           "--service campaign-monitor`); nothing has been lost.")
     if error.status == 404 or error.code in UNKNOWN_ID_CODES:
         return NotFound(what or "The item")
     if error.code == DUPLICATE_LIST_TITLE:
         return Conflict(f"{DISPLAY_NAME} already has a list with that name; choose another name.")
     if error.status == 400:
         return ValidationError([ApiErrorItem(str(error.code), message)])
-    return CtctError(f"{DISPLAY_NAME}: {message}")
+    return CtctError(message if DISPLAY_NAME in message else f"{DISPLAY_NAME}: {message}")
 
 
 @contextlib.contextmanager
