@@ -119,13 +119,8 @@ class SandboxServer(EmulatorServer):
         if data.get("oauth") is not None:
             self.oauth.load(data["oauth"])
 
-    def reset(self, *, forget_tokens: bool = False) -> None:
+    def _reset_state(self) -> None:
         self.state.reset()
-        self.counters.reset()
-        self.limiter.reset()
-        self.faults.clear()
-        if forget_tokens:
-            self.oauth.reset()
 
     def configure(self, **settings: Any) -> None:
         for name, value in settings.items():

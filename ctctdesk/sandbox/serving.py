@@ -26,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 from ctctdesk.sandbox.clock import Clock
 from ctctdesk.sandbox.counters import RequestCounters
 from ctctdesk.sandbox.faults import Fault, FaultInjector
+from ctctdesk.sandbox.limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ class Route:
 class EmulatorServer:
     """The life cycle and the service-neutral request handling of an emulator.
 
-    A subclass sets `config`, `host`, `clock`, `faults` and `counters` in its constructor and supplies
-    `dispatch` (route a request), `dump` (the state to save), `_internal_error` (its 500 answer) and
-    `_fault_response` (its answer to the faults that are not about the connection).
+    A subclass sets `config`, `host`, `clock`, `oauth`, `limiter`, `faults` and `counters` in its
+    constructor and supplies `dispatch` (route a request), `dump` (the state to save), `_reset_state`
+    (empty its service's data), `_internal_error` (its 500 answer) and `_fault_response` (its answer to
+    the faults that are not about the connection).
     """
 
     #: how messages name the server ("the sandbox is not running") and the name of its thread
@@ -75,6 +77,8 @@ class EmulatorServer:
     config: ServingConfig
     host: str
     clock: Clock
+    oauth: Any  # each service's own authorization server; both can `reset()`
+    limiter: RateLimiter
     faults: FaultInjector
     counters: RequestCounters
     _httpd: Any = None
@@ -136,6 +140,18 @@ class EmulatorServer:
         temporary = path.with_suffix(path.suffix + ".tmp")
         temporary.write_text(json.dumps(self.dump()), encoding="utf-8")
         temporary.replace(path)
+
+    def reset(self, *, forget_tokens: bool = False) -> None:
+        """Back to an empty service with fresh counters, limits and no faults; tokens too if asked."""
+        self._reset_state()
+        self.counters.reset()
+        self.limiter.reset()
+        self.faults.clear()
+        if forget_tokens:
+            self.oauth.reset()
+
+    def _reset_state(self) -> None:
+        raise NotImplementedError
 
     # ------------------------------------------------------------------------------------- WSGI
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:

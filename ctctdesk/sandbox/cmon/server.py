@@ -122,14 +122,9 @@ class CmonServer(EmulatorServer):
         if data.get("oauth") is not None:
             self.oauth.load(data["oauth"])
 
-    def reset(self, *, forget_tokens: bool = False) -> None:
+    def _reset_state(self) -> None:
         with self.state.lock:
             self.state.reset()
-        self.counters.reset()
-        self.limiter.reset()
-        self.faults.clear()
-        if forget_tokens:
-            self.oauth.reset()
 
     def configure(self, **settings: Any) -> None:
         for name, value in settings.items():
