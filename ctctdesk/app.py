@@ -265,7 +265,7 @@ def build_window(data_dir: Path, *, context: AppContext | None = None) -> MainWi
         context.ask = Interaction()
     window = MainWindow(context)
     lists_tab = ListsTab(tasks=context.tasks)
-    lists_tab.service_name = lambda: context.connection.display_name if context.connection else "Constant Contact"
+    lists_tab.service_name = lambda: email_services.name_in_use(context.connection)
     window.add_tab(lists_tab, "Manage Email Lists")
     window.settings_tab.add_page("General", GeneralPage(context))
     # Companies tab, Settings → Marketing Tags / Email rules; CRM edits reload the lists tab.
@@ -353,7 +353,9 @@ def install_field_mapping(window: MainWindow, context: AppContext) -> None:
 
     window.settings_tab.add_page(PAGE_TITLE, FieldMappingPage(context.settings, custom_field_use,
                                                               cc_labels=known_cc_field_labels,
-                                                              field_values=custom_field_values))
+                                                              field_values=custom_field_values,
+                                                              service_name=lambda: email_services.name_in_use(
+                                                                  context.connection)))
 
 
 @dataclass

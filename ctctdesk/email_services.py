@@ -40,8 +40,31 @@ def chosen_service(settings: Any) -> str:
     return value if value in SERVICES else CONSTANT_CONTACT
 
 
+DEFAULT_NAME = DISPLAY_NAMES[CONSTANT_CONTACT]
+
+
 def display_name(service: str) -> str:
     return DISPLAY_NAMES.get(service, service)
+
+
+def name_in_use(source: Any) -> str:
+    """What people call the email service in use, from whatever is at hand: an `ActiveConnection`, a
+    connection, a sync service object, or anything with a ``connection`` (a window's context, the sync
+    service). Constant Contact when nothing says otherwise (no connection yet, an older object).
+
+    The one helper every text about "the email service in use" goes through, so the window and the
+    command line never word a sentence for Constant Contact while Campaign Monitor is in use.
+    """
+    for candidate in (source, getattr(source, "connection", None)):
+        name = getattr(candidate, "display_name", None)
+        if isinstance(name, str) and name:
+            return name
+    return DEFAULT_NAME
+
+
+def worded_for(text: str, name: str) -> str:
+    """A text written for Constant Contact, worded for the service called ``name``."""
+    return text if name == DEFAULT_NAME else text.replace(DEFAULT_NAME, name)
 
 
 class ActiveConnection:

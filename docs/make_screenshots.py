@@ -5,8 +5,8 @@ opens the main window at a common laptop size and visits each tab as a person wo
 filter, the companies, a preview of "Update Constant Contact from CRM", the summary of that run with
 the history, Settings → Constant Contact and Settings → Email service. Then the same demo with Campaign
 Monitor as the email service (`ctctdesk --demo --service campaign-monitor`): the Synchronize tab after a
-pull and Settings → Campaign Monitor, connected and (on a fresh page) choosing among two clients. Each
-view is saved to docs/screenshots/NN-name.png.
+pull, Settings → Campaign Monitor, connected and (on a fresh page) choosing among two clients, and
+Settings → Field mapping stating Campaign Monitor's limits. Each view is saved to docs/screenshots/NN-name.png.
 Regenerate them when the GUI changes; look at each one before committing.
 
 Run: QT_QPA_PLATFORM=offscreen python docs/make_screenshots.py
@@ -160,6 +160,10 @@ def campaign_monitor_shots(app, wait_until, size) -> None:
         page.apiKeyEdit.setText("an api key")
         wait_until("the client picker", lambda: page.clientBox.isVisible(), settle=0.4)
         shoot("09-campaign-monitor-client")
+
+        window.settings_tab.show_page("Field mapping")
+        wait_until("the Field mapping page", lambda: window.settings_tab.isVisible(), settle=0.5)
+        shoot("10-campaign-monitor-field-mapping")
     finally:
         window.close()
         demo.context.close()

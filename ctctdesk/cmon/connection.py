@@ -253,7 +253,7 @@ class CmonConnection:
         self._settings = settings or _load_settings(self._settings_path)
         if settings is not None or not self._settings_path.exists():
             _save_settings(self._settings_path, self._settings)  # keeps the keyring entry's name stable
-        self.tokens = token_store or TokenStore(KEYRING_SERVICE)
+        self.tokens = token_store or TokenStore(KEYRING_SERVICE, display_name=DISPLAY_NAME)
         self.clock = clock or SystemClock()
         self.quota = DailyQuota(self.data_dir / USAGE_FILE_NAME, NO_DAILY_LIMIT,
                                 today=lambda: self.clock.now().date())

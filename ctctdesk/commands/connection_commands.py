@@ -387,8 +387,9 @@ def run_disconnect(args: argparse.Namespace) -> int:
         leaving = linked_lists()
         if not args.yes:
             if not sys.stdin.isatty():
-                return _fail("disconnecting needs confirmation; add --yes to run without a question.",
-                             EXIT_USAGE)
+                lists = f" and removes these lists from the CRM after a backup: {describe(leaving)}" if leaving else ""
+                return _fail(f"disconnecting from {name} needs confirmation: it removes the saved sign-in"
+                             f"{lists}. Run again with --yes to go ahead.", EXIT_USAGE)
             if leaving:
                 print(f"These email lists will be removed from the CRM: {describe(leaving)}. "
                       "A backup of them is written first.")

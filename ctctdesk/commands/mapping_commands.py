@@ -3,13 +3,15 @@
 Reads and writes the same setting as Settings → Field mapping (``settings.json`` in the data folder), for
 scripted set-ups. The next sync's preview shows what a change will send before anything is sent.
 
-    ctctdesk mapping set field Region custom --as "Sales area"     # an existing Constant Contact field
+    ctctdesk mapping set field Region custom --as "Sales area"     # an existing field of the service
     ctctdesk mapping set field "Member since" custom --type date   # created as a date field when missing
     ctctdesk mapping set field phone custom --as "Office phone"    # the phone as a custom field
     ctctdesk mapping set field address standard                    # the company address as street address
-    ctctdesk mapping fields                                        # Constant Contact's custom fields
+    ctctdesk mapping fields                                        # the email service's custom fields
 
-Exit codes: 0 done, 1 Constant Contact could not be read (``fields``), 2 usage error or a mapping refused
+Limits, names and texts are those of the email service in use (Constant Contact or Campaign Monitor).
+
+Exit codes: 0 done, 1 the email service could not be read (``fields``), 2 usage error or a mapping refused
 (with the reason).
 """
 
@@ -26,30 +28,32 @@ EXIT_USAGE = 2
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "mapping", parents=[common],
-        help="show or set what goes to Constant Contact: tags, phone, address, custom fields",
+        help="show or set what goes to the email service: tags, phone, address, custom fields",
         description="The field mapping (the same setting as Settings → Field mapping). Examples: "
                     "`ctctdesk mapping set tags on` (company type and marketing tags as contact tags), "
                     "`ctctdesk mapping set field Region off`, `ctctdesk mapping set field Region custom --as "
                     "\"Sales area\" --type string`, `ctctdesk mapping set field phone custom`, "
                     "`ctctdesk mapping set field address standard` (the company address as the street "
-                    "address), `ctctdesk mapping fields` (the custom fields Constant Contact has, to choose from).",
-        epilog="exit codes: 0 ok, 1 Constant Contact could not be read, 2 usage error or a mapping that "
+                    "address), `ctctdesk mapping fields` (the custom fields the email service in use has, to choose from).",
+        epilog="exit codes: 0 ok, 1 the email service could not be read, 2 usage error or a mapping that "
                "cannot fit (the reason is printed)",
     )  # fmt: skip
     parser.add_argument("action", choices=("show", "set", "fields"), nargs="?", default="show")
     parser.add_argument("what", nargs="*", metavar="tags on|off | field NAME custom|standard|off")
     parser.add_argument("--as", dest="label", metavar="LABEL",
-                        help="with `custom`: the Constant Contact custom field to use, by its label "
-                             "(made when missing; at most 50 characters)")
+                        help="with `custom`: the email service's custom field to use, by its label "
+                             "(made when missing; Constant Contact takes at most 50 characters)")
     parser.add_argument("--type", dest="field_type", choices=("string", "date"),
-                        help="with `custom`: the type a missing Constant Contact custom field is made with "
+                        help="with `custom`: the type a missing custom field is made with "
                              "(default string)")
     parser.set_defaults(run=run_mapping)
 
 
 def run_mapping(args: argparse.Namespace) -> int:
+    from ctctdesk import email_services
     from ctctdesk.app import build_context, resolve_data_dir
     from ctctdesk.crm.errors import CrmError
+    from ctctdesk.sync import service_limits
     from ctctdesk.sync.local_reader import custom_field_use, custom_field_values
     from ctctdesk.sync.mapping import (
         FieldMapping,
@@ -77,13 +81,14 @@ def run_mapping(args: argparse.Namespace) -> int:
         if args.action == "fields":
             return _print_cc_fields(context)
         settings = context.settings
+        limits = service_limits.for_name(email_services.name_in_use(context))  # the service in use
         mapping = load_mapping(settings)
         use = custom_field_use()
         if args.action == "set":
             try:
                 before = mapping
-                mapping = _changed(mapping, args, FieldMapping, Target, MappingError)
-                check(mapping, use.values(), before, values=custom_field_values)
+                mapping = _changed(mapping, args, FieldMapping, Target, MappingError, limits)
+                check(mapping, use.values(), before, values=custom_field_values, limits=limits)
             except (MappingError, ValueError) as error:
                 print(f"ctctdesk mapping: {error}", file=sys.stderr)
                 return EXIT_USAGE
@@ -95,18 +100,18 @@ def run_mapping(args: argparse.Namespace) -> int:
         width = max(len(r[0]) for r in rows(mapping, in_use))
         for name, count, target in rows(mapping, in_use):
             print(f"{name:<{width}}  {target}" + (f"  ({count})" if count else ""))
-        used = usage(mapping, use.values())
+        used = usage(mapping, use.values(), limits=limits)
         print(usage_text(used))
         for problem in used.problems():
             print(f"Over the limits: {problem} Until then the fields beyond are not sent (the preview names them).")
         if args.action == "set":
-            print("The next preview shows what this changes in Constant Contact before anything is sent.")
+            print(f"The next preview shows what this changes in {limits.service} before anything is sent.")
     finally:
         context.close()
     return EXIT_OK
 
 
-def _changed(mapping, args, field_mapping_cls, target_cls, error_cls):
+def _changed(mapping, args, field_mapping_cls, target_cls, error_cls, limits):
     """The mapping after ``set tags on|off`` or ``set field NAME custom [--as LABEL] [--type T]|standard|off``."""
     import dataclasses
 
@@ -118,18 +123,21 @@ def _changed(mapping, args, field_mapping_cls, target_cls, error_cls):
     if len(words) == 3 and words[0] == "field":
         if words[2] not in {t.value for t in target_cls}:
             raise error_cls(f"A field goes as custom, standard or off, not {words[2]!r}.")
-        return mapping.with_field(words[1], words[2], label=args.label, field_type=args.field_type)
+        return mapping.with_field(words[1], words[2], label=args.label, field_type=args.field_type, limits=limits)
     raise error_cls("say `set tags on|off` or `set field NAME custom [--as LABEL] [--type string|date]` "
                     "or `set field NAME standard|off`.")
 
 
 def _print_cc_fields(context) -> int:
-    """Constant Contact's custom fields (label, type, and which CRM field goes there) to choose from."""
+    """The service's custom fields (label, type, and which CRM field goes there) to choose from."""
+    from ctctdesk import email_services
     from ctctdesk.ctct.errors import CtctError
-    from ctctdesk.sync.mapping import FIELD_TYPES, MAX_CUSTOM_FIELDS_PER_ACCOUNT, load_mapping
+    from ctctdesk.sync import service_limits
+    from ctctdesk.sync.mapping import FIELD_TYPES, load_mapping
 
+    name = email_services.name_in_use(context)
     if context.connection is None:
-        print("ctctdesk mapping fields: not connected to Constant Contact.", file=sys.stderr)
+        print(f"ctctdesk mapping fields: not connected to {name}.", file=sys.stderr)
         return EXIT_FAILED
     mapping = load_mapping(context.settings)
     used = {label.casefold(): name for label, name in mapping.crm_names().items()}
@@ -143,6 +151,7 @@ def _print_cc_fields(context) -> int:
         label = f.label or f.name
         crm = used.get(label.casefold(), label)
         print(f"{label:<{width}}  {FIELD_TYPES.get(f.type, f.type)}" + (f"  ← {crm}" if crm != label else ""))
-    print(f"{len(fields)} of {MAX_CUSTOM_FIELDS_PER_ACCOUNT} custom fields in this Constant Contact account. "
-          "Choose one with `ctctdesk mapping set field NAME custom --as LABEL`.")
+    most = service_limits.for_name(name).custom_fields_per_account
+    print((f"{len(fields)} of {most} custom fields" if most is not None else f"{len(fields)} custom fields")
+          + f" in this {name} account. Choose one with `ctctdesk mapping set field NAME custom --as LABEL`.")
     return EXIT_OK

@@ -140,7 +140,7 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _plan_json(preview: Any) -> dict[str, Any]:
+def _plan_json(preview: Any, service: str = "") -> dict[str, Any]:
     from ctctdesk.sync.presenting import plan_to_dict
 
     counts: dict[str, int] = {}
@@ -161,8 +161,8 @@ def _plan_json(preview: Any) -> dict[str, Any]:
         "conflicts": len(preview.plan.conflicts),
         "pending_other_way": preview.pending_other_way,
         "needs_confirmation": preview.needs_confirmation,
-        "guard_reason": preview.guard_reason,
-        "lines": list(preview.lines),
+        "guard_reason": _say(preview.guard_reason, service),
+        "lines": [_say(line, service) for line in preview.lines],
         "plan": plan_to_dict(preview.plan),
     }  # fmt: skip
 
@@ -224,6 +224,7 @@ def run_sync(args: argparse.Namespace) -> int:
             return _fail(f"{alias} is for Constant Contact, and this data folder uses {name}: use {plain}.",
                          EXIT_USAGE)
         args.direction = args.cc_direction
+    preview: Any = None
     try:
         service = context.sync
         if args.direction == "to_cc" and not args.dry_run:
@@ -231,18 +232,23 @@ def run_sync(args: argparse.Namespace) -> int:
         preview = service.preview(args.direction, on_progress=progress, full=args.full)
         if args.dry_run:
             if args.json:
-                print(json.dumps({**_plan_json(preview), "service": name}, indent=2))
+                print(json.dumps({**_plan_json(preview, name), "service": name}, indent=2))
             else:
                 print(f"Email service: {name}")
                 for line in preview.lines:
                     print(_say(line, name))
                 if preview.needs_confirmation:
-                    print(f"Needs confirmation: {preview.guard_reason}")
+                    print(f"Needs confirmation: {_say(preview.guard_reason, name)}")
             return EXIT_OK
         progress.finish()
         summary = service.run(preview, trigger="command line", on_progress=progress, force=args.force)
     except GuardTripped as error:
-        return _fail(f"{error} Check with --dry-run, then run again with --force.", EXIT_NEEDS_CONFIRMATION)
+        if args.json and preview is not None:  # a script reads how it ended from stdout, as for a run
+            print(json.dumps({"direction": preview.direction.value, "stop": "guard", "ok": False,
+                              "needs_confirmation": True, "guard_reason": _say(preview.guard_reason, name),
+                              "service": name}, indent=2))  # fmt: skip
+        return _fail(f"{_say(str(error), name)} Check with --dry-run, then run again with --force.",
+                     EXIT_NEEDS_CONFIRMATION)
     except NotConnectedError:
         return _fail(f"Not connected to {name}. Run `ctctdesk connect` first (or connect on the "
                      f"{name} page of the window's Settings).", EXIT_NOT_CONNECTED)
@@ -271,5 +277,6 @@ def run_sync(args: argparse.Namespace) -> int:
     if summary.stopped_reason:
         return _fail(f"the sync stopped: {summary.stopped_reason}", code)
     if summary.errors:
-        return _fail(f"{len(summary.errors)} contacts could not be synchronized (see above).", code)
+        count = len(summary.errors)
+        return _fail(f"{count} contact{'' if count == 1 else 's'} could not be synchronized (see above).", code)
     return code

@@ -249,10 +249,11 @@ class KeyringUnavailable(CtctError):
 
     kind = "no_keyring"
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", *, service: str = "Constant Contact") -> None:
+        self.detail = detail
         extra = f" ({detail})" if detail else ""
         super().__init__(
-            "ctctdesk keeps the Constant Contact sign-in only in the system keyring, and none is "
+            f"ctctdesk keeps the {service} sign-in only in the system keyring, and none is "
             f"available{extra}. On Linux install and start a Secret Service such as GNOME Keyring "
             "or KWallet (e.g. `apt install gnome-keyring`) and log in to a desktop session; on "
             "Windows and macOS the built-in credential store is used. Then connect again."

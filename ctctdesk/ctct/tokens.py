@@ -121,17 +121,20 @@ def keyring_report() -> tuple[bool, str]:
 class TokenStore:
     """Reads and writes one profile's tokens in the system keyring; thread-safe."""
 
-    def __init__(self, service: str = KEYRING_SERVICE) -> None:
+    def __init__(self, service: str = KEYRING_SERVICE, *, display_name: str = "Constant Contact") -> None:
         self._service = service
+        self._display_name = display_name  # the email service whose sign-in this is, named when refused
         self._lock = threading.Lock()
 
     def check_available(self) -> None:
         """Raise KeyringUnavailable unless a keyring backend that protects secrets is in use."""
         self._backend()
 
-    @staticmethod
-    def _backend() -> keyring.backend.KeyringBackend:
-        return protected_backend(keyring.get_keyring())
+    def _backend(self) -> keyring.backend.KeyringBackend:
+        try:
+            return protected_backend(keyring.get_keyring())
+        except KeyringUnavailable as error:
+            raise KeyringUnavailable(error.detail, service=self._display_name) from None
 
     def load(self, profile: str) -> TokenSet | None:
         backend = self._backend()
@@ -139,7 +142,7 @@ class TokenStore:
             try:
                 text = backend.get_password(self._service, profile)
             except keyring.errors.KeyringError as error:
-                raise KeyringUnavailable(type(error).__name__) from None
+                raise KeyringUnavailable(type(error).__name__, service=self._display_name) from None
         if not text:
             return None
         try:
@@ -154,7 +157,7 @@ class TokenStore:
             try:
                 backend.set_password(self._service, profile, tokens.to_json())
             except keyring.errors.KeyringError as error:
-                raise KeyringUnavailable(type(error).__name__) from None
+                raise KeyringUnavailable(type(error).__name__, service=self._display_name) from None
 
     def delete(self, profile: str) -> None:
         backend = self._backend()
@@ -164,4 +167,4 @@ class TokenStore:
             except keyring.errors.PasswordDeleteError:
                 pass  # already gone: the goal of deleting is reached
             except keyring.errors.KeyringError as error:
-                raise KeyringUnavailable(type(error).__name__) from None
+                raise KeyringUnavailable(type(error).__name__, service=self._display_name) from None

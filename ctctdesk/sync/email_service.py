@@ -33,6 +33,9 @@ class EmailService(Protocol):
 
     Optional, found by `ctctdesk.sync.readers`: ``read_remote`` (the service's own reading strategy)
     and ``take_written`` (writes no read would bring back, folded into the mirror after a push).
+    Optional, found by `SyncService.limits`: ``limits``, a `ctctdesk.sync.service_limits.ServiceLimits`
+    (what the planner, the field mapping and ``ctctdesk mapping show`` hold to); without it the
+    documented limits of the service named by ``display_name`` apply (Constant Contact's by default).
     """
 
     @property

@@ -23,6 +23,7 @@ from ctctdesk.sync.mapping import (
     fit_tags,
     tag_entry,
 )
+from ctctdesk.sync.service_limits import CONSTANT_CONTACT, ServiceLimits
 from ctctdesk.sync.snapshot import Eligibility, LocalCompany, LocalContact, LocalList, LocalSnapshot
 
 
@@ -31,10 +32,10 @@ def read_local(mapping: FieldMapping | None = None, remote_tags: tuple[str, ...]
     return read_local_mapped(mapping or FieldMapping(), remote_tags)[0]
 
 
-def read_local_mapped(mapping: FieldMapping, remote_tags: tuple[str, ...] = ()
-                      ) -> tuple[LocalSnapshot, NotSent]:  # fmt: skip
-    """The CRM as ``mapping`` sends it, and the tags that do not fit in Constant Contact (named in the
-    preview). ``remote_tags``: tag names the account already has (they always fit)."""
+def read_local_mapped(mapping: FieldMapping, remote_tags: tuple[str, ...] = (), *,
+                      limits: ServiceLimits = CONSTANT_CONTACT) -> tuple[LocalSnapshot, NotSent]:  # fmt: skip
+    """The CRM as ``mapping`` sends it, and the tags that do not fit in the service (``limits``; named in
+    the preview). ``remote_tags``: tag names the account already has (they always fit)."""
     t_company, t_contact = Company._meta.table_name, Contact._meta.table_name
     t_field, t_list, t_member = ContactField._meta.table_name, EmailList._meta.table_name, Membership._meta.table_name
     companies: dict[int, LocalCompany] = {}
@@ -93,9 +94,9 @@ def read_local_mapped(mapping: FieldMapping, remote_tags: tuple[str, ...] = ()
         lid: LocalList(lid, name, frozenset(members.get(lid, ())))
         for lid, name in sql.select(f"SELECT id, name FROM {sql.quote(t_list)}")
     }
-    not_sent = NotSent()
+    not_sent = NotSent(limits=limits)
     if tags:
-        kept, not_sent = fit_tags(tags, labels, remote_tags)
+        kept, not_sent = fit_tags(tags, labels, remote_tags, limits=limits)
         for cid, names in kept.items():
             c = contacts[cid]
             pairs = tuple(sorted(c.custom_fields + tuple(tag_entry(n) for n in names)))

@@ -12,9 +12,9 @@ gone is a blank), so conflicts, pending changes, the baseline and the preview ne
 the edges translate: the remote steps turn them into Constant Contact tag activities, the remote reader
 turns a contact's taggings back into them, the local writer into the company's marketing tags.
 
-Limits (V3 spec, ``taggings``/``contact_tags``): 50 tags per contact, 500 per account; custom fields
-100 per account, 25 per contact. What does not fit is not sent and is named in the preview
-(:func:`over_limits`).
+Limits are the service's (`ctctdesk.sync.service_limits`; Constant Contact's by default: 50 tags per
+contact, 500 per account; custom fields 100 per account, 25 per contact). What does not fit is not sent
+and is named in the preview (:func:`over_limits`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ctctdesk.sync.errors import SyncError
+from ctctdesk.sync.service_limits import CONSTANT_CONTACT, ServiceLimits
 from ctctdesk.sync.snapshot import Baseline, LocalSnapshot, RemoteSnapshot
 
 MAPPING_SETTING = "field_mapping"  # key in settings.json
@@ -99,9 +100,11 @@ class FieldMapping:
                 and all(self.target(n) == FieldMapping().target(n) for n in self.fields))
 
     def with_field(self, name: str, target: Target | str, *, label: str | None = None,
-                   field_type: str | None = None) -> FieldMapping:  # fmt: skip
-        """The mapping with ``name`` going as ``target``; ``label`` and ``field_type`` choose the Constant
-        Contact custom field (an existing one by its label, or one created with that type)."""
+                   field_type: str | None = None, limits: ServiceLimits = CONSTANT_CONTACT) -> FieldMapping:  # fmt: skip
+        """The mapping with ``name`` going as ``target``; ``label`` and ``field_type`` choose the custom
+        field of the service (``limits``: whose label length applies and who is named in a refusal) —
+        an existing one by its label, or one created with that type."""
+        service = limits.service
         name = name.strip()
         target = Target(target)
         if not name:
@@ -113,14 +116,14 @@ class FieldMapping:
             what = {PHONE: "The phone", ADDRESS: "The company address"}.get(name, f"The custom field “{name}”")
             raise MappingError(
                 f"{what} can go as {' or '.join(t.value for t in allowed)}, not {target.value}"
-                + (": Constant Contact has no standard field for it." if target is Target.STANDARD else ".")
+                + (f": {service} has no standard field for it." if target is Target.STANDARD else ".")
             )
         labels, types = dict(self.labels), dict(self.types)
         if target is not Target.CUSTOM and (label or field_type):
-            raise MappingError("Only a field that goes as a custom field has a Constant Contact label and type.")
+            raise MappingError(f"Only a field that goes as a custom field has a {service} label and type.")
         if label is not None:
             label = " ".join(label.split())
-            problem = label_problem(label)
+            problem = label_problem(label, limits)
             if problem:
                 raise MappingError(problem)
             if label == (PHONE_LABEL if name == PHONE else name):
@@ -129,7 +132,7 @@ class FieldMapping:
                 labels[name] = label
         if field_type is not None:
             if field_type not in FIELD_TYPES:
-                raise MappingError(f"A Constant Contact custom field is created as {' or '.join(FIELD_TYPES)}, "
+                raise MappingError(f"A {service} custom field is created as {' or '.join(FIELD_TYPES)}, "
                                    f"not {field_type!r}.")
             if field_type == DEFAULT_FIELD_TYPE:
                 types.pop(name, None)
@@ -161,7 +164,7 @@ class FieldMapping:
             except ValueError:
                 continue  # an unknown target from a newer version: keep the default
         labels = {str(k): str(v) for k, v in (value.get("labels") or {}).items()
-                  if isinstance(v, str) and not label_problem(v)}
+                  if isinstance(v, str) and not label_problem(v, ANY_LENGTH)}
         types = {str(k): str(v) for k, v in (value.get("types") or {}).items() if v in FIELD_TYPES}
         return cls(bool(value.get("tags")), fields, labels, types)
 
@@ -186,13 +189,20 @@ class FieldMapping:
         return {self.label(name): kind for name, kind in self.types.items() if self.target(name) is Target.CUSTOM}
 
 
-def label_problem(label: str) -> str:
-    """Why ``label`` cannot name a Constant Contact custom field ("" when it can)."""
+#: No label length: a saved mapping keeps a label whichever service it was chosen for (each service's
+#: own length is checked when the label is chosen, and the planner shortens labels to the limit).
+ANY_LENGTH = ServiceLimits(service=CONSTANT_CONTACT.service)
+
+
+def label_problem(label: str, limits: ServiceLimits = CONSTANT_CONTACT) -> str:
+    """Why ``label`` cannot name a custom field of the service ("" when it can)."""
+    service = limits.service
+    longest = limits.custom_field_label_length
     if not label:
-        return "A Constant Contact custom field needs a label."
-    if len(label) > MAX_LABEL_LENGTH:
-        return (f"“{label}” has {len(label)} characters; a Constant Contact custom field label takes at most "
-                f"{MAX_LABEL_LENGTH}.")
+        return f"A {service} custom field needs a label."
+    if longest is not None and len(label) > longest:
+        return (f"“{label}” has {len(label)} characters; a {service} custom field label takes at most "
+                f"{longest}.")
     if label.startswith("#"):
         return f"“{label}” cannot start with #."
     return ""
@@ -256,12 +266,13 @@ def split_tags(custom: Iterable[tuple[str, str]]) -> tuple[list[tuple[str, str]]
 
 @dataclass(frozen=True)
 class NotSent:
-    """What a mapping leaves behind because Constant Contact has no room for it (named in the preview)."""
+    """What a mapping leaves behind because the service has no room for it (named in the preview)."""
 
-    #: (contact label, tag names not sent to that contact: over 50).
+    #: (contact label, tag names not sent to that contact: over the per-contact limit).
     contact_tags: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    #: Tag names not sent at all: the account would hold more than 500.
+    #: Tag names not sent at all: the account would hold more than the service allows.
     account_tags: tuple[str, ...] = ()
+    limits: ServiceLimits = field(default=CONSTANT_CONTACT, compare=False)
 
     @property
     def empty(self) -> bool:
@@ -270,19 +281,21 @@ class NotSent:
     def lines(self) -> list[str]:
         out = []
         if self.account_tags:
-            out.append(f"{len(self.account_tags)} tags not sent, Constant Contact holds at most "
-                       f"{MAX_TAGS_PER_ACCOUNT} per account: " + ", ".join(self.account_tags))
+            out.append(f"{len(self.account_tags)} tags not sent, {self.limits.service} holds at most "
+                       f"{self.limits.tags_per_account} per account: " + ", ".join(self.account_tags))
         for label, names in self.contact_tags:
-            out.append(f"{label}: {len(names)} tags not sent, at most {MAX_TAGS_PER_CONTACT} per contact: "
+            out.append(f"{label}: {len(names)} tags not sent, at most {self.limits.tags_per_contact} per contact: "
                        + ", ".join(names))
         return out
 
 
 def fit_tags(per_contact: Mapping[Any, list[str]], labels: Mapping[Any, str],
-             remote_tags: Iterable[str] = ()) -> tuple[dict[Any, list[str]], NotSent]:  # fmt: skip
-    """Keep each contact within 50 tags and the account within 500; what is cut is returned by name.
+             remote_tags: Iterable[str] = (), *,
+             limits: ServiceLimits = CONSTANT_CONTACT) -> tuple[dict[Any, list[str]], NotSent]:  # fmt: skip
+    """Keep each contact and the account within the service's tag limits (Constant Contact: 50 and 500;
+    none where the service publishes none); what is cut is returned by name.
 
-    Tags already in Constant Contact always fit; new names are taken by how many contacts carry them
+    Tags already in the service always fit; new names are taken by how many contacts carry them
     (most first), then by name, so the choice is the same on every run.
     """
     existing = {n.casefold() for n in remote_tags}
@@ -291,18 +304,19 @@ def fit_tags(per_contact: Mapping[Any, list[str]], labels: Mapping[Any, str],
         for n in names:
             counts[n] = counts.get(n, 0) + 1
     new = sorted((n for n in counts if n.casefold() not in existing), key=lambda n: (-counts[n], n))
-    room = max(0, MAX_TAGS_PER_ACCOUNT - len(existing))
+    per_account, per_contact_limit = limits.tags_per_account, limits.tags_per_contact
+    room = len(new) if per_account is None else max(0, per_account - len(existing))
     dropped_account = tuple(sorted(new[room:]))
     gone = set(dropped_account)
     kept: dict[Any, list[str]] = {}
     too_many: list[tuple[str, tuple[str, ...]]] = []
     for key, names in per_contact.items():
         names = [n for n in names if n not in gone]
-        if len(names) > MAX_TAGS_PER_CONTACT:
-            too_many.append((labels.get(key, str(key)), tuple(names[MAX_TAGS_PER_CONTACT:])))
-            names = names[:MAX_TAGS_PER_CONTACT]
+        if per_contact_limit is not None and len(names) > per_contact_limit:
+            too_many.append((labels.get(key, str(key)), tuple(names[per_contact_limit:])))
+            names = names[:per_contact_limit]
         kept[key] = names
-    return kept, NotSent(tuple(too_many), dropped_account)
+    return kept, NotSent(tuple(too_many), dropped_account, limits)
 
 
 # -- custom-field usage (for the mapping page) -------------------------------------------------------------
@@ -312,19 +326,23 @@ def fit_tags(per_contact: Mapping[Any, list[str]], labels: Mapping[Any, str],
 class Usage:
     fields_sent: int  # distinct custom fields the mapping sends
     most_per_contact: int  # the most any one contact carries
+    limits: ServiceLimits = field(default=CONSTANT_CONTACT, compare=False)  # the service's, to compare with
 
     def problems(self) -> list[str]:
         out = []
-        if self.fields_sent > MAX_CUSTOM_FIELDS_PER_ACCOUNT:
-            out.append(f"{self.fields_sent} custom fields would be sent; Constant Contact holds at most "
-                       f"{MAX_CUSTOM_FIELDS_PER_ACCOUNT} per account. Turn some off.")
-        if self.most_per_contact > MAX_CUSTOM_FIELDS_PER_CONTACT:
-            out.append(f"A contact would carry {self.most_per_contact} custom fields; Constant Contact holds at "
-                       f"most {MAX_CUSTOM_FIELDS_PER_CONTACT} per contact. Turn some off.")
+        service = self.limits.service
+        per_account, per_contact = self.limits.custom_fields_per_account, self.limits.custom_fields_per_contact
+        if per_account is not None and self.fields_sent > per_account:
+            out.append(f"{self.fields_sent} custom fields would be sent; {service} holds at most "
+                       f"{per_account} per account. Turn some off.")
+        if per_contact is not None and self.most_per_contact > per_contact:
+            out.append(f"A contact would carry {self.most_per_contact} custom fields; {service} holds at "
+                       f"most {per_contact} per contact. Turn some off.")
         return out
 
 
-def usage(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]]) -> Usage:
+def usage(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]], *,
+          limits: ServiceLimits = CONSTANT_CONTACT) -> Usage:  # fmt: skip
     """How many custom fields ``mapping`` sends, from each contact's custom field names (the phone counts
     as one more on every contact when it goes as a custom field)."""
     names: set[str] = set()
@@ -336,7 +354,7 @@ def usage(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]]) -> Us
         most = max(most, len(sent) + phone)
     if phone:
         names.add(mapping.label(PHONE).casefold())
-    return Usage(len(names), most)
+    return Usage(len(names), most, limits)
 
 
 def clashes(mapping: FieldMapping, field_names: Iterable[str]) -> list[str]:
@@ -381,8 +399,9 @@ def type_problems(mapping: FieldMapping, values: Callable[[str], Iterable[str]])
 
 
 def check(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]],
-          before: FieldMapping | None = None, values: Callable[[str], Iterable[str]] | None = None) -> None:  # fmt: skip
-    """Refuse (``MappingError``) a mapping whose custom fields cannot fit in Constant Contact, that sends
+          before: FieldMapping | None = None, values: Callable[[str], Iterable[str]] | None = None, *,
+          limits: ServiceLimits = CONSTANT_CONTACT) -> None:  # fmt: skip
+    """Refuse (``MappingError``) a mapping whose custom fields cannot fit in the service (``limits``), that sends
     two CRM fields to one custom field, or a field as a date whose values are no dates (``values``).
 
     With ``before`` (the mapping kept now), only a change that makes it worse is refused: a CRM already
@@ -396,10 +415,10 @@ def check(mapping: FieldMapping, contacts_fields: Iterable[Iterable[str]],
         wrong = type_problems(mapping, values)
         if wrong:
             raise MappingError(" ".join(wrong))
-    now = usage(mapping, contacts_fields)
+    now = usage(mapping, contacts_fields, limits=limits)
     problems = now.problems()
     if problems and before is not None:
-        was = usage(before, contacts_fields)
+        was = usage(before, contacts_fields, limits=limits)
         if now.fields_sent <= was.fields_sent and now.most_per_contact <= was.most_per_contact:
             return
     if problems:
@@ -527,8 +546,14 @@ def rows(mapping: FieldMapping, in_use: Mapping[str, int]) -> list[tuple[str, st
 
 
 def usage_text(used: Usage) -> str:
-    return (f"Custom fields sent: {used.fields_sent} of {MAX_CUSTOM_FIELDS_PER_ACCOUNT} per account; "
-            f"at most {used.most_per_contact} on one contact (limit {MAX_CUSTOM_FIELDS_PER_CONTACT}).")
+    """The counts against the service's limits, or saying that it publishes none."""
+    limits = used.limits
+    per_account, per_contact = limits.custom_fields_per_account, limits.custom_fields_per_contact
+    sent = (f"Custom fields sent: {used.fields_sent} of {per_account} per account"
+            if per_account is not None else f"Custom fields sent: {used.fields_sent}")
+    most = (f"at most {used.most_per_contact} on one contact (limit {per_contact})."
+            if per_contact is not None else f"at most {used.most_per_contact} on one contact.")
+    return f"{sent}; {most}" + (f" {limits.unpublished}" if limits.unpublished else "")
 
 
 # -- tags renamed, merged or gone in the CRM (pushes) ------------------------------------------------------

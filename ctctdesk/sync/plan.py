@@ -137,7 +137,7 @@ class PlanSettings:
     role_prefixes: frozenset[str] = DEFAULT_ROLE_PREFIXES
     #: Recognises the default list when the remote reader could not flag it (R6).
     default_list_name: str = "General Interest"
-    #: R15: Constant Contact's limits, given by the service from the client (None: no limit).
+    #: R15: the email service's limits (`sync.service_limits`), filled in by the sync service (None: no limit).
     custom_field_label_limit: int | None = None
     custom_fields_per_account: int | None = None
     custom_fields_per_contact: int | None = None

@@ -1,5 +1,5 @@
-"""Constant Contact's limits as the planner meets them (R15): pure, like the planner, and given the
-numbers in `PlanSettings` (the client's `ctctdesk.ctct.limits`; ``None`` = no limit).
+"""The email service's limits as the planner meets them (R15): pure, like the planner, and given the
+numbers in `PlanSettings` (the service's, `ctctdesk.sync.service_limits`; ``None`` = no limit).
 
 Custom fields: a label longer than the limit is shortened (to a label no other field has), and the
 fields that do not fit — beyond the account's or one contact's allowance — are not sent. Both choices

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
 
+from ctctdesk import email_services
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError
 from ctctdesk.sync.errors import GuardTripped, PullFirst, RunInProgress, SyncError
@@ -237,13 +238,14 @@ def run_scheduled(service: _Service, status: Any, direction: Direction, *, windo
             return Attempt(outcome, message, repeated=True)
         return Attempt(outcome, message, service.record_skipped(direction, TRIGGER, stop, message))
 
+    name = email_services.name_in_use(service)  # the service in use, named in what the tray says
     if status.state is ConnectionState.NOT_CONNECTED:
-        return Attempt(Outcome.NOT_CONNECTED, "Automatic sync waits: not connected to Constant Contact.")
+        return Attempt(Outcome.NOT_CONNECTED, f"Automatic sync waits: not connected to {name}.")
     if status.state is ConnectionState.BROKEN:
-        reason = status.broken_reason or "Constant Contact refused the access"
+        reason = status.broken_reason or f"{name} refused the access"
         return skipped(Outcome.BROKEN, StopReason.AUTH,
                        f"Automatic sync did not run: the connection is broken ({reason}); reconnect in "
-                       "Settings → Constant Contact.")  # fmt: skip
+                       f"Settings → {name}.")  # fmt: skip
     if status.requests_today >= status.daily_allowance:
         return skipped(Outcome.QUOTA, StopReason.QUOTA,
                        f"Automatic sync did not run: today's allowance of {status.daily_allowance:,} "

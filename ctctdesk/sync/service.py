@@ -33,10 +33,9 @@ from ctctdesk.crm import lists as crm_lists
 from ctctdesk.crm.changes import change_count
 from ctctdesk.crm.models import EmailList, database_proxy, utc_now
 from ctctdesk.crm.rules import load_role_prefixes
-from ctctdesk.ctct import limits
 from ctctdesk.ctct.connection import ConnectionState, ConnectionStatus
 from ctctdesk.ctct.errors import AuthExpired, AuthRevoked, CtctError, NotConnected, QuotaExhausted
-from ctctdesk.sync import quiet, readers, store, unconfirmed
+from ctctdesk.sync import quiet, readers, service_limits, store, unconfirmed
 from ctctdesk.sync.baseline_update import BaselineBuilder
 from ctctdesk.sync.email_service import EmailService
 from ctctdesk.sync.errors import (
@@ -206,14 +205,16 @@ class _Context:
     started_at: datetime | None = None  # when the preview started reading (UTC, naive)
 
 
-def with_service_limits(settings: PlanSettings) -> PlanSettings:
-    """The settings with Constant Contact's limits (R15) filled in where the caller left them open."""
+def with_service_limits(settings: PlanSettings,
+                        limits: service_limits.ServiceLimits = service_limits.CONSTANT_CONTACT) -> PlanSettings:  # fmt: skip
+    """The settings with the service's limits (R15; Constant Contact's unless told) filled in where the
+    caller left them open; a limit the service does not publish stays open (no limit)."""
     return dataclasses.replace(
         settings,
-        custom_field_label_limit=settings.custom_field_label_limit or limits.CUSTOM_FIELD_LABEL_LENGTH,
-        custom_fields_per_account=settings.custom_fields_per_account or limits.CUSTOM_FIELDS_PER_ACCOUNT,
-        custom_fields_per_contact=settings.custom_fields_per_contact or limits.CUSTOM_FIELDS_PER_CONTACT,
-        lists_per_account=settings.lists_per_account or limits.LISTS_PER_ACCOUNT,
+        custom_field_label_limit=settings.custom_field_label_limit or limits.custom_field_label_length,
+        custom_fields_per_account=settings.custom_fields_per_account or limits.custom_fields_per_account,
+        custom_fields_per_contact=settings.custom_fields_per_contact or limits.custom_fields_per_contact,
+        lists_per_account=settings.lists_per_account or limits.lists_per_account,
     )
 
 
@@ -232,7 +233,8 @@ class SyncService:
                  mapping: Callable[[], FieldMapping] | None = None) -> None:  # fmt: skip
         self.database = database
         self.connection = connection
-        self.settings = with_service_limits(settings or PlanSettings())
+        #: what the caller chose; the limits of the service in use fill the rest at each plan (`_settings`)
+        self.settings = settings or PlanSettings()
         self.step_hook = step_hook  # tests: inject a failure at a given step (R13)
         self.pull_first = pull_first
         self.clock = clock
@@ -306,7 +308,7 @@ class SyncService:
                 self.not_sent = NotSent()
                 return _Reading(client, None, baseline, read, inputs, reused)
         report(on_progress, "Reading the CRM")
-        local, self.not_sent = read_local_mapped(mapping, tag_names)
+        local, self.not_sent = read_local_mapped(mapping, tag_names, limits=self.limits(client))
         # values a killed push sent but never confirmed are ours, not changes made in Constant Contact
         baseline, _ = unconfirmed.adopt(baseline, read.snapshot, unconfirmed.sent_values(sent_details))
         # the tags Constant Contact already has always fit (R11 limits); its addresses are kept as read
@@ -329,8 +331,17 @@ class SyncService:
         return self.connection.quota.used if self.connection is not None else 0
 
     def _settings(self) -> PlanSettings:
-        """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts)."""
-        return dataclasses.replace(self.settings, role_prefixes=frozenset(load_role_prefixes()))
+        """Plan settings with the CRM's configured role-address prefixes (R1 for arriving contacts) and
+        the limits of the service in use (R15) where the caller set none."""
+        return dataclasses.replace(with_service_limits(self.settings, self.limits()),
+                                   role_prefixes=frozenset(load_role_prefixes()))
+
+    def limits(self, client: Any = None) -> service_limits.ServiceLimits:
+        """The limits of the email service in use: the service object's own when it gives them, else
+        the documented ones of the service by its name (Constant Contact's when none says)."""
+        if client is not None and isinstance(getattr(client, "limits", None), service_limits.ServiceLimits):
+            return client.limits
+        return service_limits.for_name(self.service_name(client))
 
     def _plan_direction(self, local: Any, read: RemoteRead, baseline: Baseline, direction: Direction) -> Plan:
         """Plan one direction with the field mapping's labels and types (R11); a push also renames, merges

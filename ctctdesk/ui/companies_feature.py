@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
+from ctctdesk import email_services
 from ctctdesk.ui.companies_tab import CompaniesTab
 from ctctdesk.ui.crm_events import CrmEvents, ReloadWhenShown
 from ctctdesk.ui.role_address_settings import RoleAddressSettingsPage
@@ -45,6 +46,11 @@ def install(window, lists_tab: QWidget | None = None) -> CompaniesFeature:
         tab.status_message.connect(lambda text: window.statusBar().showMessage(text, 6000))
     if lists_tab is not None and hasattr(lists_tab, "reload"):
         ReloadWhenShown(lists_tab, lists_tab.reload, events)
+    # the texts about the email service name the one in use (the window's context has the connection)
+    def service_name() -> str:
+        return email_services.name_in_use(getattr(window, "context", None))
+
+    tab.service_name = rules_page.service_name = service_name
     window.crm_events = events
     window.companies_tab = tab
     return CompaniesFeature(events, undo_stack, tab, tags_page, rules_page)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ctctdesk import email_services
 from ctctdesk.crm import editing
 from ctctdesk.crm.editing import CompanyFilter
 from ctctdesk.crm.errors import CrmError
@@ -76,6 +77,8 @@ class CompaniesTab(QWidget):
         self._busy = False
         self._reloading = False
         self._shown_before = False
+        #: the email service in use (`email_services.name_in_use`), named in the delete confirmations
+        self.service_name: Callable[[], str] = lambda: email_services.DEFAULT_NAME
 
         # --- filters and actions over companies ---
         self.search = QLineEdit(objectName="companySearch")
@@ -163,6 +166,7 @@ class CompaniesTab(QWidget):
         contacts_layout.addLayout(contact_buttons)
 
         self.editor = ContactEditor(events, self.undo_stack, self)
+        self.editor.service_name = lambda: self.service_name()
 
         self.lower_splitter = lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.contacts_box)
@@ -252,6 +256,9 @@ class CompaniesTab(QWidget):
         self.apply_filter()
 
     # --- remembered sizes (the main window calls these) ---
+
+    def _linked_note(self) -> str:
+        return email_services.worded_for(LINKED_NOTE, self.service_name())
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("splitter", self.splitter.saveState())
         settings.setValue("lowerSplitter", self.lower_splitter.saveState())
@@ -470,7 +477,8 @@ class CompaniesTab(QWidget):
         if not interaction_for(self).confirm(
             self,
             "Delete company",
-            f"Delete {what}?\n\nThis also deletes {impact.text()}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
+            f"Delete {what}?\n\nThis also deletes {impact.text()}.\n\n{self._linked_note()}\n\nThis cannot be "
+            "undone.",
         ):
             return
 
@@ -606,7 +614,7 @@ class CompaniesTab(QWidget):
         if not interaction_for(self).confirm(
             self,
             "Delete contact",
-            f"Delete {what}?\n\nThis also removes {goes}.\n\n{LINKED_NOTE}\n\nThis cannot be undone.",
+            f"Delete {what}?\n\nThis also removes {goes}.\n\n{self._linked_note()}\n\nThis cannot be undone.",
         ):
             return
         company_id = self.contact_model.company_id or 0

@@ -10,6 +10,8 @@ Contact identity linked to it (R7).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ctctdesk import email_services
 from ctctdesk.crm import contacts, editing, rules
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.rules import Ineligibility
@@ -101,6 +104,9 @@ class CustomFieldsModel(QAbstractTableModel):
         return True
 
 
+DO_NOT_CONTACT_TIP = "Never sent to Constant Contact; ticking it takes the contact out of its email lists"
+
+
 class ContactEditor(QFrame):
     """Edit one contact, or type a new one for a company (`new_contact(company_id)`)."""
 
@@ -137,9 +143,9 @@ class ContactEditor(QFrame):
         self.email_reason.setWordWrap(True)
         self.phone = QLineEdit(objectName="phoneEdit")
         self.do_not_contact = QCheckBox("Do Not Contact", objectName="doNotContactCheck")
-        self.do_not_contact.setToolTip(
-            "Never sent to Constant Contact; ticking it takes the contact out of its email lists"
-        )
+        #: the email service in use (`email_services.name_in_use`), named in the Do Not Contact tooltip
+        self.service_name: Callable[[], str] = lambda: email_services.DEFAULT_NAME
+        self._word_for_service()
         self.email_status = QLabel(objectName="emailStatusLabel")
         self.lists_label = QLabel(objectName="contactListsLabel")
         self.lists_label.setWordWrap(True)
@@ -250,6 +256,13 @@ class ContactEditor(QFrame):
         self._hint.setText("Type the details, then press Save to add this person.")
         self._set_enabled(True)
         self.first_name.setFocus()
+
+    def _word_for_service(self) -> None:
+        self.do_not_contact.setToolTip(email_services.worded_for(DO_NOT_CONTACT_TIP, self.service_name()))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._word_for_service()  # the service may have been switched since
+        super().showEvent(event)
 
     def show_contact(self, contact_id: int) -> None:
         try:

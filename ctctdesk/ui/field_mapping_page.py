@@ -1,8 +1,9 @@
-"""Settings → Field mapping (R11): what each CRM field becomes in Constant Contact.
+"""Settings → Field mapping (R11): what each CRM field becomes in the email service in use.
 
 The page edits a `FieldMapping` and keeps it in ``settings.json`` on Save (``ctctdesk mapping show`` reads
-the same). It shows how many custom fields the mapping sends against Constant Contact's limits and refuses
-a mapping that cannot fit, saying why. Nothing is sent on Save: the next preview shows the change first.
+the same). It shows how many custom fields the mapping sends against the service's limits (Constant
+Contact's or Campaign Monitor's, `ctctdesk.sync.service_limits`) and refuses a mapping that cannot fit,
+saying why. Nothing is sent on Save: the next preview shows the change first.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ctctdesk import email_services
+from ctctdesk.sync import service_limits
 from ctctdesk.sync.mapping import (
     ADDRESS,
     FIELD_TYPES,
@@ -39,16 +42,36 @@ from ctctdesk.sync.mapping import (
 )
 
 PAGE_TITLE = "Field mapping"
-NOTE = ("Nothing is sent when you save: the next preview on the Synchronize tab shows what the new mapping "
-        "changes in Constant Contact, before you run it. Tags beyond Constant Contact's limits (50 per "
-        "contact, 500 per account) are named in that preview.")
+
+
+def note_text(limits: service_limits.ServiceLimits) -> str:
+    """What Save does, and the service's tag limits when it has any."""
+    service = limits.service
+    text = (f"Nothing is sent when you save: the next preview on the Synchronize tab shows what the new "
+            f"mapping changes in {service}, before you run it.")
+    if limits.tags_per_contact is not None and limits.tags_per_account is not None:
+        text += (f" Tags beyond {service}'s limits ({limits.tags_per_contact} per contact, "
+                 f"{limits.tags_per_account:,} per account) are named in that preview.")
+    return text
+
+
+def label_tip(limits: service_limits.ServiceLimits) -> str:
+    longest = limits.custom_field_label_length
+    return (f"The {limits.service} custom field it goes to: pick one {limits.service} already has, or type a "
+            f"new label{f' (at most {longest} characters)' if longest else ''} — it is made, with the type "
+            "on the right, at the next sync.")
+
+
+NOTE = note_text(service_limits.CONSTANT_CONTACT)
 #: What each kind of field may become (the model refuses the rest with a reason too).
 CHOICES = {PHONE: (Target.STANDARD, Target.CUSTOM, Target.OFF), ADDRESS: (Target.STANDARD, Target.OFF)}
 CUSTOM_CHOICES = (Target.CUSTOM, Target.OFF)
 #: How a standard field reads in the choice, per field.
 STANDARD_TEXT = {PHONE: "standard field (phone number)", ADDRESS: "standard field (street address)"}
-LABEL_TIP = ("The Constant Contact custom field it goes to: pick one Constant Contact already has, or type a "
-             "new label (at most 50 characters) — it is made, with the type on the right, at the next sync.")
+LABEL_TIP = label_tip(service_limits.CONSTANT_CONTACT)
+TAGS_TIP = ("Each contact carries its company's type and marketing tags as Constant Contact contact tags, "
+            "created there under the CRM's names.")
+TYPE_TIP = "The type a new Constant Contact custom field is made with (an existing one keeps its own)."
 
 
 class FieldMappingPage(QWidget):
@@ -58,11 +81,15 @@ class FieldMappingPage(QWidget):
     def __init__(self, settings, field_use: Callable[[], dict[int, list[str]]],
                  parent: QWidget | None = None,
                  cc_labels: Callable[[], list[str]] | None = None,
-                 field_values: Callable[[str], list[str]] | None = None) -> None:  # fmt: skip
-        """``cc_labels``: the labels of the custom fields Constant Contact had at the last sync (kept
+                 field_values: Callable[[str], list[str]] | None = None,
+                 service_name: Callable[[], str] | None = None) -> None:  # fmt: skip
+        """``cc_labels``: the labels of the custom fields the service had at the last sync (kept
         locally, so the page reads nothing over the network); ``field_values``: a CRM custom field's
-        values (a field chosen to go as a date must hold dates)."""
+        values (a field chosen to go as a date must hold dates); ``service_name``: the email service in
+        use (`email_services.name_in_use`), whose name and limits the page states (Constant Contact
+        when not given)."""
         super().__init__(parent)
+        self.service_name = service_name or (lambda: email_services.DEFAULT_NAME)
         self.settings = settings
         self.field_use = field_use
         self.cc_labels = cc_labels or (lambda: [])
@@ -71,8 +98,6 @@ class FieldMappingPage(QWidget):
         layout = QVBoxLayout(self)
 
         self.tags = QCheckBox("Company type and marketing tags as contact tags")
-        self.tags.setToolTip("Each contact carries its company's type and marketing tags as Constant Contact "
-                             "contact tags, created there under the CRM's names.")
         self.tags.setObjectName("mappingTags")
         layout.addWidget(self.tags)
 
@@ -102,10 +127,11 @@ class FieldMappingPage(QWidget):
         self.state.setWordWrap(True)
         buttons.addWidget(self.state, 1)
         layout.addLayout(buttons)
-        note = QLabel(NOTE)
-        note.setWordWrap(True)
-        note.setTextFormat(Qt.TextFormat.PlainText)
-        layout.addWidget(note)
+        self.note = QLabel()
+        self.note.setObjectName("mappingNote")
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.note)
 
         self.combos: dict[str, QComboBox] = {}
         self.labels: dict[str, QComboBox] = {}
@@ -121,6 +147,10 @@ class FieldMappingPage(QWidget):
         """Read the saved mapping and the CRM's custom fields again (they change as people edit)."""
         self.saved = load_mapping(self.settings)
         self._use = self.field_use()
+        self.limits = service_limits.for_name(self.service_name())  # the service may have been switched
+        name = self.limits.service
+        self.note.setText(note_text(self.limits))
+        self.tags.setToolTip(email_services.worded_for(TAGS_TIP, name))
         in_use: dict[str, int] = {}
         for names in self._use.values():
             for name in names:
@@ -158,15 +188,14 @@ class FieldMappingPage(QWidget):
             cc_label.setObjectName(f"mappingLabel:{name}")
             cc_label.setEditable(True)
             cc_label.setMinimumContentsLength(18)
-            cc_label.setToolTip(LABEL_TIP)
+            cc_label.setToolTip(label_tip(self.limits))
             cc_label.addItems(self._known)
             cc_label.setEditText(self.saved.label(name))
             cc_label.lineEdit().setMaxLength(60)  # longer than allowed, so a too-long label is explained
             cc_label.editTextChanged.connect(self._edited)
             kind = QComboBox()
             kind.setObjectName(f"mappingType:{name}")
-            kind.setToolTip("The type a new Constant Contact custom field is made with (an existing one keeps "
-                            "its own).")
+            kind.setToolTip(email_services.worded_for(TYPE_TIP, self.limits.service))
             for value, text in FIELD_TYPES.items():
                 kind.addItem(text, value)
             kind.setCurrentIndex(max(0, kind.findData(self.saved.field_type(name))))
@@ -197,7 +226,7 @@ class FieldMappingPage(QWidget):
                 label, kind = self.labels[name].currentText(), self.types[name].currentData()
                 if (target, label.strip(), kind) != (mapping.target(name), mapping.label(name),
                                                      mapping.field_type(name)):
-                    mapping = mapping.with_field(name, target, label=label, field_type=kind)
+                    mapping = mapping.with_field(name, target, label=label, field_type=kind, limits=self.limits)
             elif target != mapping.target(name):
                 mapping = mapping.with_field(name, target)
         return mapping
@@ -205,7 +234,8 @@ class FieldMappingPage(QWidget):
     def problem(self) -> str:
         """Why the edited mapping cannot be kept ("" when it can)."""
         try:
-            check(self.edited_mapping(), self._use.values(), self.saved, values=self.field_values)
+            check(self.edited_mapping(), self._use.values(), self.saved, values=self.field_values,
+                  limits=self.limits)
         except MappingError as error:
             return str(error)
         return ""
@@ -223,10 +253,11 @@ class FieldMappingPage(QWidget):
             self.state.setText("Cannot be kept: " + problem)
             return
         mapping = self.edited_mapping()
-        self.usage.setText(usage_text(usage(mapping, self._use.values())))
+        used = usage(mapping, self._use.values(), limits=self.limits)
+        self.usage.setText(usage_text(used))
         changed = mapping != self.saved
         self.save.setEnabled(changed and not problem)
-        over = usage(mapping, self._use.values()).problems()
+        over = used.problems()
         if problem:
             self.state.setText("Cannot be kept: " + problem)
         else:

@@ -1,11 +1,14 @@
 """Settings → Email rules: the role-address list (R1), editable, with the built-in defaults restorable.
 
-Role addresses are shared mailboxes (info@, sales@…) that are never sent to Constant Contact. Saving a
+Role addresses are shared mailboxes (info@, sales@…) that are never sent to the email service in use
+(Constant Contact or Campaign Monitor, named on the page). Saving a
 new list re-checks every contact; before saving, the page says how many contacts would become role
 addresses and how many list memberships they would lose.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -17,10 +20,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ctctdesk import email_services
 from ctctdesk.crm import editing, rules
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.ui.crm_events import CrmChange, CrmEvents
 from ctctdesk.ui.interaction import interaction_for
+
+INTRO = (
+    "Addresses of shared mailboxes (role addresses such as info@ or sales@) are never sent to "
+    "Constant Contact, and contacts with such an address cannot be ticked in email lists.\n"
+    "Type one prefix per line — the part before the @; “sales” matches sales@any-domain and "
+    "sales+news@any-domain."
+)
 
 
 def _prefixes_from_text(text: str) -> tuple[str, ...]:
@@ -38,12 +49,9 @@ class RoleAddressSettingsPage(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.3)
         title.setFont(font)
-        intro = QLabel(
-            "Addresses of shared mailboxes (role addresses such as info@ or sales@) are never sent to "
-            "Constant Contact, and contacts with such an address cannot be ticked in email lists.\n"
-            "Type one prefix per line — the part before the @; “sales” matches sales@any-domain and "
-            "sales+news@any-domain."
-        )
+        #: the email service in use (`email_services.name_in_use`), named in the introduction
+        self.service_name: Callable[[], str] = lambda: email_services.DEFAULT_NAME
+        self.intro = intro = QLabel(INTRO, objectName="roleAddressIntro")
         intro.setWordWrap(True)
         self.editor = QPlainTextEdit(objectName="rolePrefixesEdit")
         self.editor.setTabChangesFocus(True)
@@ -83,6 +91,7 @@ class RoleAddressSettingsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
+        self.intro.setText(email_services.worded_for(INTRO, self.service_name()))
         if not self.save_button.isEnabled():  # nothing typed here: show what is saved now
             self.load()
 

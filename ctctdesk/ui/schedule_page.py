@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ctctdesk import email_services
 from ctctdesk.sync.operations import Direction
 from ctctdesk.sync.schedule import MAX_MINUTES, MIN_MINUTES, Mode, ScheduleSetting
 from ctctdesk.ui.auto_sync import AutoSync
@@ -133,7 +134,8 @@ class SchedulePage(QWidget):
         self.state.setText("Not saved yet." if changed else self._saved_text())
 
     def _saved_text(self) -> str:
-        text = self.auto.setting.describe()
+        name = self._service_name() if self._service_name is not None else email_services.DEFAULT_NAME
+        text = email_services.worded_for(self.auto.setting.describe(), name)
         due = self.auto.scheduler.next_due()
         if self.auto.scheduler.paused and self.auto.setting.on:
             text += " Paused from the tray icon."

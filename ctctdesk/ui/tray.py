@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon, QWidget
 
+from ctctdesk import email_services
 from ctctdesk.sync.schedule import Attempt
 from ctctdesk.ui.app_icon import app_icon
 from ctctdesk.ui.auto_sync import AutoSync
@@ -76,7 +77,8 @@ class TrayController(QObject):
         self.pause_action.setEnabled(on)
         if self.icon is not None:
             paused = " (paused)" if self.auto.scheduler.paused else ""
-            self.icon.setToolTip(f"ctctdesk — {self.auto.setting.describe()}{paused}")
+            said = email_services.worded_for(self.auto.setting.describe(), email_services.name_in_use(self.auto.service))
+            self.icon.setToolTip(f"ctctdesk — {said}{paused}")
             self.icon.setVisible(on)
         if not on and self.hidden:
             self.open()  # turned off (e.g. `ctctdesk schedule off`): no icon left to come back from

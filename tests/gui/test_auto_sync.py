@@ -261,3 +261,18 @@ def test_a_scheduled_run_in_the_demo_window_lands_in_the_history_and_refreshes_t
     assert tab.preview.plan.is_empty, "the preview shown was read again after the scheduled run"
     newest = window.context.sync.history()[0]
     assert (newest.trigger, newest.direction) == ("schedule", Direction.TO_CC)
+
+
+def test_with_campaign_monitor_the_tray_names_it_when_the_connection_breaks(qtbot, tmp_path, runner):
+    from types import SimpleNamespace
+
+    service = FakeService()
+    service.connection = SimpleNamespace(display_name="Campaign Monitor")  # the service in use
+    auto, clock, _ = make_auto(tmp_path, runner, service)
+    tray = TrayController(_widget(qtbot), auto, available=False, quit_app=lambda: None)
+    auto._status = lambda: Status(state=_broken(), broken_reason="")
+    clock.advance(minutes=10)
+    tick_and_wait(qtbot, auto)
+    [(_title, text)] = tray.notifications
+    assert "Campaign Monitor refused the access" in text and "Settings → Campaign Monitor" in text
+    assert "Constant Contact" not in text

@@ -25,14 +25,14 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ctctdesk.crm import contacts, lists
 from ctctdesk.crm.editing.contacts import delete_contacts
 from ctctdesk.crm.errors import CrmError
 from ctctdesk.crm.models import Contact
-from ctctdesk.sync.operations import AddMembership
+from ctctdesk.sync.operations import AddMembership, Side, UpdateContact
 from tests.support.cmon_sync import CmonEnv, make_cmon_env
 from tests.support.crm_fixtures import add_company, add_contact
 from tests.support.fake_cmon import FakeCampaignMonitor
@@ -120,8 +120,20 @@ def refused_readd(env: CmonEnv, op) -> bool:
     return email in env.world.members(op.list.name, "Deleted")
 
 
+def refused_move(env: CmonEnv, op) -> bool:
+    """A push of a new address Campaign Monitor cannot take: the subscriber is active in no list, so
+    there is no subscription to carry it (the adapter refuses it by name, and the address travels
+    with the contact's next list)."""
+    if not (isinstance(op, UpdateContact) and op.side is Side.CC and op.contact.cc_id):
+        return False
+    return not any(op.contact.cc_id in env.world.members(title) for title in TITLES)
+
+
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(1, 5), history=edits)
+# found by hypothesis: the CRM unticks and re-addresses a contact whom Campaign Monitor bounced from
+# one list and deleted from the other — the move is refused, named, and no other change is left
+@example(n=1, history=[("l_untick", 0, 1), ("l_email", 0, 0), ("r_bounce", 0, 1), ("r_delete", 0, 0)])
 def test_random_histories_on_both_sides_keep_the_rules(n, history):
     from ctctdesk.crm.db import close_database
 
@@ -153,7 +165,8 @@ def test_random_histories_on_both_sides_keep_the_rules(n, history):
                 if person is not None:
                     assert person.email_status in ("unsubscribed", "bounced"), (email, person.email_status)
             assert env.service.preview("from_cc").plan.changes == ()
-            left = [op for op in env.service.preview("to_cc").plan.changes if not refused_readd(env, op)]
+            left = [op for op in env.service.preview("to_cc").plan.changes
+                    if not (refused_readd(env, op) or refused_move(env, op))]
             assert left == [], left
             emails = [c.email.lower() for c in Contact.select() if c.email]
             assert len(emails) == len(set(emails))

@@ -260,9 +260,39 @@ def test_adding_back_someone_removed_from_a_list_is_refused_with_the_reason_and_
     contacts.update_contact(ids[1], job_title="Chief")
     summary = env.sync("to_cc")
     assert len(summary.errors) == 1 and "p0@firm.example" in summary.errors[0].email
-    assert "resubscribed" in summary.errors[0].message
+    message = summary.errors[0].message
+    assert "to the list “One”" in message  # which list, and what to do about it
+    assert "add it back in Campaign Monitor" in message and "take the contact off the list in the CRM" in message
     assert env.world.state_of("One", "p0@firm.example") == "Deleted"
     assert env.world.values("One", "p1@firm.example")["Job title"] == ["Chief"]
+    # stable: every later push names it once more, the same way, and asks nothing else of Campaign Monitor
+    again, third = env.sync("to_cc"), env.sync("to_cc")
+    assert [e.message for e in again.errors] == [e.message for e in third.errors] == [message]
+    assert again.requests_used == third.requests_used
+    assert env.world.state_of("One", "p0@firm.example") == "Deleted"
+
+
+def test_someone_taken_out_of_their_only_list_is_not_a_deletion_and_ticking_them_back_is_said(env):
+    """Taken out of the one list they were in, a subscriber is "Deleted" everywhere in Campaign Monitor:
+    that is ctctdesk's own removal, not the person deleted (R4). Nothing is left waiting for a pull, and
+    a tick back in the CRM is tried, refused with its reason, and kept in the CRM."""
+    ids = pushed(env, names=("One",))
+    one = lists.find_list("One").id
+    lists.set_member(one, ids[0], False)
+    ok(env.sync("to_cc"))
+    assert env.world.state_of("One", "p0@firm.example") == "Deleted"
+    env.world.advance(hours=1)
+    assert env.service.preview("to_cc").pending_other_way == 0
+    ok(env.sync("from_cc", full=True))
+    assert env.service.preview("to_cc").pending_other_way == 0
+
+    lists.set_member(one, ids[0], True)
+    summary = env.sync("to_cc")
+    assert len(summary.errors) == 1 and "to the list “One”" in summary.errors[0].message
+    assert env.world.state_of("One", "p0@firm.example") == "Deleted"  # never resubscribed
+    env.world.advance(hours=1)
+    ok(env.sync("from_cc"))
+    assert "p0@firm.example" in local_list("One")  # the pull does not take the tick away
 
 
 # -- R15, R13, R14 ---------------------------------------------------------------------------------------

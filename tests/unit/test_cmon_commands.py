@@ -108,3 +108,32 @@ def test_help_says_which_service_the_directions_act_on(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--push" in text and "--pull" in text
     assert "refused (exit code 2) while Campaign Monitor is the service" in text
+
+
+def test_no_keyring_names_campaign_monitor_when_connecting_to_it(tmp_path, fake, monkeypatch, capsys):
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        code = main(["connect", "--service", "campaign-monitor", "--api-key", GOOD_KEY, "--no-activation",
+                     "--data-dir", str(tmp_path)])
+    finally:
+        keyring.set_keyring(previous)
+    err = capsys.readouterr().err
+    assert code == 7
+    assert "keeps the Campaign Monitor sign-in only in the system keyring" in err and "Constant Contact" not in err
+
+
+def test_disconnect_from_a_script_says_what_it_would_do_and_how_to_go_ahead(tmp_path, keys, fake, monkeypatch,
+                                                                            capsys):
+    data = ["--data-dir", str(tmp_path)]
+    main(["connect", "--service", "campaign-monitor", "--api-key", GOOD_KEY, "--no-activation", *data])
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: no question can be asked
+
+    assert main(["disconnect", *data]) == 2
+    err = capsys.readouterr().err
+    assert "disconnecting from Campaign Monitor needs confirmation" in err and "--yes" in err
+    assert keys.entries  # still connected

@@ -100,3 +100,27 @@ def test_a_field_whose_values_are_no_dates_cannot_go_as_a_date_field(tmp_path, c
         capsys.readouterr().err)
     assert load_mapping(SettingsStore(tmp_path / "settings.json")) == FieldMapping()
     assert mapping(tmp_path, "set", "field", "Joined", "custom", "--type", "string") == 0
+
+
+def test_with_campaign_monitor_in_use_its_limits_and_name_are_stated(tmp_path, capsys):
+    from ctctdesk import email_services
+    from ctctdesk.app import build_context
+    from ctctdesk.crm import contacts
+    from tests.support.crm_fixtures import add_company, add_contact
+
+    SettingsStore(tmp_path / "settings.json").set(email_services.SETTING, email_services.CAMPAIGN_MONITOR)
+    context = build_context(tmp_path)
+    try:
+        cid = add_contact(add_company("Acme"), "Ann", "A", "ann@acme.example")
+        contacts.set_custom_fields(cid, {f"Field {i:02}": "x" for i in range(26)})
+    finally:
+        context.close()
+    assert mapping(tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "Custom fields sent: 26; at most 26 on one contact. Campaign Monitor publishes no limit" in out
+    assert "Over the limits" not in out and "of 100" not in out
+    long_label = "y" * 60  # over Constant Contact's 50 characters, no published limit for Campaign Monitor
+    assert mapping(tmp_path, "set", "field", "Field 00", "custom", "--as", long_label) == 0
+    out = capsys.readouterr().out
+    assert "The next preview shows what this changes in Campaign Monitor before anything is sent." in out
+    assert load_mapping(SettingsStore(tmp_path / "settings.json")).label("Field 00") == long_label

@@ -84,7 +84,7 @@ def read_campaign_monitor(service: CampaignMonitorService, *, account_id: str, c
     if cursor and known is not None and _is_service_date(cursor):
         snapshot, reread = reader.incremental(account_id, since_date(cursor), known)
     else:
-        snapshot, reread, cursor = reader.complete(account_id), 0, ""
+        snapshot, reread, cursor = reader.complete(account_id, known), 0, ""
     labels = {label: label for rc in snapshot.contacts.values() for label, _ in rc.custom_fields
               if not label.startswith("#")}  # fmt: skip
     return RemoteRead(snapshot, started, next_cursor(reader.latest, cursor, started, service.utc_offset),
@@ -146,12 +146,14 @@ class _Reader:
 
     # -- complete --------------------------------------------------------------------------------------
 
-    def complete(self, account_id: str) -> RemoteSnapshot:
+    def complete(self, account_id: str, known: Mapping[str, RemoteContact] | None = None) -> RemoteSnapshot:
         lists = self._lists()
         for list_id in lists:
             self._states(list_id, None)
         suppressed = self._suppressed(None)
-        contacts = {email: model.remote_contact(email, entries, email in suppressed)
+        known = known or {}
+        contacts = {email: _still_listless(model.remote_contact(email, entries, email in suppressed),
+                                           known.get(email))
                     for email, entries in self.entries.items() if email}  # fmt: skip
         self.service.picture = dict(contacts)
         return RemoteSnapshot(contacts=contacts, lists=lists, complete=True, account_id=account_id)
@@ -238,10 +240,22 @@ def _fold(email: str, known: RemoteContact | None, seen: Mapping[str, model.Entr
     fresh = model.remote_contact(email, entries, suppressed)
     if known is not None and not any(e.state == model.ACTIVE and e.fields for e in seen.values()):
         fresh = _with_values_of(fresh, known)  # nothing newer to take the values from
+    fresh = _still_listless(fresh, known)
     if known is not None and known.status in (RemoteStatus.UNSUBSCRIBED, RemoteStatus.ON_HOLD):
         stricter = RemoteStatus.UNSUBSCRIBED if RemoteStatus.UNSUBSCRIBED in (known.status, fresh.status) \
             else RemoteStatus.ON_HOLD
         fresh = _with_status(fresh, stricter)
+    return fresh
+
+
+def _still_listless(fresh: RemoteContact, known: RemoteContact | None) -> RemoteContact:
+    """"Deleted" in every list, for an address the mirror already had in no list, is the trace of its
+    being taken out of them (by a push, R5/R2), not a deletion of the person (R4): it stays a contact in
+    no list, as Constant Contact keeps one. Read as deleted, a later tick in the CRM would never be
+    tried (a push leaves a deleted contact to the pull, which then takes the tick away again)."""
+    if (fresh.status == RemoteStatus.DELETED and known is not None and known.status == RemoteStatus.ACTIVE
+            and not known.list_ids):
+        return _with_status(fresh, RemoteStatus.ACTIVE)
     return fresh
 
 

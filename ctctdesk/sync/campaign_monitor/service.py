@@ -55,8 +55,11 @@ UNKNOWN_ID_CODES = frozenset({101, 102, 271})
 #: What an import's failure codes mean for the person reading the summary (``Resubscribe`` is never sent).
 FAILURE_HINTS = {
     204: "the address is on the client's suppression list; ctctdesk never takes it off",
-    205: "it was deleted from this list earlier; Campaign Monitor adds it again only when resubscribed, "
-         "which ctctdesk never asks — add it in Campaign Monitor if that is wanted",
+    # Refused on every push while the CRM still has the contact in that list: the text says what to do.
+    205: "it was removed from that list earlier (by a sync or in Campaign Monitor), and Campaign Monitor "
+         "takes a removed subscriber back only as a resubscription, which ctctdesk never asks for. To have "
+         "it on the list again, add it back in Campaign Monitor (the list → Add subscribers), then pull; "
+         "or take the contact off the list in the CRM. Until then each push names it here once",
     206: "it unsubscribed; ctctdesk never subscribes anyone again",
     207: "its address bounced; ctctdesk never subscribes it again",
 }
@@ -80,15 +83,16 @@ def cm_error(error: WireError, what: str = "") -> CtctError:
     """A wire refusal in the engine's error family (the one the executor and the service handle)."""
     message = error.message or str(error)
     if error.status == 401 and error.code not in UNKNOWN_ID_CODES:
-        return AuthRevoked(f"{DISPLAY_NAME} no longer accepts ctctdesk's key or sign-in ({message}). "
-                           "Reconnect in Settings; nothing has been lost.")
+        return AuthRevoked(f"{DISPLAY_NAME} no longer accepts the saved API key or sign-in (replaced or "
+                           f"revoked there). Connect again (Settings → {DISPLAY_NAME}, or `ctctdesk connect "
+                           "--service campaign-monitor`); nothing has been lost.")
     if error.status == 404 or error.code in UNKNOWN_ID_CODES:
         return NotFound(what or "The item")
     if error.code == DUPLICATE_LIST_TITLE:
         return Conflict(f"{DISPLAY_NAME} already has a list with that name; choose another name.")
     if error.status == 400:
         return ValidationError([ApiErrorItem(str(error.code), message)])
-    return CtctError(f"{DISPLAY_NAME}: {message}")
+    return CtctError(message if DISPLAY_NAME in message else f"{DISPLAY_NAME}: {message}")
 
 
 @contextlib.contextmanager
@@ -424,9 +428,17 @@ class CampaignMonitorService:
                     email = model.email_id(failure.get("EmailAddress"))
                     refused.add(email)
                     why = FAILURE_HINTS.get(failure.get("Code")) or failure.get("Message") or "no detail given"
-                    errors.append(f"{DISPLAY_NAME} refused '{email}': {why}")
+                    errors.append(f"{DISPLAY_NAME} did not add '{email}' to the list “{self._list_title(list_id)}”: "
+                                  f"{why}.")
                 sent.update(model.email_id(b["EmailAddress"]) for b in batch)
         return errors, sent - refused
+
+    def _list_title(self, list_id: str) -> str:
+        """The list's name for a message (its id when the name cannot be read)."""
+        try:
+            return self.list_names().get(list_id, list_id)
+        except CtctError:
+            return list_id
 
     def _on_hold(self, address: str, list_id: str) -> bool:
         """Is this a bounced subscriber of the list (held there; an update reaches it, an import not)?"""
