@@ -8,7 +8,8 @@ person presses Cancel (a `threading.Event`), and tests must not spend real secon
 product uses `SystemClock`; tests use `FakeClock`, whose sleep moves its time forward at once.
 
 `CancelScope` carries the cancel event of the run in progress on a thread to the transport, so the
-layers in between (the client's typed calls) need not pass it along on every call.
+layers in between (the client's typed calls) need not pass it along on every call; `CancellableWaits`
+gives a transport its waits on both.
 """
 
 from __future__ import annotations
@@ -125,3 +126,27 @@ class CancelScope:
             yield
         finally:
             self._local.event = previous
+
+
+class CancellableWaits:
+    """The waits of an API client's transport: on its `clock`, each ended by the cancel event bound to
+    `cancel_scope` on the calling thread, with the client's own exception (`cancelled_error`)."""
+
+    clock: Clock
+    cancel_scope: CancelScope
+    cancelled_error: type[Exception]
+
+    @property
+    def cancel_event(self) -> threading.Event | None:
+        """The cancel event bound on the calling thread, if any."""
+        return self.cancel_scope.event
+
+    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
+        """Context manager: within it, this thread's waits end when `cancel` is set."""
+        return self.cancel_scope.bound(cancel)
+
+    def _wait(self, seconds: float) -> float:
+        """Wait `seconds` on the clock and return them, or raise `cancelled_error` when Cancel ends the wait."""
+        if self.clock.sleep(seconds, self.cancel_event):
+            raise self.cancelled_error()
+        return seconds

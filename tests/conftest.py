@@ -9,4 +9,4 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The official Constant Contact spec sits beside the project, never inside it.
 SPEC_PATH = REPO_ROOT.parent / "shared" / "contracts" / "constant-contact-v3.swagger.yaml"
 
-pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.cmon_fixtures"]
+pytest_plugins = ["tests.support.sandbox_fixtures", "tests.support.cmon_fixtures", "tests.support.raw_http"]

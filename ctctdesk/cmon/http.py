@@ -11,7 +11,6 @@ or put into an exception.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
 import threading
@@ -37,7 +36,7 @@ from ctctdesk.cmon.errors import (
     TokenExpired,
 )
 from ctctdesk.pacing import RetryPolicy, parse_retry_after
-from ctctdesk.timing import CancelScope, Clock, SystemClock
+from ctctdesk.timing import CancellableWaits, CancelScope, Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -204,12 +203,14 @@ def _wait_from(response: requests.Response) -> float | None:
     return wait
 
 
-class CmonTransport:
+class CmonTransport(CancellableWaits):
     """Sends requests to the API base URL with credentials, limiter and retries.
 
     Every wait uses `clock` and ends with RequestCancelled when the cancel event bound to `cancel_scope`
     on the calling thread is set (see `cancelled_by`).
     """
+
+    cancelled_error = RequestCancelled
 
     def __init__(self, credentials: Credentials, *, api_base_url: str = API_BASE_URL,
                  session: requests.Session | None = None, limiter: RateLimiter | None = None,
@@ -228,19 +229,6 @@ class CmonTransport:
         self.cancel_scope = cancel_scope or CancelScope()
         self._lock = threading.Lock()
         self.requests_sent = 0
-
-    @property
-    def cancel_event(self) -> threading.Event | None:
-        return self.cancel_scope.event
-
-    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
-        """Within the block, this thread's waits end when `cancel` is set."""
-        return self.cancel_scope.bound(cancel)
-
-    def _wait(self, seconds: float) -> float:
-        if self.clock.sleep(seconds, self.cancel_event):
-            raise RequestCancelled()
-        return seconds
 
     def url_for(self, path: str) -> str:
         if "://" in path or path.startswith("//"):

@@ -82,7 +82,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     connect.add_argument("--no-browser", action="store_true",
                          help="only print the sign-in address, do not open a browser")
     connect.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
-                         help="how long to wait for access to be allowed (default 300)")
+                         help="how long to wait for access to be allowed, in the browser or with a code "
+                              "(--device; a code that expires sooner ends the wait sooner); default 300")
     connect.add_argument("--no-activation", action="store_true",
                          help="do not bring the email service's lists and contacts into the CRM right after "
                               "connecting (the first `ctctdesk sync --pull` does it later)")
@@ -209,7 +210,7 @@ def run_connect(args: argparse.Namespace) -> int:
                 print(f"    {device.user_code}")
                 print("Waiting for you to allow access… (Ctrl+C cancels)", flush=True)
 
-            status = connection.connect_device(show_code, cancel=cancel)
+            status = connection.connect_device(show_code, cancel=cancel, timeout=args.timeout)
         else:
             def open_url(url: str) -> None:
                 print("Open this address in a browser to allow ctctdesk to use your Constant Contact "

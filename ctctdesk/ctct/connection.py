@@ -228,13 +228,15 @@ class Connection:
 
     def connect_device(self, show_code: Callable[[DeviceAuthorization], None], *,
                        cancel: threading.Event | None = None,
-                       sleep: Callable[[float], None] | None = None) -> ConnectionStatus:
-        """Device authorization: show the code and the address, poll until allowed (C1)."""
+                       sleep: Callable[[float], None] | None = None,
+                       timeout: float | None = None) -> ConnectionStatus:
+        """Device authorization: show the code and the address, poll until allowed (C1), the code
+        expires or `timeout` seconds pass (None: as long as the code lives)."""
         self.tokens.check_available()
         oauth = self._oauth()
         device = oauth.start_device_authorization()
         show_code(device)
-        tokens = oauth.poll_device(device, cancel, sleep)
+        tokens = oauth.poll_device(device, cancel, sleep, timeout=timeout)
         return self._connected(tokens)
 
     def _connected(self, tokens: TokenSet) -> ConnectionStatus:

@@ -7,7 +7,6 @@ with exponential backoff and jitter where a retry cannot duplicate work, and one
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -43,6 +42,7 @@ from ctctdesk.ctct.errors import (
 from ctctdesk.ctct.timing import CancelScope, Clock, SystemClock
 from ctctdesk.jsonfile import write_json_atomically
 from ctctdesk.pacing import RetryPolicy, parse_retry_after
+from ctctdesk.timing import CancellableWaits
 
 log = logging.getLogger(__name__)
 
@@ -168,12 +168,14 @@ def _error_items(response: requests.Response) -> list[ApiErrorItem]:
     ]
 
 
-class ApiTransport:
+class ApiTransport(CancellableWaits):
     """Sends requests to the API base URL with auth, limiter, quota and retries.
 
     Every wait (limiter, back-off, Retry-After) uses `clock` and ends with RequestCancelled when the
     cancel event bound to `cancel_scope` on the calling thread is set (see `cancelled_by`).
     """
+
+    cancelled_error = RequestCancelled
 
     def __init__(self, api_base_url: str, tokens: AccessTokenSource, *,
                  session: requests.Session | None = None,
@@ -200,20 +202,6 @@ class ApiTransport:
         self.max_response_bytes = max_response_bytes
         self.cancel_scope = cancel_scope or CancelScope()
         self._server_date: tuple[dt.datetime, float] | None = None
-
-    @property
-    def cancel_event(self) -> threading.Event | None:
-        """The cancel event bound on the calling thread, if any."""
-        return self.cancel_scope.event
-
-    def cancelled_by(self, cancel: threading.Event | None) -> contextlib.AbstractContextManager[None]:
-        """Context manager: within it, this thread's waits end when `cancel` is set."""
-        return self.cancel_scope.bound(cancel)
-
-    def _wait(self, seconds: float) -> float:
-        if self.clock.sleep(seconds, self.cancel_event):
-            raise RequestCancelled()
-        return seconds
 
     def url_for(self, path: str) -> str:
         """`/contacts` → base + path; `/v3/contacts?cursor=…` (from `_links.next.href`) → origin + path.

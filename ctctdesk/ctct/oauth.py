@@ -134,27 +134,37 @@ class OAuthClient:
         )
 
     def poll_device(self, device: DeviceAuthorization, cancel: threading.Event | None = None,
-                    sleep: Callable[[float], None] | None = None) -> TokenSet:
-        """Poll the token endpoint at the given interval until approved, denied, expired or cancelled."""
+                    sleep: Callable[[float], None] | None = None, timeout: float | None = None) -> TokenSet:
+        """Poll the token endpoint at the given interval until approved, denied, expired, cancelled or
+        `timeout` seconds have passed (None: only the code's own lifetime bounds the wait).
+
+        Both limits run on `timing`, the clock the waits sleep on, so a fake clock in tests moves them
+        too; the wait before a limit is cut short so the flow ends on time, not an interval later.
+        """
         cancel = cancel or threading.Event()
         wait = sleep or (lambda seconds: self.timing.sleep(seconds, cancel))
+        started = self.timing.monotonic()
+        expires = started + max(0.0, device.expires_at - self._clock())
+        gives_up = started + timeout if timeout is not None else math.inf
         interval = device.interval
         body = prepare_token_request(DEVICE_GRANT_TYPE, device_code=device.device_code,
                                      client_id=self.settings.client_id)
         while True:
-            wait(interval)
+            wait(max(0.0, min(interval, min(expires, gives_up) - self.timing.monotonic())))
             if cancel.is_set():
                 raise AuthorizationCancelled()
-            if self._clock() >= device.expires_at:
+            if self.timing.monotonic() >= expires:
                 raise AuthorizationFailed("The code expired before access was allowed. Connect again.")
             payload, status = self._post_token(body)
             error = payload.get("error")
             if status == 200 and not error and payload.get("access_token"):
                 return self._token_set(payload)
-            if error == "authorization_pending":
-                continue
-            if error == "slow_down":
-                interval += 5
+            if error in {"authorization_pending", "slow_down"}:
+                if error == "slow_down":
+                    interval += 5
+                if self.timing.monotonic() >= gives_up:  # asked once more at the limit: still nobody
+                    raise AuthorizationFailed(f"Nobody approved the code within {describe_wait(timeout or 0)}; "
+                                              "nothing was changed. Connect again.")
                 continue
             if error == "access_denied":
                 raise AuthorizationFailed("Access was denied on Constant Contact's page; "

@@ -9,18 +9,14 @@ are neither rate limited nor counted.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request
 
 from ctctdesk.sandbox import activities
-from ctctdesk.sandbox.clock import Clock
-from ctctdesk.sandbox.counters import RequestCounters
+from ctctdesk.sandbox.control_base import ControlBase, ControlError, ControlledServer, control_map, rule
 from ctctdesk.sandbox.errors import ApiError
-from ctctdesk.sandbox.faults import Fault, FaultInjector
 from ctctdesk.sandbox.oauth import OAuthServer
 from ctctdesk.sandbox.seed import seed
 from ctctdesk.sandbox.state import SIMPLE_FIELDS, Contact, SandboxState
@@ -31,7 +27,7 @@ CONFIG_KEYS = ("rate_limit_per_second", "daily_limit", "activity_delay", "max_ru
                "optouts_move_updated_at", "list_changes_move_updated_at")
 
 
-class ControlledSandbox(Protocol):
+class ControlledSandbox(ControlledServer, Protocol):
     """What the control interface drives: the parts of `server.SandboxServer` it reaches.
 
     A protocol rather than an import of the server, which builds the control interface and imports it.
@@ -39,77 +35,37 @@ class ControlledSandbox(Protocol):
 
     state: SandboxState
     oauth: OAuthServer
-    clock: Clock
-    faults: FaultInjector
-    counters: RequestCounters
-
-    def reset(self, *, forget_tokens: bool = False) -> None: ...
-
-    def dump(self) -> dict[str, Any]: ...
-
-    def load(self, data: dict[str, Any]) -> None: ...
-
-    def configure(self, **settings: Any) -> None: ...
-
-    def config_json(self) -> dict[str, Any]: ...
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _rules() -> Map:
-    def r(path: str, method: str, endpoint: str) -> Rule:
-        return Rule(path, methods=[method], endpoint=endpoint)
-
-    return Map([
+    r = rule
+    return control_map([
         r("/tokens", "POST", "tokens"),
         r("/device/approve", "POST", "device_approve"),
         r("/unsubscribe", "POST", "unsubscribe"),
         r("/bounce", "POST", "bounce"),
         r("/update_profile", "POST", "update_profile"),
         r("/resubscribe", "POST", "resubscribe"),
-        r("/reset", "POST", "reset"),
-        r("/state", "GET", "state_get"),
-        r("/state", "PUT", "state_put"),
-        r("/seed", "POST", "seed"),
-        r("/clock", "POST", "clock"),
-        r("/clock", "GET", "clock_get"),
         r("/owner/rename_list", "POST", "owner_rename_list"),
         r("/owner/delete_list", "POST", "owner_delete_list"),
         r("/owner/remove_from_list", "POST", "owner_remove_from_list"),
         r("/owner/delete_contact", "POST", "owner_delete_contact"),
         r("/owner/update_contact", "POST", "owner_update_contact"),
-        r("/faults", "POST", "faults_add"),
-        r("/faults", "GET", "faults_get"),
-        r("/faults", "DELETE", "faults_clear"),
-        r("/counters", "GET", "counters_get"),
-        r("/counters", "DELETE", "counters_reset"),
-        r("/config", "POST", "config_set"),
-        r("/config", "GET", "config_get"),
-    ], strict_slashes=False)
+    ])
 
 
-class Control:
+class Control(ControlBase):
+    config_keys = CONFIG_KEYS
+    fault_path_prefix = "/v3/"
+
     def __init__(self, server: ControlledSandbox):
         self.server = server
         self.state = server.state
         self.map = _rules()
 
     def handle(self, request: Request, subpath: str) -> tuple[int, Any]:
-        adapter = self.map.bind("sandbox", "/")
         try:
-            endpoint, values = adapter.match("/" + subpath, method=request.method)
-        except NotFound:
-            return 404, {"error": f"no control operation at /_sandbox/{subpath}"}
-        except MethodNotAllowed:
-            return 405, {"error": f"{request.method} is not allowed on /_sandbox/{subpath}"}
-        except HTTPException as error:
-            return error.code or 400, {"error": error.description}
-        try:
+            endpoint = self._endpoint(request, subpath)
             body = self._body(request)
             activities.advance(self.state)
             with self.state.lock:
@@ -118,19 +74,6 @@ class Control:
             return error.status, {"error": error.message}
         except ApiError as error:
             return error.status, {"error": error.items[0][1]}
-
-    @staticmethod
-    def _body(request: Request) -> dict[str, Any]:
-        raw = request.get_data(cache=True)
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise ControlError(400, "the body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise ControlError(400, "the body must be a JSON object")
-        return body
 
     # --------------------------------------------------------------------------------- helpers
     def _contact(self, body: dict[str, Any]) -> Contact:
@@ -211,13 +154,6 @@ class Control:
             self.state.touch(contact)
         return 200, self.state.contact_json(contact)
 
-    def reset(self, body: dict[str, Any]) -> tuple[int, Any]:
-        self.server.reset(forget_tokens=bool(body.get("oauth")))
-        return 200, {"reset": True}
-
-    def state_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, self.server.dump()
-
     def state_put(self, body: dict[str, Any]) -> tuple[int, Any]:
         try:
             self.server.load(body)
@@ -232,10 +168,7 @@ class Control:
         return 200, seed(self.state, contacts=contacts, lists=lists, seed_value=body.get("seed", 3))
 
     def clock(self, body: dict[str, Any]) -> tuple[int, Any]:
-        seconds = body.get("advance_seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            raise ControlError(400, "advance_seconds must be a number of seconds, zero or more")
-        self.server.clock.advance(float(seconds))
+        self._advance_clock(body)
         activities.advance(self.state)
         return 200, {"now": iso(self.server.clock.now())}
 
@@ -283,41 +216,3 @@ class Control:
             raise ControlError(400, f"give at least one of {', '.join(SIMPLE_FIELDS)} or new_email")
         self.state.touch(contact, "Account")
         return 200, self.state.contact_json(contact)
-
-    def faults_add(self, body: dict[str, Any]) -> tuple[int, Any]:
-        fault = Fault(kind=str(body.get("kind")), count=body.get("count"), fraction=body.get("fraction"),
-                      delay=float(body.get("delay", 3.0)), path_prefix=body.get("path_prefix") or "/v3/")
-        if "seed" in body:
-            fault.rng.seed(body["seed"])
-        try:
-            self.server.faults.add(fault)
-        except (ValueError, TypeError) as error:
-            raise ControlError(400, str(error)) from None
-        return 201, {"faults": self.server.faults.describe()}
-
-    def faults_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, {"faults": self.server.faults.describe()}
-
-    def faults_clear(self, body: dict[str, Any]) -> tuple[int, Any]:
-        self.server.faults.clear()
-        return 200, {"faults": []}
-
-    def counters_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, self.server.counters.snapshot(self.server.clock.now())
-
-    def counters_reset(self, body: dict[str, Any]) -> tuple[int, Any]:
-        self.server.counters.reset()
-        return 200, self.server.counters.snapshot(self.server.clock.now())
-
-    def config_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, self.server.config_json()
-
-    def config_set(self, body: dict[str, Any]) -> tuple[int, Any]:
-        unknown = sorted(set(body) - set(CONFIG_KEYS))
-        if unknown:
-            raise ControlError(400, f"unknown settings: {', '.join(unknown)}")
-        try:
-            self.server.configure(**body)
-        except (TypeError, ValueError) as error:
-            raise ControlError(400, str(error)) from None
-        return 200, self.server.config_json()

@@ -5,24 +5,19 @@
   the short device-activation address it names, `/activate`);
 - `/_sandbox/…` — the control interface (`control.py`), neither limited nor counted.
 
-It runs werkzeug's threaded server in a background thread so a test can start one in-process on a free
-port and stop it again in a fraction of a second.
+It runs werkzeug's threaded server in a background thread (`serving.EmulatorServer`) so a test can start
+one in-process on a free port and stop it again in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import logging
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from ctctdesk.sandbox import activities
@@ -34,14 +29,12 @@ from ctctdesk.sandbox.errors import ApiError
 from ctctdesk.sandbox.faults import FaultInjector
 from ctctdesk.sandbox.limits import RateLimiter
 from ctctdesk.sandbox.seed import seed
+from ctctdesk.sandbox.serving import EmulatorServer
 from ctctdesk.sandbox.state import Realism, SandboxState
-
-log = logging.getLogger(__name__)
 
 API_PREFIX = "/v3/"
 OAUTH_PREFIX = "/oauth2/default/v1/"
 CONTROL_PREFIX = "/_sandbox/"
-MAX_BODY = 64 * 1024 * 1024
 
 UNAUTHORIZED_MESSAGES = {
     "missing": "Unauthorized: the request has no access token.",
@@ -76,17 +69,6 @@ REALISM_KEYS = tuple(f.name for f in dataclasses.fields(Realism))
 SWITCH_KEYS = ("retry_after_header", *REALISM_KEYS)
 
 
-class _SandboxRequest(Request):
-    max_content_length = MAX_BODY
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's handler without a log line per request (tests make thousands)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
-
-
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     if status == 204 or body is None:
         return Response(status=status, headers=headers)
@@ -98,7 +80,7 @@ def _error(status: int, key: str, message: str, headers: dict[str, str] | None =
     return _json(status, body if status == 401 else [body], headers)
 
 
-class SandboxServer:
+class SandboxServer(EmulatorServer):
     """A running (or ready to run) sandbox; see the module docstring for what it serves."""
 
     def __init__(self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1"):
@@ -121,58 +103,10 @@ class SandboxServer:
         self.api = V3Api(self.state, self.account_summary)
         self.control = Control(self)
         self._map = url_map()
-        self._httpd: Any = None
-        self._thread: threading.Thread | None = None
         if self.config.state_file is not None and Path(self.config.state_file).exists():
             self.load(json.loads(Path(self.config.state_file).read_text(encoding="utf-8")))
         if self.config.seed_contacts:
             seed(self.state, contacts=self.config.seed_contacts, lists=3)
-
-    # ------------------------------------------------------------------------------- life cycle
-    def start(self) -> SandboxServer:
-        if self._httpd is not None:
-            return self
-        # Bind here so a busy port raises OSError to the caller (werkzeug would print and exit instead).
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((self.host, self.config.port))
-            listener.listen(128)
-            self._httpd = make_server(self.host, self.config.port, self.wsgi, threaded=True,
-                                      request_handler=_QuietHandler, fd=listener.fileno())
-        finally:
-            listener.close()  # werkzeug holds its own duplicate of the socket
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="ctctdesk-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = None
-            self._thread = None
-        if self.config.state_file is not None:
-            self.save(Path(self.config.state_file))
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the sandbox is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # ------------------------------------------------------------------------------------ state
     def dump(self) -> dict[str, Any]:
@@ -185,19 +119,8 @@ class SandboxServer:
         if data.get("oauth") is not None:
             self.oauth.load(data["oauth"])
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(path.suffix + ".tmp")
-        temporary.write_text(json.dumps(self.dump()), encoding="utf-8")
-        temporary.replace(path)
-
-    def reset(self, *, forget_tokens: bool = False) -> None:
+    def _reset_state(self) -> None:
         self.state.reset()
-        self.counters.reset()
-        self.limiter.reset()
-        self.faults.clear()
-        if forget_tokens:
-            self.oauth.reset()
 
     def configure(self, **settings: Any) -> None:
         for name, value in settings.items():
@@ -253,14 +176,8 @@ class SandboxServer:
         }
 
     # ------------------------------------------------------------------------------------- WSGI
-    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = _SandboxRequest(environ)
-        try:
-            response = self.dispatch(request)
-        except Exception:  # noqa: BLE001 - a bug must answer 500, not kill the connection silently
-            log.exception("sandbox failure on %s %s", request.method, request.path)
-            response = _error(500, "server.error", "There was a problem with our internal service.")
-        return response(environ, start_response)
+    def _internal_error(self) -> Response:
+        return _error(500, "server.error", "There was a problem with our internal service.")
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
@@ -269,58 +186,31 @@ class SandboxServer:
             return _json(status, body)
         device_page = getattr(self._oauth_module, "DEVICE_VERIFICATION_PATH", None)
         if path.startswith(OAUTH_PREFIX) or (device_page and path.rstrip("/") == device_page):
-            fault = self.faults.pick(path)
-            if fault is not None:
-                faulted = self._apply_fault(fault, request)
-                if faulted is not None:
-                    return faulted
+            faulted = self._faulted(request)
+            if faulted is not None:
+                return faulted
             subpath = path[len(OAUTH_PREFIX):] if path.startswith(OAUTH_PREFIX) else "device"
             return self.oauth.dispatch(request, subpath)
         if path.startswith(API_PREFIX) or path == "/v3":
             return self._api(request)
         return _error(404, "not.found", "The requested resource was not found.")
 
-    def _apply_fault(self, fault: Any, request: Request) -> Response | None:
-        if fault.kind == "slow":
-            time.sleep(max(0.0, fault.delay))
-            return None
-        if fault.kind == "drop":
-            request.environ["ctctdesk.sandbox.dropped"] = True
-            sock = request.environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # already gone: the client dropped first, which is what we wanted anyway
-            return Response(status=500)
-        if fault.kind == "expired_token":
+    def _fault_response(self, kind: str) -> Response:
+        if kind == "expired_token":
             self.oauth.expire_access_tokens()
             return _error(401, "unauthorized", UNAUTHORIZED_MESSAGES["expired"])
-        if fault.kind == "429":
+        if kind == "429":
             return self._too_many("rate", 1)
-        if fault.kind == "503":
+        if kind == "503":
             return _error(503, "service.unavailable", "Our internal service is temporarily unavailable.")
         return _error(500, "server.error", "There was a problem with our internal service.")
 
     def _api(self, request: Request) -> Response:
-        adapter = self._map.bind("sandbox", "/")
-        endpoint: str | None = None
-        values: dict[str, Any] = {}
-        route_error: HTTPException | None = None
-        try:
-            rule, values = adapter.match(request.path, method=request.method, return_rule=True)
-            endpoint = rule.endpoint
-            label = f"{request.method} {template(rule.rule)}"
-        except (NotFound, MethodNotAllowed) as error:
-            route_error = error
-            label = f"{request.method} {request.path}"
-        self.counters.record(label, self.clock.now())
-
-        fault = self.faults.pick(request.path)
-        if fault is not None:
-            faulted = self._apply_fault(fault, request)
-            if faulted is not None:
-                return faulted
+        route = self._route(self._map, request, template)
+        endpoint, values, route_error = route.endpoint, route.values, route.error
+        faulted = self._faulted(request)
+        if faulted is not None:
+            return faulted
 
         try:
             grant = self.oauth.check_bearer(request.headers.get("Authorization"))

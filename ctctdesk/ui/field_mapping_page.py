@@ -74,6 +74,15 @@ TAGS_TIP = ("Each contact carries its company's type and marketing tags as Const
 TYPE_TIP = "The type a new Constant Contact custom field is made with (an existing one keeps its own)."
 
 
+def tags_choice(service: str) -> str:
+    """The tags choice in the words of the service: Constant Contact has contact tags; Campaign Monitor
+    has none, so the adapter carries them as one multi-value field with a segment per tag."""
+    if service == email_services.DEFAULT_NAME:
+        return "Company type and marketing tags as contact tags"
+    return (f"Company type and marketing tags to {service} (a multi-value field “Tags”, "
+            "with one segment per tag in each list)")
+
+
 class FieldMappingPage(QWidget):
     """``settings``: the data folder's settings store; ``field_use``: contact id → custom field names
     (read from the CRM by the caller, so the page holds no SQL)."""
@@ -96,8 +105,15 @@ class FieldMappingPage(QWidget):
         self.field_values = field_values
         self.setObjectName("fieldMappingSettings")
         layout = QVBoxLayout(self)
+        heading = QLabel("Field mapping")
+        heading.setObjectName("fieldMappingHeading")
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        heading.setFont(font)
+        layout.addWidget(heading)
 
-        self.tags = QCheckBox("Company type and marketing tags as contact tags")
+        self.tags = QCheckBox(tags_choice(email_services.DEFAULT_NAME))
         self.tags.setObjectName("mappingTags")
         layout.addWidget(self.tags)
 
@@ -150,7 +166,10 @@ class FieldMappingPage(QWidget):
         self.limits = service_limits.for_name(self.service_name())  # the service may have been switched
         name = self.limits.service
         self.note.setText(note_text(self.limits))
-        self.tags.setToolTip(email_services.worded_for(TAGS_TIP, name))
+        self.tags.setText(tags_choice(name))
+        self.tags.setToolTip(TAGS_TIP if name == email_services.DEFAULT_NAME else (
+            f"Each contact carries its company's type and marketing tags in the multi-value field “Tags” of "
+            f"each {name} list it is in, and each tag has a segment “Tag: …” there to send to."))
         in_use: dict[str, int] = {}
         for names in self._use.values():
             for name in names:

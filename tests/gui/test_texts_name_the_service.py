@@ -52,6 +52,9 @@ def test_the_field_mapping_page_states_campaign_monitors_limits_and_keeps_26_fie
     label = page.labels["Field 00"]
     assert "Campaign Monitor custom field" in label.toolTip() and "50 characters" not in label.toolTip()
     assert "Campaign Monitor" in page.types["Field 00"].toolTip() and "Campaign Monitor" in page.tags.toolTip()
+    # Campaign Monitor has no contact tags: the choice says what the tags become there
+    assert "contact tags" not in page.tags.text() + page.tags.toolTip()
+    assert "“Tags”" in page.tags.text() and "segment" in page.tags.text()
 
     # a label longer than Constant Contact's 50 characters is accepted for Campaign Monitor
     long_label = "Sales area of the customer as the regional office records it"[:55]
@@ -74,6 +77,7 @@ def test_the_same_26_fields_are_over_constant_contacts_limit(qtbot, office_dir, 
     assert "Custom fields sent: 26 of 100 per account; at most 26 on one contact (limit 25)." == page.usage.text()
     assert "Constant Contact holds at most 25 per contact" in page.state.text()
     assert "Tags beyond Constant Contact's limits (50 per contact, 500 per account)" in page.note.text()
+    assert page.tags.text() == "Company type and marketing tags as contact tags"
 
 
 def test_companies_tab_editor_and_email_rules_name_campaign_monitor(qtbot, cmon_dir, open_window, monkeypatch):

@@ -7,6 +7,7 @@ import pytest
 from ctctdesk.cli import main
 from ctctdesk.commands import connection_commands as cc
 from ctctdesk.ctct.tokens import TokenSet, TokenStore
+from tests.support.clocks import opened_connections_on_fake_clock  # noqa: F401
 from tests.support.ctct_fixtures import memory_keyring  # noqa: F401
 
 
@@ -63,3 +64,41 @@ def test_status_of_a_broken_connection(sandbox, tmp_path, capsys, memory_keyring
     assert code == cc.EXIT_BROKEN
     assert "Connection broken" in captured.out and "Reconnect" in captured.out
     assert "Traceback" not in captured.err
+
+
+def nobody_past(clock, seconds):
+    """Stops the test if the client waits longer than `seconds` of fake time (an unbounded wait polls on
+    and on, at no real cost, so it would otherwise only end when the sandbox's code expires)."""
+    def check(_step):
+        assert sum(clock.slept) <= seconds, f"still waiting after {sum(clock.slept):.0f} s"
+
+    clock.follow(check)
+
+
+def test_connect_with_a_code_stops_after_the_timeout_when_nobody_approves(
+        sandbox, tmp_path, capsys, memory_keyring, opened_connections_on_fake_clock):  # noqa: F811
+    clock = opened_connections_on_fake_clock
+    nobody_past(clock, 60)
+    common = ["--data-dir", str(tmp_path), "--sandbox", sandbox.base_url]
+    code = main(["connect", "--device", "--timeout", "5", "--api-key", "ctctdesk-demo", *common])
+    err = capsys.readouterr().err
+    assert code == cc.EXIT_AUTH_FAILED
+    assert "Nobody approved the code within 5 seconds; nothing was changed" in err
+    assert "Traceback" not in err
+    assert sum(clock.slept) == pytest.approx(5, abs=0.1)  # the sandbox's interval is 5 s: one poll, at the limit
+    assert main(["status", *common, "--offline"]) == cc.EXIT_NOT_CONNECTED
+
+
+def test_ctrl_c_while_waiting_for_the_code_ends_connect_cleanly(
+        sandbox, tmp_path, capsys, memory_keyring, opened_connections_on_fake_clock):  # noqa: F811
+    def ctrl_c(_step):
+        raise KeyboardInterrupt
+
+    opened_connections_on_fake_clock.follow(ctrl_c)  # pressed during the first wait for the approval
+    common = ["--data-dir", str(tmp_path), "--sandbox", sandbox.base_url]
+    code = main(["connect", "--device", "--api-key", "ctctdesk-demo", *common])
+    captured = capsys.readouterr()
+    assert code == cc.EXIT_CANCELLED
+    assert "enter the code" in captured.out
+    assert "cancelled; ctctdesk is not connected" in captured.err and "Traceback" not in captured.err
+    assert main(["status", *common, "--offline"]) == cc.EXIT_NOT_CONNECTED

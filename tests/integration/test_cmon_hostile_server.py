@@ -11,21 +11,7 @@ from ctctdesk.cmon.errors import BadResponse, ServiceUnavailable
 from ctctdesk.cmon.http import ApiKey, CmonTransport, RateLimiter
 from ctctdesk.pacing import RetryPolicy
 from tests.support.clocks import client_clock
-from tests.support.raw_http import RawServer, trickle
-
-
-@pytest.fixture
-def raw_server():
-    servers = []
-
-    def start(handler):
-        server = RawServer(handler)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
+from tests.support.raw_http import trickle
 
 
 def client_for(server, *, deadline=180.0, max_bytes=32 * 1024 * 1024):

@@ -45,9 +45,9 @@ def test_each_sandbox_is_its_own_account(sandbox_factory):
 
 
 def test_an_enormous_body_is_refused_with_413(sandbox_api, monkeypatch):
-    from ctctdesk.sandbox import server
+    from ctctdesk.sandbox import serving
 
-    monkeypatch.setattr(server._SandboxRequest, "max_content_length", 10_000)
+    monkeypatch.setattr(serving.BoundedRequest, "max_content_length", 10_000)
     response = sandbox_api.post("/v3/activities/contacts_json_import",
                                 {"import_data": [{"email": f"p{i}@example.com"} for i in range(1000)],
                                  "list_ids": [sandbox_api.default_list_id()]})

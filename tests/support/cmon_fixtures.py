@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,49 +17,22 @@ import pytest
 
 from ctctdesk.sandbox.cmon.api import template
 from ctctdesk.sandbox.cmon.server import CmonConfig, CmonServer
+from tests.support.emulators import (
+    ResponseRecorder,
+    marker_settings,
+    record_answers,
+    run_last,
+    started_servers,
+)
 
 TEST_DEFAULTS: dict[str, Any] = {"rate_limit_per_second": None}
 
 
-class CmonRecorder:
-    """(method, path template, status, body) of each API answer, shared by the whole session."""
-
-    PER_KIND = 200
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.records: list[tuple[str, str, int, Any]] = []
-        self._kept: dict[tuple[str, str, int], int] = {}
-
-    def add(self, method: str, label: str, status: int, body: Any) -> None:
-        key = (method, label, status)
-        with self._lock:
-            if self._kept.get(key, 0) < self.PER_KIND:
-                self._kept[key] = self._kept.get(key, 0) + 1
-                self.records.append((method, label, status, body))
-
-
-RECORDER = CmonRecorder()
+RECORDER = ResponseRecorder()
 
 
 def _recording(server: CmonServer) -> None:
-    original = server._api
-
-    def recorded(request: Any) -> Any:
-        response = original(request)
-        if request.environ.get("ctctdesk.sandbox.dropped"):
-            return response
-        try:
-            rule, _ = server._map.bind("sandbox", "/").match(request.path, method=request.method,
-                                                               return_rule=True)
-        except Exception:  # noqa: BLE001 - unknown paths and wrong methods are not documented shapes
-            return response
-        data = response.get_data()
-        body = json.loads(data) if data and response.mimetype == "application/json" else None
-        RECORDER.add(request.method, template(rule.rule), response.status_code, body)
-        return response
-
-    server._api = recorded  # type: ignore[method-assign]
+    record_answers(server, RECORDER, template)
 
 
 def cmon_config_for(**settings: Any) -> CmonConfig:
@@ -80,24 +51,17 @@ def client_for(server: CmonServer, clock: Any = None, *, api_key: str | None = N
 
 @pytest.fixture
 def cmon_factory() -> Iterator[Callable[..., CmonServer]]:
-    started: list[CmonServer] = []
-
-    def start(**settings: Any) -> CmonServer:
+    def build(**settings: Any) -> CmonServer:
         server = CmonServer(cmon_config_for(**settings))
         _recording(server)
-        server.start()
-        started.append(server)
         return server
 
-    yield start
-    for server in started:
-        server.stop()
+    yield from started_servers(build)
 
 
 @pytest.fixture
 def cmon_sandbox(request: pytest.FixtureRequest, cmon_factory: Callable[..., CmonServer]) -> CmonServer:
-    marker = request.node.get_closest_marker("cmon_config")
-    return cmon_factory(**(marker.kwargs if marker else {}))
+    return cmon_factory(**marker_settings(request, "cmon_config"))
 
 
 @pytest.fixture
@@ -108,7 +72,7 @@ def cmon_client(request: pytest.FixtureRequest, cmon_sandbox: CmonServer) -> Any
 
 
 @pytest.fixture(scope="session")
-def cmon_recorder() -> CmonRecorder:
+def cmon_recorder() -> ResponseRecorder:
     return RECORDER
 
 
@@ -118,6 +82,4 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the emulator's recorded-shape contract test last, so it sees every answer the suite received."""
-    last = [item for item in items if "test_cmon_recorded_shapes" in item.nodeid]
-    if last:
-        items[:] = [item for item in items if item not in last] + last
+    run_last(items, "test_cmon_recorded_shapes")

@@ -3,13 +3,17 @@
 Each accepted connection is handed to `handler(conn, stop)` on its own thread after the request head
 has been read; the handler writes whatever bytes it likes (a trickle, an endless body, nothing at
 all) and should return once `stop` is set, which `close()` does.
+
+The `raw_server(handler)` fixture starts one and closes it after the test.
 """
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import pytest
 
 Handler = Callable[[socket.socket, threading.Event], None]
 
@@ -68,3 +72,17 @@ def trickle(conn: socket.socket, stop: threading.Event, data: bytes, every: floa
         if stop.wait(every if i else 0):
             return
         conn.sendall(data[i:i + 1])
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Handler], RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(handler: Handler) -> RawServer:
+        server = RawServer(handler)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

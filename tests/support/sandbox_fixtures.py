@@ -13,61 +13,29 @@ body) so `tests/contract/test_sandbox_contract.py` can check each against the of
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from ctctdesk.sandbox.server import SandboxConfig, SandboxServer
+from tests.support.emulators import (
+    ResponseRecorder,
+    marker_settings,
+    record_answers,
+    run_last,
+    started_servers,
+)
 
 TEST_DEFAULTS: dict[str, Any] = {"rate_limit_per_second": None, "daily_limit": None, "activity_delay": 0.0}
-
-
-class ResponseRecorder:
-    """(method, path template, status, body) of each API response, shared by the whole session."""
-
-    PER_KIND = 200  # enough to see every shape an operation answers with, without hoarding memory
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.records: list[tuple[str, str, int, Any]] = []
-        self._kept: dict[tuple[str, str, int], int] = {}
-
-    def add(self, method: str, template: str, status: int, body: Any) -> None:
-        key = (method, template, status)
-        with self._lock:
-            if self._kept.get(key, 0) < self.PER_KIND:
-                self._kept[key] = self._kept.get(key, 0) + 1
-                self.records.append((method, template, status, body))
 
 
 RECORDER = ResponseRecorder()
 
 
 def _recording(server: SandboxServer) -> None:
-    """Wrap the server's API entry so every answer is kept for the contract test."""
-    original = server._api
-
-    def recorded(request: Any) -> Any:
-        response = original(request)
-        if request.environ.get("ctctdesk.sandbox.dropped"):
-            return response  # the client never saw an answer
-        try:
-            rule, _ = server._map.bind("sandbox", "/").match(request.path, method=request.method,
-                                                               return_rule=True)
-        except Exception:  # noqa: BLE001 - unknown paths and wrong methods are not in the spec
-            return response
-        data = response.get_data()
-        body = json.loads(data) if data and response.mimetype == "application/json" else None
-        if response.mimetype == "text/csv":  # an exported contacts file: the spec's body is a string
-            body = data.decode("utf-8")
-        RECORDER.add(request.method, rule.rule.replace("<", "{").replace(">", "}")[len("/v3"):],
-                     response.status_code, body)
-        return response
-
-    server._api = recorded  # type: ignore[method-assign]
+    """Keep every answer of the server's API for the contract test, under the spec's path template."""
+    record_answers(server, RECORDER, lambda rule: rule.replace("<", "{").replace(">", "}")[len("/v3"):])
 
 
 def config_for(**settings: Any) -> SandboxConfig:
@@ -76,24 +44,17 @@ def config_for(**settings: Any) -> SandboxConfig:
 
 @pytest.fixture
 def sandbox_factory() -> Iterator[Callable[..., SandboxServer]]:
-    started: list[SandboxServer] = []
-
-    def start(**settings: Any) -> SandboxServer:
+    def build(**settings: Any) -> SandboxServer:
         server = SandboxServer(config_for(**settings))
         _recording(server)
-        server.start()
-        started.append(server)
         return server
 
-    yield start
-    for server in started:
-        server.stop()
+    yield from started_servers(build)
 
 
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest, sandbox_factory: Callable[..., SandboxServer]) -> SandboxServer:
-    marker = request.node.get_closest_marker("sandbox_config")
-    return sandbox_factory(**(marker.kwargs if marker else {}))
+    return sandbox_factory(**marker_settings(request, "sandbox_config"))
 
 
 @pytest.fixture
@@ -120,6 +81,4 @@ def sandbox_api(sandbox: SandboxServer, sandbox_token: str) -> Any:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Run the sandbox contract test last, so it sees every response the rest of the suite received."""
-    last = [item for item in items if "test_sandbox_contract" in item.nodeid]
-    if last:
-        items[:] = [item for item in items if item not in last] + last
+    run_last(items, "test_sandbox_contract")

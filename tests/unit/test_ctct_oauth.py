@@ -147,6 +147,36 @@ def test_device_flow_stops_on_denial_or_expiry(error, message):
         oauth.poll_device(oauth.start_device_authorization(), sleep=lambda s: None)
 
 
+PENDING = (400, {"error": "authorization_pending"}, {})
+
+
+def device_on_fake_clock(expires_in, polls):
+    """A device sign-in nobody approves: `polls` pending answers, on a fake clock (no real waiting)."""
+    oauth, adapter = device_client(
+        [(200, {"device_code": "d", "user_code": "U", "verification_uri": "https://v", "interval": 5,
+                "expires_in": expires_in}, {})] + [PENDING] * polls)
+    oauth.timing = clock = FakeClock()
+    return oauth, adapter, clock
+
+
+def test_device_flow_gives_up_at_the_timeout_when_nobody_approves():
+    oauth, adapter, clock = device_on_fake_clock(expires_in=600, polls=3)
+    with pytest.raises(AuthorizationFailed,
+                       match="Nobody approved the code within 12 seconds; nothing was changed"):
+        oauth.poll_device(oauth.start_device_authorization(), timeout=12)
+    # the last wait is cut to the limit, where the server is asked once more
+    assert clock.slept == [5, 5, pytest.approx(2, abs=0.1)]
+    assert len(adapter.sent) == 4
+
+
+def test_device_flow_ends_when_the_code_expires_before_the_timeout():
+    oauth, adapter, clock = device_on_fake_clock(expires_in=8, polls=1)
+    with pytest.raises(AuthorizationFailed, match="The code expired"):
+        oauth.poll_device(oauth.start_device_authorization(), timeout=300)
+    assert sum(clock.slept) == pytest.approx(8, abs=0.1)
+    assert len(adapter.sent) == 2  # no poll with a dead code
+
+
 def test_refresh_rotation_is_stored_before_the_new_token_is_used(memory_keyring):  # noqa: F811
     oauth, _ = device_client(
         [(200, {"access_token": "new-access", "refresh_token": "new-refresh", "expires_in": 86400}, {})]

@@ -12,59 +12,33 @@ Lists are named by `list_id` or `list` (the title); a client by `client_id`, def
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any, Protocol
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request
 
-from ctctdesk.sandbox.clock import Clock
 from ctctdesk.sandbox.cmon.errors import CmonApiError
 from ctctdesk.sandbox.cmon.oauth import CmonOAuth
 from ctctdesk.sandbox.cmon.seed import seed
 from ctctdesk.sandbox.cmon.state import CmonClient, CmonList, CmonState, Subscriber
-from ctctdesk.sandbox.counters import RequestCounters
-from ctctdesk.sandbox.faults import Fault, FaultInjector
+from ctctdesk.sandbox.control_base import ControlBase, ControlError, ControlledServer, control_map, rule
 
 CONFIG_KEYS = ("rate_limit_per_second", "access_token_lifetime", "retry_after_header", "utc_offset_minutes")
 
 
-class ControlledEmulator(Protocol):
+class ControlledEmulator(ControlledServer, Protocol):
     state: CmonState
     oauth: CmonOAuth
-    clock: Clock
-    faults: FaultInjector
-    counters: RequestCounters
     api_keys: set[str]
 
     @property
     def api_key(self) -> str: ...
 
-    def reset(self, *, forget_tokens: bool = False) -> None: ...
-
-    def dump(self) -> dict[str, Any]: ...
-
-    def load(self, data: dict[str, Any]) -> None: ...
-
-    def configure(self, **settings: Any) -> None: ...
-
-    def config_json(self) -> dict[str, Any]: ...
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
 
 def _rules() -> Map:
-    def r(path: str, method: str, endpoint: str) -> Rule:
-        return Rule(path, methods=[method], endpoint=endpoint)
-
-    return Map([
+    r = rule
+    return control_map([
         r("/api_key", "GET", "api_key_get"),
         r("/api_key/rotate", "POST", "api_key_rotate"),
         r("/tokens", "POST", "tokens"),
@@ -85,39 +59,21 @@ def _rules() -> Map:
         r("/owner/unsubscribe_setting", "POST", "owner_unsubscribe_setting"),
         r("/owner/suppress", "POST", "owner_suppress"),
         r("/subscriber", "GET", "subscriber_get"),
-        r("/reset", "POST", "reset"),
-        r("/state", "GET", "state_get"),
-        r("/state", "PUT", "state_put"),
-        r("/seed", "POST", "seed"),
-        r("/clock", "GET", "clock_get"),
-        r("/clock", "POST", "clock"),
-        r("/faults", "POST", "faults_add"),
-        r("/faults", "GET", "faults_get"),
-        r("/faults", "DELETE", "faults_clear"),
-        r("/counters", "GET", "counters_get"),
-        r("/counters", "DELETE", "counters_reset"),
-        r("/config", "GET", "config_get"),
-        r("/config", "POST", "config_set"),
-    ], strict_slashes=False)
+    ])
 
 
-class CmonControl:
+class CmonControl(ControlBase):
+    config_keys = CONFIG_KEYS
+    fault_path_prefix = "/api/"
+
     def __init__(self, server: ControlledEmulator):
         self.server = server
         self.state = server.state
         self.map = _rules()
 
     def handle(self, request: Request, subpath: str) -> tuple[int, Any]:
-        adapter = self.map.bind("sandbox", "/")
         try:
-            endpoint, _ = adapter.match("/" + subpath, method=request.method)
-        except NotFound:
-            return 404, {"error": f"no control operation at /_sandbox/{subpath}"}
-        except MethodNotAllowed:
-            return 405, {"error": f"{request.method} is not allowed on /_sandbox/{subpath}"}
-        except HTTPException as error:
-            return error.code or 400, {"error": error.description}
-        try:
+            endpoint = self._endpoint(request, subpath)
             body = self._body(request)
             if request.method == "GET":
                 body = {**request.args.to_dict(), **body}
@@ -127,19 +83,6 @@ class CmonControl:
             return error.status, {"error": error.message}
         except CmonApiError as error:
             return 409 if error.status == 400 else 404, {"error": error.message, "Code": error.code}
-
-    @staticmethod
-    def _body(request: Request) -> dict[str, Any]:
-        raw = request.get_data(cache=True)
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise ControlError(400, "the body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise ControlError(400, "the body must be a JSON object")
-        return body
 
     # --------------------------------------------------------------------------------- helpers
     def _client(self, body: dict[str, Any]) -> CmonClient:
@@ -320,13 +263,6 @@ class CmonControl:
         return self._answer(item, sub)
 
     # ---------------------------------------------------------------------------- housekeeping
-    def reset(self, body: dict[str, Any]) -> tuple[int, Any]:
-        self.server.reset(forget_tokens=bool(body.get("oauth")))
-        return 200, {"reset": True}
-
-    def state_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, self.server.dump()
-
     def state_put(self, body: dict[str, Any]) -> tuple[int, Any]:
         try:
             self.server.load(body)
@@ -344,46 +280,5 @@ class CmonControl:
         return 200, {"now": self.state.show(self.server.clock.now())}
 
     def clock(self, body: dict[str, Any]) -> tuple[int, Any]:
-        seconds = body.get("advance_seconds")
-        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
-            raise ControlError(400, "advance_seconds must be a number of seconds, zero or more")
-        self.server.clock.advance(float(seconds))
+        self._advance_clock(body)
         return 200, {"now": self.state.show(self.server.clock.now())}
-
-    def faults_add(self, body: dict[str, Any]) -> tuple[int, Any]:
-        fault = Fault(kind=str(body.get("kind")), count=body.get("count"), fraction=body.get("fraction"),
-                      delay=float(body.get("delay", 3.0)), path_prefix=body.get("path_prefix") or "/api/")
-        if "seed" in body:
-            fault.rng.seed(body["seed"])
-        try:
-            self.server.faults.add(fault)
-        except (ValueError, TypeError) as error:
-            raise ControlError(400, str(error)) from None
-        return 201, {"faults": self.server.faults.describe()}
-
-    def faults_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, {"faults": self.server.faults.describe()}
-
-    def faults_clear(self, body: dict[str, Any]) -> tuple[int, Any]:
-        self.server.faults.clear()
-        return 200, {"faults": []}
-
-    def counters_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, self.server.counters.snapshot(self.server.clock.now())
-
-    def counters_reset(self, body: dict[str, Any]) -> tuple[int, Any]:
-        self.server.counters.reset()
-        return 200, self.server.counters.snapshot(self.server.clock.now())
-
-    def config_get(self, body: dict[str, Any]) -> tuple[int, Any]:
-        return 200, self.server.config_json()
-
-    def config_set(self, body: dict[str, Any]) -> tuple[int, Any]:
-        unknown = sorted(set(body) - set(CONFIG_KEYS))
-        if unknown:
-            raise ControlError(400, f"unknown settings: {', '.join(unknown)}")
-        try:
-            self.server.configure(**body)
-        except (TypeError, ValueError) as error:
-            raise ControlError(400, str(error)) from None
-        return 200, self.server.config_json()

@@ -6,7 +6,8 @@
   and the token endpoint (authorization code and refresh token grants);
 - `/_sandbox/…` — the control interface (`control.py`), neither limited nor counted.
 
-It reuses the Constant Contact sandbox's clock, request counters, fault injector and rate limiter.
+It reuses the Constant Contact sandbox's clock, request counters, fault injector and rate limiter, and
+serves like it (`serving.EmulatorServer`).
 """
 
 from __future__ import annotations
@@ -15,18 +16,13 @@ import base64
 import binascii
 import dataclasses
 import json
-import logging
 import math
 import secrets
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
 from ctctdesk.sandbox.clock import Clock
@@ -39,13 +35,11 @@ from ctctdesk.sandbox.cmon.state import CmonState
 from ctctdesk.sandbox.counters import RequestCounters
 from ctctdesk.sandbox.faults import FaultInjector
 from ctctdesk.sandbox.limits import RateLimiter
-
-log = logging.getLogger(__name__)
+from ctctdesk.sandbox.serving import EmulatorServer
 
 API_PREFIX = PREFIX + "/"
 OAUTH_PATHS = ("/oauth", "/oauth/token")
 CONTROL_PREFIX = "/_sandbox/"
-MAX_BODY = 64 * 1024 * 1024
 #: Campaign Monitor documents no rate limit for the list and subscriber API (only for transactional
 #: email); this is the emulator's assumption, see NOTES.md.
 ASSUMED_RATE_PER_SECOND = 10.0
@@ -67,15 +61,6 @@ class CmonConfig:
     seed_subscribers: int = 0
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s -> %s", self.command, self.path.split("?", 1)[0], code)
-
-
-class _Request(Request):
-    max_content_length = MAX_BODY
-
-
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     if body is None:
         return Response(status=status, headers=headers)
@@ -86,10 +71,12 @@ def error_response(status: int, code: int, message: str, headers: dict[str, str]
     return json_response(status, {"Code": code, "Message": message}, headers)
 
 
-class CmonServer:
+class CmonServer(EmulatorServer):
     """A running (or ready to run) Campaign Monitor emulator; see the module docstring."""
 
     service = "campaign-monitor"
+    label = "emulator"
+    thread_name = "ctctdesk-cmon-sandbox"
 
     def __init__(self, config: CmonConfig | None = None, *, host: str = "127.0.0.1"):
         self.config = dataclasses.replace(config) if config else CmonConfig()
@@ -105,8 +92,6 @@ class CmonServer:
         self.api = CmonApi(self.state)
         self.control = CmonControl(self)
         self._map = url_map()
-        self._httpd: Any = None
-        self._thread: threading.Thread | None = None
         if self.config.state_file is not None and Path(self.config.state_file).exists():
             self.load(json.loads(Path(self.config.state_file).read_text(encoding="utf-8")))
         if self.config.seed_subscribers:
@@ -116,51 +101,6 @@ class CmonServer:
     def api_key(self) -> str:
         """An API key the emulator accepts."""
         return sorted(self.api_keys)[0]
-
-    # ------------------------------------------------------------------------------- life cycle
-    def start(self) -> CmonServer:
-        if self._httpd is not None:
-            return self
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((self.host, self.config.port))
-            listener.listen(128)
-            self._httpd = make_server(self.host, self.config.port, self.wsgi, threaded=True,
-                                      request_handler=_QuietHandler, fd=listener.fileno())
-        finally:
-            listener.close()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="ctctdesk-cmon-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = None
-            self._thread = None
-        if self.config.state_file is not None:
-            self.save(Path(self.config.state_file))
-
-    def __enter__(self) -> CmonServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the emulator is not running")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     @property
     def api_base_url(self) -> str:
@@ -182,20 +122,9 @@ class CmonServer:
         if data.get("oauth") is not None:
             self.oauth.load(data["oauth"])
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(path.suffix + ".tmp")
-        temporary.write_text(json.dumps(self.dump()), encoding="utf-8")
-        temporary.replace(path)
-
-    def reset(self, *, forget_tokens: bool = False) -> None:
+    def _reset_state(self) -> None:
         with self.state.lock:
             self.state.reset()
-        self.counters.reset()
-        self.limiter.reset()
-        self.faults.clear()
-        if forget_tokens:
-            self.oauth.reset()
 
     def configure(self, **settings: Any) -> None:
         for name, value in settings.items():
@@ -225,14 +154,8 @@ class CmonServer:
                 "utc_offset_minutes": self.config.utc_offset_minutes}
 
     # ------------------------------------------------------------------------------------- WSGI
-    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = _Request(environ)
-        try:
-            response = self.dispatch(request)
-        except Exception:  # noqa: BLE001 - a bug must answer 500, not kill the connection silently
-            log.exception("emulator failure on %s %s", request.method, request.path)
-            response = error_response(500, 500, "Sorry, we've run into a problem")
-        return response(environ, start_response)
+    def _internal_error(self) -> Response:
+        return error_response(500, 500, "Sorry, we've run into a problem")
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
@@ -240,35 +163,21 @@ class CmonServer:
             status, body = self.control.handle(request, path[len(CONTROL_PREFIX):])
             return json_response(status, body)
         if path.rstrip("/") in OAUTH_PATHS:
-            fault = self.faults.pick(path)
-            if fault is not None:
-                faulted = self._apply_fault(fault, request)
-                if faulted is not None:
-                    return faulted
+            faulted = self._faulted(request)
+            if faulted is not None:
+                return faulted
             return self.oauth.dispatch(request)
         if path.startswith(API_PREFIX):
             return self._api(request)
         return error_response(404, 404, "Not Found")
 
-    def _apply_fault(self, fault: Any, request: Request) -> Response | None:
-        if fault.kind == "slow":
-            time.sleep(max(0.0, fault.delay))
-            return None
-        if fault.kind == "drop":
-            request.environ["ctctdesk.sandbox.dropped"] = True
-            sock = request.environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # the client went first, which is what we wanted anyway
-            return Response(status=500)
-        if fault.kind == "expired_token":
+    def _fault_response(self, kind: str) -> Response:
+        if kind == "expired_token":
             self.oauth.expire_all()
             return error_response(401, 121, "Expired OAuth Token")
-        if fault.kind == "429":
+        if kind == "429":
             return self._too_many(1)
-        if fault.kind == "503":
+        if kind == "503":
             return error_response(503, 503, "Service Unavailable")
         return error_response(500, 500, "Sorry, we've run into a problem")
 
@@ -302,24 +211,11 @@ class CmonServer:
         raise CmonApiError(401, 50, "Must supply a valid HTTP Basic Authorization header")
 
     def _api(self, request: Request) -> Response:
-        adapter = self._map.bind("sandbox", "/")
-        route_error: HTTPException | None = None
-        endpoint: str | None = None
-        values: dict[str, Any] = {}
-        try:
-            rule, values = adapter.match(request.path, method=request.method, return_rule=True)
-            endpoint = rule.endpoint
-            label = f"{request.method} {template(rule.rule)}"
-        except (NotFound, MethodNotAllowed) as error:
-            route_error = error
-            label = f"{request.method} {request.path}"
-        self.counters.record(label, self.clock.now())
-
-        fault = self.faults.pick(request.path)
-        if fault is not None:
-            faulted = self._apply_fault(fault, request)
-            if faulted is not None:
-                return faulted
+        route = self._route(self._map, request, template)
+        endpoint, values, route_error = route.endpoint, route.values, route.error
+        faulted = self._faulted(request)
+        if faulted is not None:
+            return faulted
         try:
             self.authenticate(request.headers.get("Authorization"))
         except CmonApiError as error:
