@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from ctctdesk.file_problems import DataFileError  # light: a neutral module without imports
 
@@ -183,15 +184,19 @@ def run_connect(args: argparse.Namespace) -> int:
         # The whole context: right after connecting comes the initial activation (C5), into the CRM.
         context = build_context(resolve_data_dir(args), sandbox_url=getattr(args, "sandbox", None))
         service = getattr(args, "service", None) or context.connection.service
-        if service != context.connection.service:
-            code = _switch(context, service, args)
+        switching = service != context.connection.service
+        if switching:
+            code = _confirm_switch(context, service, args)
             if code is not None:
                 return code
         if service == "campaign-monitor":
-            code = _connect_campaign_monitor(context, args)
+            code = _connect_then_switch(context, service, args) if switching else \
+                _connect_campaign_monitor(context.connection, args)
             if code is not None:
                 return code
             return EXIT_OK if getattr(args, "no_activation", False) else _activate(context)
+        if switching:
+            _switch(context, service)
         connection = context.connection
         if args.api_key:
             connection.set_client_id(args.api_key)
@@ -230,16 +235,14 @@ def run_connect(args: argparse.Namespace) -> int:
     return _activate(context)
 
 
-def _switch(context, service: str, args: argparse.Namespace) -> int | None:
-    """Make `service` the data folder's email service: the one in use is disconnected first (its lists
-    leave the CRM after a backup), so it is asked unless --yes. None when switched, else an exit code."""
-    from ctctdesk.app import switch_service
+def _confirm_switch(context, service: str, args: argparse.Namespace) -> int | None:
+    """Switching disconnects the service in use first (its lists leave the CRM after a backup), so it is
+    asked unless --yes. None when the user agreed (nothing is switched yet), else an exit code."""
     from ctctdesk.email_services import display_name
     from ctctdesk.sync.lists_backup import describe, linked_lists
 
     old = context.connection.display_name
-    status = context.connection.status()
-    if status.state.value != "not connected":
+    if context.connection.status().state.value != "not connected":
         leaving = linked_lists()
         print(f"ctctdesk uses {old} now. Switching to {display_name(service)} disconnects {old} first"
               + (f" and removes these lists from the CRM after a backup: {describe(leaving)}." if leaving else "."))
@@ -251,17 +254,50 @@ def _switch(context, service: str, args: argparse.Namespace) -> int | None:
             if answer.strip().lower() not in {"y", "yes"}:
                 print(f"Still using {old}.")
                 return EXIT_CANCELLED
-    switch_service(context, service)
-    if context.last_disconnect_backup is not None and status.state.value != "not connected":
-        print(f"A backup of the removed lists is in {context.last_disconnect_backup}.")
-    print(f"Email service: {display_name(service)}.")
     return None
 
 
-def _connect_campaign_monitor(context, args: argparse.Namespace) -> int | None:
+def _switch(context, service: str, connection: Any = None) -> None:
+    """Make `service` the data folder's email service (`connection`: its connection, already connected)."""
+    from ctctdesk.app import switch_service
+    from ctctdesk.email_services import display_name
+
+    was_connected = context.connection.status().state.value != "not connected"
+    switch_service(context, service, connection)
+    if context.last_disconnect_backup is not None and was_connected:
+        print(f"A backup of the removed lists is in {context.last_disconnect_backup}.")
+    print(f"Email service: {display_name(service)}.")
+
+
+def _connect_then_switch(context, service: str, args: argparse.Namespace) -> int | None:
+    """Connect to `service` on a connection of its own, and only once that succeeded switch the data
+    folder to it: a refused key, a missing keyring or an unreachable service leave the folder on the
+    service it uses (still connected, its lists in place). None when switched, else an exit code."""
+    from ctctdesk.app import open_service_connection
+    from ctctdesk.crm.errors import CrmError
+    from ctctdesk.ctct.errors import CtctError
+    from ctctdesk.email_services import ActiveConnection
+
+    unchanged = f"ctctdesk still uses {context.connection.display_name}; nothing was changed."
+    candidate = ActiveConnection(service, open_service_connection(service, context.data_dir,
+                                                                  context.extras.get("sandbox_url")))
+    try:
+        code = _connect_campaign_monitor(candidate, args)
+    except (CtctError, CrmError, DataFileError) as error:
+        return _fail(f"{error} {unchanged}", exit_code_for(error))
+    except KeyboardInterrupt:
+        return _fail(f"connecting was cancelled; {unchanged}", EXIT_CANCELLED)
+    if code is not None:
+        print(f"ctctdesk: {unchanged}", file=sys.stderr)
+        return code
+    _switch(context, service, candidate.inner)
+    return None
+
+
+def _connect_campaign_monitor(connection, args: argparse.Namespace) -> int | None:
     """Connect by API key (or OAuth) and choose the client; None when connected, else an exit code."""
     if getattr(args, "oauth", False):
-        return _connect_campaign_monitor_oauth(context, args)
+        return _connect_campaign_monitor_oauth(connection, args)
     key = read_api_key(args)
     if not key:
         return _fail("no Campaign Monitor API key: give it with --api-key KEY, --api-key - (read from "
@@ -270,19 +306,19 @@ def _connect_campaign_monitor(context, args: argparse.Namespace) -> int | None:
     from ctctdesk.cmon.connection import ClientChoiceNeeded
 
     try:
-        status = context.connection.connect_api_key(key, args.client)
+        status = connection.connect_api_key(key, args.client)
     except ClientChoiceNeeded as error:
         return _fail(f"{error} Name it with --client NAME.", EXIT_USAGE)
-    for line in describe_status(context.connection, status):
+    for line in describe_status(connection, status):
         print(line)
     return None
 
 
-def _connect_campaign_monitor_oauth(context, args: argparse.Namespace) -> int | None:
+def _connect_campaign_monitor_oauth(active, args: argparse.Namespace) -> int | None:
     from ctctdesk.cmon.connection import ClientChoiceNeeded, pick_client
     from ctctdesk.ctct.oauth import Cancelled
 
-    connection = context.connection.inner
+    connection = active.inner
     if args.oauth_client_id:
         connection.set_oauth_client_id(args.oauth_client_id)
     if not connection.settings.oauth_client_id:
@@ -319,7 +355,7 @@ def _connect_campaign_monitor_oauth(context, args: argparse.Namespace) -> int | 
     except ClientChoiceNeeded as error:
         return _fail(f"{error} Name it with --client NAME.", EXIT_USAGE)
     status = connection.connect_with(tokens, chosen)
-    for line in describe_status(context.connection, status):
+    for line in describe_status(active, status):
         print(line)
     return None
 

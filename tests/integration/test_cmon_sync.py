@@ -249,6 +249,26 @@ def test_a_value_edited_in_campaign_monitor_is_settled_by_the_full_check(env):
     quiet(env)
 
 
+def test_a_name_edited_in_campaign_monitor_reaches_the_crm_and_is_not_written_back(env):
+    """The owner edits ``Name`` (not the first/last name fields): the full check brings it, split into
+    first and last name, and the next push does not restore the old name."""
+    ids = pushed(env)
+    env.world.advance(hours=1)
+    for title in ("One", "Two"):
+        env.world.rename(title, "p1@firm.example", "Petra van Dijk")
+    ok(env.sync("from_cc", full=True))
+    person = Contact.get_by_id(ids[1])
+    assert (person.first_name, person.last_name) == ("Petra", "van Dijk")
+    contacts.update_contact(ids[2], job_title="Chief")  # something else to push
+    ok(env.sync("to_cc"))
+    ok(env.sync("from_cc", full=True))
+    person = Contact.get_by_id(ids[1])
+    assert (person.first_name, person.last_name) == ("Petra", "van Dijk")
+    for title in ("One", "Two"):
+        assert env.world.name(title, "p1@firm.example") == "Petra van Dijk"
+    quiet(env)
+
+
 def test_adding_back_someone_removed_from_a_list_is_refused_with_the_reason_and_nothing_else_stops(env):
     """Campaign Monitor keeps a deleted subscriber deleted unless resubscribed, which ctctdesk never asks."""
     ids = pushed(env)

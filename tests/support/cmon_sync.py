@@ -114,6 +114,11 @@ class EmulatorWorld:
             item = self._titled(title)
             self.state.apply_fields(item, self.state.subscriber(item, email), [{"Key": field_name, "Value": value}])
 
+    def rename(self, title: str, email: str, name: str) -> None:
+        with self.state.lock:
+            item = self._titled(title)
+            self.state.subscriber(item, email).name = name
+
     def suppress(self, email: str) -> None:
         with self.state.lock:
             self.state.suppress(self.client_id, email, "Manually added")

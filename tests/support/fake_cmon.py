@@ -83,6 +83,10 @@ class FakeCampaignMonitor:
         key = next(k for k, d in item.fields.items() if d["FieldName"] == field_name)
         item.subs[email.lower()].fields[key] = [value]
 
+    def rename(self, title: str, email: str, name: str) -> None:
+        """The owner edits the subscriber's ``Name`` in Campaign Monitor's screens: no date moves."""
+        self._titled(title).subs[email.lower()].name = name
+
     def suppress(self, email: str) -> None:
         self.suppressed[email.lower()] = self.now
 

@@ -123,7 +123,9 @@ def test_no_keyring_names_campaign_monitor_when_connecting_to_it(tmp_path, fake,
         keyring.set_keyring(previous)
     err = capsys.readouterr().err
     assert code == 7
-    assert "keeps the Campaign Monitor sign-in only in the system keyring" in err and "Constant Contact" not in err
+    reason, _, after = err.partition(" ctctdesk still uses")
+    assert "keeps the Campaign Monitor sign-in only in the system keyring" in reason
+    assert "Constant Contact" not in reason and "nothing was changed" in after
 
 
 def test_disconnect_from_a_script_says_what_it_would_do_and_how_to_go_ahead(tmp_path, keys, fake, monkeypatch,
@@ -137,3 +139,37 @@ def test_disconnect_from_a_script_says_what_it_would_do_and_how_to_go_ahead(tmp_
     err = capsys.readouterr().err
     assert "disconnecting from Campaign Monitor needs confirmation" in err and "--yes" in err
     assert keys.entries  # still connected
+
+
+def _service_in_settings(folder) -> str:
+    path = folder / "settings.json"
+    return json.loads(path.read_text()).get("email_service", "constant-contact") if path.exists() else \
+        "constant-contact"
+
+
+def test_a_refused_key_leaves_the_folder_on_its_service_and_says_nothing_changed(tmp_path, keys, fake, capsys):
+    data = ["--data-dir", str(tmp_path)]
+
+    assert main(["connect", "--service", "campaign-monitor", "--api-key", "not-a-key-42", *data]) == 5
+    out = capsys.readouterr()
+    assert "refused the API key" in out.err and "still uses Constant Contact; nothing was changed" in out.err
+    assert "Email service: Campaign Monitor." not in out.out
+    assert _service_in_settings(tmp_path) == "constant-contact"
+    main(["status", "--offline", *data])  # not connected: its own exit code
+    assert capsys.readouterr().out.startswith("Email service: Constant Contact\n")
+
+
+def test_no_keyring_leaves_the_folder_on_its_service(tmp_path, fake, monkeypatch, capsys):
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        code = main(["connect", "--service", "campaign-monitor", "--api-key", GOOD_KEY, "--no-activation",
+                     "--data-dir", str(tmp_path)])
+    finally:
+        keyring.set_keyring(previous)
+    assert code == 7
+    assert "nothing was changed" in capsys.readouterr().err
+    assert _service_in_settings(tmp_path) == "constant-contact"

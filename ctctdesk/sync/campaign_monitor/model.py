@@ -99,7 +99,7 @@ def status_of(entries: Mapping[str, Entry], suppressed: bool) -> str:
     return RemoteStatus.DELETED
 
 
-def _source(entries: Mapping[str, Entry]) -> Entry | None:
+def source_of(entries: Mapping[str, Entry]) -> Entry | None:
     """The subscriber whose values stand for the contact: the newest active one, else the newest; on a
     tie, the first list by id — whatever order the reads came in, so two reads of the same subscribers
     agree even when their lists hold different values for them."""
@@ -113,7 +113,7 @@ def _desc(text: str) -> tuple[int, ...]:
 
 def remote_contact(email: str, entries: Mapping[str, Entry], suppressed: bool = False) -> RemoteContact:
     """The engine's contact for an address from its subscribers (list id → entry)."""
-    source = _source(entries) or Entry(ACTIVE)
+    source = source_of(entries) or Entry(ACTIVE)
     values = {name: (source.fields.get(label) or [""])[0] for name, label in STANDARD_FIELDS.items()}
     if not values["first_name"] and not values["last_name"] and source.name:
         first, _, last = source.name.partition(" ")

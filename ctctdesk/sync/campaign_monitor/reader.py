@@ -152,7 +152,11 @@ class _Reader:
             self._states(list_id, None)
         suppressed = self._suppressed(None)
         known = known or {}
-        contacts = {email: _still_listless(model.remote_contact(email, entries, email in suppressed),
+        # what was known before, to tell an edited ``Name`` from edited name fields: the full check is
+        # given no mirror, so the picture of this service's last read stands for it
+        before = known or self.service.picture
+        contacts = {email: _still_listless(_with_edited_name(model.remote_contact(email, entries, email in suppressed),
+                                                             entries, before.get(email), self.service.renamed),
                                            known.get(email))
                     for email, entries in self.entries.items() if email}  # fmt: skip
         self.service.picture = dict(contacts)
@@ -166,7 +170,7 @@ class _Reader:
         for list_id in lists:
             self._states(list_id, since)
         suppressed = self._suppressed(since)
-        changed = {email: _fold(email, known.get(email), self.entries.get(email, {}), email in suppressed, lists)
+        changed = {email: _fold(email, known.get(email), self.entries.get(email, {}), email in suppressed, lists, self.service.renamed)
                    for email in set(self.entries) | (suppressed & set(known)) if email}  # fmt: skip
         reread = 0
         for list_id in lists:
@@ -179,7 +183,7 @@ class _Reader:
             reread += 1
             members = self._states(list_id, None, ("active",))
             for email in members:
-                changed[email] = _fold(email, known.get(email), self.entries[email], email in suppressed, lists)
+                changed[email] = _fold(email, known.get(email), self.entries[email], email in suppressed, lists, self.service.renamed)
             for email, rc in known.items():
                 if _active_in(changed.get(email, rc), list_id) and email not in members:
                     base = changed.get(email, rc)
@@ -225,7 +229,7 @@ def _replace_lists(rc: RemoteContact, list_ids: frozenset[str]) -> RemoteContact
 
 
 def _fold(email: str, known: RemoteContact | None, seen: Mapping[str, model.Entry], suppressed: bool,
-          lists: Mapping[str, RemoteList]) -> RemoteContact:  # fmt: skip
+          lists: Mapping[str, RemoteList], renamed: dict[str, tuple[str, str]]) -> RemoteContact:  # fmt: skip
     """An address as the mirror had it, with what this read saw of it in some lists.
 
     Lists not seen keep the mirror's answer. Unsubscribed or bounced stays so until a complete read
@@ -237,7 +241,7 @@ def _fold(email: str, known: RemoteContact | None, seen: Mapping[str, model.Entr
             if list_id in lists:
                 entries[list_id] = source
     entries.update(seen)
-    fresh = model.remote_contact(email, entries, suppressed)
+    fresh = _with_edited_name(model.remote_contact(email, entries, suppressed), entries, known, renamed)
     if known is not None and not any(e.state == model.ACTIVE and e.fields for e in seen.values()):
         fresh = _with_values_of(fresh, known)  # nothing newer to take the values from
     fresh = _still_listless(fresh, known)
@@ -256,6 +260,41 @@ def _still_listless(fresh: RemoteContact, known: RemoteContact | None) -> Remote
     if (fresh.status == RemoteStatus.DELETED and known is not None and known.status == RemoteStatus.ACTIVE
             and not known.list_ids):
         return _with_status(fresh, RemoteStatus.ACTIVE)
+    return fresh
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """A ``Name`` as first and last name: the first word, then the rest ("Petra van Dijk" → "Petra",
+    "van Dijk"). A guess — Campaign Monitor keeps one name — but the one ctctdesk's own "first last"
+    reverses exactly."""
+    first, _, last = " ".join(name.split()).partition(" ")
+    return first, last
+
+
+def _with_edited_name(fresh: RemoteContact, entries: Mapping[str, model.Entry], known: RemoteContact | None,
+                      renamed: dict[str, tuple[str, str]]) -> RemoteContact:  # fmt: skip
+    """The name a subscriber stands for when its ``Name`` and its first/last name fields disagree.
+
+    Every push writes both, so a disagreement means the owner edited one of them in Campaign Monitor's
+    screens; what was known before tells which. Fields as known → the ``Name`` was edited: it is split
+    (`split_name`) and that is the change this read brings (otherwise a pull would ignore it and the next
+    push write the old name back). Fields changed → they were edited, and win. Until ctctdesk writes the
+    subscriber again its fields still hold the old name; ``renamed`` (the service's, per address) keeps
+    them, so a later read takes the same ``Name`` again instead of reading the stale fields as an edit."""
+    source = model.source_of(entries)
+    if known is None or source is None or not source.name.strip():
+        return fresh
+    fields = (fresh.first_name, fresh.last_name)
+    named = split_name(source.name)
+    if split_name(" ".join(v for v in fields if v)) == named:
+        renamed.pop(fresh.email, None)
+        return fresh
+    if fields == (known.first_name, known.last_name) or (
+            renamed.get(fresh.email) == fields and named == (known.first_name, known.last_name)):
+        import dataclasses
+
+        renamed[fresh.email] = fields
+        return dataclasses.replace(fresh, first_name=named[0], last_name=named[1])
     return fresh
 
 

@@ -131,6 +131,9 @@ class CampaignMonitorService:
         self._clock = clock
         self.picture: dict[str, RemoteContact] = {}
         self._written: dict[str, RemoteContact] = {}  # since the last `take_written`
+        #: address → the first/last name fields a taken ``Name`` edit left stale (the reader's
+        #: `_with_edited_name`), until this service writes that subscriber again
+        self.renamed: dict[str, tuple[str, str]] = {}
         #: the client's time zone (from its details, read with every account summary); None: unknown
         self.utc_offset: dt.timedelta | None = None
         self._list_names: dict[str, str] | None = None
@@ -600,6 +603,8 @@ class CampaignMonitorService:
 
     def _put(self, email: str, rc: RemoteContact) -> None:
         self.picture[email] = rc
+        if rc.first_name or rc.last_name:  # a write sends both name fields with ``Name``
+            self.renamed.pop(email, None)
         self._written[email] = rc
 
     def take_written(self) -> dict[str, RemoteContact]:
