@@ -37,8 +37,6 @@ from ctctdesk.cmon.connection import (
 from ctctdesk.ctct.connection import ConnectionState
 from ctctdesk.ctct.tokens import TokenSet
 from ctctdesk.ui.connection_page import (
-    PAGE_WIDTH,
-    STATUS_TONES,
     ReconnectBanner,
     _hint,
     _plain,
@@ -46,6 +44,7 @@ from ctctdesk.ui.connection_page import (
     last_sync_text,
 )
 from ctctdesk.ui.interaction import interaction_for
+from ctctdesk.ui.page_parts import heading, page_column, set_tone, status_label
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -112,32 +111,11 @@ class CmonConnectionPage(QWidget):
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
-        column = QWidget()
-        column.setMaximumWidth(PAGE_WIDTH)
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        row = QHBoxLayout()
-        row.addWidget(column, 10)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(1)
+        layout = page_column(self)
 
-        heading = QLabel(PAGE_TITLE)
-        heading.setObjectName("cmonPageHeading")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        heading.setFont(font)
-        layout.addWidget(heading)
+        layout.addWidget(heading(PAGE_TITLE, "cmonPageHeading"))
 
-        self.statusLabel = QLabel("Checking the connection…")
-        self.statusLabel.setObjectName("cmonStatusLabel")
-        self.statusLabel.setWordWrap(True)
-        self.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._set_tone("neutral")
+        self.statusLabel = status_label("cmonStatusLabel", "Checking the connection…")
         layout.addWidget(self.statusLabel)
 
         layout.addWidget(self._build_setup())
@@ -268,10 +246,7 @@ class CmonConnectionPage(QWidget):
         return self.connectedBox
 
     def _set_tone(self, tone: str) -> None:
-        background, border = STATUS_TONES.get(tone, STATUS_TONES["neutral"])
-        self.statusLabel.setStyleSheet(
-            f"#cmonStatusLabel {{ background: {background}; border: 1px solid {border};"
-            " border-radius: 4px; padding: 6px 10px; }")
+        set_tone(self.statusLabel, tone)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

@@ -37,6 +37,7 @@ from ctctdesk.ctct.errors import AuthorizationCancelled
 from ctctdesk.ctct.oauth import Cancelled, DeviceAuthorization
 from ctctdesk.ctct.tokens import keyring_report
 from ctctdesk.ui.interaction import interaction_for
+from ctctdesk.ui.page_parts import heading, page_column, set_tone, status_label
 from ctctdesk.ui.tasks import TaskFailed, TaskHandle, TaskRunner
 
 if TYPE_CHECKING:
@@ -61,13 +62,6 @@ DISCONNECT_HINT = ("Disconnecting revokes ctctdesk's access, removes the saved s
                    "and removes the email lists that came from or went to Constant Contact. Companies and "
                    "contacts stay in ctctdesk.")
 NEVER_SYNCED = "Not yet synchronized"
-PAGE_WIDTH = 760  # px: the page reads as one column on wide windows
-# background, border of the status line per state
-STATUS_TONES = {
-    "neutral": ("#f4f4f4", "#d0d0d0"),
-    "ok": ("#eaf5ea", "#9cc89c"),
-    "broken": ("#fff3cd", "#e0b000"),
-}
 
 #: what the page shows under "Last sync": a recorded run (RunSummary-like) or None; read off the GUI thread
 LastSyncReader = Callable[[], Any]
@@ -171,33 +165,11 @@ class ConnectionPage(QWidget):
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
-        # One readable column: fields and explanations do not stretch across a wide window.
-        column = QWidget()
-        column.setMaximumWidth(PAGE_WIDTH)
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        row = QHBoxLayout()
-        row.addWidget(column, 10)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(1)
+        layout = page_column(self)
 
-        heading = QLabel(PAGE_TITLE)
-        heading.setObjectName("connectionPageHeading")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        heading.setFont(font)
-        layout.addWidget(heading)
+        layout.addWidget(heading(PAGE_TITLE, "connectionPageHeading"))
 
-        self.statusLabel = QLabel("Checking the connection…")
-        self.statusLabel.setObjectName("connectionStatusLabel")
-        self.statusLabel.setWordWrap(True)
-        self.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._set_status_tone("neutral")
+        self.statusLabel = status_label("connectionStatusLabel", "Checking the connection…")
         layout.addWidget(self.statusLabel)
 
         layout.addWidget(self._build_setup())
@@ -361,11 +333,7 @@ class ConnectionPage(QWidget):
 
     def _set_status_tone(self, tone: str) -> None:
         """Colour the status line like a notice: green connected, amber broken, plain otherwise."""
-        colours = STATUS_TONES.get(tone, STATUS_TONES["neutral"])
-        background, border = colours
-        self.statusLabel.setStyleSheet(
-            f"#connectionStatusLabel {{ background: {background}; border: 1px solid {border};"
-            " border-radius: 4px; padding: 6px 10px; }")
+        set_tone(self.statusLabel, tone)
 
     @Slot()
     def copy_redirect_uri(self) -> None:

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from ctctdesk import email_services
 from ctctdesk.ctct.errors import CtctError
-from ctctdesk.ui.connection_page import PAGE_WIDTH, _hint, _plain
+from ctctdesk.ui.connection_page import _hint, _plain
 from ctctdesk.ui.interaction import interaction_for
+from ctctdesk.ui.page_parts import heading, page_column
 from ctctdesk.ui.tasks import TaskFailed, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -66,26 +67,9 @@ class EmailServicePage(QWidget):
         self.show_current()
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(16, 12, 16, 12)
-        column = QWidget()
-        column.setMaximumWidth(PAGE_WIDTH)
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(10)
-        row = QHBoxLayout()
-        row.addWidget(column, 10)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(1)
+        layout = page_column(self)
 
-        heading = QLabel(PAGE_TITLE)
-        heading.setObjectName("emailServiceHeading")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        heading.setFont(font)
-        layout.addWidget(heading)
+        layout.addWidget(heading(PAGE_TITLE, "emailServiceHeading"))
         layout.addWidget(_plain(EXPLANATION))
 
         self.inUseLabel = QLabel()

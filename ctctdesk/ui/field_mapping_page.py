@@ -40,6 +40,7 @@ from ctctdesk.sync.mapping import (
     usage,
     usage_text,
 )
+from ctctdesk.ui.page_parts import heading
 
 PAGE_TITLE = "Field mapping"
 
@@ -105,13 +106,7 @@ class FieldMappingPage(QWidget):
         self.field_values = field_values
         self.setObjectName("fieldMappingSettings")
         layout = QVBoxLayout(self)
-        heading = QLabel("Field mapping")
-        heading.setObjectName("fieldMappingHeading")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        heading.setFont(font)
-        layout.addWidget(heading)
+        layout.addWidget(heading("Field mapping", "fieldMappingHeading"))
 
         self.tags = QCheckBox(tags_choice(email_services.DEFAULT_NAME))
         self.tags.setObjectName("mappingTags")
