@@ -111,15 +111,20 @@ SECRET_SERVICE_TOOLS = [tool for tool in ("dbus-run-session", "gnome-keyring-dae
 # connects to it with a device code (approved through the sandbox's control interface), and a second
 # process of the bundle reads the sign-in back from the keyring.
 CONNECT_SCRIPT = """
-import json, socket, subprocess, sys, time, urllib.request
+import json, socket, subprocess, sys, urllib.request
 bundle, data = sys.argv[1], sys.argv[2]
 with socket.socket() as probe:
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
 url = f"http://127.0.0.1:{port}"
 sandbox = subprocess.Popen([bundle, "sandbox", "--port", str(port), "--no-rate-limit"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 try:
+    for banner in sandbox.stdout:  # it listens before it prints "Press Ctrl+C to stop." (flushed)
+        if banner.startswith("Press Ctrl+C"):
+            break
+    else:
+        sys.exit("the sandbox did not start")
     connect = subprocess.Popen([bundle, "--data-dir", data, "--sandbox", url, "connect", "--device"],
                                stdout=subprocess.PIPE, text=True)
     lines = []
@@ -130,12 +135,7 @@ try:
             request = urllib.request.Request(url + "/_sandbox/device/approve", method="POST",
                                              data=json.dumps({"user_code": code}).encode(),
                                              headers={"Content-Type": "application/json"})
-            for _attempt in range(50):
-                try:
-                    urllib.request.urlopen(request, timeout=5)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            urllib.request.urlopen(request, timeout=5)  # the sandbox answered connect: it is up
     print("connect exit", connect.wait(60))
     status = subprocess.run([bundle, "--data-dir", data, "--sandbox", url, "status"], capture_output=True,
                             text=True)
