@@ -138,15 +138,7 @@ class Mirror:
                 continue
             ids = rc.list_ids | {list_id} if member else rc.list_ids - {list_id}
             updated[contact_id] = dataclasses.replace(rc, list_ids=frozenset(ids))
-        if not updated:
-            return
-        with database_proxy.atomic():
-            self._delete(updated)
-            self._write(updated.values())
-            revision = store.new_revision()
-            store.set_state("mirror_revision", revision)
-        contacts.update(updated)
-        self._cached = (revision, contacts)
+        self._replace(updated, contacts)
 
     def rename_tags(self, renamed: Mapping[str, str]) -> None:
         """Fold in tags renamed (old → new name) or deleted (old → "") in Constant Contact by a push (R11):
@@ -169,15 +161,7 @@ class Mirror:
                 elif new:
                     pairs.add(tag_entry(new))
             updated[cc_id] = dataclasses.replace(rc, custom_fields=tuple(sorted(pairs)))
-        if not updated:
-            return
-        with database_proxy.atomic():
-            self._delete(updated)
-            self._write(updated.values())
-            revision = store.new_revision()
-            store.set_state("mirror_revision", revision)
-        contacts.update(updated)
-        self._cached = (revision, contacts)
+        self._replace(updated, contacts)
 
     def _forget_tag_names(self, folded_names: Iterable[str]) -> None:
         """Drop the kept id → name of tags a push renamed, merged or deleted: a contact still carrying
@@ -198,13 +182,20 @@ class Mirror:
         loaded = self.load(store.get_state("mirror_account"))
         if loaded is None:
             return
+        self._replace(contacts, loaded[0])
+
+    def _replace(self, updated: Mapping[str, RemoteContact], contacts: dict[str, RemoteContact]) -> None:
+        """Store these contacts of the loaded mirror (``contacts``) anew, under a new revision, in one
+        transaction, and keep the cache in step."""
+        if not updated:
+            return
         with database_proxy.atomic():
-            self._delete(contacts)
-            self._write(contacts.values())
+            self._delete(updated)
+            self._write(updated.values())
             revision = store.new_revision()
             store.set_state("mirror_revision", revision)
-        loaded[0].update(contacts)
-        self._cached = (revision, loaded[0])
+        contacts.update(updated)
+        self._cached = (revision, contacts)
 
     def forget(self) -> None:
         with database_proxy.atomic():
